@@ -1,0 +1,417 @@
+//! The mergeable aggregate: per-endpoint statistics plus global totals and rejects.
+//!
+//! Every accumulator has a `merge`, and merging is commutative and associative, so workers fold
+//! chunks in any order and the merged result is the same at any `--jobs` (SPEC §7). Nothing
+//! here depends on arrival order except the per-worker route cap (see [`Aggregate::add`]).
+//! [`Aggregate::finish`] runs once after the merge: `{param}` collapse, then the route cap.
+
+use std::collections::BTreeMap;
+
+use hdrhistogram::Histogram;
+use rustc_hash::FxHashMap;
+
+use crate::format::{BytesKind, Origin, Record, RejectKind};
+use crate::route::{self, Normalizer};
+
+/// Where a line is: file index, chunk index within the file, line index within the chunk.
+/// Ordered like the input, so "the first N samples" is well defined whatever the split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    /// Index of the file in the run's input list.
+    pub file: u32,
+    /// Chunk number within the file.
+    pub chunk: u32,
+    /// Line number within the chunk (0-based).
+    pub line: u32,
+}
+
+/// A rejected line kept as an example.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sample {
+    /// Where it is.
+    pub pos: Pos,
+    /// The first bytes of the line.
+    pub snippet: Vec<u8>,
+}
+
+/// Samples kept per reject reason.
+pub const MAX_SAMPLES: usize = 5;
+/// Bytes of a line kept in a sample.
+pub const SNIPPET_BYTES: usize = 200;
+/// Longest duration recorded (one day, µs); longer values are clamped.
+const MAX_DURATION_US: u64 = 86_400_000_000;
+
+/// Index of a status in the per-minute class counters: 0 = unknown, 1..=5 = 1xx..5xx.
+#[inline]
+pub fn class_index(status: Option<u16>) -> usize {
+    match status {
+        Some(s @ 100..=599) => usize::from(s / 100),
+        _ => 0,
+    }
+}
+
+/// Statistics of one (method, route).
+#[derive(Clone, Debug, Default)]
+pub struct EndpointStats {
+    /// Requests.
+    pub count: u64,
+    /// Requests per exact status (0 = no status logged), unsorted.
+    pub statuses: Vec<(u16, u64)>,
+    /// Latency in µs, for the lines that log a duration.
+    pub latency: Option<Histogram<u64>>,
+    /// Sum of `bytes` over the lines that log it.
+    pub bytes_sum: u64,
+    /// Lines that log bytes.
+    pub bytes_count: u64,
+    /// Lines whose bytes count the whole response (headers included), not only the body.
+    pub bytes_total_count: u64,
+    /// Earliest request time (ms).
+    pub first_ms: Option<i64>,
+    /// Latest request time (ms).
+    pub last_ms: Option<i64>,
+    /// Requests per minute (epoch minute) by status class.
+    pub minutes: FxHashMap<i64, [u32; 6]>,
+    /// Requests by who produced the status: app, gateway, unknown.
+    pub origins: [u64; 3],
+    /// Lines with an error marker.
+    pub error_marked: u64,
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn add_hist(into: &mut Option<Histogram<u64>>, other: Histogram<u64>) {
+    match into {
+        None => *into = Some(other),
+        Some(h) => {
+            if h.add(&other).is_err() {
+                // Both histograms auto-resize, so `add` does not fail; keep the counts if it did.
+                for v in other.iter_recorded() {
+                    if h.record_n(v.value_iterated_to(), v.count_at_value()).is_err() {
+                        h.saturating_record_n(v.value_iterated_to(), v.count_at_value());
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl EndpointStats {
+    #[inline]
+    fn add(&mut self, rec: &Record<'_>) {
+        self.count += 1;
+        let code = rec.status.unwrap_or(0);
+        match self.statuses.iter_mut().find(|(s, _)| *s == code) {
+            Some((_, n)) => *n += 1,
+            None => self.statuses.push((code, 1)),
+        }
+        if let Some(d) = rec.duration_us {
+            let h = self
+                .latency
+                .get_or_insert_with(|| Histogram::new(2).expect("2 significant figures is a valid precision"));
+            let v = d.clamp(1, MAX_DURATION_US);
+            // `record` grows an auto-resizing histogram; `saturating_record` would clamp instead.
+            if h.record(v).is_err() {
+                h.saturating_record(v);
+            }
+        }
+        if let Some(b) = rec.bytes {
+            self.bytes_sum = self.bytes_sum.saturating_add(b);
+            self.bytes_count += 1;
+            if rec.bytes_kind == BytesKind::Total {
+                self.bytes_total_count += 1;
+            }
+        }
+        if let Some(t) = rec.time_ms {
+            self.first_ms = min_opt(self.first_ms, Some(t));
+            self.last_ms = max_opt(self.last_ms, Some(t));
+            let slot = self.minutes.entry(t.div_euclid(60_000)).or_default();
+            let c = &mut slot[class_index(rec.status)];
+            *c = c.saturating_add(1);
+        }
+        self.origins[match rec.origin {
+            Origin::App => 0,
+            Origin::Gateway => 1,
+            Origin::Unknown => 2,
+        }] += 1;
+        self.error_marked += u64::from(rec.error_marker.is_some());
+    }
+
+    /// Fold `other` into `self`.
+    pub fn merge(&mut self, other: EndpointStats) {
+        self.count += other.count;
+        for (code, n) in other.statuses {
+            match self.statuses.iter_mut().find(|(s, _)| *s == code) {
+                Some((_, m)) => *m += n,
+                None => self.statuses.push((code, n)),
+            }
+        }
+        if let Some(h) = other.latency {
+            add_hist(&mut self.latency, h);
+        }
+        self.bytes_sum = self.bytes_sum.saturating_add(other.bytes_sum);
+        self.bytes_count += other.bytes_count;
+        self.bytes_total_count += other.bytes_total_count;
+        self.first_ms = min_opt(self.first_ms, other.first_ms);
+        self.last_ms = max_opt(self.last_ms, other.last_ms);
+        for (m, c) in other.minutes {
+            let slot = self.minutes.entry(m).or_default();
+            for (a, b) in slot.iter_mut().zip(c) {
+                *a = a.saturating_add(b);
+            }
+        }
+        for (a, b) in self.origins.iter_mut().zip(other.origins) {
+            *a += b;
+        }
+        self.error_marked += other.error_marked;
+    }
+
+    /// Statuses sorted by code.
+    pub fn sorted_statuses(&self) -> Vec<(u16, u64)> {
+        let mut v = self.statuses.clone();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// Rejected lines of one reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RejectStats {
+    /// Lines rejected for this reason.
+    pub count: u64,
+    /// The first few, in input order.
+    pub samples: Vec<Sample>,
+}
+
+/// Line counts of one file (SPEC §2 invariant: `lines = parsed + rejected + skipped`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileCounts {
+    /// Lines read.
+    pub lines: u64,
+    /// Lines parsed into records.
+    pub parsed: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// Blank lines.
+    pub skipped: u64,
+}
+
+impl FileCounts {
+    fn merge(&mut self, o: FileCounts) {
+        self.lines += o.lines;
+        self.parsed += o.parsed;
+        self.rejected += o.rejected;
+        self.skipped += o.skipped;
+    }
+}
+
+/// Everything a run learns from its input; see the module docs.
+#[derive(Clone, Debug, Default)]
+pub struct Aggregate {
+    /// Per (method, route): the key is `METHOD route` (method `-` when unknown).
+    pub endpoints: FxHashMap<Box<[u8]>, EndpointStats>,
+    /// Rejected lines by reason.
+    pub rejects: BTreeMap<RejectKind, RejectStats>,
+    /// Per-file line counts, by file index.
+    pub files: BTreeMap<u32, FileCounts>,
+    /// Line count of every chunk (file, chunk, lines), to turn [`Pos`] into line numbers.
+    pub chunk_lines: Vec<(u32, u32, u32)>,
+    /// Parsed lines left out by `--since`/`--until`.
+    pub out_of_window: u64,
+    /// Lines counted under `(other)` because the route table was full.
+    pub folded_lines: u64,
+    /// Routes folded into `(other)` by [`Aggregate::finish`].
+    pub folded_routes: u64,
+}
+
+/// Per-worker scratch space so the hot path does not allocate.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    key: Vec<u8>,
+}
+
+/// What [`Aggregate::add`] needs besides the record.
+#[derive(Debug)]
+pub struct AddContext<'n> {
+    /// Route normaliser.
+    pub routes: &'n Normalizer,
+    /// Most distinct endpoints kept.
+    pub route_cap: usize,
+    /// Keep only records with a time in [since, until) (ms); records without a time are left out
+    /// when a window is set.
+    pub window: Option<(i64, i64)>,
+}
+
+impl Aggregate {
+    /// Count a parsed record. Returns false when the time window left it out.
+    #[inline]
+    pub fn add(&mut self, rec: &Record<'_>, ctx: &AddContext<'_>, scratch: &mut Scratch) -> bool {
+        if let Some((since, until)) = ctx.window {
+            match rec.time_ms {
+                Some(t) if t >= since && t < until => {}
+                _ => {
+                    self.out_of_window += 1;
+                    return false;
+                }
+            }
+        }
+        let key = &mut scratch.key;
+        key.clear();
+        match (rec.method, rec.path) {
+            (Some(m), Some(p)) => {
+                key.extend_from_slice(m);
+                key.push(b' ');
+                let decoded = rec.decoded(p);
+                ctx.routes.normalize(&decoded, key);
+            }
+            _ => {
+                key.extend_from_slice(b"- ");
+                key.extend_from_slice(route::NO_REQUEST.as_bytes());
+            }
+        }
+        if let Some(s) = self.endpoints.get_mut(key.as_slice()) {
+            s.add(rec);
+            return true;
+        }
+        if self.endpoints.len() >= ctx.route_cap {
+            // Bounded memory whatever the input: the rest goes to `(other)`.
+            self.folded_lines += 1;
+            key.clear();
+            key.extend_from_slice(b"* ");
+            key.extend_from_slice(route::OTHER.as_bytes());
+            if let Some(s) = self.endpoints.get_mut(key.as_slice()) {
+                s.add(rec);
+                return true;
+            }
+        }
+        let mut s = EndpointStats::default();
+        s.add(rec);
+        self.endpoints.insert(key.as_slice().into(), s);
+        true
+    }
+
+    /// Count a rejected line.
+    pub fn reject(&mut self, kind: RejectKind, pos: Pos, line: &[u8]) {
+        let r = self.rejects.entry(kind).or_default();
+        r.count += 1;
+        if r.samples.len() < MAX_SAMPLES {
+            r.samples.push(Sample { pos, snippet: line[..line.len().min(SNIPPET_BYTES)].to_vec() });
+        }
+    }
+
+    /// Add the line counts of one chunk of file `file`.
+    pub fn count_chunk(&mut self, file: u32, chunk: u32, counts: FileCounts) {
+        self.files.entry(file).or_default().merge(counts);
+        self.chunk_lines.push((file, chunk, counts.lines.min(u64::from(u32::MAX)) as u32));
+    }
+
+    /// Fold `other` into `self`.
+    pub fn merge(&mut self, other: Aggregate) {
+        for (k, v) in other.endpoints {
+            match self.endpoints.get_mut(&k) {
+                Some(s) => s.merge(v),
+                None => {
+                    self.endpoints.insert(k, v);
+                }
+            }
+        }
+        for (k, v) in other.rejects {
+            let r = self.rejects.entry(k).or_default();
+            r.count += v.count;
+            r.samples.extend(v.samples);
+            r.samples.sort_by_key(|s| s.pos);
+            r.samples.truncate(MAX_SAMPLES);
+        }
+        for (k, v) in other.files {
+            self.files.entry(k).or_default().merge(v);
+        }
+        self.chunk_lines.extend(other.chunk_lines);
+        self.out_of_window += other.out_of_window;
+        self.folded_lines += other.folded_lines;
+        self.folded_routes += other.folded_routes;
+    }
+
+    /// Post-merge steps: collapse high-cardinality positions to `{param}`, then fold the
+    /// endpoints beyond `route_cap` (least requested first) into `(other)`.
+    pub fn finish(&mut self, routes: &Normalizer, route_cap: usize) {
+        let keys: Vec<String> = self.endpoints.keys().map(|k| String::from_utf8_lossy(k).into_owned()).collect();
+        let route_of = |k: &str| k.split_once(' ').map_or("", |(_, r)| r).to_string();
+        let mut distinct: Vec<String> = keys.iter().map(|k| route_of(k)).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let refs: Vec<&str> = distinct.iter().map(String::as_str).collect();
+        let rewrites = route::collapse(&refs, route::COLLAPSE_THRESHOLD, &|r| routes.is_template(r));
+        if !rewrites.is_empty() {
+            let old = std::mem::take(&mut self.endpoints);
+            let mut entries: Vec<(Box<[u8]>, EndpointStats)> = old.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            for (k, v) in entries {
+                let text = String::from_utf8_lossy(&k).into_owned();
+                let (method, r) = text.split_once(' ').unwrap_or(("-", ""));
+                let key: Box<[u8]> = match rewrites.get(r) {
+                    Some(new) => format!("{method} {new}").into_bytes().into(),
+                    None => k,
+                };
+                match self.endpoints.get_mut(&key) {
+                    Some(s) => s.merge(v),
+                    None => {
+                        self.endpoints.insert(key, v);
+                    }
+                }
+            }
+        }
+        if self.endpoints.len() > route_cap {
+            let mut entries: Vec<(Box<[u8]>, EndpointStats)> = std::mem::take(&mut self.endpoints).into_iter().collect();
+            entries.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+            let other_key: Box<[u8]> = format!("* {}", route::OTHER).into_bytes().into();
+            let keep = route_cap.saturating_sub(1);
+            let mut other = EndpointStats::default();
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i < keep && k != other_key {
+                    self.endpoints.insert(k, v);
+                } else {
+                    if k != other_key {
+                        self.folded_routes += 1;
+                        self.folded_lines += v.count;
+                    }
+                    other.merge(v);
+                }
+            }
+            self.endpoints.insert(other_key, other);
+        }
+    }
+
+    /// Turn a [`Pos`] into a 1-based line number within its file.
+    pub fn line_number(&self, starts: &FxHashMap<(u32, u32), u64>, pos: Pos) -> u64 {
+        starts.get(&(pos.file, pos.chunk)).copied().unwrap_or(0) + u64::from(pos.line) + 1
+    }
+
+    /// First line number (0-based) of every chunk.
+    pub fn chunk_starts(&self) -> FxHashMap<(u32, u32), u64> {
+        let mut v = self.chunk_lines.clone();
+        v.sort_unstable();
+        let mut out = FxHashMap::default();
+        let mut cur_file = u32::MAX;
+        let mut acc = 0u64;
+        for (f, c, n) in v {
+            if f != cur_file {
+                cur_file = f;
+                acc = 0;
+            }
+            out.insert((f, c), acc);
+            acc += u64::from(n);
+        }
+        out
+    }
+}

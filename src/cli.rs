@@ -1,0 +1,122 @@
+//! Command-line arguments (clap derive). The only module that knows about clap; [`crate::config`]
+//! turns these into a validated, clap-free configuration.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Reads HTTP access logs, aggregates status codes and latency per endpoint, and says where the
+/// status codes are imprecise.
+#[derive(Debug, Parser)]
+#[command(name = "statuslens", version, args_conflicts_with_subcommands = true)]
+pub(crate) struct Cli {
+    /// What to do (default: `report`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Arguments of the default `report` command.
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Analyse logs and print the report (the default).
+    Report(ReportArgs),
+    /// Print every parsed line as one normalized JSON object per line.
+    Records(InputArgs),
+}
+
+/// Where the logs are and how to read them.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct InputArgs {
+    /// Files or directories (walked recursively); `-` or nothing reads standard input.
+    /// gzip and zstd are detected by magic bytes.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Log format: auto, combined, common, json, or nginx:'<log_format body>' pasted from nginx.conf.
+    #[arg(long, value_name = "FORMAT", default_value = "auto")]
+    pub log_format: String,
+    /// Map a JSON key (dotted for nested objects) to a record field, e.g. `resp.code=status`.
+    #[arg(long, value_name = "KEY=FIELD")]
+    pub json_field: Vec<String>,
+    /// Route template that wins over the heuristics, e.g. `/api/users/{id}` (repeatable).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub route: Vec<String>,
+    /// Only requests at or after this time: RFC 3339, or relative like `24h`, `30m`, `7d`.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only requests before this time: RFC 3339, or relative like `1h`.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Parse workers (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Most distinct (method, route) endpoints kept; the rest are counted under `(other)`.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub route_cap: usize,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Human-readable summary.
+    Text,
+    /// The full report as JSON (schema in the README).
+    Json,
+}
+
+/// When to colour the text report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct ReportArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Report format on standard output.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Option<OutputFormat>,
+    /// Write a report to FILE (format from the extension: .json, .txt) or FMT=FILE; repeatable.
+    /// With -o nothing is printed on standard output.
+    #[arg(long = "output", short = 'o', value_name = "FILE")]
+    pub output: Vec<String>,
+    /// Colour the text report.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Do not show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Endpoints listed in the text report.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn default_command_is_report() {
+        let c = Cli::try_parse_from(["statuslens", "a.log", "--format", "json"]).expect("parses");
+        assert!(c.command.is_none());
+        assert_eq!(c.report.input.paths, ["a.log"]);
+        assert_eq!(c.report.format, Some(OutputFormat::Json));
+        let c = Cli::try_parse_from(["statuslens", "records", "x.log"]).expect("parses");
+        assert!(matches!(c.command, Some(Command::Records(_))));
+    }
+}

@@ -1,0 +1,135 @@
+//! Validated configuration built from the command line: everything past this point is
+//! clap-free. Each error names the flag and the value involved.
+
+use std::path::PathBuf;
+
+use crate::cli::{ColorChoice, InputArgs, OutputFormat, ReportArgs};
+use statuslens::format::{json::JsonMapping, time, FormatOptions, FormatSpec};
+use statuslens::pipeline::RunOptions;
+use statuslens::route::Normalizer;
+
+/// One report to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// Standard output.
+    Stdout(OutputFormat),
+    /// A file.
+    File(OutputFormat, PathBuf),
+}
+
+/// `24h`, `30m`, `7d`, `90s` → milliseconds.
+fn parse_relative(s: &str) -> Option<i64> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = num.parse().ok()?;
+    let ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 604_800_000,
+        _ => return None,
+    };
+    n.checked_mul(ms)
+}
+
+/// Parse a `--since`/`--until` value.
+pub(crate) fn parse_time_arg(flag: &str, v: &str, now_ms: i64) -> Result<i64, String> {
+    if let Some(ms) = time::parse_iso8601(v.as_bytes()) {
+        return Ok(ms);
+    }
+    if let Some(d) = parse_relative(v) {
+        return Ok(now_ms - d);
+    }
+    Err(format!("{flag} `{v}`: expected an RFC 3339 time (2024-05-01T12:00:00Z) or a relative one (24h, 30m, 7d)"))
+}
+
+/// Build the run options from input arguments.
+pub(crate) fn run_options(a: &InputArgs) -> Result<RunOptions, String> {
+    let spec = FormatSpec::parse(&a.log_format).map_err(|e| format!("--log-format: {e}"))?;
+    let mut mapping = JsonMapping::default();
+    for f in &a.json_field {
+        mapping.add(f)?;
+    }
+    let routes = Normalizer::new(&a.route)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let since = a.since.as_deref().map(|v| parse_time_arg("--since", v, now)).transpose()?;
+    let until = a.until.as_deref().map(|v| parse_time_arg("--until", v, now)).transpose()?;
+    let window = match (since, until) {
+        (None, None) => None,
+        (s, u) => Some((s.unwrap_or(i64::MIN), u.unwrap_or(i64::MAX))),
+    };
+    if let Some((s, u)) = window {
+        if s >= u {
+            return Err("--since is not before --until: no request can match".to_string());
+        }
+    }
+    if a.route_cap == 0 {
+        return Err("--route-cap must be at least 1".to_string());
+    }
+    let jobs = match a.jobs {
+        Some(0) => return Err("--jobs must be at least 1".to_string()),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    Ok(RunOptions { spec, format: FormatOptions { json: mapping }, routes, route_cap: a.route_cap, window, jobs })
+}
+
+fn format_from_name(s: &str) -> Option<OutputFormat> {
+    match s {
+        "json" => Some(OutputFormat::Json),
+        "text" | "txt" => Some(OutputFormat::Text),
+        _ => None,
+    }
+}
+
+/// Where the reports go.
+pub(crate) fn targets(a: &ReportArgs) -> Result<Vec<Target>, String> {
+    if a.output.is_empty() {
+        return Ok(vec![Target::Stdout(a.format.unwrap_or(OutputFormat::Text))]);
+    }
+    a.output
+        .iter()
+        .map(|o| {
+            if let Some((fmt, path)) = o.split_once('=') {
+                let f = format_from_name(fmt).ok_or_else(|| format!("-o `{o}`: unknown report format `{fmt}` (json, text)"))?;
+                return Ok(Target::File(f, PathBuf::from(path)));
+            }
+            let ext = std::path::Path::new(o).extension().and_then(|e| e.to_str()).unwrap_or("");
+            let f = format_from_name(ext)
+                .ok_or_else(|| format!("-o `{o}`: cannot tell the report format from the extension; use .json or .txt, or FMT=PATH"))?;
+            Ok(Target::File(f, PathBuf::from(o)))
+        })
+        .collect()
+}
+
+/// Whether to colour text on standard output.
+pub(crate) fn use_color(choice: ColorChoice, stdout_is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_and_absolute_times() {
+        assert_eq!(parse_time_arg("--since", "24h", 100_000_000), Ok(100_000_000 - 86_400_000));
+        assert_eq!(parse_time_arg("--since", "2000-10-10T20:55:36Z", 0), Ok(971_211_336_000));
+        assert!(parse_time_arg("--since", "yesterday", 0).expect_err("bad").contains("--since"));
+    }
+
+    #[test]
+    fn output_targets() {
+        let a = ReportArgs { output: vec!["r.json".into(), "text=out".into()], ..ReportArgs::default() };
+        assert_eq!(
+            targets(&a).expect("valid"),
+            vec![Target::File(OutputFormat::Json, "r.json".into()), Target::File(OutputFormat::Text, "out".into())]
+        );
+        let a = ReportArgs { output: vec!["r.pdf".into()], ..ReportArgs::default() };
+        assert!(targets(&a).is_err());
+    }
+}

@@ -1,0 +1,360 @@
+//! NCSA Common and Combined Log Format, as nginx and Apache write them, with their common
+//! variants: a virtual-host or syslog prefix before the client, a missing ident field, trailing
+//! extra fields (nginx `main`'s `$http_x_forwarded_for`, `$gzip_ratio`), and a trailing request
+//! duration: Apache `%D` (µs), `%T` (s) or nginx `$request_time` (s with ms).
+//!
+//! Layout (Apache `mod_log_config`, nginx `ngx_http_log_module`):
+//! `%h %l %u %t "%r" %>s %b ["%{Referer}i" "%{User-agent}i"] [extra …]`.
+//! Apache escapes `"` and `\` in quoted fields with a backslash and non-printable bytes as
+//! `\xHH`; nginx (`escape=default`) writes `\xHH` for both. Fields stay escaped in the record.
+
+use super::fields::{dash_to_none, find_closing_quote, parse_decimal_us, parse_status, parse_u64, split_request};
+use super::{time, Escape, LogFormat, ParseError, Record, RejectKind};
+
+/// How to read a trailing duration field, decided per file by [`ClfFormat::sniffed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrailingDuration {
+    /// No duration field.
+    None,
+    /// Apache `%D`: integer microseconds.
+    Micros,
+    /// Apache `%T` or nginx `$request_time`: seconds, possibly fractional.
+    Seconds,
+}
+
+/// The CLF parser.
+#[derive(Clone, Debug)]
+pub struct ClfFormat {
+    name: String,
+    duration: TrailingDuration,
+}
+
+/// Tokens allowed before the client (vhost, `host:port`, a syslog header …).
+const MAX_PREFIX_TOKENS: usize = 12;
+
+/// Byte offsets of the fields of one line, shared by `parse` and the sniffer.
+struct Parsed<'a> {
+    rec: Record<'a>,
+    /// The unquoted extra field after the user agent, when there is exactly one.
+    trailing: Option<&'a [u8]>,
+    /// The line has the referer and user-agent fields (combined, not common).
+    combined: bool,
+}
+
+impl ClfFormat {
+    /// A parser named `base` (`combined`/`common`) whose trailing-duration handling and final
+    /// name are chosen from a sample of the file's lines.
+    pub fn sniffed(sample: &[&[u8]], base: &str) -> ClfFormat {
+        let mut parsed = 0usize;
+        let mut with_ua = 0usize;
+        let mut trailing = 0usize;
+        let mut has_dot = false;
+        let mut max_int = 0u64;
+        for line in sample {
+            let Ok(p) = parse_fields(line) else { continue };
+            parsed += 1;
+            if p.combined {
+                with_ua += 1;
+            }
+            if let Some(t) = p.trailing {
+                if t.contains(&b'.') {
+                    has_dot |= parse_decimal_us(t, 1).is_some();
+                    trailing += usize::from(parse_decimal_us(t, 1).is_some());
+                } else if let Some(n) = parse_u64(t) {
+                    max_int = max_int.max(n);
+                    trailing += 1;
+                }
+            }
+        }
+        // A duration column is a property of the log format, so it shows on (nearly) every line.
+        let duration = if parsed > 0 && trailing * 10 >= parsed * 9 {
+            if has_dot {
+                TrailingDuration::Seconds
+            } else if max_int > 60 {
+                // %T is whole seconds: a value over a minute on every sampled line is not plausible
+                // for it, while %D (µs) is rarely below 60 on real traffic.
+                TrailingDuration::Micros
+            } else {
+                TrailingDuration::Seconds
+            }
+        } else {
+            TrailingDuration::None
+        };
+        let base = if base == "combined" && parsed > 0 && with_ua * 2 < parsed { "common" } else { base };
+        let name = match duration {
+            TrailingDuration::None => base.to_string(),
+            TrailingDuration::Micros => format!("{base}+usec"),
+            TrailingDuration::Seconds => format!("{base}+sec"),
+        };
+        ClfFormat { name, duration }
+    }
+
+    /// A parser with an explicit trailing-duration mode.
+    pub fn new(name: &str, duration: TrailingDuration) -> ClfFormat {
+        ClfFormat { name: name.to_string(), duration }
+    }
+}
+
+impl LogFormat for ClfFormat {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+        let mut p = parse_fields(line)?;
+        if let (Some(t), unit) = (p.trailing, self.duration) {
+            p.rec.duration_us = match unit {
+                TrailingDuration::None => None,
+                TrailingDuration::Micros => parse_u64(t),
+                TrailingDuration::Seconds => parse_decimal_us(t, 1_000_000),
+            };
+        }
+        Ok(p.rec)
+    }
+}
+
+#[inline]
+fn skip_spaces(line: &[u8], mut pos: usize) -> usize {
+    while pos < line.len() && line[pos] == b' ' {
+        pos += 1;
+    }
+    pos
+}
+
+/// The next space-delimited token from `pos`: (start, end).
+#[inline]
+fn token(line: &[u8], pos: usize) -> (usize, usize) {
+    let end = memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i);
+    (pos, end)
+}
+
+/// A field that is either `"quoted"` or a bare token (`-`). Returns (value, next position).
+fn quoted_or_bare(line: &[u8], pos: usize) -> Result<(&[u8], usize), ParseError> {
+    if line.get(pos) == Some(&b'"') {
+        let close = find_closing_quote(line, pos + 1).ok_or(ParseError::new(RejectKind::Truncated, pos))?;
+        Ok((&line[pos + 1..close], close + 1))
+    } else {
+        let (s, e) = token(line, pos);
+        Ok((&line[s..e], e))
+    }
+}
+
+fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
+    let mut rec = Record { escape: Escape::Backslash, ..Record::default() };
+    // Prefix tokens up to the timestamp: [prefix…] client ident user.
+    let mut pre: [(usize, usize); MAX_PREFIX_TOKENS] = [(0, 0); MAX_PREFIX_TOKENS];
+    let mut n = 0;
+    let mut pos = skip_spaces(line, 0);
+    let time_field: Option<(usize, usize)>;
+    loop {
+        if pos >= line.len() {
+            return Err(ParseError::new(RejectKind::Truncated, pos));
+        }
+        if line[pos] == b'[' {
+            let close = memchr::memchr(b']', &line[pos..]).ok_or(ParseError::new(RejectKind::Truncated, pos))?;
+            time_field = Some((pos + 1, pos + close));
+            pos += close + 1;
+            break;
+        }
+        let (s, e) = token(line, pos);
+        if n == 3 && &line[s..e] == b"-" {
+            // All-dash lines (`- - - - "-" - -`): the time itself is absent.
+            time_field = None;
+            pos = e;
+            break;
+        }
+        if n == MAX_PREFIX_TOKENS {
+            return Err(ParseError::new(RejectKind::Layout, s));
+        }
+        pre[n] = (s, e);
+        n += 1;
+        pos = skip_spaces(line, e);
+    }
+    if n < 2 {
+        return Err(ParseError::new(RejectKind::Layout, 0));
+    }
+    let client = if n >= 3 { pre[n - 3] } else { pre[0] };
+    rec.client = dash_to_none(&line[client.0..client.1]);
+    let user = pre[n - 1];
+    if dash_to_none(&line[user.0..user.1]).is_some() {
+        rec.authenticated = Some(true);
+    }
+    if let Some((s, e)) = time_field {
+        let t = &line[s..e];
+        if t != b"-" {
+            rec.time_ms = Some(time::parse_clf(t).or_else(|| time::parse_iso8601(t)).ok_or(ParseError::new(RejectKind::BadTimestamp, s))?);
+        }
+    }
+    // "request"
+    pos = skip_spaces(line, pos);
+    if pos >= line.len() {
+        return Err(ParseError::new(RejectKind::Truncated, pos));
+    }
+    let (request, next) = if line[pos] == b'"' {
+        quoted_or_bare(line, pos)?
+    } else if line[pos] == b'-' {
+        (&line[pos..pos + 1], pos + 1)
+    } else {
+        return Err(ParseError::new(RejectKind::Layout, pos));
+    };
+    if let Some((m, p, proto)) = split_request(request) {
+        rec.method = Some(m);
+        rec.path = Some(p);
+        rec.protocol = proto;
+    }
+    // status
+    pos = skip_spaces(line, next);
+    let (s, e) = token(line, pos);
+    if s == e {
+        return Err(ParseError::new(RejectKind::Truncated, s));
+    }
+    rec.status = parse_status(&line[s..e]).map_err(|()| ParseError::new(RejectKind::BadStatus, s))?;
+    // bytes
+    pos = skip_spaces(line, e);
+    let (s, e) = token(line, pos);
+    if s == e {
+        return Err(ParseError::new(RejectKind::Truncated, s));
+    }
+    let b = &line[s..e];
+    if b != b"-" {
+        rec.bytes = Some(parse_u64(b).ok_or(ParseError::new(RejectKind::BadNumber, s))?);
+    }
+    // "referer" "user agent" — optional (common format stops here).
+    pos = skip_spaces(line, e);
+    let mut trailing = None;
+    let mut combined = false;
+    if pos < line.len() {
+        let (_referer, next) = quoted_or_bare(line, pos)?;
+        pos = skip_spaces(line, next);
+        if pos < line.len() {
+            let (ua, next) = quoted_or_bare(line, pos)?;
+            rec.user_agent = dash_to_none(ua);
+            combined = true;
+            pos = next;
+            // Extra fields: remember the only unquoted one, a duration candidate.
+            let mut unquoted = 0;
+            loop {
+                pos = skip_spaces(line, pos);
+                if pos >= line.len() {
+                    break;
+                }
+                if line[pos] == b'"' {
+                    match find_closing_quote(line, pos + 1) {
+                        Some(c) => pos = c + 1,
+                        None => break,
+                    }
+                } else {
+                    let (s, e) = token(line, pos);
+                    unquoted += 1;
+                    trailing = Some(&line[s..e]);
+                    pos = e;
+                }
+            }
+            if unquoted != 1 {
+                trailing = None;
+            }
+        }
+    }
+    Ok(Parsed { rec, trailing, combined })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn combined() -> ClfFormat {
+        ClfFormat::new("combined", TrailingDuration::None)
+    }
+
+    struct Case {
+        name: &'static str,
+        line: &'static str,
+        method: Option<&'static str>,
+        path: Option<&'static str>,
+        status: Option<u16>,
+        bytes: Option<u64>,
+        client: Option<&'static str>,
+        ua: Option<&'static str>,
+    }
+
+    fn s(v: Option<&[u8]>) -> Option<&str> {
+        v.map(|b| std::str::from_utf8(b).expect("test lines are UTF-8"))
+    }
+
+    #[test]
+    fn case_table() {
+        let cases = [
+            Case { name: "valid combined", line: r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#, method: Some("GET"), path: Some("/apache_pb.gif"), status: Some(200), bytes: Some(2326), client: Some("127.0.0.1"), ua: Some("Mozilla/4.08 [en] (Win98; I ;Nav)") },
+            Case { name: "common", line: r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.0" 404 -"#, method: Some("GET"), path: Some("/a"), status: Some(404), bytes: None, client: Some("127.0.0.1"), ua: None },
+            Case { name: "dash request", line: r#"::1 - - [10/Oct/2000:13:55:36 -0700] "-" 408 -"#, method: None, path: None, status: Some(408), bytes: None, client: Some("::1"), ua: None },
+            Case { name: "empty request", line: r#"0.0.0.0 - - [04/Oct/2022:04:34:49 +0000] "" 400 0 "" """#, method: None, path: None, status: Some(400), bytes: Some(0), client: Some("0.0.0.0"), ua: None },
+            Case { name: "escaped quotes", line: r#"192.168.0.1 - - [28/Feb/2013:12:00:00 +0900] "GET /\" HTTP/1.1" 200 777 "referer \\ \"" "user agent \\ \"""#, method: Some("GET"), path: Some(r#"/\""#), status: Some(200), bytes: Some(777), client: Some("192.168.0.1"), ua: Some(r#"user agent \\ \""#) },
+            Case { name: "tls junk", line: r#"1.2.3.4 - - [17/Oct/2023:05:57:49 +1100] "\x16\x03\x01\x02" 400 226 "-" "-""#, method: None, path: None, status: Some(400), bytes: Some(226), client: Some("1.2.3.4"), ua: None },
+            Case { name: "ipv6 client, http2", line: r#"2001:db8::1 - - [10/Oct/2000:13:55:36 -0700] "GET /x?y=1 HTTP/2.0" 200 5 "-" "curl""#, method: Some("GET"), path: Some("/x?y=1"), status: Some(200), bytes: Some(5), client: Some("2001:db8::1"), ua: Some("curl") },
+            Case { name: "http/0.9", line: r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET /" 200 5"#, method: Some("GET"), path: Some("/"), status: Some(200), bytes: Some(5), client: Some("1.1.1.1"), ua: None },
+            Case { name: "vhost prefix", line: r#"www.example.net:80 192.168.1.1 - - [08/Jun/2020:08:04:43 +0000] "GET /x HTTP/1.1" 301 0 "-" "ua""#, method: Some("GET"), path: Some("/x"), status: Some(301), bytes: Some(0), client: Some("192.168.1.1"), ua: Some("ua") },
+            Case { name: "missing ident", line: r#"192.168.1.1 - [08/Jun/2020:08:04:43 +0000] "GET /api/test HTTP/1.1" 200 100 "-" "curl/7.68.0""#, method: Some("GET"), path: Some("/api/test"), status: Some(200), bytes: Some(100), client: Some("192.168.1.1"), ua: Some("curl/7.68.0") },
+            Case { name: "all dashes", line: "- - - - - - -", method: None, path: None, status: None, bytes: None, client: None, ua: None },
+            Case { name: "status dash", line: r#"1.1.1.1 - - [11/Jan/2020:23:05:27 +0100] "OPTIONS /remote.php/ HTTP/1.1" - 7908 "-" "m""#, method: Some("OPTIONS"), path: Some("/remote.php/"), status: None, bytes: Some(7908), client: Some("1.1.1.1"), ua: Some("m") },
+        ];
+        for c in cases {
+            let r = combined().parse(c.line.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", c.name));
+            assert_eq!(s(r.method), c.method, "{}", c.name);
+            assert_eq!(s(r.path), c.path, "{}", c.name);
+            assert_eq!(r.status, c.status, "{}", c.name);
+            assert_eq!(r.bytes, c.bytes, "{}", c.name);
+            assert_eq!(s(r.client), c.client, "{}", c.name);
+            assert_eq!(s(r.user_agent), c.ua, "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn rejects() {
+        let cases = [
+            ("not a log line", "not a common log line", RejectKind::Truncated),
+            ("bad timestamp", "- - - [1234] - - -", RejectKind::BadTimestamp),
+            ("truncated in request", r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTT"#, RejectKind::Truncated),
+            ("truncated after time", "1.1.1.1 - - [10/Oct/2000:13:55:36 -0700]", RejectKind::Truncated),
+            ("bad status", r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" OK 5"#, RejectKind::BadStatus),
+            ("bad bytes", r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 five"#, RejectKind::BadNumber),
+            ("error log line", r#"2025/01/03 16:41:26 [error] 31#31: *3 open() failed"#, RejectKind::BadTimestamp),
+            ("empty", "", RejectKind::Truncated),
+        ];
+        for (name, line, kind) in cases {
+            let e = combined().parse(line.as_bytes()).expect_err(name);
+            assert_eq!(e.kind, kind, "{name}");
+        }
+    }
+
+    #[test]
+    fn trailing_durations_are_sniffed() {
+        let d = [
+            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 1523"#.as_slice(),
+            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 88"#.as_slice(),
+        ];
+        let f = ClfFormat::sniffed(&d, "combined");
+        assert_eq!(f.name(), "combined+usec");
+        assert_eq!(f.parse(d[0]).expect("parses").duration_us, Some(1523));
+        let t = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 2"#.as_slice()];
+        let f = ClfFormat::sniffed(&t, "combined");
+        assert_eq!(f.name(), "combined+sec");
+        assert_eq!(f.parse(t[0]).expect("parses").duration_us, Some(2_000_000));
+        let n = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 0.050"#.as_slice()];
+        assert_eq!(ClfFormat::sniffed(&n, "combined").parse(n[0]).expect("parses").duration_us, Some(50_000));
+        // nginx `main`: a quoted X-Forwarded-For is not a duration.
+        let m = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" "-""#.as_slice()];
+        assert_eq!(ClfFormat::sniffed(&m, "combined").name(), "combined");
+        let c = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#.as_slice()];
+        assert_eq!(ClfFormat::sniffed(&c, "combined").name(), "common");
+    }
+
+    #[test]
+    fn crlf_and_time() {
+        let r = combined()
+            .parse(super::super::fields::trim_line(b"1.1.1.1 - bob [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5\r"))
+            .expect("parses");
+        assert_eq!(r.time_ms, Some(971_211_336_000));
+        assert_eq!(r.bytes, Some(5));
+        assert_eq!(r.authenticated, Some(true));
+    }
+}

@@ -1,0 +1,373 @@
+//! Byte-level scanners shared by the parsers: quoted fields, numbers, durations, request lines,
+//! and escape decoding. Nothing here allocates unless a field actually holds an escape.
+
+use std::borrow::Cow;
+
+use super::Escape;
+
+/// Strip a trailing `\r` (CRLF files) from a line.
+#[inline]
+pub fn trim_line(line: &[u8]) -> &[u8] {
+    match line.last() {
+        Some(b'\r') => &line[..line.len() - 1],
+        _ => line,
+    }
+}
+
+/// `-` (and the empty string) mean "absent" in text logs.
+#[inline]
+pub fn dash_to_none(v: &[u8]) -> Option<&[u8]> {
+    if v.is_empty() || v == b"-" {
+        None
+    } else {
+        Some(v)
+    }
+}
+
+/// Parse an unsigned decimal integer; `None` on anything else (empty, sign, overflow).
+#[inline]
+pub fn parse_u64(v: &[u8]) -> Option<u64> {
+    if v.is_empty() || v.len() > 20 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in v {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d))?;
+    }
+    Some(n)
+}
+
+/// Parse a status: three digits 100–999. `Ok(None)` for `-`.
+#[inline]
+pub fn parse_status(v: &[u8]) -> Result<Option<u16>, ()> {
+    if v == b"-" {
+        return Ok(None);
+    }
+    if v.len() != 3 {
+        return Err(());
+    }
+    let mut n: u16 = 0;
+    for &b in v {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return Err(());
+        }
+        n = n * 10 + u16::from(d);
+    }
+    if n < 100 {
+        return Err(());
+    }
+    Ok(Some(n))
+}
+
+/// Parse a non-negative decimal number of `unit_us` microseconds per unit (`1_000_000` for
+/// seconds), e.g. `"0.050"` s → 50 000 µs. Exact for up to 9 fractional digits; no float
+/// rounding on the common `$request_time` shape.
+#[inline]
+pub fn parse_decimal_us(v: &[u8], unit_us: u64) -> Option<u64> {
+    if v.is_empty() {
+        return None;
+    }
+    let (int, frac) = match memchr::memchr(b'.', v) {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => (v, &v[..0]),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let whole = if int.is_empty() { 0 } else { parse_u64(int)? };
+    let mut total = whole.checked_mul(unit_us)?;
+    if !frac.is_empty() {
+        // Fraction of a unit: digits / 10^len * unit_us, computed in integers.
+        let digits = &frac[..frac.len().min(12)];
+        let f = parse_u64(digits)?;
+        if frac.len() > 12 && parse_u64(&frac[12..]).is_none() {
+            return None;
+        }
+        let scale = 10u64.pow(digits.len() as u32);
+        total = total.checked_add((u128::from(f) * u128::from(unit_us) / u128::from(scale)) as u64)?;
+    }
+    Some(total)
+}
+
+/// A duration string with a unit suffix, Go/Caddy style: `"1.2s"`, `"350ms"`, `"12µs"`,
+/// `"12us"`, `"800ns"`, `"1m2.5s"`, `"0.123s"`. Returns microseconds.
+pub fn parse_unit_duration_us(v: &[u8]) -> Option<u64> {
+    let mut rest = v;
+    let mut total: u64 = 0;
+    let mut any = false;
+    while !rest.is_empty() {
+        let n = rest.iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
+        if n == 0 {
+            return None;
+        }
+        let (num, tail) = rest.split_at(n);
+        let u = tail.iter().take_while(|b| !(b.is_ascii_digit() || **b == b'.')).count();
+        let (unit, next) = tail.split_at(u);
+        let (unit_us, ns) = match unit {
+            b"h" => (3_600_000_000, false),
+            b"m" => (60_000_000, false),
+            b"s" => (1_000_000, false),
+            b"ms" => (1_000, false),
+            b"us" | [0xC2, 0xB5, b's'] | [0xCE, 0xBC, b's'] => (1, false), // µs (micro sign), μs (Greek mu)
+            b"ns" => (1, true),
+            _ => return None,
+        };
+        let mut part = parse_decimal_us(num, unit_us)?;
+        if ns {
+            part = parse_decimal_us(num, 1_000)? / 1_000_000;
+        }
+        total = total.checked_add(part)?;
+        any = true;
+        rest = next;
+    }
+    any.then_some(total)
+}
+
+/// Find the closing `"` of a quoted field whose content starts at `start`, honouring backslash
+/// escapes (`\"`, `\\`). Returns the index of the closing quote.
+#[inline]
+pub fn find_closing_quote(line: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    loop {
+        let j = i + memchr::memchr2(b'"', b'\\', line.get(i..)?)?;
+        if line[j] == b'"' {
+            return Some(j);
+        }
+        i = j + 2; // skip the escaped byte
+        if i > line.len() {
+            return None;
+        }
+    }
+}
+
+/// RFC 9110 `tchar`: the characters a method token may hold.
+#[inline]
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Longest request target we accept as a path; longer ones are "absurdly long" (the 414 case)
+/// and yield a null method/path.
+pub const MAX_TARGET: usize = 16 * 1024;
+
+/// Split a request line `METHOD SP target [SP HTTP/x.y]` into its parts.
+/// Returns `None` when it is not a request line (`-`, empty, TLS junk, overlong target).
+/// The target may contain spaces (some servers log them raw), so the protocol is taken from
+/// the last space-separated word only when it looks like `HTTP/…`.
+pub fn split_request(req: &[u8]) -> Option<(&[u8], &[u8], Option<&[u8]>)> {
+    let sp = memchr::memchr(b' ', req)?;
+    let method = &req[..sp];
+    if method.is_empty() || method.len() > 32 || !method.iter().all(|&b| is_tchar(b)) {
+        return None;
+    }
+    let mut rest = &req[sp + 1..];
+    while let [b' ', tail @ ..] = rest {
+        rest = tail;
+    }
+    let mut protocol = None;
+    if let Some(last) = memchr::memrchr(b' ', rest) {
+        let p = &rest[last + 1..];
+        if p.starts_with(b"HTTP/") || p.starts_with(b"http/") {
+            protocol = Some(p);
+            rest = &rest[..last];
+            while let [head @ .., b' '] = rest {
+                rest = head;
+            }
+        }
+    }
+    if rest.is_empty() || rest.len() > MAX_TARGET {
+        return None;
+    }
+    // A target is origin-form (`/x`), absolute-form (`http://h/x`), authority-form for CONNECT
+    // (`host:443`) or `*`. Anything starting with a control byte or an escape is junk.
+    let first = rest[0];
+    if first.is_ascii_control() || first == b'\\' || first >= 0x80 {
+        return None;
+    }
+    Some((method, rest, protocol))
+}
+
+/// Value of one hex digit.
+#[inline]
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decode a field according to `escape`. Borrows when there is nothing to decode.
+pub fn unescape(v: &[u8], escape: Escape) -> Cow<'_, [u8]> {
+    if escape == Escape::None || memchr::memchr(b'\\', v).is_none() {
+        return Cow::Borrowed(v);
+    }
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        let b = v[i];
+        if b != b'\\' || i + 1 >= v.len() {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let n = v[i + 1];
+        match (escape, n) {
+            (_, b'"') | (_, b'\\') => {
+                out.push(n);
+                i += 2;
+            }
+            (Escape::Backslash, b'x') => {
+                match (v.get(i + 2).and_then(|&c| hex(c)), v.get(i + 3).and_then(|&c| hex(c))) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 4;
+                    }
+                    _ => {
+                        out.push(b);
+                        i += 1;
+                    }
+                }
+            }
+            (Escape::Json, b'/') => {
+                out.push(b'/');
+                i += 2;
+            }
+            (Escape::Json, b'n') | (Escape::Backslash, b'n') => {
+                out.push(b'\n');
+                i += 2;
+            }
+            (Escape::Json, b't') | (Escape::Backslash, b't') => {
+                out.push(b'\t');
+                i += 2;
+            }
+            (Escape::Json, b'r') => {
+                out.push(b'\r');
+                i += 2;
+            }
+            (Escape::Json, b'b') => {
+                out.push(8);
+                i += 2;
+            }
+            (Escape::Json, b'f') => {
+                out.push(12);
+                i += 2;
+            }
+            (Escape::Json, b'u') => match decode_u_escape(v, i) {
+                Some((ch, used)) => {
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                    i += used;
+                }
+                None => {
+                    out.push(b);
+                    i += 1;
+                }
+            },
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Decode `\uXXXX` (with a following low surrogate when needed) at `v[i..]`.
+fn decode_u_escape(v: &[u8], i: usize) -> Option<(char, usize)> {
+    let four = |at: usize| -> Option<u32> {
+        let s = v.get(at..at + 4)?;
+        s.iter().try_fold(0u32, |acc, &c| Some(acc << 4 | u32::from(hex(c)?)))
+    };
+    let hi = four(i + 2)?;
+    if (0xD800..0xDC00).contains(&hi) {
+        if v.get(i + 6) == Some(&b'\\') && v.get(i + 7) == Some(&b'u') {
+            let lo = four(i + 8)?;
+            if (0xDC00..0xE000).contains(&lo) {
+                let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                return Some((char::from_u32(c)?, 12));
+            }
+        }
+        return Some((char::REPLACEMENT_CHARACTER, 6));
+    }
+    Some((char::from_u32(hi).unwrap_or(char::REPLACEMENT_CHARACTER), 6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_exact() {
+        assert_eq!(parse_decimal_us(b"0.050", 1_000_000), Some(50_000));
+        assert_eq!(parse_decimal_us(b"12", 1_000_000), Some(12_000_000));
+        assert_eq!(parse_decimal_us(b"1.5", 1_000), Some(1_500));
+        assert_eq!(parse_decimal_us(b".5", 1_000_000), Some(500_000));
+        assert_eq!(parse_decimal_us(b"-1", 1_000_000), None);
+        assert_eq!(parse_decimal_us(b"1e3", 1_000_000), None);
+        assert_eq!(parse_decimal_us(b"", 1), None);
+    }
+
+    #[test]
+    fn unit_durations() {
+        assert_eq!(parse_unit_duration_us(b"1.2s"), Some(1_200_000));
+        assert_eq!(parse_unit_duration_us(b"350ms"), Some(350_000));
+        assert_eq!(parse_unit_duration_us("12µs".as_bytes()), Some(12));
+        assert_eq!(parse_unit_duration_us(b"1m2.5s"), Some(62_500_000));
+        assert_eq!(parse_unit_duration_us(b"800ns"), Some(0));
+        assert_eq!(parse_unit_duration_us(b"2500ns"), Some(2));
+        assert_eq!(parse_unit_duration_us(b"12"), None);
+        assert_eq!(parse_unit_duration_us(b"s"), None);
+    }
+
+    #[test]
+    fn request_lines() {
+        let r = |s: &'static str| split_request(s.as_bytes());
+        assert_eq!(r("GET /a HTTP/1.1"), Some((&b"GET"[..], &b"/a"[..], Some(&b"HTTP/1.1"[..]))));
+        assert_eq!(r("GET /"), Some((&b"GET"[..], &b"/"[..], None)), "HTTP/0.9");
+        assert_eq!(r("GET /a[ ]b HTTP/1.0"), Some((&b"GET"[..], &b"/a[ ]b"[..], Some(&b"HTTP/1.0"[..]))));
+        assert_eq!(r("PRI * HTTP/2.0"), Some((&b"PRI"[..], &b"*"[..], Some(&b"HTTP/2.0"[..]))));
+        assert_eq!(r("-"), None);
+        assert_eq!(r(""), None);
+        assert_eq!(r("\\x16\\x03\\x01\\x00"), None);
+        assert_eq!(r("\\x16\\x03\\x01\\x01 \\x02"), None);
+        assert_eq!(r("GET HTTP/1.1"), None);
+        let long = format!("GET /{} HTTP/1.1", "a".repeat(MAX_TARGET + 1));
+        assert_eq!(split_request(long.as_bytes()), None);
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(&*unescape(br"a\x22b\x5Cc", Escape::Backslash), b"a\"b\\c");
+        assert_eq!(&*unescape(br#"a\"b"#, Escape::Backslash), b"a\"b");
+        assert_eq!(&*unescape(br"\xZZ", Escape::Backslash), br"\xZZ");
+        assert_eq!(&*unescape(br"\x4", Escape::Backslash), br"\x4");
+        assert_eq!(&*unescape(br"a\/b\u00e9\ud83d\ude00", Escape::Json), "a/bé😀".as_bytes());
+        assert_eq!(&*unescape(br"\ud83d", Escape::Json), "\u{fffd}".as_bytes());
+        assert_eq!(&*unescape(br"trailing\", Escape::Json), br"trailing\");
+        assert!(matches!(unescape(b"plain", Escape::Json), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn quotes() {
+        assert_eq!(find_closing_quote(br#"ab\"c" x"#, 0), Some(5));
+        assert_eq!(find_closing_quote(br#"ab\\" x"#, 0), Some(4));
+        assert_eq!(find_closing_quote(br#"ab\"#, 0), None);
+        assert_eq!(find_closing_quote(br#"abc"#, 0), None);
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(parse_status(b"200"), Ok(Some(200)));
+        assert_eq!(parse_status(b"-"), Ok(None));
+        assert_eq!(parse_status(b"20"), Err(()));
+        assert_eq!(parse_status(b"099"), Err(()));
+        assert_eq!(parse_status(b"2x0"), Err(()));
+    }
+}

@@ -1,0 +1,579 @@
+//! JSON lines: one object per line, keys mapped to record fields.
+//!
+//! The usual nginx JSON shapes (`log_format … escape=json '{"status":"$status",…}'`) are mapped
+//! without flags; `--json-field KEY=FIELD` maps anything else (dotted keys reach nested objects).
+//! The scanner is byte-level: it reads raw non-UTF-8 bytes inside strings (nginx `escape=json`
+//! passes bytes ≥ 0x80 through), allocates nothing, and bounds nesting depth.
+
+use super::fields::{parse_decimal_us, parse_status, parse_u64, parse_unit_duration_us, split_request};
+use super::{time, BytesKind, Escape, LogFormat, ParseError, Record, RejectKind};
+
+/// The record field a JSON key (or nginx variable) feeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetField {
+    /// HTTP status sent to the client.
+    Status,
+    /// Request method.
+    Method,
+    /// Request target (path and query).
+    Path,
+    /// Full request line `GET /x HTTP/1.1`.
+    Request,
+    /// Protocol.
+    Protocol,
+    /// Timestamp (any supported shape).
+    Time,
+    /// Duration; bare numbers in seconds, strings may carry a unit.
+    DurationS,
+    /// Duration in milliseconds.
+    DurationMs,
+    /// Duration in microseconds.
+    DurationUs,
+    /// Duration in nanoseconds.
+    DurationNs,
+    /// Response body bytes.
+    Bytes,
+    /// Total bytes sent (headers included).
+    TotalBytes,
+    /// Client address.
+    Client,
+    /// User agent.
+    UserAgent,
+    /// Status of the upstream/origin.
+    OriginStatus,
+    /// Error marker.
+    ErrorMarker,
+    /// Boolean-ish: credentials present.
+    Authenticated,
+    /// A user id: present and non-empty → authenticated, empty → anonymous.
+    User,
+    /// `remote_user`: set → authenticated, else unknown (bearer tokens do not show there).
+    RemoteUser,
+    /// An `Authorization` header value: present → authenticated, empty → anonymous.
+    Authorization,
+    /// `success: false` style flags: false → error marker.
+    Success,
+}
+
+impl TargetField {
+    /// Names accepted on the right of `--json-field KEY=FIELD`.
+    pub const NAMES: &'static [(&'static str, TargetField)] = &[
+        ("status", TargetField::Status),
+        ("method", TargetField::Method),
+        ("path", TargetField::Path),
+        ("request", TargetField::Request),
+        ("protocol", TargetField::Protocol),
+        ("time", TargetField::Time),
+        ("duration_s", TargetField::DurationS),
+        ("duration_ms", TargetField::DurationMs),
+        ("duration_us", TargetField::DurationUs),
+        ("duration_ns", TargetField::DurationNs),
+        ("bytes", TargetField::Bytes),
+        ("total_bytes", TargetField::TotalBytes),
+        ("client", TargetField::Client),
+        ("user_agent", TargetField::UserAgent),
+        ("origin_status", TargetField::OriginStatus),
+        ("error_marker", TargetField::ErrorMarker),
+        ("authenticated", TargetField::Authenticated),
+        ("user", TargetField::User),
+        ("authorization", TargetField::Authorization),
+        ("success", TargetField::Success),
+    ];
+}
+
+/// User-supplied key → field mappings (`--json-field`), checked before the built-in names.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JsonMapping {
+    custom: Vec<(Vec<Vec<u8>>, TargetField)>,
+}
+
+impl JsonMapping {
+    /// Add `KEY=FIELD`. KEY may be dotted (`http.status`) to reach nested objects.
+    pub fn add(&mut self, spec: &str) -> Result<(), String> {
+        let (key, field) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("--json-field `{spec}`: expected KEY=FIELD, e.g. resp_code=status"))?;
+        let target = TargetField::NAMES
+            .iter()
+            .find(|(n, _)| *n == field.trim())
+            .map(|(_, t)| *t)
+            .ok_or_else(|| {
+                let names: Vec<&str> = TargetField::NAMES.iter().map(|(n, _)| *n).collect();
+                format!("--json-field `{spec}`: unknown field `{field}`; fields are: {}", names.join(", "))
+            })?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(format!("--json-field `{spec}`: the key is empty"));
+        }
+        self.custom.push((key.split('.').map(|p| p.as_bytes().to_vec()).collect(), target));
+        Ok(())
+    }
+
+    /// The user's mapping for a key path, if any.
+    pub fn target_for(&self, path: &[&[u8]]) -> Option<TargetField> {
+        self.custom
+            .iter()
+            .find(|(k, _)| k.len() == path.len() && k.iter().zip(path).all(|(a, b)| a.as_slice() == *b))
+            .map(|(_, t)| *t)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.custom.is_empty()
+    }
+}
+
+/// Built-in names for top-level keys (nginx variable names and common app-log names).
+fn builtin(key: &[u8]) -> Option<TargetField> {
+    use TargetField as T;
+    Some(match key {
+        b"status" | b"status_code" | b"statusCode" | b"http_status" | b"response_status" => T::Status,
+        b"request_method" | b"method" | b"http_method" | b"verb" => T::Method,
+        b"request_uri" => T::Path,
+        b"uri" | b"url" | b"path" | b"request_path" => T::Path,
+        b"request" => T::Request,
+        b"server_protocol" | b"protocol" | b"http_version" => T::Protocol,
+        b"time_iso8601" | b"time_local" | b"msec" | b"time" | b"timestamp" | b"@timestamp" | b"ts" | b"datetime" => T::Time,
+        b"request_time" | b"duration" | b"latency" | b"response_time" | b"elapsed" => T::DurationS,
+        b"request_time_ms" | b"duration_ms" | b"latency_ms" | b"response_time_ms" | b"elapsed_ms" | b"took_ms" => T::DurationMs,
+        b"duration_us" | b"latency_us" => T::DurationUs,
+        b"duration_ns" => T::DurationNs,
+        b"body_bytes_sent" | b"response_size" | b"resp_body_size" | b"body_bytes" => T::Bytes,
+        b"bytes_sent" | b"bytes" | b"size" => T::TotalBytes,
+        b"remote_addr" | b"client" | b"client_ip" | b"remote_ip" | b"ip" => T::Client,
+        b"http_user_agent" | b"user_agent" | b"agent" | b"ua" | b"useragent" => T::UserAgent,
+        b"upstream_status" | b"origin_status" => T::OriginStatus,
+        b"error" | b"error_code" | b"x_error_code" | b"err" | b"error_message" | b"errors" | b"sent_http_x_error_code"
+        | b"upstream_http_x_error_code" | b"sent_http_x_error" => T::ErrorMarker,
+        b"auth" | b"auth_present" | b"authenticated" => T::Authenticated,
+        b"user_id" | b"userid" | b"user" | b"username" => T::User,
+        b"remote_user" => T::RemoteUser,
+        b"http_authorization" | b"authorization" => T::Authorization,
+        b"success" | b"ok" => T::Success,
+        _ => return None,
+    })
+}
+
+/// A scalar JSON value, borrowed from the line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scalar<'a> {
+    /// String contents, still escaped.
+    Str(&'a [u8]),
+    /// Number as written.
+    Num(&'a [u8]),
+    /// `true` / `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+}
+
+impl<'a> Scalar<'a> {
+    fn text(self) -> Option<&'a [u8]> {
+        match self {
+            Scalar::Str(s) | Scalar::Num(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Deepest key path the scanner reports; deeper values are skipped.
+const MAX_DEPTH: usize = 8;
+/// Nesting bound for skipped containers (hostile input must not exhaust the stack).
+const MAX_NEST: usize = 128;
+
+struct Scanner<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn err(&self) -> ParseError {
+        ParseError::new(RejectKind::BadJson, self.i)
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    /// At an opening `"`: returns the raw contents and moves past the closing quote.
+    #[inline]
+    fn string(&mut self) -> Result<&'a [u8], ParseError> {
+        let start = self.i + 1;
+        let mut j = start;
+        loop {
+            let k = memchr::memchr2(b'"', b'\\', self.s.get(j..).ok_or(self.err())?).ok_or(ParseError::new(RejectKind::BadJson, self.s.len()))?;
+            let at = j + k;
+            if self.s[at] == b'"' {
+                self.i = at + 1;
+                return Ok(&self.s[start..at]);
+            }
+            j = at + 2;
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), ParseError> {
+        if self.s[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(self.err())
+        }
+    }
+
+    fn scalar(&mut self) -> Result<Scalar<'a>, ParseError> {
+        match self.s.get(self.i) {
+            Some(b'"') => Ok(Scalar::Str(self.string()?)),
+            Some(b't') => self.literal(b"true").map(|()| Scalar::Bool(true)),
+            Some(b'f') => self.literal(b"false").map(|()| Scalar::Bool(false)),
+            Some(b'n') => self.literal(b"null").map(|()| Scalar::Null),
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.i;
+                while self.i < self.s.len() && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    self.i += 1;
+                }
+                Ok(Scalar::Num(&self.s[start..self.i]))
+            }
+            _ => Err(self.err()),
+        }
+    }
+
+    /// Skip any value without recursion.
+    fn skip_value(&mut self) -> Result<(), ParseError> {
+        let mut depth = 0usize;
+        loop {
+            self.ws();
+            match self.s.get(self.i) {
+                Some(b'{' | b'[') => {
+                    depth += 1;
+                    if depth > MAX_NEST {
+                        return Err(self.err());
+                    }
+                    self.i += 1;
+                    continue;
+                }
+                Some(b'}' | b']') if depth > 0 => {
+                    self.i += 1;
+                    depth -= 1;
+                }
+                Some(b',' | b':') if depth > 0 => {
+                    self.i += 1;
+                    continue;
+                }
+                Some(_) => {
+                    self.scalar()?;
+                }
+                None => return Err(self.err()),
+            }
+            if depth == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Walk an object at `self.i`, calling `visit(path, scalar)` for every scalar member.
+    fn object(
+        &mut self,
+        path: &mut [&'a [u8]; MAX_DEPTH],
+        depth: usize,
+        visit: &mut dyn FnMut(&[&'a [u8]], Scalar<'a>),
+    ) -> Result<(), ParseError> {
+        self.i += 1; // '{'
+        self.ws();
+        if self.s.get(self.i) == Some(&b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.s.get(self.i) != Some(&b'"') {
+                return Err(self.err());
+            }
+            let key = self.string()?;
+            self.ws();
+            if self.s.get(self.i) != Some(&b':') {
+                return Err(self.err());
+            }
+            self.i += 1;
+            self.ws();
+            match self.s.get(self.i) {
+                Some(b'{') if depth + 1 < MAX_DEPTH => {
+                    path[depth] = key;
+                    self.object(path, depth + 1, visit)?;
+                }
+                Some(b'{' | b'[') => self.skip_value()?,
+                Some(_) => {
+                    let v = self.scalar()?;
+                    path[depth] = key;
+                    visit(&path[..=depth], v);
+                }
+                None => return Err(self.err()),
+            }
+            self.ws();
+            match self.s.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.err()),
+            }
+        }
+    }
+}
+
+/// Visit every scalar of a one-line JSON object. Errors on anything that is not one object.
+pub fn scan_object<'a>(line: &'a [u8], visit: &mut dyn FnMut(&[&'a [u8]], Scalar<'a>)) -> Result<(), ParseError> {
+    let mut sc = Scanner { s: line, i: 0 };
+    sc.ws();
+    if sc.s.get(sc.i) != Some(&b'{') {
+        return Err(sc.err());
+    }
+    let mut path: [&[u8]; MAX_DEPTH] = [&[]; MAX_DEPTH];
+    sc.object(&mut path, 0, visit)?;
+    sc.ws();
+    if sc.i != line.len() {
+        return Err(sc.err());
+    }
+    Ok(())
+}
+
+/// The JSON-lines parser.
+#[derive(Clone, Debug, Default)]
+pub struct JsonFormat {
+    mapping: JsonMapping,
+}
+
+impl JsonFormat {
+    /// A parser with the user's key mappings.
+    pub fn new(mapping: JsonMapping) -> JsonFormat {
+        JsonFormat { mapping }
+    }
+}
+
+/// Values and where they came from, before they become a record.
+#[derive(Default)]
+struct Collected<'a> {
+    rec: Record<'a>,
+    path_prio: u8,
+    status_text: Option<Scalar<'a>>,
+    bad: Option<RejectKind>,
+    total_bytes: Option<u64>,
+}
+
+fn is_falsy(v: Scalar<'_>) -> bool {
+    match v {
+        Scalar::Bool(b) => !b,
+        Scalar::Null => true,
+        Scalar::Str(s) | Scalar::Num(s) => matches!(s, b"" | b"-" | b"0" | b"false" | b"no" | b"False" | b"FALSE"),
+    }
+}
+
+fn text_value(v: Scalar<'_>) -> Option<&[u8]> {
+    v.text().filter(|t| !t.is_empty() && *t != b"-")
+}
+
+fn duration(v: Scalar<'_>, unit_us: u64, ns: bool) -> Option<u64> {
+    let t = v.text()?;
+    if t.is_empty() || t == b"-" {
+        return None;
+    }
+    if let Some(d) = parse_unit_duration_us(t) {
+        return Some(d);
+    }
+    if ns {
+        return parse_decimal_us(t, 1).map(|n| n / 1000);
+    }
+    parse_decimal_us(t, unit_us)
+}
+
+impl<'a> Collected<'a> {
+    fn apply(&mut self, field: TargetField, v: Scalar<'a>) {
+        use TargetField as T;
+        let r = &mut self.rec;
+        match field {
+            T::Status => self.status_text = Some(v),
+            T::Method => r.method = text_value(v),
+            T::Path => {
+                if let Some(p) = text_value(v) {
+                    r.path = Some(p);
+                    self.path_prio = 3;
+                }
+            }
+            T::Request => {
+                if let Some((m, p, proto)) = v.text().and_then(split_request) {
+                    r.method = r.method.or(Some(m));
+                    if self.path_prio < 2 {
+                        r.path = Some(p);
+                        self.path_prio = 2;
+                    }
+                    r.protocol = r.protocol.or(proto);
+                }
+            }
+            T::Protocol => r.protocol = text_value(v),
+            T::Time => {
+                if let Some(t) = text_value(v) {
+                    match time::parse_any(t) {
+                        Some(ms) => r.time_ms = Some(ms),
+                        None => self.bad = Some(RejectKind::BadTimestamp),
+                    }
+                }
+            }
+            T::DurationS | T::DurationMs | T::DurationUs | T::DurationNs => {
+                let unit = match field {
+                    T::DurationS => 1_000_000,
+                    T::DurationMs => 1_000,
+                    _ => 1,
+                };
+                if let Some(d) = duration(v, unit, field == T::DurationNs) {
+                    r.duration_us = Some(d);
+                }
+            }
+            T::Bytes => {
+                if let Some(n) = text_value(v).and_then(parse_u64) {
+                    r.bytes = Some(n);
+                    r.bytes_kind = BytesKind::Body;
+                }
+            }
+            T::TotalBytes => self.total_bytes = text_value(v).and_then(parse_u64),
+            T::Client => r.client = text_value(v),
+            T::UserAgent => r.user_agent = text_value(v),
+            T::OriginStatus => {
+                if let Some(t) = text_value(v) {
+                    let last = t.rsplit(|&b| b == b',' || b == b':').next().unwrap_or(t);
+                    let last = last.trim_ascii();
+                    r.origin_status = parse_status(last).ok().flatten();
+                }
+            }
+            T::ErrorMarker => {
+                if !is_falsy(v) {
+                    r.error_marker = v.text().or(Some(b"true"));
+                }
+            }
+            T::Success => {
+                if is_falsy(v) && v != Scalar::Null {
+                    r.error_marker = Some(b"success=false");
+                }
+            }
+            T::Authenticated => r.authenticated = Some(!is_falsy(v)),
+            T::User | T::Authorization => r.authenticated = Some(text_value(v).is_some()),
+            T::RemoteUser => {
+                if text_value(v).is_some() {
+                    r.authenticated = Some(true);
+                }
+            }
+        }
+    }
+}
+
+impl LogFormat for JsonFormat {
+    fn name(&self) -> &str {
+        "json"
+    }
+
+    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+        let mut c = Collected::default();
+        let custom = !self.mapping.is_empty();
+        scan_object(line, &mut |path, v| {
+            let field = if custom { self.mapping.target_for(path) } else { None };
+            let field = field.or_else(|| if path.len() == 1 { builtin(path[0]) } else { None });
+            if let Some(f) = field {
+                c.apply(f, v);
+            }
+        })?;
+        if let Some(kind) = c.bad {
+            return Err(ParseError::new(kind, 0));
+        }
+        let status = c.status_text.ok_or(ParseError::new(RejectKind::NoStatus, 0))?;
+        c.rec.status = match status {
+            Scalar::Null => None,
+            s => parse_status(s.text().unwrap_or_default()).map_err(|()| ParseError::new(RejectKind::BadStatus, 0))?,
+        };
+        if c.rec.bytes.is_none() {
+            if let Some(t) = c.total_bytes {
+                c.rec.bytes = Some(t);
+                c.rec.bytes_kind = BytesKind::Total;
+            }
+        }
+        c.rec.escape = Escape::Json;
+        Ok(c.rec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nginx_json_shape() {
+        let line = br#"{"msec": "1733828027.704", "request_id": "7a98", "remote_addr": "52.167.144.255", "remote_user": "", "time_local": "10/Dec/2024:10:53:47 +0000", "request": "GET /a/1 HTTP/1.1", "request_uri": "/a/1?x=1", "status": "200", "body_bytes_sent": "11497", "bytes_sent": "11676", "http_user_agent": "bot \"q\"", "request_time": "0.105", "upstream_status": "502, 200", "request_method": "GET"}"#;
+        let r = JsonFormat::default().parse(line).expect("parses");
+        assert_eq!(r.status, Some(200));
+        assert_eq!(r.path, Some(&b"/a/1?x=1"[..]));
+        assert_eq!(r.method, Some(&b"GET"[..]));
+        assert_eq!(r.protocol, Some(&b"HTTP/1.1"[..]));
+        assert_eq!(r.bytes, Some(11497));
+        assert_eq!(r.bytes_kind, BytesKind::Body);
+        assert_eq!(r.duration_us, Some(105_000));
+        assert_eq!(r.origin_status, Some(200));
+        assert_eq!(r.authenticated, None);
+        assert_eq!(&*r.decoded(r.user_agent.expect("ua")), b"bot \"q\"");
+        assert_eq!(r.time_ms, time::parse_clf(b"10/Dec/2024:10:53:47 +0000"));
+    }
+
+    #[test]
+    fn numbers_markers_and_auth() {
+        let r = JsonFormat::default()
+            .parse(br#"{"time":1673085237.244,"status":422,"method":"POST","uri":"/v1/x","duration_ms":12.5,"error_code":"VALIDATION","user_id":"","bytes_sent":9}"#)
+            .expect("parses");
+        assert_eq!(r.status, Some(422));
+        assert_eq!(r.time_ms, Some(1_673_085_237_244));
+        assert_eq!(r.duration_us, Some(12_500));
+        assert_eq!(r.error_marker, Some(&b"VALIDATION"[..]));
+        assert_eq!(r.authenticated, Some(false));
+        assert_eq!((r.bytes, r.bytes_kind), (Some(9), BytesKind::Total));
+        let r = JsonFormat::default().parse(br#"{"status":"200","success":false,"auth_present":true,"latency":"1.5s"}"#).expect("parses");
+        assert_eq!(r.error_marker, Some(&b"success=false"[..]));
+        assert_eq!(r.authenticated, Some(true));
+        assert_eq!(r.duration_us, Some(1_500_000));
+        let r = JsonFormat::default().parse(br#"{"status":200,"error":null,"err":""}"#).expect("parses");
+        assert_eq!(r.error_marker, None);
+    }
+
+    #[test]
+    fn custom_mapping_reaches_nested_keys() {
+        let mut m = JsonMapping::default();
+        m.add("http.code=status").expect("valid");
+        m.add("req.took=duration_ms").expect("valid");
+        let r = JsonFormat::new(m)
+            .parse(br#"{"http":{"code":503,"x":[1,{"a":2}]},"req":{"took":40}}"#)
+            .expect("parses");
+        assert_eq!(r.status, Some(503));
+        assert_eq!(r.duration_us, Some(40_000));
+        let mut m = JsonMapping::default();
+        assert!(m.add("x=nope").expect_err("unknown").contains("unknown field"));
+        assert!(m.add("novalue").is_err());
+    }
+
+    #[test]
+    fn raw_non_utf8_bytes_are_read() {
+        let mut line = br#"{"status":"404","request_uri":"/caf"#.to_vec();
+        line.extend_from_slice(&[0xE9, 0xFF]);
+        line.extend_from_slice(br#""}"#);
+        let r = JsonFormat::default().parse(&line).expect("parses");
+        assert_eq!(r.path.expect("path").len(), 6);
+    }
+
+    #[test]
+    fn rejects() {
+        let f = JsonFormat::default();
+        assert_eq!(f.parse(b"not json").expect_err("x").kind, RejectKind::BadJson);
+        assert_eq!(f.parse(br#"{"status":200"#).expect_err("x").kind, RejectKind::BadJson);
+        assert_eq!(f.parse(br#"{"msg":"started"}"#).expect_err("x").kind, RejectKind::NoStatus);
+        assert_eq!(f.parse(br#"{"status":"OK"}"#).expect_err("x").kind, RejectKind::BadStatus);
+        assert_eq!(f.parse(br#"{"status":200} trailing"#).expect_err("x").kind, RejectKind::BadJson);
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(500), "]".repeat(500));
+        assert_eq!(f.parse(deep.as_bytes()).expect_err("x").kind, RejectKind::BadJson);
+    }
+}

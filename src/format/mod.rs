@@ -1,0 +1,262 @@
+//! The format layer: one parser per log format behind the [`LogFormat`] trait, the borrowed
+//! [`Record`] every parser produces, and per-file auto-detection ([`detect`]).
+//!
+//! A parser turns one line (without its `\n`) into a `Record<'a>` that borrows from the line; it
+//! allocates nothing per line. Text fields stay as logged (escapes kept, see [`Escape`]); consumers
+//! that need the decoded value (route normalisation, JSON output) call [`Record::decoded`].
+//! Adding a format means adding one file here and one arm in [`FormatSpec`]: nothing else changes.
+
+pub mod clf;
+pub mod fields;
+pub mod json;
+pub mod nginx;
+pub mod time;
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Who produced the status code of a request (SPEC §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// The application behind the gateway answered.
+    App,
+    /// The gateway/proxy answered by itself (no upstream answer).
+    Gateway,
+    /// The log does not say.
+    #[default]
+    Unknown,
+}
+
+impl Origin {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::App => "app",
+            Origin::Gateway => "gateway",
+            Origin::Unknown => "unknown",
+        }
+    }
+}
+
+/// What a record's `bytes` counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BytesKind {
+    /// Response body bytes (`$body_bytes_sent`, Apache `%b`).
+    #[default]
+    Body,
+    /// Bytes sent including headers (`$bytes_sent`, Apache `%O`).
+    Total,
+}
+
+/// How text fields of a record are escaped in the line they borrow from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Escape {
+    /// No escaping.
+    #[default]
+    None,
+    /// nginx `escape=default` / Apache: `\xHH`, `\"`, `\\`.
+    Backslash,
+    /// JSON string escapes (`\"`, `\\`, `\/`, `\n`, `\uXXXX`) — JSON lines and nginx `escape=json`.
+    Json,
+}
+
+/// One parsed access-log line, borrowing its text from the line.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Record<'a> {
+    /// Request time in milliseconds since the Unix epoch (UTC).
+    pub time_ms: Option<i64>,
+    /// Request method as logged; `None` when the request line is not a valid request.
+    pub method: Option<&'a [u8]>,
+    /// Request target as logged (query included).
+    pub path: Option<&'a [u8]>,
+    /// Protocol (`HTTP/1.1`) when logged.
+    pub protocol: Option<&'a [u8]>,
+    /// Status sent to the client.
+    pub status: Option<u16>,
+    /// Status of the upstream/target, when the log has one.
+    pub origin_status: Option<u16>,
+    /// Who produced the status.
+    pub origin: Origin,
+    /// Response bytes (see `bytes_kind`).
+    pub bytes: Option<u64>,
+    /// Whether `bytes` counts the body only or the whole response.
+    pub bytes_kind: BytesKind,
+    /// Request duration in microseconds.
+    pub duration_us: Option<u64>,
+    /// Client address.
+    pub client: Option<&'a [u8]>,
+    /// User agent.
+    pub user_agent: Option<&'a [u8]>,
+    /// Whether the request carried credentials; `None` when unknowable.
+    pub authenticated: Option<bool>,
+    /// Evidence in the line that the response carried an error.
+    pub error_marker: Option<&'a [u8]>,
+    /// How the borrowed text fields are escaped.
+    pub escape: Escape,
+}
+
+impl<'a> Record<'a> {
+    /// Decode a borrowed text field of this record according to its escaping.
+    pub fn decoded(&self, field: &'a [u8]) -> Cow<'a, [u8]> {
+        fields::unescape(field, self.escape)
+    }
+}
+
+/// Why a line was rejected. Small and `Copy`: the hot path never allocates for a bad line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RejectKind {
+    /// The line ended before a required field.
+    Truncated,
+    /// The timestamp is not a date this format writes.
+    BadTimestamp,
+    /// The status field is not a 3-digit code or `-`.
+    BadStatus,
+    /// A numeric field (bytes, duration) is not a number.
+    BadNumber,
+    /// The line's shape does not match the format (a literal or delimiter is missing).
+    Layout,
+    /// A JSON line that is not a JSON object, or is malformed.
+    BadJson,
+    /// A JSON object with no status field.
+    NoStatus,
+    /// The line is longer than the reader accepts.
+    TooLong,
+}
+
+impl RejectKind {
+    /// Stable snake_case name, used as the reason key in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectKind::Truncated => "truncated",
+            RejectKind::BadTimestamp => "bad_timestamp",
+            RejectKind::BadStatus => "bad_status",
+            RejectKind::BadNumber => "bad_number",
+            RejectKind::Layout => "layout_mismatch",
+            RejectKind::BadJson => "bad_json",
+            RejectKind::NoStatus => "no_status",
+            RejectKind::TooLong => "line_too_long",
+        }
+    }
+}
+
+/// A parse failure: its kind and the byte offset in the line where it was noticed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// What went wrong.
+    pub kind: RejectKind,
+    /// Byte offset in the line.
+    pub offset: u32,
+}
+
+impl ParseError {
+    /// A new error of `kind` at byte `offset`.
+    pub fn new(kind: RejectKind, offset: usize) -> Self {
+        ParseError { kind, offset: offset.min(u32::MAX as usize) as u32 }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.kind.as_str(), self.offset)
+    }
+}
+
+/// One log format's parser.
+pub trait LogFormat: Send + Sync {
+    /// The name shown in reports (`combined`, `nginx`, `json` …).
+    fn name(&self) -> &str;
+    /// Parse one line (without the trailing newline).
+    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError>;
+}
+
+/// What the user asked for with `--log-format`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormatSpec {
+    /// Detect per file.
+    Auto,
+    /// CLF with referer and user agent (trailing fields allowed).
+    Combined,
+    /// CLF without referer and user agent.
+    Common,
+    /// JSON lines.
+    Json,
+    /// An nginx `log_format` body.
+    Nginx(String),
+}
+
+impl FormatSpec {
+    /// Parse a `--log-format` value.
+    pub fn parse(s: &str) -> Result<FormatSpec, String> {
+        let t = s.trim();
+        if let Some(body) = t.strip_prefix("nginx:") {
+            nginx::NginxFormat::compile(body, &json::JsonMapping::default())?;
+            return Ok(FormatSpec::Nginx(body.to_string()));
+        }
+        match t {
+            "auto" => Ok(FormatSpec::Auto),
+            "combined" => Ok(FormatSpec::Combined),
+            "common" => Ok(FormatSpec::Common),
+            "json" => Ok(FormatSpec::Json),
+            "alb" | "elb" | "cloudfront" => Err(format!(
+                "log format `{t}` is not supported yet (load-balancer formats come in a later release); \
+                 use auto, combined, common, json or nginx:'<log_format body>'"
+            )),
+            _ => Err(format!(
+                "unknown log format `{t}`: expected auto, combined, common, json or nginx:'<log_format body>'"
+            )),
+        }
+    }
+}
+
+/// Options every parser may need.
+#[derive(Clone, Debug, Default)]
+pub struct FormatOptions {
+    /// JSON key mappings from `--json-field`.
+    pub json: json::JsonMapping,
+}
+
+/// Lines [`detect`] looks at.
+pub const SNIFF_LINES: usize = 64;
+
+/// Build the parser for a file from the user's choice and the file's first lines.
+/// Returns `None` when `Auto` finds no format that fits.
+pub fn detect(
+    spec: &FormatSpec,
+    sample: &[&[u8]],
+    opts: &FormatOptions,
+) -> Option<Box<dyn LogFormat>> {
+    let lines: Vec<&[u8]> = sample
+        .iter()
+        .map(|l| fields::trim_line(l))
+        .filter(|l| !l.is_empty())
+        .take(SNIFF_LINES)
+        .collect();
+    match spec {
+        FormatSpec::Combined => Some(Box::new(clf::ClfFormat::sniffed(&lines, "combined"))),
+        FormatSpec::Common => Some(Box::new(clf::ClfFormat::sniffed(&lines, "common"))),
+        FormatSpec::Json => Some(Box::new(json::JsonFormat::new(opts.json.clone()))),
+        FormatSpec::Nginx(body) => nginx::NginxFormat::compile(body, &opts.json)
+            .ok()
+            .map(|f| Box::new(f) as Box<dyn LogFormat>),
+        FormatSpec::Auto => {
+            if lines.is_empty() {
+                // An empty file: any parser will do, nothing will be parsed.
+                return Some(Box::new(clf::ClfFormat::sniffed(&lines, "combined")));
+            }
+            let json = json::JsonFormat::new(opts.json.clone());
+            let clf = clf::ClfFormat::sniffed(&lines, "combined");
+            let score = |f: &dyn LogFormat| lines.iter().filter(|l| f.parse(l).is_ok()).count();
+            let (sj, sc) = (score(&json), score(&clf));
+            // A format must explain at least half of the sampled lines: a few junk lines at the
+            // top of a file must not decide its format, and a file of prose must not pass.
+            let need = lines.len().div_ceil(2);
+            if sj >= need && sj >= sc {
+                Some(Box::new(json))
+            } else if sc >= need {
+                Some(Box::new(clf))
+            } else {
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,469 @@
+//! Any nginx `log_format` body, pasted verbatim from nginx.conf (`--log-format nginx:'…'`).
+//!
+//! The body is compiled once into literals and variables
+//! (<https://nginx.org/en/docs/http/ngx_http_log_module.html#log_format>). A variable's value runs
+//! up to the next literal; three shapes need more care and follow the nginx docs:
+//! `$time_local` holds a space (fixed 26 bytes), `$upstream_*` values are lists joined by `, `
+//! (several servers) and ` : ` (internal redirects), and quoted values may hold `\"` under
+//! `escape=json`. `escape=default` writes `"`, `\` and non-printable bytes as `\xHH`.
+
+use memchr::memmem::Finder;
+
+use super::fields::{dash_to_none, parse_decimal_us, parse_status, parse_u64, split_request};
+use super::json::{JsonMapping, TargetField};
+use super::{time, Escape, LogFormat, Origin, ParseError, Record, RejectKind, BytesKind};
+
+/// What a variable feeds in the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Var {
+    RemoteAddr,
+    RemoteUser,
+    TimeLocal,
+    TimeIso,
+    Msec,
+    Request,
+    Method,
+    RequestUri,
+    Uri,
+    Protocol,
+    Status,
+    BodyBytes,
+    BytesSent,
+    RequestTime,
+    UpstreamStatus,
+    UserAgent,
+    Authorization,
+    ErrorMarker,
+    /// Any other variable; `list` for `$upstream_*` (comma/colon separated lists).
+    Other { list: bool },
+}
+
+impl Var {
+    fn from_name(name: &str, mapping: &JsonMapping) -> Var {
+        // `--json-field` mappings apply to nginx variable names too (e.g. `sent_http_x_err=error_marker`).
+        if let Some(t) = mapping.target_for(&[name.as_bytes()]) {
+            match t {
+                TargetField::Status => return Var::Status,
+                TargetField::ErrorMarker => return Var::ErrorMarker,
+                TargetField::Client => return Var::RemoteAddr,
+                TargetField::UserAgent => return Var::UserAgent,
+                _ => {}
+            }
+        }
+        match name {
+            "remote_addr" | "realip_remote_addr" | "binary_remote_addr" => Var::RemoteAddr,
+            "remote_user" => Var::RemoteUser,
+            "time_local" => Var::TimeLocal,
+            "time_iso8601" => Var::TimeIso,
+            "msec" => Var::Msec,
+            "request" => Var::Request,
+            "request_method" => Var::Method,
+            "request_uri" => Var::RequestUri,
+            "uri" | "document_uri" => Var::Uri,
+            "server_protocol" => Var::Protocol,
+            "status" => Var::Status,
+            "body_bytes_sent" => Var::BodyBytes,
+            "bytes_sent" => Var::BytesSent,
+            "request_time" => Var::RequestTime,
+            "upstream_status" => Var::UpstreamStatus,
+            "http_user_agent" => Var::UserAgent,
+            "http_authorization" => Var::Authorization,
+            n if is_error_header(n) => Var::ErrorMarker,
+            n => Var::Other { list: n.starts_with("upstream_") },
+        }
+    }
+}
+
+/// Response headers the application uses to flag an error (`X-Error-Code`, `X-Error`, …),
+/// as nginx names them: `$sent_http_x_error_code`, `$upstream_http_x_error`.
+fn is_error_header(name: &str) -> bool {
+    let h = name.strip_prefix("sent_http_").or_else(|| name.strip_prefix("upstream_http_"));
+    h.is_some_and(|h| matches!(h, "x_error" | "x_error_code" | "x_error_message" | "x_err" | "error" | "x_app_error" | "x_status_reason"))
+}
+
+#[derive(Debug)]
+enum Item {
+    Lit(Finder<'static>),
+    Var(Var),
+}
+
+/// A compiled nginx `log_format`.
+#[derive(Debug)]
+pub struct NginxFormat {
+    items: Vec<Item>,
+    escape: Escape,
+    has_upstream_status: bool,
+}
+
+/// Reduce what the user pasted to the format string and its `escape=` mode:
+/// accepts `log_format name [escape=…] 'part' 'part';` or just the body.
+fn normalize_body(s: &str) -> Result<(String, Escape), String> {
+    let mut t = s.trim().trim_end_matches(';').trim();
+    let mut escape = Escape::Backslash;
+    if let Some(rest) = t.strip_prefix("log_format") {
+        let rest = rest.trim_start();
+        // skip the format name
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        t = rest[end..].trim_start();
+    }
+    loop {
+        if let Some(rest) = t.strip_prefix("escape=") {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            escape = match &rest[..end] {
+                "default" => Escape::Backslash,
+                "json" => Escape::Json,
+                "none" => Escape::None,
+                other => return Err(format!("unknown nginx escape mode `{other}` (expected default, json or none)")),
+            };
+            t = rest[end..].trim_start();
+        } else if let Some(rest) = t.strip_prefix("if=") {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            t = rest[end..].trim_start();
+        } else {
+            break;
+        }
+    }
+    if !(t.starts_with('\'') || t.starts_with('"')) {
+        return Ok((t.to_string(), escape));
+    }
+    // nginx.conf concatenates adjacent quoted strings.
+    let mut body = String::new();
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() {
+            continue;
+        }
+        if c != '\'' && c != '"' {
+            return Err(format!("unexpected `{c}` between quoted parts of the log_format"));
+        }
+        let q = c;
+        let mut closed = false;
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                if let Some(&n) = chars.peek() {
+                    if n == q || n == '\\' {
+                        body.push(n);
+                        chars.next();
+                        continue;
+                    }
+                }
+                body.push(c);
+            } else if c == q {
+                closed = true;
+                break;
+            } else {
+                body.push(c);
+            }
+        }
+        if !closed {
+            return Err("unterminated quoted part in the log_format".to_string());
+        }
+    }
+    Ok((body, escape))
+}
+
+impl NginxFormat {
+    /// Compile a `log_format` body.
+    pub fn compile(pasted: &str, mapping: &JsonMapping) -> Result<NginxFormat, String> {
+        let (body, escape) = normalize_body(pasted)?;
+        let b = body.as_bytes();
+        let mut items = Vec::new();
+        let mut lit = Vec::new();
+        let mut i = 0;
+        let mut has_upstream_status = false;
+        while i < b.len() {
+            if b[i] != b'$' {
+                lit.push(b[i]);
+                i += 1;
+                continue;
+            }
+            let (name, next) = if b.get(i + 1) == Some(&b'{') {
+                let close = b[i..].iter().position(|&c| c == b'}').ok_or("unclosed `${` in log_format")?;
+                (&body[i + 2..i + close], i + close + 1)
+            } else {
+                let n = b[i + 1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+                (&body[i + 1..i + 1 + n], i + 1 + n)
+            };
+            if name.is_empty() {
+                lit.push(b'$');
+                i += 1;
+                continue;
+            }
+            if !lit.is_empty() {
+                items.push(Item::Lit(Finder::new(&lit).into_owned()));
+                lit.clear();
+            }
+            let v = Var::from_name(name, mapping);
+            has_upstream_status |= v == Var::UpstreamStatus;
+            items.push(Item::Var(v));
+            i = next;
+        }
+        if !lit.is_empty() {
+            items.push(Item::Lit(Finder::new(&lit).into_owned()));
+        }
+        if !items.iter().any(|it| matches!(it, Item::Var(Var::Status))) {
+            return Err("the log_format has no $status: statuslens needs it".to_string());
+        }
+        Ok(NginxFormat { items, escape, has_upstream_status })
+    }
+
+    /// End of a variable's value starting at `pos`, when the next item is the literal `next`.
+    fn value_end(&self, line: &[u8], pos: usize, var: Var, next: &Finder<'_>) -> Option<usize> {
+        let needle = next.needle();
+        if var == Var::TimeLocal {
+            // `10/Oct/2000:13:55:36 -0700`: fixed width, and it holds a space.
+            let end = pos + 26;
+            if line.len() >= end && line[end..].starts_with(needle) {
+                return Some(end);
+            }
+        }
+        let mut from = pos;
+        let mut end = loop {
+            let at = from + next.find(&line[from..])?;
+            // Inside quotes, a `"` preceded by an odd number of backslashes is escaped.
+            if needle[0] == b'"' && self.escape != Escape::None {
+                let bs = line[pos..at].iter().rev().take_while(|&&c| c == b'\\').count();
+                if bs % 2 == 1 {
+                    from = at + 1;
+                    continue;
+                }
+            }
+            break at;
+        };
+        if matches!(var, Var::UpstreamStatus | Var::Other { list: true }) {
+            // `502, 200` (several servers) and `200 : 404` (internal redirect).
+            loop {
+                let rest = &line[end..];
+                let sep = if rest.starts_with(b", ") {
+                    2
+                } else if rest.starts_with(b" : ") {
+                    3
+                } else {
+                    break;
+                };
+                let from = end + sep;
+                match next.find(&line[from..]) {
+                    Some(i) => end = from + i,
+                    None => break,
+                }
+            }
+        }
+        Some(end)
+    }
+}
+
+/// Priority of the source of `path`: `$request_uri` beats `$request` beats `$uri`.
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+enum PathSource {
+    None,
+    Uri,
+    Request,
+    RequestUri,
+}
+
+impl LogFormat for NginxFormat {
+    fn name(&self) -> &str {
+        "nginx"
+    }
+
+    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+        let mut rec = Record { escape: self.escape, ..Record::default() };
+        let mut path_src = PathSource::None;
+        let mut body_bytes = false;
+        let mut upstream_seen = false;
+        let mut pos = 0;
+        for (idx, item) in self.items.iter().enumerate() {
+            match item {
+                Item::Lit(f) => {
+                    let l = f.needle();
+                    if !line[pos..].starts_with(l) {
+                        let kind = if line.len() - pos < l.len() && l.starts_with(&line[pos..]) {
+                            RejectKind::Truncated
+                        } else {
+                            RejectKind::Layout
+                        };
+                        return Err(ParseError::new(kind, pos));
+                    }
+                    pos += l.len();
+                }
+                Item::Var(var) => {
+                    let end = match self.items.get(idx + 1) {
+                        Some(Item::Lit(next)) => self
+                            .value_end(line, pos, *var, next)
+                            .ok_or(ParseError::new(RejectKind::Truncated, pos))?,
+                        Some(Item::Var(_)) => memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i),
+                        None => line.len(),
+                    };
+                    let v = &line[pos..end];
+                    let bad = |k| ParseError::new(k, pos);
+                    match var {
+                        Var::RemoteAddr => rec.client = dash_to_none(v),
+                        Var::RemoteUser => {
+                            if dash_to_none(v).is_some() {
+                                rec.authenticated = Some(true);
+                            }
+                        }
+                        Var::Authorization => rec.authenticated = Some(dash_to_none(v).is_some()),
+                        Var::TimeLocal => {
+                            if v != b"-" {
+                                rec.time_ms = Some(time::parse_clf(v).ok_or(bad(RejectKind::BadTimestamp))?);
+                            }
+                        }
+                        Var::TimeIso => {
+                            if v != b"-" {
+                                rec.time_ms = Some(time::parse_iso8601(v).ok_or(bad(RejectKind::BadTimestamp))?);
+                            }
+                        }
+                        Var::Msec => {
+                            if v != b"-" {
+                                rec.time_ms = Some(time::parse_epoch(v).ok_or(bad(RejectKind::BadTimestamp))?);
+                            }
+                        }
+                        Var::Request => {
+                            if path_src < PathSource::Request {
+                                if let Some((m, p, proto)) = split_request(v) {
+                                    rec.method = rec.method.or(Some(m));
+                                    rec.path = Some(p);
+                                    rec.protocol = rec.protocol.or(proto);
+                                    path_src = PathSource::Request;
+                                }
+                            }
+                        }
+                        Var::Method => rec.method = dash_to_none(v),
+                        Var::RequestUri => {
+                            if let Some(p) = dash_to_none(v) {
+                                rec.path = Some(p);
+                                path_src = PathSource::RequestUri;
+                            }
+                        }
+                        Var::Uri => {
+                            if path_src < PathSource::Uri {
+                                if let Some(p) = dash_to_none(v) {
+                                    rec.path = Some(p);
+                                    path_src = PathSource::Uri;
+                                }
+                            }
+                        }
+                        Var::Protocol => rec.protocol = dash_to_none(v),
+                        Var::Status => rec.status = parse_status(v).map_err(|()| bad(RejectKind::BadStatus))?,
+                        Var::BodyBytes => {
+                            if v != b"-" {
+                                rec.bytes = Some(parse_u64(v).ok_or(bad(RejectKind::BadNumber))?);
+                                rec.bytes_kind = BytesKind::Body;
+                                body_bytes = true;
+                            }
+                        }
+                        Var::BytesSent => {
+                            if !body_bytes && v != b"-" {
+                                rec.bytes = Some(parse_u64(v).ok_or(bad(RejectKind::BadNumber))?);
+                                rec.bytes_kind = BytesKind::Total;
+                            }
+                        }
+                        Var::RequestTime => {
+                            if v != b"-" {
+                                rec.duration_us = Some(parse_decimal_us(v, 1_000_000).ok_or(bad(RejectKind::BadNumber))?);
+                            }
+                        }
+                        Var::UpstreamStatus => {
+                            upstream_seen = true;
+                            rec.origin_status = last_upstream_status(v);
+                        }
+                        Var::UserAgent => rec.user_agent = dash_to_none(v),
+                        Var::ErrorMarker => rec.error_marker = dash_to_none(v),
+                        Var::Other { .. } => {}
+                    }
+                    pos = end;
+                }
+            }
+        }
+        if self.has_upstream_status && upstream_seen {
+            rec.origin = match (rec.origin_status, rec.status) {
+                (Some(u), Some(s)) if u == s => Origin::App,
+                _ => Origin::Gateway,
+            };
+        }
+        Ok(rec)
+    }
+}
+
+/// The final upstream's status from `$upstream_status` (`502, 200`, `404 : 200`, `-`).
+/// The last value is the answer nginx passed on.
+fn last_upstream_status(v: &[u8]) -> Option<u16> {
+    let last = v.rsplit(|&b| b == b',' || b == b':').next()?;
+    let last = trim_spaces(last);
+    parse_status(last).ok().flatten()
+}
+
+fn trim_spaces(mut v: &[u8]) -> &[u8] {
+    while let [b' ', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' '] = v {
+        v = rest;
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UPSTREAMINFO: &str = r#"log_format upstreaminfo '$remote_addr - $remote_user [$time_local] "$request" '
+        '$status $body_bytes_sent "$http_referer" "$http_user_agent" '
+        '$request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr '
+        '$upstream_response_length $upstream_response_time $upstream_status $req_id';"#;
+
+    fn fmt(body: &str) -> NginxFormat {
+        NginxFormat::compile(body, &JsonMapping::default()).expect("compiles")
+    }
+
+    #[test]
+    fn upstreaminfo_multi_upstream() {
+        let f = fmt(UPSTREAMINFO);
+        let line = br#"10.0.0.1 - - [07/Feb/2020:11:48:51 +0000] "GET /products/42 HTTP/1.1" 200 59 "-" "curl/7.54.0" 89 0.101 [default-web-8080] [] 172.17.0.6:8080, 172.17.0.7:8080 61, 100 0.100, 0.004 502, 200 529a0079"#;
+        let r = f.parse(line).expect("parses");
+        assert_eq!(r.status, Some(200));
+        assert_eq!(r.origin_status, Some(200));
+        assert_eq!(r.origin, Origin::App);
+        assert_eq!(r.duration_us, Some(101_000));
+        assert_eq!(r.path, Some(&b"/products/42"[..]));
+        let line = br#"10.0.0.1 - - [07/Feb/2020:11:48:51 +0000] "GET / HTTP/1.1" 404 59 "-" "c" 89 0.001 [x] [] - - - - 529a"#;
+        let r = f.parse(line).expect("parses");
+        assert_eq!(r.origin_status, None);
+        assert_eq!(r.origin, Origin::Gateway);
+        let line = br#"10.0.0.1 - - [07/Feb/2020:11:48:51 +0000] "GET / HTTP/1.1" 200 59 "-" "c" 89 0.001 [x] [] a:1 : b:2 1 : 2 0.1 : 0.2 404 : 200 529a"#;
+        assert_eq!(f.parse(line).expect("parses").origin_status, Some(200));
+    }
+
+    #[test]
+    fn escape_json_and_iso_time() {
+        let f = fmt(r#"escape=json '{"t":"$time_iso8601","s":$status,"u":"$request_uri","m":"$request_method","rt":$request_time,"e":"$sent_http_x_error_code"}'"#);
+        let r = f
+            .parse(br#"{"t":"2024-12-10T10:53:47+00:00","s":409,"u":"/a\"b","m":"POST","rt":0.250,"e":"conflict"}"#)
+            .expect("parses");
+        assert_eq!(r.status, Some(409));
+        assert_eq!(r.path, Some(&br#"/a\"b"#[..]));
+        assert_eq!(&*r.decoded(r.path.expect("path")), b"/a\"b");
+        assert_eq!(r.duration_us, Some(250_000));
+        assert_eq!(r.error_marker, Some(&b"conflict"[..]));
+        assert_eq!(r.escape, Escape::Json);
+    }
+
+    #[test]
+    fn layout_mismatch_and_truncation() {
+        let f = fmt(r#"$remote_addr [$time_local] "$request" $status"#);
+        assert_eq!(f.parse(b"1.1.1.1 10/Oct").expect_err("no bracket").kind, RejectKind::Layout);
+        assert_eq!(f.parse(br#"1.1.1.1 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1"#).expect_err("cut").kind, RejectKind::Truncated);
+        assert!(NginxFormat::compile("$remote_addr", &JsonMapping::default()).is_err(), "no $status");
+    }
+
+    #[test]
+    fn msec_and_dash_values() {
+        let f = fmt("$msec $status $request_method $uri $request_time $body_bytes_sent");
+        let r = f.parse(b"1673085237.244 499 GET /x - -").expect("parses");
+        assert_eq!(r.time_ms, Some(1_673_085_237_244));
+        assert_eq!(r.duration_us, None);
+        assert_eq!(r.bytes, None);
+        assert_eq!(r.method, Some(&b"GET"[..]));
+    }
+}

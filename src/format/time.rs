@@ -1,0 +1,207 @@
+//! Timestamp parsing without allocation: CLF `[10/Oct/2000:13:55:36 -0700]`, RFC 3339 /
+//! ISO 8601 (`$time_iso8601`), and Unix epochs (`$msec`, JSON numbers). All return
+//! milliseconds since the Unix epoch, UTC.
+
+use super::fields::parse_u64;
+
+/// Days from 1970-01-01 to the given civil date (proleptic Gregorian), H. Hinnant's algorithm.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+#[inline]
+fn num(v: &[u8]) -> Option<u32> {
+    parse_u64(v).and_then(|n| u32::try_from(n).ok())
+}
+
+fn month_abbr(v: &[u8]) -> Option<u32> {
+    let m = match v {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    };
+    Some(m)
+}
+
+/// Assemble a checked civil date-time into epoch milliseconds.
+fn civil_ms(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32, offset_min: i64) -> Option<i64> {
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let secs = days_from_civil(y, mo, d) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s)
+        - offset_min * 60;
+    Some(secs * 1000 + i64::from(ms))
+}
+
+/// `+0200` / `-07:00` / `Z` → minutes east of UTC.
+fn parse_offset(v: &[u8]) -> Option<i64> {
+    match v {
+        b"Z" | b"z" => Some(0),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [a, b, b':', c, d] | [a, b, c, d] => (num(&[*a, *b])?, num(&[*c, *d])?),
+                [a, b] => (num(&[*a, *b])?, 0),
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let off = i64::from(h * 60 + m);
+            Some(if *sign == b'-' { -off } else { off })
+        }
+        _ => None,
+    }
+}
+
+/// CLF time as written inside the brackets: `10/Oct/2000:13:55:36 -0700`. Also accepts a space
+/// between date and time and a missing zone (Werkzeug writes `29/Aug/2023 22:02:58`; taken as UTC).
+pub fn parse_clf(v: &[u8]) -> Option<i64> {
+    if v.len() < 20 || v[2] != b'/' || v[6] != b'/' || !(v[11] == b':' || v[11] == b' ') {
+        return None;
+    }
+    let d = num(&v[0..2])?;
+    let mo = month_abbr(&v[3..6])?;
+    let y = i64::from(num(&v[7..11])?);
+    if v[14] != b':' || v[17] != b':' {
+        return None;
+    }
+    let h = num(&v[12..14])?;
+    let mi = num(&v[15..17])?;
+    let s = num(&v[18..20])?;
+    let mut rest = &v[20..];
+    let mut ms = 0;
+    if let [b'.', tail @ ..] = rest {
+        let n = tail.iter().take_while(|b| b.is_ascii_digit()).count();
+        ms = frac_ms(&tail[..n])?;
+        rest = &tail[n..];
+    }
+    let off = match rest {
+        [] => 0,
+        [b' ', zone @ ..] => parse_offset(zone)?,
+        _ => return None,
+    };
+    civil_ms(y, mo, d, h, mi, s, ms, off)
+}
+
+/// Fractional-second digits → milliseconds (truncating).
+fn frac_ms(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() {
+        return None;
+    }
+    let d = &digits[..digits.len().min(3)];
+    let n = num(d)?;
+    Some(n * 10u32.pow(3 - d.len() as u32))
+}
+
+/// RFC 3339 / ISO 8601: `2024-12-10T10:53:47+00:00`, `2000-10-10T20:55:36Z`,
+/// `2024-12-10 10:53:47.123Z`. A missing zone is taken as UTC.
+pub fn parse_iso8601(v: &[u8]) -> Option<i64> {
+    if v.len() < 19 || v[4] != b'-' || v[7] != b'-' || !matches!(v[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let y = i64::from(num(&v[0..4])?);
+    let mo = num(&v[5..7])?;
+    let d = num(&v[8..10])?;
+    if v[13] != b':' || v[16] != b':' {
+        return None;
+    }
+    let h = num(&v[11..13])?;
+    let mi = num(&v[14..16])?;
+    let s = num(&v[17..19])?;
+    let mut rest = &v[19..];
+    let mut ms = 0;
+    if let [b'.' | b',', tail @ ..] = rest {
+        let n = tail.iter().take_while(|b| b.is_ascii_digit()).count();
+        ms = frac_ms(&tail[..n])?;
+        rest = &tail[n..];
+    }
+    let off = if rest.is_empty() { 0 } else { parse_offset(rest)? };
+    civil_ms(y, mo, d, h, mi, s, ms, off)
+}
+
+/// A Unix epoch number (`1673085237.244`): seconds, or ms/µs/ns when the magnitude says so.
+pub fn parse_epoch(v: &[u8]) -> Option<i64> {
+    let (int, frac) = match memchr::memchr(b'.', v) {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => (v, &v[..0]),
+    };
+    let n = parse_u64(int)?;
+    if !frac.is_empty() && !frac.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let ms = match n {
+        0..=99_999_999_999 => n * 1000 + u64::from(if frac.is_empty() { 0 } else { frac_ms(frac)? }),
+        100_000_000_000..=99_999_999_999_999 => n,
+        100_000_000_000_000..=99_999_999_999_999_999 => n / 1000,
+        _ => n / 1_000_000,
+    };
+    i64::try_from(ms).ok()
+}
+
+/// Try every textual shape: ISO 8601, CLF, then epoch.
+pub fn parse_any(v: &[u8]) -> Option<i64> {
+    parse_iso8601(v).or_else(|| parse_clf(v)).or_else(|| parse_epoch(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clf() {
+        assert_eq!(parse_clf(b"10/Oct/2000:13:55:36 -0700"), Some(971_211_336_000));
+        assert_eq!(parse_clf(b"01/Jan/1970:00:00:00 +0000"), Some(0));
+        assert_eq!(parse_clf(b"29/Aug/2023 22:02:58"), parse_iso8601(b"2023-08-29T22:02:58Z"));
+        assert_eq!(parse_clf(b"29/Feb/2023:00:00:00 +0000"), None, "not a leap year");
+        assert_eq!(parse_clf(b"29/Feb/2024:00:00:00 +0000"), parse_iso8601(b"2024-02-29T00:00:00Z"));
+        assert_eq!(parse_clf(b"10/Foo/2000:13:55:36 -0700"), None);
+        assert_eq!(parse_clf(b"1234"), None);
+        assert_eq!(parse_clf(b"10/Oct/2000:25:55:36 -0700"), None);
+    }
+
+    #[test]
+    fn iso() {
+        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36Z"), Some(971_211_336_000));
+        assert_eq!(parse_iso8601(b"2000-10-10T13:55:36-07:00"), Some(971_211_336_000));
+        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36.5Z"), Some(971_211_336_500));
+        assert_eq!(parse_iso8601(b"2000-10-10 20:55:36.123456+00:00"), Some(971_211_336_123));
+        assert_eq!(parse_iso8601(b"2000-13-10T20:55:36Z"), None);
+        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36+99:00"), None);
+    }
+
+    #[test]
+    fn epoch() {
+        assert_eq!(parse_epoch(b"1673085237.244"), Some(1_673_085_237_244));
+        assert_eq!(parse_epoch(b"1673085237"), Some(1_673_085_237_000));
+        assert_eq!(parse_epoch(b"1673085237244"), Some(1_673_085_237_244));
+        assert_eq!(parse_epoch(b"1673085237244123"), Some(1_673_085_237_244));
+        assert_eq!(parse_epoch(b"1673085237244123456"), Some(1_673_085_237_244));
+        assert_eq!(parse_epoch(b"12a"), None);
+        assert_eq!(parse_epoch(b"-5"), None);
+    }
+}

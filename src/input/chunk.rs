@@ -1,0 +1,164 @@
+//! Cut a byte stream into chunks that end on a line boundary, reusing caller-provided buffers
+//! (ripgrep's line buffer is the model). A line longer than [`MAX_LINE`] is not buffered whole:
+//! its first bytes come back as an [`ChunkKind::Overlong`] chunk and the rest is skipped, so
+//! memory stays bounded on hostile input.
+
+use std::io::{self, Read};
+
+/// Target chunk size.
+pub const CHUNK_SIZE: usize = 2 << 20;
+/// Longest line kept.
+pub const MAX_LINE: usize = 16 << 20;
+/// Bytes of an overlong line kept for its reject sample.
+const OVERLONG_KEEP: usize = 256;
+
+/// What a chunk holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// Whole lines (the last one may lack its `\n` at the end of the stream).
+    Lines,
+    /// The start of one line longer than [`MAX_LINE`].
+    Overlong,
+}
+
+/// Reads chunks of whole lines from a stream.
+pub struct ChunkReader<R> {
+    inner: R,
+    carry: Vec<u8>,
+    /// Dropping the rest of an overlong line.
+    discarding: bool,
+    eof: bool,
+    error: Option<io::Error>,
+}
+
+impl<R: Read> ChunkReader<R> {
+    /// Wrap a stream.
+    pub fn new(inner: R) -> Self {
+        ChunkReader { inner, carry: Vec::new(), discarding: false, eof: false, error: None }
+    }
+
+    fn read_some(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
+        let start = buf.len();
+        buf.resize(start + want, 0);
+        loop {
+            match self.inner.read(&mut buf[start..]) {
+                Ok(n) => {
+                    buf.truncate(start + n);
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    buf.truncate(start);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Fill `buf` (cleared first) with the next chunk. `Ok(None)` at the end of the stream.
+    /// A read error is returned after the bytes read before it have been handed out.
+    pub fn next_chunk(&mut self, buf: &mut Vec<u8>) -> io::Result<Option<ChunkKind>> {
+        buf.clear();
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        buf.append(&mut self.carry);
+        // The carry is what followed the last newline: it holds none, so it needs no search.
+        let mut scanned = buf.len();
+        loop {
+            if self.discarding {
+                // Skip to the end of the overlong line.
+                match memchr::memchr(b'\n', buf) {
+                    Some(i) => {
+                        buf.drain(..=i);
+                        self.discarding = false;
+                    }
+                    None => buf.clear(),
+                }
+                scanned = 0;
+            }
+            if !self.discarding && (buf.len() >= CHUNK_SIZE || (self.eof && !buf.is_empty())) {
+                if let Some(nl) = memchr::memrchr(b'\n', &buf[scanned..]).map(|i| i + scanned) {
+                    self.carry.extend_from_slice(&buf[nl + 1..]);
+                    buf.truncate(nl + 1);
+                    return Ok(Some(ChunkKind::Lines));
+                }
+                scanned = buf.len();
+                if self.eof {
+                    return Ok(Some(ChunkKind::Lines));
+                }
+                if buf.len() > MAX_LINE {
+                    buf.truncate(OVERLONG_KEEP);
+                    self.discarding = true;
+                    return Ok(Some(ChunkKind::Overlong));
+                }
+            }
+            if self.eof {
+                return Ok(None);
+            }
+            let want = CHUNK_SIZE.saturating_sub(buf.len()).max(buf.len()).max(64 * 1024);
+            match self.read_some(buf, want) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) => {
+                    // Hand out what we have (complete lines and the cut last line), then the error.
+                    self.eof = true;
+                    self.discarding = false;
+                    if buf.is_empty() {
+                        return Err(e);
+                    }
+                    self.error = Some(e);
+                    return Ok(Some(ChunkKind::Lines));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn all_chunks(data: Vec<u8>) -> Vec<(ChunkKind, Vec<u8>)> {
+        let mut r = ChunkReader::new(Cursor::new(data));
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        while let Some(k) = r.next_chunk(&mut buf).expect("reads") {
+            out.push((k, buf.clone()));
+        }
+        out
+    }
+
+    #[test]
+    fn chunks_end_on_newlines_and_lose_nothing() {
+        let data: Vec<u8> = (0..400_000).flat_map(|i| format!("line number {i}\n").into_bytes()).collect();
+        let chunks = all_chunks(data.clone());
+        assert!(chunks.len() > 1);
+        for (k, c) in &chunks {
+            assert_eq!(*k, ChunkKind::Lines);
+            assert_eq!(c.last(), Some(&b'\n'));
+        }
+        let joined: Vec<u8> = chunks.into_iter().flat_map(|(_, c)| c).collect();
+        assert_eq!(joined, data);
+    }
+
+    #[test]
+    fn last_line_without_newline() {
+        let chunks = all_chunks(b"a\nb".to_vec());
+        let joined: Vec<u8> = chunks.into_iter().flat_map(|(_, c)| c).collect();
+        assert_eq!(joined, b"a\nb");
+    }
+
+    #[test]
+    fn overlong_line_is_cut_and_skipped() {
+        let mut data = b"first\n".to_vec();
+        data.extend(std::iter::repeat(b'x').take(MAX_LINE + CHUNK_SIZE * 2));
+        data.extend_from_slice(b"\nlast\n");
+        let chunks = all_chunks(data);
+        let kinds: Vec<ChunkKind> = chunks.iter().map(|c| c.0).collect();
+        assert!(kinds.contains(&ChunkKind::Overlong));
+        let text: Vec<u8> = chunks.iter().filter(|c| c.0 == ChunkKind::Lines).flat_map(|c| c.1.clone()).collect();
+        assert_eq!(text, b"first\nlast\n");
+    }
+}

@@ -1,0 +1,112 @@
+//! Open an input and undo its compression, detected by magic bytes (never by file name):
+//! gzip `1f 8b` (all members of a multi-member file, as `cat a.gz b.gz` makes) and zstd
+//! `28 b5 2f fd` (all frames).
+
+use std::fs::File;
+use std::io::{self, BufReader, Chain, Cursor, Read};
+
+use super::Input;
+
+/// The compression of a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain bytes.
+    None,
+    /// gzip.
+    Gzip,
+    /// Zstandard.
+    Zstd,
+}
+
+impl Compression {
+    /// Name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+type Peeked = Chain<Cursor<Vec<u8>>, Box<dyn Read + Send>>;
+
+fn peek(mut r: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Peeked)> {
+    let mut head = Vec::with_capacity(4);
+    let mut buf = [0u8; 4];
+    while head.len() < 4 {
+        match r.read(&mut buf[..4 - head.len()]) {
+            Ok(0) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((head.clone(), Cursor::new(head).chain(r)))
+}
+
+/// Wrap a raw stream in the decoder its first bytes call for.
+pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+    let (head, stream) = peek(raw)?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let buffered = BufReader::with_capacity(256 * 1024, stream);
+        return Ok((Box::new(flate2::bufread::MultiGzDecoder::new(buffered)), Compression::Gzip));
+    }
+    if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return Ok((Box::new(zstd::stream::read::Decoder::new(stream)?), Compression::Zstd));
+    }
+    Ok((Box::new(stream), Compression::None))
+}
+
+/// Open an input for reading, decompressed.
+pub fn open(input: &Input) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+    let raw: Box<dyn Read + Send> = match input {
+        Input::Stdin => Box::new(io::stdin()),
+        Input::File(p) => Box::new(File::open(p)?),
+    };
+    decode(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn read_all(bytes: Vec<u8>) -> (io::Result<Vec<u8>>, Compression) {
+        let (mut r, c) = decode(Box::new(Cursor::new(bytes))).expect("opens");
+        let mut out = Vec::new();
+        (r.read_to_end(&mut out).map(|_| out), c)
+    }
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).expect("write");
+        e.finish().expect("finish")
+    }
+
+    #[test]
+    fn detects_by_magic() {
+        let (out, c) = read_all(b"plain\n".to_vec());
+        assert_eq!((out.expect("ok"), c), (b"plain\n".to_vec(), Compression::None));
+        let mut two = gz(b"a\n");
+        two.extend(gz(b"b\n"));
+        let (out, c) = read_all(two);
+        assert_eq!((out.expect("ok"), c), (b"a\nb\n".to_vec(), Compression::Gzip), "multi-member gzip");
+        let mut z = zstd::encode_all(&b"x\n"[..], 3).expect("zstd");
+        z.extend(zstd::encode_all(&b"y\n"[..], 3).expect("zstd"));
+        let (out, c) = read_all(z);
+        assert_eq!((out.expect("ok"), c), (b"x\ny\n".to_vec(), Compression::Zstd), "multi-frame zstd");
+        let (out, _) = read_all(Vec::new());
+        assert_eq!(out.expect("ok"), b"");
+    }
+
+    #[test]
+    fn truncated_gzip_is_an_error() {
+        let data: Vec<u8> = (0..20_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let mut g = gz(&data);
+        g.truncate(g.len() / 2);
+        let (out, c) = read_all(g);
+        assert_eq!(c, Compression::Gzip);
+        assert!(out.is_err());
+    }
+}

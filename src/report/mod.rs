@@ -1,0 +1,461 @@
+//! The report model (one serialisable [`ReportModel`] built from the merged aggregate) and its
+//! renderers. Renderers write to `&mut dyn Write`, never to stdout directly.
+//!
+//! # JSON report (`--format json`), schema version 1
+//!
+//! ```text
+//! {
+//!   "schema_version": 1,
+//!   "summary": {
+//!     "lines", "parsed", "rejected", "skipped", "out_of_window": integers,
+//!     "parse_rate": parsed / (lines - skipped), 0..1,
+//!     "by_status": {"200": n, …, "none": n},   "by_class": {"2xx": n, …, "none": n},
+//!     "time_range": {"start": RFC 3339, "end": RFC 3339} | null,
+//!     "formats": {"combined": files, …},
+//!     "files": [{"name", "format", "compression", "lines", "parsed", "rejected", "skipped", "error"}],
+//!     "routes": {"distinct", "cap", "folded_routes", "folded_lines"}
+//!   },
+//!   "endpoints": [{"method", "route", "count", "by_status": {…},
+//!                  "latency_ms": {"count", "p50", "p95", "p99", "max"} | null,
+//!                  "bytes": {"count", "total", "mean", "kind": "body" | "total" | "mixed"} | null,
+//!                  "first_seen", "last_seen", "origin": {"app", "gateway", "unknown"},
+//!                  "error_marked"}],            sorted by count desc, then route, then method
+//!   "timeline": {"bucket_seconds", "buckets": [{"start", "1xx", "2xx", "3xx", "4xx", "5xx", "none"}]},
+//!   "findings": [],                              the rule catalogue fills it (SPEC §5)
+//!   "rejects": {"by_reason": {"truncated": n, …}, "samples": [{"reason", "source", "snippet"}]},
+//!   "errors": [{"file", "message"}]
+//! }
+//! ```
+//! Keys are snake_case and stable; strings from logs are lossy UTF-8 (invalid bytes → U+FFFD).
+
+pub mod escape;
+pub mod json;
+pub mod records;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::aggregate::{class_index, Aggregate, EndpointStats};
+use crate::pipeline::RunOutput;
+
+/// JSON schema version of [`ReportModel`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// RFC 3339 UTC text of an epoch-ms time.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().replace(".000Z", "Z"))
+        .unwrap_or_else(|| ms.to_string())
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportModel {
+    /// See [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Totals.
+    pub summary: Summary,
+    /// Per (method, route).
+    pub endpoints: Vec<Endpoint>,
+    /// Status classes over time.
+    pub timeline: Timeline,
+    /// Findings of the rule catalogue.
+    pub findings: Vec<serde_json::Value>,
+    /// Rejected lines.
+    pub rejects: Rejects,
+    /// Inputs that could not be read completely.
+    pub errors: Vec<InputError>,
+}
+
+/// Time range of the requests.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TimeRange {
+    /// Earliest request.
+    pub start: String,
+    /// Latest request.
+    pub end: String,
+}
+
+/// Route-table figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct RouteTotals {
+    /// Distinct (method, route) endpoints in the report.
+    pub distinct: usize,
+    /// The cap.
+    pub cap: usize,
+    /// Routes folded into `(other)`.
+    pub folded_routes: u64,
+    /// Requests counted under `(other)`.
+    pub folded_lines: u64,
+}
+
+/// One input's counts.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReport {
+    /// Name.
+    pub name: String,
+    /// Format used.
+    pub format: Option<String>,
+    /// Compression found.
+    pub compression: Option<String>,
+    /// Lines read.
+    pub lines: u64,
+    /// Parsed.
+    pub parsed: u64,
+    /// Rejected.
+    pub rejected: u64,
+    /// Blank lines.
+    pub skipped: u64,
+    /// Problem reading it.
+    pub error: Option<String>,
+}
+
+/// Totals over the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Lines read.
+    pub lines: u64,
+    /// Parsed.
+    pub parsed: u64,
+    /// Rejected.
+    pub rejected: u64,
+    /// Blank lines.
+    pub skipped: u64,
+    /// Parsed lines outside `--since`/`--until`.
+    pub out_of_window: u64,
+    /// parsed / (lines - skipped).
+    pub parse_rate: f64,
+    /// Requests per status.
+    pub by_status: BTreeMap<String, u64>,
+    /// Requests per status class.
+    pub by_class: BTreeMap<String, u64>,
+    /// Time range.
+    pub time_range: Option<TimeRange>,
+    /// Files per format.
+    pub formats: BTreeMap<String, u64>,
+    /// Per input.
+    pub files: Vec<FileReport>,
+    /// Route table.
+    pub routes: RouteTotals,
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Latency {
+    /// Requests with a logged duration.
+    pub count: u64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+/// Body size figures.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Bytes {
+    /// Requests with a logged size.
+    pub count: u64,
+    /// Sum.
+    pub total: u64,
+    /// Mean.
+    pub mean: f64,
+    /// `body`, `total` (headers included) or `mixed`.
+    pub kind: &'static str,
+}
+
+/// Who produced the statuses.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct OriginCounts {
+    /// The application.
+    pub app: u64,
+    /// The gateway itself.
+    pub gateway: u64,
+    /// Unknown.
+    pub unknown: u64,
+}
+
+/// One endpoint.
+#[derive(Clone, Debug, Serialize)]
+pub struct Endpoint {
+    /// Method (`-` when the request line was invalid, `*` for `(other)`).
+    pub method: String,
+    /// Route template.
+    pub route: String,
+    /// Requests.
+    pub count: u64,
+    /// Requests per status.
+    pub by_status: BTreeMap<String, u64>,
+    /// Latency, when durations are logged.
+    pub latency_ms: Option<Latency>,
+    /// Sizes, when logged.
+    pub bytes: Option<Bytes>,
+    /// First request.
+    pub first_seen: Option<String>,
+    /// Last request.
+    pub last_seen: Option<String>,
+    /// Who produced the statuses.
+    pub origin: OriginCounts,
+    /// Responses whose line carried an error marker.
+    pub error_marked: u64,
+}
+
+/// One time bucket.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Bucket {
+    /// Bucket start (RFC 3339).
+    pub start: String,
+    /// Counts by class.
+    #[serde(rename = "1xx")]
+    pub c1: u64,
+    /// 2xx.
+    #[serde(rename = "2xx")]
+    pub c2: u64,
+    /// 3xx.
+    #[serde(rename = "3xx")]
+    pub c3: u64,
+    /// 4xx.
+    #[serde(rename = "4xx")]
+    pub c4: u64,
+    /// 5xx.
+    #[serde(rename = "5xx")]
+    pub c5: u64,
+    /// No status.
+    pub none: u64,
+}
+
+/// Status classes over time, in at most [`MAX_BUCKETS`] buckets.
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Timeline {
+    /// Bucket width.
+    pub bucket_seconds: u64,
+    /// Buckets with traffic, in time order.
+    pub buckets: Vec<Bucket>,
+}
+
+/// Most timeline buckets.
+pub const MAX_BUCKETS: i64 = 1440;
+
+/// A reject sample.
+#[derive(Clone, Debug, Serialize)]
+pub struct RejectSample {
+    /// Reason.
+    pub reason: String,
+    /// `file:line`.
+    pub source: String,
+    /// The start of the line.
+    pub snippet: String,
+}
+
+/// Rejected lines.
+#[derive(Clone, Debug, Serialize, Default)]
+pub struct Rejects {
+    /// Count per reason.
+    pub by_reason: BTreeMap<String, u64>,
+    /// First samples per reason.
+    pub samples: Vec<RejectSample>,
+}
+
+/// An input problem.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputError {
+    /// The file.
+    pub file: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+fn status_key(code: u16) -> String {
+    if code == 0 {
+        "none".to_string()
+    } else {
+        code.to_string()
+    }
+}
+
+const CLASS_NAMES: [&str; 6] = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"];
+
+fn latency(s: &EndpointStats) -> Option<Latency> {
+    let h = s.latency.as_ref()?;
+    if h.is_empty() {
+        return None;
+    }
+    let ms = |us: u64| (us as f64 / 1000.0 * 1000.0).round() / 1000.0;
+    Some(Latency {
+        count: h.len(),
+        p50: ms(h.value_at_quantile(0.50)),
+        p95: ms(h.value_at_quantile(0.95)),
+        p99: ms(h.value_at_quantile(0.99)),
+        max: ms(h.max()),
+    })
+}
+
+fn endpoint(key: &[u8], s: &EndpointStats) -> Endpoint {
+    let text = String::from_utf8_lossy(key);
+    let (method, route) = text.split_once(' ').unwrap_or(("-", &text));
+    let bytes = (s.bytes_count > 0).then(|| Bytes {
+        count: s.bytes_count,
+        total: s.bytes_sum,
+        mean: (s.bytes_sum as f64 / s.bytes_count as f64 * 10.0).round() / 10.0,
+        kind: match s.bytes_total_count {
+            0 => "body",
+            n if n == s.bytes_count => "total",
+            _ => "mixed",
+        },
+    });
+    Endpoint {
+        method: method.to_string(),
+        route: route.to_string(),
+        count: s.count,
+        by_status: s.sorted_statuses().into_iter().map(|(c, n)| (status_key(c), n)).collect(),
+        latency_ms: latency(s),
+        bytes,
+        first_seen: s.first_ms.map(rfc3339),
+        last_seen: s.last_ms.map(rfc3339),
+        origin: OriginCounts { app: s.origins[0], gateway: s.origins[1], unknown: s.origins[2] },
+        error_marked: s.error_marked,
+    }
+}
+
+fn timeline(agg: &Aggregate) -> Timeline {
+    let mut minutes: BTreeMap<i64, [u64; 6]> = BTreeMap::new();
+    let mut all: Vec<(&i64, &[u32; 6])> = agg.endpoints.values().flat_map(|e| e.minutes.iter()).collect();
+    all.sort_unstable_by_key(|(m, _)| **m);
+    for (m, c) in all {
+        let slot = minutes.entry(*m).or_default();
+        for (a, b) in slot.iter_mut().zip(c) {
+            *a += u64::from(*b);
+        }
+    }
+    let (Some(first), Some(last)) = (minutes.keys().next().copied(), minutes.keys().next_back().copied()) else {
+        return Timeline { bucket_seconds: 60, buckets: Vec::new() };
+    };
+    let span = last - first + 1;
+    let width = [1i64, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440, 10_080]
+        .into_iter()
+        .find(|w| span / w < MAX_BUCKETS)
+        .unwrap_or_else(|| span / MAX_BUCKETS + 1);
+    let mut buckets: BTreeMap<i64, [u64; 6]> = BTreeMap::new();
+    for (m, c) in minutes {
+        let b = buckets.entry(m.div_euclid(width) * width).or_default();
+        for (a, x) in b.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    Timeline {
+        bucket_seconds: (width * 60) as u64,
+        buckets: buckets
+            .into_iter()
+            .map(|(m, c)| Bucket { start: rfc3339(m * 60_000), c1: c[1], c2: c[2], c3: c[3], c4: c[4], c5: c[5], none: c[0] })
+            .collect(),
+    }
+}
+
+impl ReportModel {
+    /// Build the report of a run. `discover_errors` are paths that could not even be listed.
+    pub fn build(out: &RunOutput, discover_errors: &[(String, String)], route_cap: usize) -> ReportModel {
+        let agg = &out.aggregate;
+        let mut totals = crate::aggregate::FileCounts::default();
+        let mut files = Vec::new();
+        let mut formats: BTreeMap<String, u64> = BTreeMap::new();
+        for (i, f) in out.files.iter().enumerate() {
+            let c = agg.files.get(&(i as u32)).copied().unwrap_or_default();
+            totals.lines += c.lines;
+            totals.parsed += c.parsed;
+            totals.rejected += c.rejected;
+            totals.skipped += c.skipped;
+            if let Some(fmt) = &f.format {
+                *formats.entry(fmt.clone()).or_default() += 1;
+            }
+            files.push(FileReport {
+                name: f.name.clone(),
+                format: f.format.clone(),
+                compression: f.compression.map(str::to_string),
+                lines: c.lines,
+                parsed: c.parsed,
+                rejected: c.rejected,
+                skipped: c.skipped,
+                error: f.error.clone(),
+            });
+        }
+        let mut by_status: BTreeMap<u16, u64> = BTreeMap::new();
+        let mut by_class: BTreeMap<String, u64> = BTreeMap::new();
+        let (mut first, mut last) = (None::<i64>, None::<i64>);
+        let mut endpoints: Vec<Endpoint> = Vec::with_capacity(agg.endpoints.len());
+        let mut keys: Vec<&Box<[u8]>> = agg.endpoints.keys().collect();
+        keys.sort_unstable();
+        for k in keys {
+            let s = &agg.endpoints[k];
+            for (code, n) in &s.statuses {
+                *by_status.entry(*code).or_default() += n;
+                let class = CLASS_NAMES[class_index(if *code == 0 { None } else { Some(*code) })];
+                *by_class.entry(class.to_string()).or_default() += n;
+            }
+            first = match (first, s.first_ms) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            last = match (last, s.last_ms) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            endpoints.push(endpoint(k, s));
+        }
+        endpoints.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.route.cmp(&b.route)).then_with(|| a.method.cmp(&b.method)));
+        let starts = agg.chunk_starts();
+        let mut rejects = Rejects::default();
+        for (kind, r) in &agg.rejects {
+            rejects.by_reason.insert(kind.as_str().to_string(), r.count);
+            for s in &r.samples {
+                let name = out.files.get(s.pos.file as usize).map_or("?", |f| f.name.as_str());
+                rejects.samples.push(RejectSample {
+                    reason: kind.as_str().to_string(),
+                    source: format!("{name}:{}", agg.line_number(&starts, s.pos)),
+                    snippet: escape::clip(&String::from_utf8_lossy(&s.snippet), 160),
+                });
+            }
+        }
+        let mut errors: Vec<InputError> =
+            discover_errors.iter().map(|(f, m)| InputError { file: f.clone(), message: m.clone() }).collect();
+        errors.extend(out.files.iter().filter_map(|f| f.error.as_ref().map(|e| InputError { file: f.name.clone(), message: e.clone() })));
+        let considered = totals.lines - totals.skipped;
+        ReportModel {
+            schema_version: SCHEMA_VERSION,
+            summary: Summary {
+                lines: totals.lines,
+                parsed: totals.parsed,
+                rejected: totals.rejected,
+                skipped: totals.skipped,
+                out_of_window: agg.out_of_window,
+                parse_rate: if considered == 0 { 0.0 } else { (totals.parsed as f64 / considered as f64 * 1e6).round() / 1e6 },
+                by_status: by_status.into_iter().map(|(c, n)| (status_key(c), n)).collect(),
+                by_class,
+                time_range: first.zip(last).map(|(a, b)| TimeRange { start: rfc3339(a), end: rfc3339(b) }),
+                formats,
+                files,
+                routes: RouteTotals {
+                    distinct: agg.endpoints.len(),
+                    cap: route_cap,
+                    folded_routes: agg.folded_routes,
+                    folded_lines: agg.folded_lines,
+                },
+            },
+            endpoints,
+            timeline: timeline(agg),
+            findings: Vec::new(),
+            rejects,
+            errors,
+        }
+    }
+}
+
+/// A report renderer.
+pub trait Render {
+    /// Write `model` to `out`.
+    fn render(&self, model: &ReportModel, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}

@@ -1,0 +1,164 @@
+//! `--format text` (the default): the summary an SRE reads first. Colour only when asked
+//! (the caller decides from `--color` and whether stdout is a terminal); every log-sourced string
+//! goes through [`sanitize`](super::escape::sanitize).
+
+use std::io::Write;
+
+use super::escape::{clip, sanitize};
+use super::{Render, ReportModel};
+
+/// Text renderer.
+#[derive(Debug, Default)]
+pub struct TextRenderer {
+    /// Use ANSI colours.
+    pub color: bool,
+    /// Endpoints listed.
+    pub top: usize,
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn pct(n: u64, of: u64) -> String {
+    if of == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", n as f64 * 100.0 / of as f64)
+    }
+}
+
+impl TextRenderer {
+    fn paint(&self, text: &str, class: &str) -> String {
+        if !self.color {
+            return text.to_string();
+        }
+        let code = match class {
+            "2xx" => "32",
+            "3xx" => "36",
+            "4xx" => "33",
+            "5xx" => "31",
+            "bold" => "1",
+            "dim" => "2",
+            _ => return text.to_string(),
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    }
+}
+
+impl Render for TextRenderer {
+    fn render(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
+        let s = &m.summary;
+        let formats: Vec<String> = s.formats.iter().map(|(f, n)| format!("{} ({n} file{})", sanitize(f), if *n == 1 { "" } else { "s" })).collect();
+        writeln!(out, "{}", self.paint("statuslens report", "bold"))?;
+        writeln!(
+            out,
+            "  {} lines in {} file{}; parsed {} ({:.2}%), rejected {}, blank {}",
+            thousands(s.lines),
+            s.files.len(),
+            if s.files.len() == 1 { "" } else { "s" },
+            thousands(s.parsed),
+            s.parse_rate * 100.0,
+            thousands(s.rejected),
+            thousands(s.skipped)
+        )?;
+        if s.out_of_window > 0 {
+            writeln!(out, "  {} parsed lines outside --since/--until", thousands(s.out_of_window))?;
+        }
+        match &s.time_range {
+            Some(t) => writeln!(out, "  time range: {} → {}", t.start, t.end)?,
+            None => writeln!(out, "  time range: none (no line has a timestamp)")?,
+        }
+        if !formats.is_empty() {
+            writeln!(out, "  formats: {}", formats.join(", "))?;
+        }
+        if s.routes.folded_lines > 0 {
+            writeln!(
+                out,
+                "  route cap {} reached: {} requests on {} rare routes counted under (other)",
+                thousands(s.routes.cap as u64),
+                thousands(s.routes.folded_lines),
+                thousands(s.routes.folded_routes)
+            )?;
+        }
+
+        let total: u64 = s.by_class.values().sum();
+        writeln!(out, "\n{}", self.paint("Status classes", "bold"))?;
+        for (class, n) in &s.by_class {
+            let bar = "█".repeat(((*n as f64 / total.max(1) as f64) * 40.0).round() as usize);
+            writeln!(out, "  {:<5} {:>12} {:>7}  {}", self.paint(class, class), thousands(*n), pct(*n, total), self.paint(&bar, class))?;
+        }
+        let mut codes: Vec<(&String, &u64)> = s.by_status.iter().collect();
+        codes.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        let codes: Vec<String> = codes.iter().take(12).map(|(c, n)| format!("{c}: {}", thousands(**n))).collect();
+        writeln!(out, "  codes: {}", codes.join(", "))?;
+
+        writeln!(out, "\n{}", self.paint("Findings", "bold"))?;
+        if m.findings.is_empty() {
+            writeln!(out, "  none")?;
+        } else {
+            for f in &m.findings {
+                writeln!(out, "  {}", sanitize(&f.to_string()))?;
+            }
+        }
+
+        let shown = m.endpoints.len().min(self.top);
+        writeln!(out, "\n{} ({} of {})", self.paint("Top endpoints", "bold"), shown, m.endpoints.len())?;
+        writeln!(
+            out,
+            "  {:<7} {:<44} {:>10} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}  top codes",
+            "METHOD", "ROUTE", "REQUESTS", "2xx", "3xx", "4xx", "5xx", "p50 ms", "p95 ms", "p99 ms"
+        )?;
+        for e in m.endpoints.iter().take(self.top) {
+            let mut class = [0u64; 6];
+            for (code, n) in &e.by_status {
+                let i = code.parse::<u16>().ok().filter(|c| (100..600).contains(c)).map_or(0, |c| usize::from(c / 100));
+                class[i] += n;
+            }
+            let lat = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
+            let mut top: Vec<(&String, &u64)> = e.by_status.iter().collect();
+            top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            let top: Vec<String> = top.iter().take(4).map(|(c, n)| format!("{c}×{}", thousands(**n))).collect();
+            writeln!(
+                out,
+                "  {:<7} {:<44} {:>10} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}  {}",
+                clip(&sanitize(&e.method), 7),
+                clip(&sanitize(&e.route), 44),
+                thousands(e.count),
+                pct(class[2], e.count),
+                pct(class[3], e.count),
+                pct(class[4], e.count),
+                pct(class[5], e.count),
+                lat(e.latency_ms.as_ref().map(|l| l.p50)),
+                lat(e.latency_ms.as_ref().map(|l| l.p95)),
+                lat(e.latency_ms.as_ref().map(|l| l.p99)),
+                top.join(" ")
+            )?;
+        }
+
+        if !m.rejects.by_reason.is_empty() {
+            writeln!(out, "\n{}", self.paint("Rejected lines", "bold"))?;
+            for (reason, n) in &m.rejects.by_reason {
+                writeln!(out, "  {reason:<16} {:>10}", thousands(*n))?;
+                for smp in m.rejects.samples.iter().filter(|x| &x.reason == reason) {
+                    writeln!(out, "      {}  {}", sanitize(&smp.source), self.paint(&clip(&sanitize(&smp.snippet), 100), "dim"))?;
+                }
+            }
+        }
+        if !m.errors.is_empty() {
+            writeln!(out, "\n{}", self.paint("Input problems", "bold"))?;
+            for e in &m.errors {
+                writeln!(out, "  {}: {}", sanitize(&e.file), sanitize(&e.message))?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,322 @@
+//! Raw request target → route template (SPEC §4).
+//!
+//! Two steps. [`Normalizer::normalize`] is pure and per line: it strips the query and the
+//! scheme/host of absolute-form targets, then replaces segments that are ids, UUIDs, hashes,
+//! opaque tokens, e-mails or dates by placeholders; `--route` templates win over it.
+//! [`collapse`] runs once on the merged aggregate: a segment position under one parent with more
+//! than `threshold` distinct literal values becomes `{param}`. Because it runs after the merge,
+//! its result does not depend on how the input was split.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// A `--route` template such as `/api/users/{id}`.
+#[derive(Clone, Debug)]
+struct Template {
+    text: String,
+    segs: Vec<Option<Vec<u8>>>, // None = parameter
+}
+
+/// Per-line route normaliser: user templates, then heuristics.
+#[derive(Clone, Debug, Default)]
+pub struct Normalizer {
+    templates: Vec<Template>,
+}
+
+/// The route of lines whose request line was not a valid request (null path).
+pub const NO_REQUEST: &str = "(no request)";
+/// The route that collects everything beyond the route cap.
+pub const OTHER: &str = "(other)";
+
+fn is_placeholder(seg: &[u8]) -> bool {
+    seg.len() >= 2 && seg[0] == b'{' && seg[seg.len() - 1] == b'}'
+}
+
+impl Normalizer {
+    /// A normaliser with the user's templates (first match wins, in the order given).
+    pub fn new(templates: &[String]) -> Result<Normalizer, String> {
+        let mut out = Vec::new();
+        for t in templates {
+            if !t.starts_with('/') {
+                return Err(format!("--route `{t}`: a template starts with `/`, e.g. /api/users/{{id}}"));
+            }
+            let segs = t
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| if is_placeholder(s.as_bytes()) { None } else { Some(s.as_bytes().to_vec()) })
+                .collect();
+            out.push(Template { text: t.clone(), segs });
+        }
+        Ok(Normalizer { templates: out })
+    }
+
+    /// Whether `route` is one of the user's templates (they are never collapsed).
+    pub fn is_template(&self, route: &str) -> bool {
+        self.templates.iter().any(|t| t.text == route)
+    }
+
+    /// Append the route of `target` to `out`.
+    pub fn normalize(&self, target: &[u8], out: &mut Vec<u8>) {
+        let start = out.len();
+        let path = path_part(target);
+        if !self.templates.is_empty() {
+            if let Some(t) = self.templates.iter().find(|t| matches(t, path)) {
+                out.extend_from_slice(t.text.as_bytes());
+                return;
+            }
+        }
+        if path == b"*" {
+            out.push(b'*');
+            return;
+        }
+        for seg in path.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
+            out.push(b'/');
+            classify_into(seg, out);
+        }
+        if out.len() == start {
+            out.push(b'/');
+        }
+    }
+}
+
+/// The path of a request target: no query or fragment, no `scheme://host` prefix.
+fn path_part(target: &[u8]) -> &[u8] {
+    let mut p = target;
+    if let Some(i) = memchr::memchr2(b'?', b'#', p) {
+        p = &p[..i];
+    }
+    for scheme in [&b"http://"[..], b"https://"] {
+        if p.len() > scheme.len() && p[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            let rest = &p[scheme.len()..];
+            return memchr::memchr(b'/', rest).map_or(&b"/"[..], |i| &rest[i..]);
+        }
+    }
+    p
+}
+
+fn matches(t: &Template, path: &[u8]) -> bool {
+    let mut segs = path.split(|&b| b == b'/').filter(|s| !s.is_empty());
+    for want in &t.segs {
+        match (segs.next(), want) {
+            (None, _) => return false,
+            (Some(_), None) => {}
+            (Some(s), Some(lit)) if s == lit.as_slice() => {}
+            _ => return false,
+        }
+    }
+    segs.next().is_none()
+}
+
+#[inline]
+fn is_hex(b: u8) -> bool {
+    b.is_ascii_hexdigit()
+}
+
+fn is_uuid(s: &[u8]) -> bool {
+    s.len() == 36
+        && s.iter().enumerate().all(|(i, &b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { is_hex(b) })
+}
+
+fn is_date(s: &[u8]) -> bool {
+    s.len() == 10
+        && s[4] == b'-'
+        && s[7] == b'-'
+        && s.iter().enumerate().all(|(i, &b)| i == 4 || i == 7 || b.is_ascii_digit())
+        && matches!(&s[5..7], [b'0', b'1'..=b'9'] | [b'1', b'0'..=b'2'])
+}
+
+fn is_email(s: &[u8]) -> bool {
+    let at = memchr::memchr(b'@', s)
+        .map(|i| (i, 1))
+        .or_else(|| memchr::memmem::find(s, b"%40").map(|i| (i, 3)));
+    match at {
+        Some((i, w)) => i > 0 && memchr::memchr(b'.', &s[i + w..]).is_some_and(|d| d > 0 && i + w + d + 1 < s.len()),
+        None => false,
+    }
+}
+
+/// Long opaque tokens (API keys, JWTs, base64url ids): ≥ 20 chars of the base64url alphabet
+/// where letters and digits interleave. A slug such as `logstash-monitorama-2013` has letters
+/// and digits too, but in runs: random text switches between them often.
+fn is_token(s: &[u8]) -> bool {
+    if s.len() < 20 || !s.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'=' | b'.' | b'~' | b'+')) {
+        return false;
+    }
+    let switches = s
+        .windows(2)
+        .filter(|w| (w[0].is_ascii_digit() && w[1].is_ascii_alphabetic()) || (w[0].is_ascii_alphabetic() && w[1].is_ascii_digit()))
+        .count();
+    switches >= 4
+}
+
+/// The placeholder for a segment stem, if it is an identifier.
+fn placeholder(s: &[u8]) -> Option<&'static [u8]> {
+    if s.is_empty() {
+        return None;
+    }
+    if s.iter().all(u8::is_ascii_digit) {
+        return Some(b"{id}");
+    }
+    if is_uuid(s) {
+        return Some(b"{uuid}");
+    }
+    if s.len() >= 16 && s.iter().all(|&b| is_hex(b)) && s.iter().any(u8::is_ascii_digit) {
+        return Some(b"{hash}");
+    }
+    if is_date(s) {
+        return Some(b"{date}");
+    }
+    if is_email(s) {
+        return Some(b"{email}");
+    }
+    if is_token(s) {
+        return Some(b"{token}");
+    }
+    None
+}
+
+/// Append the normalised form of one segment to `out`.
+fn classify_into(seg: &[u8], out: &mut Vec<u8>) {
+    if let Some(p) = placeholder(seg) {
+        out.extend_from_slice(p);
+        return;
+    }
+    // `123.json`, `53f8d729….html`: classify the stem, keep a short alphabetic extension.
+    if let Some(dot) = memchr::memrchr(b'.', seg) {
+        let (stem, ext) = (&seg[..dot], &seg[dot + 1..]);
+        if !ext.is_empty() && ext.len() <= 5 && ext.iter().all(u8::is_ascii_alphanumeric) {
+            if let Some(p) = placeholder(stem) {
+                out.extend_from_slice(p);
+                out.push(b'.');
+                out.extend_from_slice(ext);
+                return;
+            }
+        }
+    }
+    out.extend_from_slice(seg);
+}
+
+/// Default for [`collapse`]: more distinct literal values than this at one position → `{param}`.
+pub const COLLAPSE_THRESHOLD: usize = 64;
+
+/// Collapse high-cardinality segment positions to `{param}`. Returns the rewrite of every route
+/// that changes. The first segment is never collapsed (it names the API, not a value), and
+/// placeholders and `keep` routes are left alone.
+pub fn collapse<'r>(routes: &[&'r str], threshold: usize, keep: &dyn Fn(&str) -> bool) -> FxHashMap<&'r str, String> {
+    let mut segs: Vec<Vec<String>> = routes
+        .iter()
+        .map(|r| if r.starts_with('/') { r.split('/').skip(1).map(str::to_string).collect() } else { Vec::new() })
+        .collect();
+    let active: Vec<bool> = routes.iter().map(|r| r.starts_with('/') && !keep(r)).collect();
+    let max_len = segs.iter().map(Vec::len).max().unwrap_or(0);
+    for depth in 1..max_len {
+        let mut children: FxHashMap<String, FxHashSet<&str>> = FxHashMap::default();
+        for (i, s) in segs.iter().enumerate() {
+            if active[i] && s.len() > depth && !is_placeholder(s[depth].as_bytes()) {
+                children.entry(s[..depth].join("/")).or_default().insert(s[depth].as_str());
+            }
+        }
+        let wide: FxHashSet<String> =
+            children.into_iter().filter(|(_, c)| c.len() > threshold).map(|(p, _)| p).collect();
+        if wide.is_empty() {
+            continue;
+        }
+        for (i, s) in segs.iter_mut().enumerate() {
+            if active[i] && s.len() > depth && !is_placeholder(s[depth].as_bytes()) && wide.contains(&s[..depth].join("/")) {
+                s[depth] = "{param}".to_string();
+            }
+        }
+    }
+    let mut out = FxHashMap::default();
+    for (i, r) in routes.iter().enumerate() {
+        if active[i] {
+            let new = format!("/{}", segs[i].join("/"));
+            if new != *r {
+                out.insert(*r, new);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(p: &str) -> String {
+        let mut out = b"".to_vec();
+        Normalizer::default().normalize(p.as_bytes(), &mut out);
+        String::from_utf8(out).expect("utf8")
+    }
+
+    #[test]
+    fn table() {
+        let cases = [
+            ("/", "/"),
+            ("", "/"),
+            ("/users/42", "/users/{id}"),
+            ("/users/42/", "/users/{id}"),
+            ("//users//42", "/users/{id}"),
+            ("/users/42?expand=true", "/users/{id}"),
+            ("/orders/3f2504e0-4f89-11d3-9a0c-0305e82c3301/items", "/orders/{uuid}/items"),
+            ("/blobs/53f8d72920ba2744fe873ebc", "/blobs/{hash}"),
+            ("/news/53f8d72920ba2744fe873ebc.html", "/news/{hash}.html"),
+            ("/a/123.json", "/a/{id}.json"),
+            ("/users/jane.doe@example.com", "/users/{email}"),
+            ("/bar/foo/users/1/username%40example.com/authenticate", "/bar/foo/users/{id}/{email}/authenticate"),
+            ("/reports/2024-03-01", "/reports/{date}"),
+            ("/reset/eyJhbGciOiJIUzI1NiJ9abc123XYZ", "/reset/{token}"),
+            ("/static/app.css", "/static/app.css"),
+            ("/v1/alternative-to-refaid-refugee-aid-app.html", "/v1/alternative-to-refaid-refugee-aid-app.html"),
+            ("/presentations/logstash-monitorama-2013/x", "/presentations/logstash-monitorama-2013/x"),
+            ("/k/AKIA4Z7Q2M9XK3P8R1T6", "/k/{token}"),
+            ("/api/v2/users/me", "/api/v2/users/me"),
+            ("http://localhost:6081/hello", "/hello"),
+            ("https://example.com", "/"),
+            ("*", "*"),
+            ("/deadbeef", "/deadbeef"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(norm(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn idempotent_on_table() {
+        for p in ["/users/{id}", "/orders/{uuid}/items", "/news/{hash}.html", "/a/{param}/b"] {
+            assert_eq!(norm(p), p);
+        }
+    }
+
+    #[test]
+    fn templates_win() {
+        let n = Normalizer::new(&["/api/users/{name}".to_string(), "/files/{path}/raw".to_string()]).expect("valid");
+        let mut out = Vec::new();
+        n.normalize(b"/api/users/jane?x=1", &mut out);
+        assert_eq!(out, b"/api/users/{name}");
+        out.clear();
+        n.normalize(b"/files/readme/raw", &mut out);
+        assert_eq!(out, b"/files/{path}/raw");
+        out.clear();
+        n.normalize(b"/api/users/jane/extra", &mut out);
+        assert_eq!(out, b"/api/users/jane/extra");
+        assert!(Normalizer::new(&["users".to_string()]).is_err());
+    }
+
+    #[test]
+    fn collapse_wide_positions() {
+        let owned: Vec<String> = (0..100).map(|i| format!("/blog/post-title-{}/comments", char::from(b'a' + (i % 26) as u8).to_string().repeat(i / 26 + 1))).collect();
+        let mut routes: Vec<&str> = owned.iter().map(String::as_str).collect();
+        routes.push("/blog/feed");
+        routes.push("/api/users/{id}");
+        let out = collapse(&routes, 64, &|_| false);
+        assert_eq!(out.get(routes[0]).map(String::as_str), Some("/blog/{param}/comments"));
+        assert_eq!(out.get("/blog/feed").map(String::as_str), Some("/blog/{param}"));
+        assert!(!out.contains_key("/api/users/{id}"));
+        let few = ["/a/x", "/a/y"];
+        assert!(collapse(&few, 64, &|_| false).is_empty());
+        // the first segment never collapses
+        let owned: Vec<String> = (0..100).map(|i| format!("/probe{}x", char::from(b'a' + (i % 26) as u8).to_string().repeat(i / 26 + 1))).collect();
+        let top: Vec<&str> = owned.iter().map(String::as_str).collect();
+        assert!(collapse(&top, 64, &|_| false).is_empty());
+    }
+}
