@@ -28,8 +28,18 @@ impl Rng {
 }
 
 const RESOURCES: &[&str] = &[
-    "users", "orders", "products", "carts", "invoices", "payments", "shipments", "reviews", "sessions", "teams",
-    "projects", "tickets",
+    "users",
+    "orders",
+    "products",
+    "carts",
+    "invoices",
+    "payments",
+    "shipments",
+    "reviews",
+    "sessions",
+    "teams",
+    "projects",
+    "tickets",
 ];
 const AGENTS: &[&str] = &[
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
@@ -58,7 +68,10 @@ fn request(r: &mut Rng) -> (&'static str, String) {
     let res = RESOURCES[r.below(RESOURCES.len() as u64) as usize];
     match r.below(100) {
         0..=34 => ("GET", format!("/api/v1/{res}/{}", r.below(100_000))),
-        35..=54 => ("GET", format!("/api/v1/{res}?page={}&per_page=50", r.below(20))),
+        35..=54 => (
+            "GET",
+            format!("/api/v1/{res}?page={}&per_page=50", r.below(20)),
+        ),
         55..=69 => ("POST", format!("/api/v1/{res}")),
         70..=84 => ("PUT", format!("/api/v1/{res}/{}", uuid(r))),
         85..=92 => ("DELETE", format!("/api/v1/{res}/{}", r.below(100_000))),
@@ -80,7 +93,9 @@ fn status(r: &mut Rng, method: &str) -> u16 {
 }
 
 fn clf_time(epoch: i64) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let days = epoch.div_euclid(86_400);
     let secs = epoch.rem_euclid(86_400);
     // civil_from_days (H. Hinnant)
@@ -94,24 +109,40 @@ fn clf_time(epoch: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    format!("{d:02}/{}/{y}:{:02}:{:02}:{:02} +0000", MONTHS[(m - 1) as usize], secs / 3600, secs / 60 % 60, secs % 60)
+    format!(
+        "{d:02}/{}/{y}:{:02}:{:02}:{:02} +0000",
+        MONTHS[(m - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 fn main() -> io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let get = |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).cloned();
+    let get = |k: &str| {
+        args.iter()
+            .position(|a| a == k)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let lines: Option<u64> = get("--lines").and_then(|v| v.parse().ok());
     let bytes: Option<u64> = get("--bytes").and_then(|v| v.parse().ok());
     let seed: u64 = get("--seed").and_then(|v| v.parse().ok()).unwrap_or(42);
     let fmt = get("--format").unwrap_or_else(|| "combined".to_string());
-    let start: i64 = get("--start").and_then(|v| v.parse().ok()).unwrap_or(1_714_521_600); // 2024-05-01
+    let start: i64 = get("--start")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_714_521_600); // 2024-05-01
     let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
     let (mut n, mut written) = (0u64, 0u64);
     let mut t = start as f64;
     let mut line = String::with_capacity(512);
     loop {
-        if lines.is_some_and(|l| n >= l) || bytes.is_some_and(|b| written >= b) || (lines.is_none() && bytes.is_none() && n >= 10_000) {
+        if lines.is_some_and(|l| n >= l)
+            || bytes.is_some_and(|b| written >= b)
+            || (lines.is_none() && bytes.is_none() && n >= 10_000)
+        {
             break;
         }
         t += r.unit() / 100.0; // ~200 req/s
@@ -119,11 +150,20 @@ fn main() -> io::Result<()> {
         let st = status(&mut r, method);
         let ip = format!("10.{}.{}.{}", r.below(4), r.below(256), r.below(256));
         let ua = AGENTS[r.below(AGENTS.len() as u64) as usize];
-        let body = if st == 204 || st == 304 { 0 } else { 200 + r.below(8000) };
+        let body = if st == 204 || st == 304 {
+            0
+        } else {
+            200 + r.below(8000)
+        };
         // log-normal-ish latency: mostly 5-80 ms, a tail to seconds
-        let secs = (-(r.unit().max(1e-9)).ln() * 0.03 + 0.002) * if r.below(50) == 0 { 20.0 } else { 1.0 };
+        let secs =
+            (-(r.unit().max(1e-9)).ln() * 0.03 + 0.002) * if r.below(50) == 0 { 20.0 } else { 1.0 };
         let time = clf_time(t as i64);
-        let referer = if r.below(4) == 0 { "https://app.example.com/" } else { "-" };
+        let referer = if r.below(4) == 0 {
+            "https://app.example.com/"
+        } else {
+            "-"
+        };
         line.clear();
         match fmt.as_str() {
             "json" => {
@@ -135,7 +175,10 @@ fn main() -> io::Result<()> {
             }
             _ => {
                 use std::fmt::Write as _;
-                let _ = write!(line, r#"{ip} - - [{time}] "{method} {path} HTTP/1.1" {st} {body} "{referer}" "{ua}""#);
+                let _ = write!(
+                    line,
+                    r#"{ip} - - [{time}] "{method} {path} HTTP/1.1" {st} {body} "{referer}" "{ua}""#
+                );
                 if fmt == "timed" {
                     let _ = write!(line, " {secs:.3}");
                 }

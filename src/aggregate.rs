@@ -98,7 +98,9 @@ fn add_hist(into: &mut Option<Histogram<u64>>, other: Histogram<u64>) {
             if h.add(&other).is_err() {
                 // Both histograms auto-resize, so `add` does not fail; keep the counts if it did.
                 for v in other.iter_recorded() {
-                    if h.record_n(v.value_iterated_to(), v.count_at_value()).is_err() {
+                    if h.record_n(v.value_iterated_to(), v.count_at_value())
+                        .is_err()
+                    {
                         h.saturating_record_n(v.value_iterated_to(), v.count_at_value());
                     }
                 }
@@ -117,9 +119,9 @@ impl EndpointStats {
             None => self.statuses.push((code, 1)),
         }
         if let Some(d) = rec.duration_us {
-            let h = self
-                .latency
-                .get_or_insert_with(|| Histogram::new(2).expect("2 significant figures is a valid precision"));
+            let h = self.latency.get_or_insert_with(|| {
+                Histogram::new(2).expect("2 significant figures is a valid precision")
+            });
             let v = d.clamp(1, MAX_DURATION_US);
             // `record` grows an auto-resizing histogram; `saturating_record` would clamp instead.
             if h.record(v).is_err() {
@@ -306,14 +308,18 @@ impl Aggregate {
         let r = self.rejects.entry(kind).or_default();
         r.count += 1;
         if r.samples.len() < MAX_SAMPLES {
-            r.samples.push(Sample { pos, snippet: line[..line.len().min(SNIPPET_BYTES)].to_vec() });
+            r.samples.push(Sample {
+                pos,
+                snippet: line[..line.len().min(SNIPPET_BYTES)].to_vec(),
+            });
         }
     }
 
     /// Add the line counts of one chunk of file `file`.
     pub fn count_chunk(&mut self, file: u32, chunk: u32, counts: FileCounts) {
         self.files.entry(file).or_default().merge(counts);
-        self.chunk_lines.push((file, chunk, counts.lines.min(u64::from(u32::MAX)) as u32));
+        self.chunk_lines
+            .push((file, chunk, counts.lines.min(u64::from(u32::MAX)) as u32));
     }
 
     /// Fold `other` into `self`.
@@ -345,13 +351,18 @@ impl Aggregate {
     /// Post-merge steps: collapse high-cardinality positions to `{param}`, then fold the
     /// endpoints beyond `route_cap` (least requested first) into `(other)`.
     pub fn finish(&mut self, routes: &Normalizer, route_cap: usize) {
-        let keys: Vec<String> = self.endpoints.keys().map(|k| String::from_utf8_lossy(k).into_owned()).collect();
+        let keys: Vec<String> = self
+            .endpoints
+            .keys()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+            .collect();
         let route_of = |k: &str| k.split_once(' ').map_or("", |(_, r)| r).to_string();
         let mut distinct: Vec<String> = keys.iter().map(|k| route_of(k)).collect();
         distinct.sort_unstable();
         distinct.dedup();
         let refs: Vec<&str> = distinct.iter().map(String::as_str).collect();
-        let rewrites = route::collapse(&refs, route::COLLAPSE_THRESHOLD, &|r| routes.is_template(r));
+        let rewrites =
+            route::collapse(&refs, route::COLLAPSE_THRESHOLD, &|r| routes.is_template(r));
         if !rewrites.is_empty() {
             let old = std::mem::take(&mut self.endpoints);
             let mut entries: Vec<(Box<[u8]>, EndpointStats)> = old.into_iter().collect();
@@ -372,7 +383,8 @@ impl Aggregate {
             }
         }
         if self.endpoints.len() > route_cap {
-            let mut entries: Vec<(Box<[u8]>, EndpointStats)> = std::mem::take(&mut self.endpoints).into_iter().collect();
+            let mut entries: Vec<(Box<[u8]>, EndpointStats)> =
+                std::mem::take(&mut self.endpoints).into_iter().collect();
             entries.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
             let other_key: Box<[u8]> = format!("* {}", route::OTHER).into_bytes().into();
             let keep = route_cap.saturating_sub(1);

@@ -52,8 +52,16 @@ pub(crate) fn run_options(a: &InputArgs) -> Result<RunOptions, String> {
     }
     let routes = Normalizer::new(&a.route)?;
     let now = chrono::Utc::now().timestamp_millis();
-    let since = a.since.as_deref().map(|v| parse_time_arg("--since", v, now)).transpose()?;
-    let until = a.until.as_deref().map(|v| parse_time_arg("--until", v, now)).transpose()?;
+    let since = a
+        .since
+        .as_deref()
+        .map(|v| parse_time_arg("--since", v, now))
+        .transpose()?;
+    let until = a
+        .until
+        .as_deref()
+        .map(|v| parse_time_arg("--until", v, now))
+        .transpose()?;
     let window = match (since, until) {
         (None, None) => None,
         (s, u) => Some((s.unwrap_or(i64::MIN), u.unwrap_or(i64::MAX))),
@@ -71,7 +79,14 @@ pub(crate) fn run_options(a: &InputArgs) -> Result<RunOptions, String> {
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    Ok(RunOptions { spec, format: FormatOptions { json: mapping }, routes, route_cap: a.route_cap, window, jobs })
+    Ok(RunOptions {
+        spec,
+        format: FormatOptions { json: mapping },
+        routes,
+        route_cap: a.route_cap,
+        window,
+        jobs,
+    })
 }
 
 fn format_from_name(s: &str) -> Option<OutputFormat> {
@@ -107,7 +122,9 @@ pub(crate) fn use_color(choice: ColorChoice, stdout_is_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
@@ -117,19 +134,36 @@ mod tests {
 
     #[test]
     fn relative_and_absolute_times() {
-        assert_eq!(parse_time_arg("--since", "24h", 100_000_000), Ok(100_000_000 - 86_400_000));
-        assert_eq!(parse_time_arg("--since", "2000-10-10T20:55:36Z", 0), Ok(971_211_336_000));
-        assert!(parse_time_arg("--since", "yesterday", 0).expect_err("bad").contains("--since"));
+        assert_eq!(
+            parse_time_arg("--since", "24h", 100_000_000),
+            Ok(100_000_000 - 86_400_000)
+        );
+        assert_eq!(
+            parse_time_arg("--since", "2000-10-10T20:55:36Z", 0),
+            Ok(971_211_336_000)
+        );
+        assert!(parse_time_arg("--since", "yesterday", 0)
+            .expect_err("bad")
+            .contains("--since"));
     }
 
     #[test]
     fn output_targets() {
-        let a = ReportArgs { output: vec!["r.json".into(), "text=out".into()], ..ReportArgs::default() };
+        let a = ReportArgs {
+            output: vec!["r.json".into(), "text=out".into()],
+            ..ReportArgs::default()
+        };
         assert_eq!(
             targets(&a).expect("valid"),
-            vec![Target::File(OutputFormat::Json, "r.json".into()), Target::File(OutputFormat::Text, "out".into())]
+            vec![
+                Target::File(OutputFormat::Json, "r.json".into()),
+                Target::File(OutputFormat::Text, "out".into())
+            ]
         );
-        let a = ReportArgs { output: vec!["r.pdf".into()], ..ReportArgs::default() };
+        let a = ReportArgs {
+            output: vec!["r.pdf".into()],
+            ..ReportArgs::default()
+        };
         assert!(targets(&a).is_err());
     }
 }

@@ -39,7 +39,10 @@ fn warn(msg: &str) {
 
 fn check_stdin(paths: &[String]) -> Result<(), String> {
     if paths.is_empty() && io::stdin().is_terminal() {
-        return Err("no input: give log files or directories, or pipe logs on standard input (see --help)".to_string());
+        return Err(
+            "no input: give log files or directories, or pipe logs on standard input (see --help)"
+                .to_string(),
+        );
     }
     Ok(())
 }
@@ -58,7 +61,10 @@ fn run_report(a: &ReportArgs) -> Result<Exit, String> {
             warn(&format!("{}: {e}", f.name));
         }
     }
-    let errs: Vec<(String, String)> = disc_errors.iter().map(|e| (e.path.clone(), e.message.clone())).collect();
+    let errs: Vec<(String, String)> = disc_errors
+        .iter()
+        .map(|e| (e.path.clone(), e.message.clone()))
+        .collect();
     let model = ReportModel::build(&out, &errs, opts.route_cap);
     for t in targets {
         let (fmt, path) = match &t {
@@ -90,7 +96,11 @@ fn run_report(a: &ReportArgs) -> Result<Exit, String> {
             }
         }
     }
-    Ok(if model.errors.is_empty() { Exit::Success } else { Exit::Error })
+    Ok(if model.errors.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Error
+    })
 }
 
 fn run_records(a: &InputArgs) -> Result<Exit, String> {
@@ -117,22 +127,37 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
         let mut line_no = 0u64;
         let mut chunk = opened.first.take();
         loop {
-            let Some((kind, data)) = chunk.take() else { break };
+            let Some((kind, data)) = chunk.take() else {
+                break;
+            };
             if kind == statuslens::input::chunk::ChunkKind::Overlong {
                 line_no += 1;
             } else {
-                for line in data.strip_suffix(b"\n").unwrap_or(&data).split(|&b| b == b'\n') {
+                for line in data
+                    .strip_suffix(b"\n")
+                    .unwrap_or(&data)
+                    .split(|&b| b == b'\n')
+                {
                     line_no += 1;
                     let line = statuslens::format::fields::trim_line(line);
                     if line.is_empty() {
                         continue;
                     }
                     if let Ok(rec) = fmt.parse(line) {
-                        let r = RecordJson::new(&rec, &opts.routes, format!("{name}:{line_no}"), fmt.name());
-                        let res = serde_json::to_writer(&mut w, &r).map_err(io::Error::from).and_then(|()| w.write_all(b"\n"));
+                        let r = RecordJson::new(
+                            &rec,
+                            &opts.routes,
+                            format!("{name}:{line_no}"),
+                            fmt.name(),
+                        );
+                        let res = serde_json::to_writer(&mut w, &r)
+                            .map_err(io::Error::from)
+                            .and_then(|()| w.write_all(b"\n"));
                         match res {
                             Ok(()) => {}
-                            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Exit::Success),
+                            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                                return Ok(Exit::Success)
+                            }
                             Err(e) => return Err(format!("cannot write records: {e}")),
                         }
                     }
@@ -150,7 +175,9 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
         }
     }
     match w.flush() {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(format!("cannot write records: {e}")),
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            return Err(format!("cannot write records: {e}"))
+        }
         _ => {}
     }
     Ok(if failed { Exit::Error } else { Exit::Success })

@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
-
 use crate::aggregate::{AddContext, Aggregate, FileCounts, Pos, Scratch};
 use crate::format::{self, fields::trim_line, FormatOptions, FormatSpec, LogFormat, RejectKind};
 use crate::input::chunk::{ChunkKind, ChunkReader};
@@ -95,7 +94,10 @@ pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<
         Err(e) => return Err(read_error(compression, &e)),
     };
     let sample: Vec<&[u8]> = match &first {
-        Some((ChunkKind::Lines, b)) => b.split(|&c| c == b'\n').take(format::SNIFF_LINES * 4).collect(),
+        Some((ChunkKind::Lines, b)) => b
+            .split(|&c| c == b'\n')
+            .take(format::SNIFF_LINES * 4)
+            .collect(),
         _ => Vec::new(),
     };
     let fmt = format::detect(&opts.spec, &sample, &opts.format).ok_or_else(|| {
@@ -103,7 +105,12 @@ pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<
          --log-format (combined, common, json or nginx:'<log_format body>')"
             .to_string()
     })?;
-    Ok(Opened { reader, format: Arc::from(fmt), first, compression })
+    Ok(Opened {
+        reader,
+        format: Arc::from(fmt),
+        first,
+        compression,
+    })
 }
 
 fn read_error(c: Compression, e: &std::io::Error) -> String {
@@ -115,13 +122,26 @@ fn read_error(c: Compression, e: &std::io::Error) -> String {
 }
 
 /// Parse one chunk into `agg`.
-pub fn process_chunk(agg: &mut Aggregate, work: &Work, ctx: &AddContext<'_>, scratch: &mut Scratch) {
+pub fn process_chunk(
+    agg: &mut Aggregate,
+    work: &Work,
+    ctx: &AddContext<'_>,
+    scratch: &mut Scratch,
+) {
     let mut counts = FileCounts::default();
     let data = &work.buf[..];
     if work.kind == ChunkKind::Overlong {
         counts.lines = 1;
         counts.rejected = 1;
-        agg.reject(RejectKind::TooLong, Pos { file: work.file, chunk: work.chunk, line: 0 }, data);
+        agg.reject(
+            RejectKind::TooLong,
+            Pos {
+                file: work.file,
+                chunk: work.chunk,
+                line: 0,
+            },
+            data,
+        );
         agg.count_chunk(work.file, work.chunk, counts);
         return;
     }
@@ -141,7 +161,15 @@ pub fn process_chunk(agg: &mut Aggregate, work: &Work, ctx: &AddContext<'_>, scr
                 }
                 Err(e) => {
                     counts.rejected += 1;
-                    agg.reject(e.kind, Pos { file: work.file, chunk: work.chunk, line: line_no }, line);
+                    agg.reject(
+                        e.kind,
+                        Pos {
+                            file: work.file,
+                            chunk: work.chunk,
+                            line: line_no,
+                        },
+                        line,
+                    );
                 }
             }
         }
@@ -163,9 +191,20 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
     let (pool_tx, pool_rx) = bounded::<Vec<u8>>(pool_size);
     let (work_tx, work_rx) = bounded::<Work>(jobs);
     let next_file = AtomicUsize::new(0);
-    let files: Mutex<Vec<FileInfo>> =
-        Mutex::new(inputs.iter().map(|i| FileInfo { name: i.name(), ..FileInfo::default() }).collect());
-    let ctx = AddContext { routes: &opts.routes, route_cap: opts.route_cap, window: opts.window };
+    let files: Mutex<Vec<FileInfo>> = Mutex::new(
+        inputs
+            .iter()
+            .map(|i| FileInfo {
+                name: i.name(),
+                ..FileInfo::default()
+            })
+            .collect(),
+    );
+    let ctx = AddContext {
+        routes: &opts.routes,
+        route_cap: opts.route_cap,
+        window: opts.window,
+    };
 
     let mut total = Aggregate::default();
     std::thread::scope(|s| {
@@ -216,7 +255,13 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
                     });
                     let mut chunk = 0u32;
                     if let Some((kind, buf)) = opened.first.take() {
-                        let w = Work { file, chunk, kind, format: opened.format.clone(), buf };
+                        let w = Work {
+                            file,
+                            chunk,
+                            kind,
+                            format: opened.format.clone(),
+                            buf,
+                        };
                         if tx.send(w).is_err() {
                             break;
                         }
@@ -226,7 +271,13 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
                         let mut buf = pool.try_recv().unwrap_or_default();
                         match opened.reader.next_chunk(&mut buf) {
                             Ok(Some(kind)) => {
-                                let w = Work { file, chunk, kind, format: opened.format.clone(), buf };
+                                let w = Work {
+                                    file,
+                                    chunk,
+                                    kind,
+                                    format: opened.format.clone(),
+                                    buf,
+                                };
                                 if tx.send(w).is_err() {
                                     return;
                                 }
@@ -255,6 +306,8 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
     });
     total.finish(&opts.routes, opts.route_cap);
     let files = files.into_inner().unwrap_or_default();
-    RunOutput { aggregate: total, files }
+    RunOutput {
+        aggregate: total,
+        files,
+    }
 }
-

@@ -37,14 +37,25 @@ impl Normalizer {
         let mut out = Vec::new();
         for t in templates {
             if !t.starts_with('/') {
-                return Err(format!("--route `{t}`: a template starts with `/`, e.g. /api/users/{{id}}"));
+                return Err(format!(
+                    "--route `{t}`: a template starts with `/`, e.g. /api/users/{{id}}"
+                ));
             }
             let segs = t
                 .split('/')
                 .filter(|s| !s.is_empty())
-                .map(|s| if is_placeholder(s.as_bytes()) { None } else { Some(s.as_bytes().to_vec()) })
+                .map(|s| {
+                    if is_placeholder(s.as_bytes()) {
+                        None
+                    } else {
+                        Some(s.as_bytes().to_vec())
+                    }
+                })
                 .collect();
-            out.push(Template { text: t.clone(), segs });
+            out.push(Template {
+                text: t.clone(),
+                segs,
+            });
         }
         Ok(Normalizer { templates: out })
     }
@@ -113,14 +124,22 @@ fn is_hex(b: u8) -> bool {
 
 fn is_uuid(s: &[u8]) -> bool {
     s.len() == 36
-        && s.iter().enumerate().all(|(i, &b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { is_hex(b) })
+        && s.iter().enumerate().all(|(i, &b)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                b == b'-'
+            } else {
+                is_hex(b)
+            }
+        })
 }
 
 fn is_date(s: &[u8]) -> bool {
     s.len() == 10
         && s[4] == b'-'
         && s[7] == b'-'
-        && s.iter().enumerate().all(|(i, &b)| i == 4 || i == 7 || b.is_ascii_digit())
+        && s.iter()
+            .enumerate()
+            .all(|(i, &b)| i == 4 || i == 7 || b.is_ascii_digit())
         && matches!(&s[5..7], [b'0', b'1'..=b'9'] | [b'1', b'0'..=b'2'])
 }
 
@@ -129,7 +148,11 @@ fn is_email(s: &[u8]) -> bool {
         .map(|i| (i, 1))
         .or_else(|| memchr::memmem::find(s, b"%40").map(|i| (i, 3)));
     match at {
-        Some((i, w)) => i > 0 && memchr::memchr(b'.', &s[i + w..]).is_some_and(|d| d > 0 && i + w + d + 1 < s.len()),
+        Some((i, w)) => {
+            i > 0
+                && memchr::memchr(b'.', &s[i + w..])
+                    .is_some_and(|d| d > 0 && i + w + d + 1 < s.len())
+        }
         None => false,
     }
 }
@@ -138,12 +161,19 @@ fn is_email(s: &[u8]) -> bool {
 /// where letters and digits interleave. A slug such as `logstash-monitorama-2013` has letters
 /// and digits too, but in runs: random text switches between them often.
 fn is_token(s: &[u8]) -> bool {
-    if s.len() < 20 || !s.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'=' | b'.' | b'~' | b'+')) {
+    if s.len() < 20
+        || !s.iter().all(|&b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'=' | b'.' | b'~' | b'+')
+        })
+    {
         return false;
     }
     let switches = s
         .windows(2)
-        .filter(|w| (w[0].is_ascii_digit() && w[1].is_ascii_alphabetic()) || (w[0].is_ascii_alphabetic() && w[1].is_ascii_digit()))
+        .filter(|w| {
+            (w[0].is_ascii_digit() && w[1].is_ascii_alphabetic())
+                || (w[0].is_ascii_alphabetic() && w[1].is_ascii_digit())
+        })
         .count();
     switches >= 4
 }
@@ -176,10 +206,6 @@ fn placeholder(s: &[u8]) -> Option<&'static [u8]> {
 
 /// Append the normalised form of one segment to `out`.
 fn classify_into(seg: &[u8], out: &mut Vec<u8>) {
-    if let Some(p) = placeholder(seg) {
-        out.extend_from_slice(p);
-        return;
-    }
     // `123.json`, `53f8d729….html`: classify the stem, keep a short alphabetic extension.
     if let Some(dot) = memchr::memrchr(b'.', seg) {
         let (stem, ext) = (&seg[..dot], &seg[dot + 1..]);
@@ -192,7 +218,10 @@ fn classify_into(seg: &[u8], out: &mut Vec<u8>) {
             }
         }
     }
-    out.extend_from_slice(seg);
+    match placeholder(seg) {
+        Some(p) => out.extend_from_slice(p),
+        None => out.extend_from_slice(seg),
+    }
 }
 
 /// Default for [`collapse`]: more distinct literal values than this at one position → `{param}`.
@@ -201,27 +230,50 @@ pub const COLLAPSE_THRESHOLD: usize = 64;
 /// Collapse high-cardinality segment positions to `{param}`. Returns the rewrite of every route
 /// that changes. The first segment is never collapsed (it names the API, not a value), and
 /// placeholders and `keep` routes are left alone.
-pub fn collapse<'r>(routes: &[&'r str], threshold: usize, keep: &dyn Fn(&str) -> bool) -> FxHashMap<&'r str, String> {
+pub fn collapse<'r>(
+    routes: &[&'r str],
+    threshold: usize,
+    keep: &dyn Fn(&str) -> bool,
+) -> FxHashMap<&'r str, String> {
     let mut segs: Vec<Vec<String>> = routes
         .iter()
-        .map(|r| if r.starts_with('/') { r.split('/').skip(1).map(str::to_string).collect() } else { Vec::new() })
+        .map(|r| {
+            if r.starts_with('/') {
+                r.split('/').skip(1).map(str::to_string).collect()
+            } else {
+                Vec::new()
+            }
+        })
         .collect();
-    let active: Vec<bool> = routes.iter().map(|r| r.starts_with('/') && !keep(r)).collect();
+    let active: Vec<bool> = routes
+        .iter()
+        .map(|r| r.starts_with('/') && !keep(r))
+        .collect();
     let max_len = segs.iter().map(Vec::len).max().unwrap_or(0);
     for depth in 1..max_len {
         let mut children: FxHashMap<String, FxHashSet<&str>> = FxHashMap::default();
         for (i, s) in segs.iter().enumerate() {
             if active[i] && s.len() > depth && !is_placeholder(s[depth].as_bytes()) {
-                children.entry(s[..depth].join("/")).or_default().insert(s[depth].as_str());
+                children
+                    .entry(s[..depth].join("/"))
+                    .or_default()
+                    .insert(s[depth].as_str());
             }
         }
-        let wide: FxHashSet<String> =
-            children.into_iter().filter(|(_, c)| c.len() > threshold).map(|(p, _)| p).collect();
+        let wide: FxHashSet<String> = children
+            .into_iter()
+            .filter(|(_, c)| c.len() > threshold)
+            .map(|(p, _)| p)
+            .collect();
         if wide.is_empty() {
             continue;
         }
         for (i, s) in segs.iter_mut().enumerate() {
-            if active[i] && s.len() > depth && !is_placeholder(s[depth].as_bytes()) && wide.contains(&s[..depth].join("/")) {
+            if active[i]
+                && s.len() > depth
+                && !is_placeholder(s[depth].as_bytes())
+                && wide.contains(&s[..depth].join("/"))
+            {
                 s[depth] = "{param}".to_string();
             }
         }
@@ -257,17 +309,29 @@ mod tests {
             ("/users/42/", "/users/{id}"),
             ("//users//42", "/users/{id}"),
             ("/users/42?expand=true", "/users/{id}"),
-            ("/orders/3f2504e0-4f89-11d3-9a0c-0305e82c3301/items", "/orders/{uuid}/items"),
+            (
+                "/orders/3f2504e0-4f89-11d3-9a0c-0305e82c3301/items",
+                "/orders/{uuid}/items",
+            ),
             ("/blobs/53f8d72920ba2744fe873ebc", "/blobs/{hash}"),
             ("/news/53f8d72920ba2744fe873ebc.html", "/news/{hash}.html"),
             ("/a/123.json", "/a/{id}.json"),
             ("/users/jane.doe@example.com", "/users/{email}"),
-            ("/bar/foo/users/1/username%40example.com/authenticate", "/bar/foo/users/{id}/{email}/authenticate"),
+            (
+                "/bar/foo/users/1/username%40example.com/authenticate",
+                "/bar/foo/users/{id}/{email}/authenticate",
+            ),
             ("/reports/2024-03-01", "/reports/{date}"),
             ("/reset/eyJhbGciOiJIUzI1NiJ9abc123XYZ", "/reset/{token}"),
             ("/static/app.css", "/static/app.css"),
-            ("/v1/alternative-to-refaid-refugee-aid-app.html", "/v1/alternative-to-refaid-refugee-aid-app.html"),
-            ("/presentations/logstash-monitorama-2013/x", "/presentations/logstash-monitorama-2013/x"),
+            (
+                "/v1/alternative-to-refaid-refugee-aid-app.html",
+                "/v1/alternative-to-refaid-refugee-aid-app.html",
+            ),
+            (
+                "/presentations/logstash-monitorama-2013/x",
+                "/presentations/logstash-monitorama-2013/x",
+            ),
             ("/k/AKIA4Z7Q2M9XK3P8R1T6", "/k/{token}"),
             ("/api/v2/users/me", "/api/v2/users/me"),
             ("http://localhost:6081/hello", "/hello"),
@@ -282,14 +346,23 @@ mod tests {
 
     #[test]
     fn idempotent_on_table() {
-        for p in ["/users/{id}", "/orders/{uuid}/items", "/news/{hash}.html", "/a/{param}/b"] {
+        for p in [
+            "/users/{id}",
+            "/orders/{uuid}/items",
+            "/news/{hash}.html",
+            "/a/{param}/b",
+        ] {
             assert_eq!(norm(p), p);
         }
     }
 
     #[test]
     fn templates_win() {
-        let n = Normalizer::new(&["/api/users/{name}".to_string(), "/files/{path}/raw".to_string()]).expect("valid");
+        let n = Normalizer::new(&[
+            "/api/users/{name}".to_string(),
+            "/files/{path}/raw".to_string(),
+        ])
+        .expect("valid");
         let mut out = Vec::new();
         n.normalize(b"/api/users/jane?x=1", &mut out);
         assert_eq!(out, b"/api/users/{name}");
@@ -304,18 +377,42 @@ mod tests {
 
     #[test]
     fn collapse_wide_positions() {
-        let owned: Vec<String> = (0..100).map(|i| format!("/blog/post-title-{}/comments", char::from(b'a' + (i % 26) as u8).to_string().repeat(i / 26 + 1))).collect();
+        let owned: Vec<String> = (0..100)
+            .map(|i| {
+                format!(
+                    "/blog/post-title-{}/comments",
+                    char::from(b'a' + (i % 26) as u8)
+                        .to_string()
+                        .repeat(i / 26 + 1)
+                )
+            })
+            .collect();
         let mut routes: Vec<&str> = owned.iter().map(String::as_str).collect();
         routes.push("/blog/feed");
         routes.push("/api/users/{id}");
         let out = collapse(&routes, 64, &|_| false);
-        assert_eq!(out.get(routes[0]).map(String::as_str), Some("/blog/{param}/comments"));
-        assert_eq!(out.get("/blog/feed").map(String::as_str), Some("/blog/{param}"));
+        assert_eq!(
+            out.get(routes[0]).map(String::as_str),
+            Some("/blog/{param}/comments")
+        );
+        assert_eq!(
+            out.get("/blog/feed").map(String::as_str),
+            Some("/blog/{param}")
+        );
         assert!(!out.contains_key("/api/users/{id}"));
         let few = ["/a/x", "/a/y"];
         assert!(collapse(&few, 64, &|_| false).is_empty());
         // the first segment never collapses
-        let owned: Vec<String> = (0..100).map(|i| format!("/probe{}x", char::from(b'a' + (i % 26) as u8).to_string().repeat(i / 26 + 1))).collect();
+        let owned: Vec<String> = (0..100)
+            .map(|i| {
+                format!(
+                    "/probe{}x",
+                    char::from(b'a' + (i % 26) as u8)
+                        .to_string()
+                        .repeat(i / 26 + 1)
+                )
+            })
+            .collect();
         let top: Vec<&str> = owned.iter().map(String::as_str).collect();
         assert!(collapse(&top, 64, &|_| false).is_empty());
     }

@@ -8,7 +8,9 @@
 //! Apache escapes `"` and `\` in quoted fields with a backslash and non-printable bytes as
 //! `\xHH`; nginx (`escape=default`) writes `\xHH` for both. Fields stay escaped in the record.
 
-use super::fields::{dash_to_none, find_closing_quote, parse_decimal_us, parse_status, parse_u64, split_request};
+use super::fields::{
+    dash_to_none, find_closing_quote, parse_decimal_us, parse_status, parse_u64, split_request,
+};
 use super::{time, Escape, LogFormat, ParseError, Record, RejectKind};
 
 /// How to read a trailing duration field, decided per file by [`ClfFormat::sniffed`].
@@ -80,7 +82,11 @@ impl ClfFormat {
         } else {
             TrailingDuration::None
         };
-        let base = if base == "combined" && parsed > 0 && with_ua * 2 < parsed { "common" } else { base };
+        let base = if base == "combined" && parsed > 0 && with_ua * 2 < parsed {
+            "common"
+        } else {
+            base
+        };
         let name = match duration {
             TrailingDuration::None => base.to_string(),
             TrailingDuration::Micros => format!("{base}+usec"),
@@ -91,7 +97,10 @@ impl ClfFormat {
 
     /// A parser with an explicit trailing-duration mode.
     pub fn new(name: &str, duration: TrailingDuration) -> ClfFormat {
-        ClfFormat { name: name.to_string(), duration }
+        ClfFormat {
+            name: name.to_string(),
+            duration,
+        }
     }
 }
 
@@ -131,7 +140,8 @@ fn token(line: &[u8], pos: usize) -> (usize, usize) {
 /// A field that is either `"quoted"` or a bare token (`-`). Returns (value, next position).
 fn quoted_or_bare(line: &[u8], pos: usize) -> Result<(&[u8], usize), ParseError> {
     if line.get(pos) == Some(&b'"') {
-        let close = find_closing_quote(line, pos + 1).ok_or(ParseError::new(RejectKind::Truncated, pos))?;
+        let close =
+            find_closing_quote(line, pos + 1).ok_or(ParseError::new(RejectKind::Truncated, pos))?;
         Ok((&line[pos + 1..close], close + 1))
     } else {
         let (s, e) = token(line, pos);
@@ -140,7 +150,10 @@ fn quoted_or_bare(line: &[u8], pos: usize) -> Result<(&[u8], usize), ParseError>
 }
 
 fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
-    let mut rec = Record { escape: Escape::Backslash, ..Record::default() };
+    let mut rec = Record {
+        escape: Escape::Backslash,
+        ..Record::default()
+    };
     // Prefix tokens up to the timestamp: [prefix…] client ident user.
     let mut pre: [(usize, usize); MAX_PREFIX_TOKENS] = [(0, 0); MAX_PREFIX_TOKENS];
     let mut n = 0;
@@ -151,13 +164,14 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
             return Err(ParseError::new(RejectKind::Truncated, pos));
         }
         if line[pos] == b'[' {
-            let close = memchr::memchr(b']', &line[pos..]).ok_or(ParseError::new(RejectKind::Truncated, pos))?;
+            let close = memchr::memchr(b']', &line[pos..])
+                .ok_or(ParseError::new(RejectKind::Truncated, pos))?;
             time_field = Some((pos + 1, pos + close));
             pos += close + 1;
             break;
         }
         let (s, e) = token(line, pos);
-        if n == 3 && &line[s..e] == b"-" {
+        if n == 3 && &line[s..e] == b"-" && line.get(skip_spaces(line, e)) != Some(&b'[') {
             // All-dash lines (`- - - - "-" - -`): the time itself is absent.
             time_field = None;
             pos = e;
@@ -182,7 +196,11 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
     if let Some((s, e)) = time_field {
         let t = &line[s..e];
         if t != b"-" {
-            rec.time_ms = Some(time::parse_clf(t).or_else(|| time::parse_iso8601(t)).ok_or(ParseError::new(RejectKind::BadTimestamp, s))?);
+            rec.time_ms = Some(
+                time::parse_clf(t)
+                    .or_else(|| time::parse_iso8601(t))
+                    .ok_or(ParseError::new(RejectKind::BadTimestamp, s))?,
+            );
         }
     }
     // "request"
@@ -208,7 +226,8 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
     if s == e {
         return Err(ParseError::new(RejectKind::Truncated, s));
     }
-    rec.status = parse_status(&line[s..e]).map_err(|()| ParseError::new(RejectKind::BadStatus, s))?;
+    rec.status =
+        parse_status(&line[s..e]).map_err(|()| ParseError::new(RejectKind::BadStatus, s))?;
     // bytes
     pos = skip_spaces(line, e);
     let (s, e) = token(line, pos);
@@ -255,7 +274,11 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
             }
         }
     }
-    Ok(Parsed { rec, trailing, combined })
+    Ok(Parsed {
+        rec,
+        trailing,
+        combined,
+    })
 }
 
 #[cfg(test)]
@@ -284,21 +307,131 @@ mod tests {
     #[test]
     fn case_table() {
         let cases = [
-            Case { name: "valid combined", line: r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#, method: Some("GET"), path: Some("/apache_pb.gif"), status: Some(200), bytes: Some(2326), client: Some("127.0.0.1"), ua: Some("Mozilla/4.08 [en] (Win98; I ;Nav)") },
-            Case { name: "common", line: r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.0" 404 -"#, method: Some("GET"), path: Some("/a"), status: Some(404), bytes: None, client: Some("127.0.0.1"), ua: None },
-            Case { name: "dash request", line: r#"::1 - - [10/Oct/2000:13:55:36 -0700] "-" 408 -"#, method: None, path: None, status: Some(408), bytes: None, client: Some("::1"), ua: None },
-            Case { name: "empty request", line: r#"0.0.0.0 - - [04/Oct/2022:04:34:49 +0000] "" 400 0 "" """#, method: None, path: None, status: Some(400), bytes: Some(0), client: Some("0.0.0.0"), ua: None },
-            Case { name: "escaped quotes", line: r#"192.168.0.1 - - [28/Feb/2013:12:00:00 +0900] "GET /\" HTTP/1.1" 200 777 "referer \\ \"" "user agent \\ \"""#, method: Some("GET"), path: Some(r#"/\""#), status: Some(200), bytes: Some(777), client: Some("192.168.0.1"), ua: Some(r#"user agent \\ \""#) },
-            Case { name: "tls junk", line: r#"1.2.3.4 - - [17/Oct/2023:05:57:49 +1100] "\x16\x03\x01\x02" 400 226 "-" "-""#, method: None, path: None, status: Some(400), bytes: Some(226), client: Some("1.2.3.4"), ua: None },
-            Case { name: "ipv6 client, http2", line: r#"2001:db8::1 - - [10/Oct/2000:13:55:36 -0700] "GET /x?y=1 HTTP/2.0" 200 5 "-" "curl""#, method: Some("GET"), path: Some("/x?y=1"), status: Some(200), bytes: Some(5), client: Some("2001:db8::1"), ua: Some("curl") },
-            Case { name: "http/0.9", line: r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET /" 200 5"#, method: Some("GET"), path: Some("/"), status: Some(200), bytes: Some(5), client: Some("1.1.1.1"), ua: None },
-            Case { name: "vhost prefix", line: r#"www.example.net:80 192.168.1.1 - - [08/Jun/2020:08:04:43 +0000] "GET /x HTTP/1.1" 301 0 "-" "ua""#, method: Some("GET"), path: Some("/x"), status: Some(301), bytes: Some(0), client: Some("192.168.1.1"), ua: Some("ua") },
-            Case { name: "missing ident", line: r#"192.168.1.1 - [08/Jun/2020:08:04:43 +0000] "GET /api/test HTTP/1.1" 200 100 "-" "curl/7.68.0""#, method: Some("GET"), path: Some("/api/test"), status: Some(200), bytes: Some(100), client: Some("192.168.1.1"), ua: Some("curl/7.68.0") },
-            Case { name: "all dashes", line: "- - - - - - -", method: None, path: None, status: None, bytes: None, client: None, ua: None },
-            Case { name: "status dash", line: r#"1.1.1.1 - - [11/Jan/2020:23:05:27 +0100] "OPTIONS /remote.php/ HTTP/1.1" - 7908 "-" "m""#, method: Some("OPTIONS"), path: Some("/remote.php/"), status: None, bytes: Some(7908), client: Some("1.1.1.1"), ua: Some("m") },
+            Case {
+                name: "valid combined",
+                line: r#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#,
+                method: Some("GET"),
+                path: Some("/apache_pb.gif"),
+                status: Some(200),
+                bytes: Some(2326),
+                client: Some("127.0.0.1"),
+                ua: Some("Mozilla/4.08 [en] (Win98; I ;Nav)"),
+            },
+            Case {
+                name: "common",
+                line: r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.0" 404 -"#,
+                method: Some("GET"),
+                path: Some("/a"),
+                status: Some(404),
+                bytes: None,
+                client: Some("127.0.0.1"),
+                ua: None,
+            },
+            Case {
+                name: "dash request",
+                line: r#"::1 - - [10/Oct/2000:13:55:36 -0700] "-" 408 -"#,
+                method: None,
+                path: None,
+                status: Some(408),
+                bytes: None,
+                client: Some("::1"),
+                ua: None,
+            },
+            Case {
+                name: "empty request",
+                line: r#"0.0.0.0 - - [04/Oct/2022:04:34:49 +0000] "" 400 0 "" """#,
+                method: None,
+                path: None,
+                status: Some(400),
+                bytes: Some(0),
+                client: Some("0.0.0.0"),
+                ua: None,
+            },
+            Case {
+                name: "escaped quotes",
+                line: r#"192.168.0.1 - - [28/Feb/2013:12:00:00 +0900] "GET /\" HTTP/1.1" 200 777 "referer \\ \"" "user agent \\ \"""#,
+                method: Some("GET"),
+                path: Some(r#"/\""#),
+                status: Some(200),
+                bytes: Some(777),
+                client: Some("192.168.0.1"),
+                ua: Some(r#"user agent \\ \""#),
+            },
+            Case {
+                name: "tls junk",
+                line: r#"1.2.3.4 - - [17/Oct/2023:05:57:49 +1100] "\x16\x03\x01\x02" 400 226 "-" "-""#,
+                method: None,
+                path: None,
+                status: Some(400),
+                bytes: Some(226),
+                client: Some("1.2.3.4"),
+                ua: None,
+            },
+            Case {
+                name: "ipv6 client, http2",
+                line: r#"2001:db8::1 - - [10/Oct/2000:13:55:36 -0700] "GET /x?y=1 HTTP/2.0" 200 5 "-" "curl""#,
+                method: Some("GET"),
+                path: Some("/x?y=1"),
+                status: Some(200),
+                bytes: Some(5),
+                client: Some("2001:db8::1"),
+                ua: Some("curl"),
+            },
+            Case {
+                name: "http/0.9",
+                line: r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET /" 200 5"#,
+                method: Some("GET"),
+                path: Some("/"),
+                status: Some(200),
+                bytes: Some(5),
+                client: Some("1.1.1.1"),
+                ua: None,
+            },
+            Case {
+                name: "vhost prefix",
+                line: r#"www.example.net:80 192.168.1.1 - - [08/Jun/2020:08:04:43 +0000] "GET /x HTTP/1.1" 301 0 "-" "ua""#,
+                method: Some("GET"),
+                path: Some("/x"),
+                status: Some(301),
+                bytes: Some(0),
+                client: Some("192.168.1.1"),
+                ua: Some("ua"),
+            },
+            Case {
+                name: "missing ident",
+                line: r#"192.168.1.1 - [08/Jun/2020:08:04:43 +0000] "GET /api/test HTTP/1.1" 200 100 "-" "curl/7.68.0""#,
+                method: Some("GET"),
+                path: Some("/api/test"),
+                status: Some(200),
+                bytes: Some(100),
+                client: Some("192.168.1.1"),
+                ua: Some("curl/7.68.0"),
+            },
+            Case {
+                name: "all dashes",
+                line: "- - - - - - -",
+                method: None,
+                path: None,
+                status: None,
+                bytes: None,
+                client: None,
+                ua: None,
+            },
+            Case {
+                name: "status dash",
+                line: r#"1.1.1.1 - - [11/Jan/2020:23:05:27 +0100] "OPTIONS /remote.php/ HTTP/1.1" - 7908 "-" "m""#,
+                method: Some("OPTIONS"),
+                path: Some("/remote.php/"),
+                status: None,
+                bytes: Some(7908),
+                client: Some("1.1.1.1"),
+                ua: Some("m"),
+            },
         ];
         for c in cases {
-            let r = combined().parse(c.line.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}", c.name));
+            let r = combined()
+                .parse(c.line.as_bytes())
+                .unwrap_or_else(|e| panic!("{}: {e}", c.name));
             assert_eq!(s(r.method), c.method, "{}", c.name);
             assert_eq!(s(r.path), c.path, "{}", c.name);
             assert_eq!(r.status, c.status, "{}", c.name);
@@ -311,13 +444,41 @@ mod tests {
     #[test]
     fn rejects() {
         let cases = [
-            ("not a log line", "not a common log line", RejectKind::Truncated),
-            ("bad timestamp", "- - - [1234] - - -", RejectKind::BadTimestamp),
-            ("truncated in request", r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTT"#, RejectKind::Truncated),
-            ("truncated after time", "1.1.1.1 - - [10/Oct/2000:13:55:36 -0700]", RejectKind::Truncated),
-            ("bad status", r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" OK 5"#, RejectKind::BadStatus),
-            ("bad bytes", r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 five"#, RejectKind::BadNumber),
-            ("error log line", r#"2025/01/03 16:41:26 [error] 31#31: *3 open() failed"#, RejectKind::BadTimestamp),
+            (
+                "not a log line",
+                "not a common log line",
+                RejectKind::Truncated,
+            ),
+            (
+                "bad timestamp",
+                "- - - [1234] - - -",
+                RejectKind::BadTimestamp,
+            ),
+            (
+                "truncated in request",
+                r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a HTT"#,
+                RejectKind::Truncated,
+            ),
+            (
+                "truncated after time",
+                "1.1.1.1 - - [10/Oct/2000:13:55:36 -0700]",
+                RejectKind::Truncated,
+            ),
+            (
+                "bad status",
+                r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" OK 5"#,
+                RejectKind::BadStatus,
+            ),
+            (
+                "bad bytes",
+                r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 five"#,
+                RejectKind::BadNumber,
+            ),
+            (
+                "error log line",
+                r#"2025/01/03 16:41:26 [error] 31#31: *3 open() failed"#,
+                RejectKind::BadTimestamp,
+            ),
             ("empty", "", RejectKind::Truncated),
         ];
         for (name, line, kind) in cases {
@@ -329,20 +490,37 @@ mod tests {
     #[test]
     fn trailing_durations_are_sniffed() {
         let d = [
-            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 1523"#.as_slice(),
-            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 88"#.as_slice(),
+            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 1523"#
+                .as_slice(),
+            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 88"#
+                .as_slice(),
         ];
         let f = ClfFormat::sniffed(&d, "combined");
         assert_eq!(f.name(), "combined+usec");
         assert_eq!(f.parse(d[0]).expect("parses").duration_us, Some(1523));
-        let t = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 2"#.as_slice()];
+        let t = [
+            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 2"#
+                .as_slice(),
+        ];
         let f = ClfFormat::sniffed(&t, "combined");
         assert_eq!(f.name(), "combined+sec");
         assert_eq!(f.parse(t[0]).expect("parses").duration_us, Some(2_000_000));
-        let n = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 0.050"#.as_slice()];
-        assert_eq!(ClfFormat::sniffed(&n, "combined").parse(n[0]).expect("parses").duration_us, Some(50_000));
+        let n = [
+            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 0.050"#
+                .as_slice(),
+        ];
+        assert_eq!(
+            ClfFormat::sniffed(&n, "combined")
+                .parse(n[0])
+                .expect("parses")
+                .duration_us,
+            Some(50_000)
+        );
         // nginx `main`: a quoted X-Forwarded-For is not a duration.
-        let m = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" "-""#.as_slice()];
+        let m = [
+            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" "-""#
+                .as_slice(),
+        ];
         assert_eq!(ClfFormat::sniffed(&m, "combined").name(), "combined");
         let c = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#.as_slice()];
         assert_eq!(ClfFormat::sniffed(&c, "combined").name(), "common");
@@ -351,7 +529,9 @@ mod tests {
     #[test]
     fn crlf_and_time() {
         let r = combined()
-            .parse(super::super::fields::trim_line(b"1.1.1.1 - bob [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5\r"))
+            .parse(super::super::fields::trim_line(
+                b"1.1.1.1 - bob [10/Oct/2000:13:55:36 -0700] \"GET / HTTP/1.1\" 200 5\r",
+            ))
             .expect("parses");
         assert_eq!(r.time_ms, Some(971_211_336_000));
         assert_eq!(r.bytes, Some(5));

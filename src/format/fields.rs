@@ -89,7 +89,8 @@ pub fn parse_decimal_us(v: &[u8], unit_us: u64) -> Option<u64> {
             return None;
         }
         let scale = 10u64.pow(digits.len() as u32);
-        total = total.checked_add((u128::from(f) * u128::from(unit_us) / u128::from(scale)) as u64)?;
+        total =
+            total.checked_add((u128::from(f) * u128::from(unit_us) / u128::from(scale)) as u64)?;
     }
     Some(total)
 }
@@ -101,12 +102,18 @@ pub fn parse_unit_duration_us(v: &[u8]) -> Option<u64> {
     let mut total: u64 = 0;
     let mut any = false;
     while !rest.is_empty() {
-        let n = rest.iter().take_while(|b| b.is_ascii_digit() || **b == b'.').count();
+        let n = rest
+            .iter()
+            .take_while(|b| b.is_ascii_digit() || **b == b'.')
+            .count();
         if n == 0 {
             return None;
         }
         let (num, tail) = rest.split_at(n);
-        let u = tail.iter().take_while(|b| !(b.is_ascii_digit() || **b == b'.')).count();
+        let u = tail
+            .iter()
+            .take_while(|b| !(b.is_ascii_digit() || **b == b'.'))
+            .count();
         let (unit, next) = tail.split_at(u);
         let (unit_us, ns) = match unit {
             b"h" => (3_600_000_000, false),
@@ -165,19 +172,15 @@ pub fn split_request(req: &[u8]) -> Option<(&[u8], &[u8], Option<&[u8]>)> {
     if method.is_empty() || method.len() > 32 || !method.iter().all(|&b| is_tchar(b)) {
         return None;
     }
+    // Exactly one SP separates the parts (RFC 9112 §3); a target may itself end in a space when a
+    // server logs it raw, so nothing is trimmed.
     let mut rest = &req[sp + 1..];
-    while let [b' ', tail @ ..] = rest {
-        rest = tail;
-    }
     let mut protocol = None;
     if let Some(last) = memchr::memrchr(b' ', rest) {
         let p = &rest[last + 1..];
         if p.starts_with(b"HTTP/") || p.starts_with(b"http/") {
             protocol = Some(p);
             rest = &rest[..last];
-            while let [head @ .., b' '] = rest {
-                rest = head;
-            }
         }
     }
     if rest.is_empty() || rest.len() > MAX_TARGET {
@@ -185,8 +188,11 @@ pub fn split_request(req: &[u8]) -> Option<(&[u8], &[u8], Option<&[u8]>)> {
     }
     // A target is origin-form (`/x`), absolute-form (`http://h/x`), authority-form for CONNECT
     // (`host:443`) or `*`. Anything starting with a control byte or an escape is junk.
-    let first = rest[0];
-    if first.is_ascii_control() || first == b'\\' || first >= 0x80 {
+    let origin_or_asterisk = rest[0] == b'/' || rest == b"*";
+    let absolute = memchr::memmem::find(rest, b"://")
+        .is_some_and(|i| i > 0 && rest[..i].iter().all(u8::is_ascii_alphabetic));
+    let authority = method == b"CONNECT" && !rest.contains(&b'/');
+    if !(origin_or_asterisk || absolute || authority) {
         return None;
     }
     Some((method, rest, protocol))
@@ -224,7 +230,10 @@ pub fn unescape(v: &[u8], escape: Escape) -> Cow<'_, [u8]> {
                 i += 2;
             }
             (Escape::Backslash, b'x') => {
-                match (v.get(i + 2).and_then(|&c| hex(c)), v.get(i + 3).and_then(|&c| hex(c))) {
+                match (
+                    v.get(i + 2).and_then(|&c| hex(c)),
+                    v.get(i + 3).and_then(|&c| hex(c)),
+                ) {
                     (Some(h), Some(l)) => {
                         out.push(h << 4 | l);
                         i += 4;
@@ -283,7 +292,8 @@ pub fn unescape(v: &[u8], escape: Escape) -> Cow<'_, [u8]> {
 fn decode_u_escape(v: &[u8], i: usize) -> Option<(char, usize)> {
     let four = |at: usize| -> Option<u32> {
         let s = v.get(at..at + 4)?;
-        s.iter().try_fold(0u32, |acc, &c| Some(acc << 4 | u32::from(hex(c)?)))
+        s.iter()
+            .try_fold(0u32, |acc, &c| Some(acc << 4 | u32::from(hex(c)?)))
     };
     let hi = four(i + 2)?;
     if (0xD800..0xDC00).contains(&hi) {
@@ -329,10 +339,19 @@ mod tests {
     #[test]
     fn request_lines() {
         let r = |s: &'static str| split_request(s.as_bytes());
-        assert_eq!(r("GET /a HTTP/1.1"), Some((&b"GET"[..], &b"/a"[..], Some(&b"HTTP/1.1"[..]))));
+        assert_eq!(
+            r("GET /a HTTP/1.1"),
+            Some((&b"GET"[..], &b"/a"[..], Some(&b"HTTP/1.1"[..])))
+        );
         assert_eq!(r("GET /"), Some((&b"GET"[..], &b"/"[..], None)), "HTTP/0.9");
-        assert_eq!(r("GET /a[ ]b HTTP/1.0"), Some((&b"GET"[..], &b"/a[ ]b"[..], Some(&b"HTTP/1.0"[..]))));
-        assert_eq!(r("PRI * HTTP/2.0"), Some((&b"PRI"[..], &b"*"[..], Some(&b"HTTP/2.0"[..]))));
+        assert_eq!(
+            r("GET /a[ ]b HTTP/1.0"),
+            Some((&b"GET"[..], &b"/a[ ]b"[..], Some(&b"HTTP/1.0"[..])))
+        );
+        assert_eq!(
+            r("PRI * HTTP/2.0"),
+            Some((&b"PRI"[..], &b"*"[..], Some(&b"HTTP/2.0"[..])))
+        );
         assert_eq!(r("-"), None);
         assert_eq!(r(""), None);
         assert_eq!(r("\\x16\\x03\\x01\\x00"), None);
@@ -348,7 +367,10 @@ mod tests {
         assert_eq!(&*unescape(br#"a\"b"#, Escape::Backslash), b"a\"b");
         assert_eq!(&*unescape(br"\xZZ", Escape::Backslash), br"\xZZ");
         assert_eq!(&*unescape(br"\x4", Escape::Backslash), br"\x4");
-        assert_eq!(&*unescape(br"a\/b\u00e9\ud83d\ude00", Escape::Json), "a/bé😀".as_bytes());
+        assert_eq!(
+            &*unescape(br"a\/b\u00e9\ud83d\ude00", Escape::Json),
+            "a/bé😀".as_bytes()
+        );
         assert_eq!(&*unescape(br"\ud83d", Escape::Json), "\u{fffd}".as_bytes());
         assert_eq!(&*unescape(br"trailing\", Escape::Json), br"trailing\");
         assert!(matches!(unescape(b"plain", Escape::Json), Cow::Borrowed(_)));

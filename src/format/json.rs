@@ -5,7 +5,9 @@
 //! The scanner is byte-level: it reads raw non-UTF-8 bytes inside strings (nginx `escape=json`
 //! passes bytes ≥ 0x80 through), allocates nothing, and bounds nesting depth.
 
-use super::fields::{parse_decimal_us, parse_status, parse_u64, parse_unit_duration_us, split_request};
+use super::fields::{
+    parse_decimal_us, parse_status, parse_u64, parse_unit_duration_us, split_request,
+};
 use super::{time, BytesKind, Escape, LogFormat, ParseError, Record, RejectKind};
 
 /// The record field a JSON key (or nginx variable) feeds.
@@ -90,22 +92,28 @@ pub struct JsonMapping {
 impl JsonMapping {
     /// Add `KEY=FIELD`. KEY may be dotted (`http.status`) to reach nested objects.
     pub fn add(&mut self, spec: &str) -> Result<(), String> {
-        let (key, field) = spec
-            .split_once('=')
-            .ok_or_else(|| format!("--json-field `{spec}`: expected KEY=FIELD, e.g. resp_code=status"))?;
+        let (key, field) = spec.split_once('=').ok_or_else(|| {
+            format!("--json-field `{spec}`: expected KEY=FIELD, e.g. resp_code=status")
+        })?;
         let target = TargetField::NAMES
             .iter()
             .find(|(n, _)| *n == field.trim())
             .map(|(_, t)| *t)
             .ok_or_else(|| {
                 let names: Vec<&str> = TargetField::NAMES.iter().map(|(n, _)| *n).collect();
-                format!("--json-field `{spec}`: unknown field `{field}`; fields are: {}", names.join(", "))
+                format!(
+                    "--json-field `{spec}`: unknown field `{field}`; fields are: {}",
+                    names.join(", ")
+                )
             })?;
         let key = key.trim();
         if key.is_empty() {
             return Err(format!("--json-field `{spec}`: the key is empty"));
         }
-        self.custom.push((key.split('.').map(|p| p.as_bytes().to_vec()).collect(), target));
+        self.custom.push((
+            key.split('.').map(|p| p.as_bytes().to_vec()).collect(),
+            target,
+        ));
         Ok(())
     }
 
@@ -113,7 +121,9 @@ impl JsonMapping {
     pub fn target_for(&self, path: &[&[u8]]) -> Option<TargetField> {
         self.custom
             .iter()
-            .find(|(k, _)| k.len() == path.len() && k.iter().zip(path).all(|(a, b)| a.as_slice() == *b))
+            .find(|(k, _)| {
+                k.len() == path.len() && k.iter().zip(path).all(|(a, b)| a.as_slice() == *b)
+            })
             .map(|(_, t)| *t)
     }
 
@@ -126,15 +136,19 @@ impl JsonMapping {
 fn builtin(key: &[u8]) -> Option<TargetField> {
     use TargetField as T;
     Some(match key {
-        b"status" | b"status_code" | b"statusCode" | b"http_status" | b"response_status" => T::Status,
+        b"status" | b"status_code" | b"statusCode" | b"http_status" | b"response_status" => {
+            T::Status
+        }
         b"request_method" | b"method" | b"http_method" | b"verb" => T::Method,
         b"request_uri" => T::Path,
         b"uri" | b"url" | b"path" | b"request_path" => T::Path,
         b"request" => T::Request,
         b"server_protocol" | b"protocol" | b"http_version" => T::Protocol,
-        b"time_iso8601" | b"time_local" | b"msec" | b"time" | b"timestamp" | b"@timestamp" | b"ts" | b"datetime" => T::Time,
+        b"time_iso8601" | b"time_local" | b"msec" | b"time" | b"timestamp" | b"@timestamp"
+        | b"ts" | b"datetime" => T::Time,
         b"request_time" | b"duration" | b"latency" | b"response_time" | b"elapsed" => T::DurationS,
-        b"request_time_ms" | b"duration_ms" | b"latency_ms" | b"response_time_ms" | b"elapsed_ms" | b"took_ms" => T::DurationMs,
+        b"request_time_ms" | b"duration_ms" | b"latency_ms" | b"response_time_ms"
+        | b"elapsed_ms" | b"took_ms" => T::DurationMs,
         b"duration_us" | b"latency_us" => T::DurationUs,
         b"duration_ns" => T::DurationNs,
         b"body_bytes_sent" | b"response_size" | b"resp_body_size" | b"body_bytes" => T::Bytes,
@@ -142,8 +156,15 @@ fn builtin(key: &[u8]) -> Option<TargetField> {
         b"remote_addr" | b"client" | b"client_ip" | b"remote_ip" | b"ip" => T::Client,
         b"http_user_agent" | b"user_agent" | b"agent" | b"ua" | b"useragent" => T::UserAgent,
         b"upstream_status" | b"origin_status" => T::OriginStatus,
-        b"error" | b"error_code" | b"x_error_code" | b"err" | b"error_message" | b"errors" | b"sent_http_x_error_code"
-        | b"upstream_http_x_error_code" | b"sent_http_x_error" => T::ErrorMarker,
+        b"error"
+        | b"error_code"
+        | b"x_error_code"
+        | b"err"
+        | b"error_message"
+        | b"errors"
+        | b"sent_http_x_error_code"
+        | b"upstream_http_x_error_code"
+        | b"sent_http_x_error" => T::ErrorMarker,
         b"auth" | b"auth_present" | b"authenticated" => T::Authenticated,
         b"user_id" | b"userid" | b"user" | b"username" => T::User,
         b"remote_user" => T::RemoteUser,
@@ -203,7 +224,8 @@ impl<'a> Scanner<'a> {
         let start = self.i + 1;
         let mut j = start;
         loop {
-            let k = memchr::memchr2(b'"', b'\\', self.s.get(j..).ok_or(self.err())?).ok_or(ParseError::new(RejectKind::BadJson, self.s.len()))?;
+            let k = memchr::memchr2(b'"', b'\\', self.s.get(j..).ok_or(self.err())?)
+                .ok_or(ParseError::new(RejectKind::BadJson, self.s.len()))?;
             let at = j + k;
             if self.s[at] == b'"' {
                 self.i = at + 1;
@@ -230,7 +252,12 @@ impl<'a> Scanner<'a> {
             Some(b'n') => self.literal(b"null").map(|()| Scalar::Null),
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.i;
-                while self.i < self.s.len() && matches!(self.s[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                while self.i < self.s.len()
+                    && matches!(
+                        self.s[self.i],
+                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                    )
+                {
                     self.i += 1;
                 }
                 Ok(Scalar::Num(&self.s[start..self.i]))
@@ -324,7 +351,10 @@ impl<'a> Scanner<'a> {
 }
 
 /// Visit every scalar of a one-line JSON object. Errors on anything that is not one object.
-pub fn scan_object<'a>(line: &'a [u8], visit: &mut dyn FnMut(&[&'a [u8]], Scalar<'a>)) -> Result<(), ParseError> {
+pub fn scan_object<'a>(
+    line: &'a [u8],
+    visit: &mut dyn FnMut(&[&'a [u8]], Scalar<'a>),
+) -> Result<(), ParseError> {
     let mut sc = Scanner { s: line, i: 0 };
     sc.ws();
     if sc.s.get(sc.i) != Some(&b'{') {
@@ -366,7 +396,10 @@ fn is_falsy(v: Scalar<'_>) -> bool {
     match v {
         Scalar::Bool(b) => !b,
         Scalar::Null => true,
-        Scalar::Str(s) | Scalar::Num(s) => matches!(s, b"" | b"-" | b"0" | b"false" | b"no" | b"False" | b"FALSE"),
+        Scalar::Str(s) | Scalar::Num(s) => matches!(
+            s,
+            b"" | b"-" | b"0" | b"false" | b"no" | b"False" | b"FALSE"
+        ),
     }
 }
 
@@ -476,8 +509,18 @@ impl LogFormat for JsonFormat {
         let mut c = Collected::default();
         let custom = !self.mapping.is_empty();
         scan_object(line, &mut |path, v| {
-            let field = if custom { self.mapping.target_for(path) } else { None };
-            let field = field.or_else(|| if path.len() == 1 { builtin(path[0]) } else { None });
+            let field = if custom {
+                self.mapping.target_for(path)
+            } else {
+                None
+            };
+            let field = field.or_else(|| {
+                if path.len() == 1 {
+                    builtin(path[0])
+                } else {
+                    None
+                }
+            });
             if let Some(f) = field {
                 c.apply(f, v);
             }
@@ -485,10 +528,13 @@ impl LogFormat for JsonFormat {
         if let Some(kind) = c.bad {
             return Err(ParseError::new(kind, 0));
         }
-        let status = c.status_text.ok_or(ParseError::new(RejectKind::NoStatus, 0))?;
+        let status = c
+            .status_text
+            .ok_or(ParseError::new(RejectKind::NoStatus, 0))?;
         c.rec.status = match status {
             Scalar::Null => None,
-            s => parse_status(s.text().unwrap_or_default()).map_err(|()| ParseError::new(RejectKind::BadStatus, 0))?,
+            s => parse_status(s.text().unwrap_or_default())
+                .map_err(|()| ParseError::new(RejectKind::BadStatus, 0))?,
         };
         if c.rec.bytes.is_none() {
             if let Some(t) = c.total_bytes {
@@ -533,11 +579,15 @@ mod tests {
         assert_eq!(r.error_marker, Some(&b"VALIDATION"[..]));
         assert_eq!(r.authenticated, Some(false));
         assert_eq!((r.bytes, r.bytes_kind), (Some(9), BytesKind::Total));
-        let r = JsonFormat::default().parse(br#"{"status":"200","success":false,"auth_present":true,"latency":"1.5s"}"#).expect("parses");
+        let r = JsonFormat::default()
+            .parse(br#"{"status":"200","success":false,"auth_present":true,"latency":"1.5s"}"#)
+            .expect("parses");
         assert_eq!(r.error_marker, Some(&b"success=false"[..]));
         assert_eq!(r.authenticated, Some(true));
         assert_eq!(r.duration_us, Some(1_500_000));
-        let r = JsonFormat::default().parse(br#"{"status":200,"error":null,"err":""}"#).expect("parses");
+        let r = JsonFormat::default()
+            .parse(br#"{"status":200,"error":null,"err":""}"#)
+            .expect("parses");
         assert_eq!(r.error_marker, None);
     }
 
@@ -552,7 +602,10 @@ mod tests {
         assert_eq!(r.status, Some(503));
         assert_eq!(r.duration_us, Some(40_000));
         let mut m = JsonMapping::default();
-        assert!(m.add("x=nope").expect_err("unknown").contains("unknown field"));
+        assert!(m
+            .add("x=nope")
+            .expect_err("unknown")
+            .contains("unknown field"));
         assert!(m.add("novalue").is_err());
     }
 
@@ -568,12 +621,30 @@ mod tests {
     #[test]
     fn rejects() {
         let f = JsonFormat::default();
-        assert_eq!(f.parse(b"not json").expect_err("x").kind, RejectKind::BadJson);
-        assert_eq!(f.parse(br#"{"status":200"#).expect_err("x").kind, RejectKind::BadJson);
-        assert_eq!(f.parse(br#"{"msg":"started"}"#).expect_err("x").kind, RejectKind::NoStatus);
-        assert_eq!(f.parse(br#"{"status":"OK"}"#).expect_err("x").kind, RejectKind::BadStatus);
-        assert_eq!(f.parse(br#"{"status":200} trailing"#).expect_err("x").kind, RejectKind::BadJson);
+        assert_eq!(
+            f.parse(b"not json").expect_err("x").kind,
+            RejectKind::BadJson
+        );
+        assert_eq!(
+            f.parse(br#"{"status":200"#).expect_err("x").kind,
+            RejectKind::BadJson
+        );
+        assert_eq!(
+            f.parse(br#"{"msg":"started"}"#).expect_err("x").kind,
+            RejectKind::NoStatus
+        );
+        assert_eq!(
+            f.parse(br#"{"status":"OK"}"#).expect_err("x").kind,
+            RejectKind::BadStatus
+        );
+        assert_eq!(
+            f.parse(br#"{"status":200} trailing"#).expect_err("x").kind,
+            RejectKind::BadJson
+        );
         let deep = format!("{{\"a\":{}1{}}}", "[".repeat(500), "]".repeat(500));
-        assert_eq!(f.parse(deep.as_bytes()).expect_err("x").kind, RejectKind::BadJson);
+        assert_eq!(
+            f.parse(deep.as_bytes()).expect_err("x").kind,
+            RejectKind::BadJson
+        );
     }
 }

@@ -151,7 +151,10 @@ pub struct ParseError {
 impl ParseError {
     /// A new error of `kind` at byte `offset`.
     pub fn new(kind: RejectKind, offset: usize) -> Self {
-        ParseError { kind, offset: offset.min(u32::MAX as usize) as u32 }
+        ParseError {
+            kind,
+            offset: offset.min(u32::MAX as usize) as u32,
+        }
     }
 }
 

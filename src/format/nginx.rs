@@ -11,7 +11,7 @@ use memchr::memmem::Finder;
 
 use super::fields::{dash_to_none, parse_decimal_us, parse_status, parse_u64, split_request};
 use super::json::{JsonMapping, TargetField};
-use super::{time, Escape, LogFormat, Origin, ParseError, Record, RejectKind, BytesKind};
+use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
 /// What a variable feeds in the record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +35,9 @@ enum Var {
     Authorization,
     ErrorMarker,
     /// Any other variable; `list` for `$upstream_*` (comma/colon separated lists).
-    Other { list: bool },
+    Other {
+        list: bool,
+    },
 }
 
 impl Var {
@@ -69,7 +71,9 @@ impl Var {
             "http_user_agent" => Var::UserAgent,
             "http_authorization" => Var::Authorization,
             n if is_error_header(n) => Var::ErrorMarker,
-            n => Var::Other { list: n.starts_with("upstream_") },
+            n => Var::Other {
+                list: n.starts_with("upstream_"),
+            },
         }
     }
 }
@@ -77,8 +81,21 @@ impl Var {
 /// Response headers the application uses to flag an error (`X-Error-Code`, `X-Error`, …),
 /// as nginx names them: `$sent_http_x_error_code`, `$upstream_http_x_error`.
 fn is_error_header(name: &str) -> bool {
-    let h = name.strip_prefix("sent_http_").or_else(|| name.strip_prefix("upstream_http_"));
-    h.is_some_and(|h| matches!(h, "x_error" | "x_error_code" | "x_error_message" | "x_err" | "error" | "x_app_error" | "x_status_reason"))
+    let h = name
+        .strip_prefix("sent_http_")
+        .or_else(|| name.strip_prefix("upstream_http_"));
+    h.is_some_and(|h| {
+        matches!(
+            h,
+            "x_error"
+                | "x_error_code"
+                | "x_error_message"
+                | "x_err"
+                | "error"
+                | "x_app_error"
+                | "x_status_reason"
+        )
+    })
 }
 
 #[derive(Debug)]
@@ -113,7 +130,11 @@ fn normalize_body(s: &str) -> Result<(String, Escape), String> {
                 "default" => Escape::Backslash,
                 "json" => Escape::Json,
                 "none" => Escape::None,
-                other => return Err(format!("unknown nginx escape mode `{other}` (expected default, json or none)")),
+                other => {
+                    return Err(format!(
+                        "unknown nginx escape mode `{other}` (expected default, json or none)"
+                    ))
+                }
             };
             t = rest[end..].trim_start();
         } else if let Some(rest) = t.strip_prefix("if=") {
@@ -126,7 +147,17 @@ fn normalize_body(s: &str) -> Result<(String, Escape), String> {
     if !(t.starts_with('\'') || t.starts_with('"')) {
         return Ok((t.to_string(), escape));
     }
-    // nginx.conf concatenates adjacent quoted strings.
+    // Quoted parts as written in nginx.conf; a body that merely starts with a quote
+    // (`"$http_x_forwarded_for" $remote_addr …`) is not a sequence of quoted parts.
+    Ok((
+        join_quoted_parts(t).unwrap_or_else(|| t.to_string()),
+        escape,
+    ))
+}
+
+/// nginx.conf concatenates adjacent quoted strings: `'a ' "b"` → `a b`. `None` when `t` is not
+/// made only of quoted parts.
+fn join_quoted_parts(t: &str) -> Option<String> {
     let mut body = String::new();
     let mut chars = t.chars().peekable();
     while let Some(c) = chars.next() {
@@ -134,7 +165,7 @@ fn normalize_body(s: &str) -> Result<(String, Escape), String> {
             continue;
         }
         if c != '\'' && c != '"' {
-            return Err(format!("unexpected `{c}` between quoted parts of the log_format"));
+            return None;
         }
         let q = c;
         let mut closed = false;
@@ -156,10 +187,10 @@ fn normalize_body(s: &str) -> Result<(String, Escape), String> {
             }
         }
         if !closed {
-            return Err("unterminated quoted part in the log_format".to_string());
+            return None;
         }
     }
-    Ok((body, escape))
+    Some(body)
 }
 
 impl NginxFormat {
@@ -178,10 +209,16 @@ impl NginxFormat {
                 continue;
             }
             let (name, next) = if b.get(i + 1) == Some(&b'{') {
-                let close = b[i..].iter().position(|&c| c == b'}').ok_or("unclosed `${` in log_format")?;
+                let close = b[i..]
+                    .iter()
+                    .position(|&c| c == b'}')
+                    .ok_or("unclosed `${` in log_format")?;
                 (&body[i + 2..i + close], i + close + 1)
             } else {
-                let n = b[i + 1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+                let n = b[i + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                    .count();
                 (&body[i + 1..i + 1 + n], i + 1 + n)
             };
             if name.is_empty() {
@@ -204,7 +241,11 @@ impl NginxFormat {
         if !items.iter().any(|it| matches!(it, Item::Var(Var::Status))) {
             return Err("the log_format has no $status: statuslens needs it".to_string());
         }
-        Ok(NginxFormat { items, escape, has_upstream_status })
+        Ok(NginxFormat {
+            items,
+            escape,
+            has_upstream_status,
+        })
     }
 
     /// End of a variable's value starting at `pos`, when the next item is the literal `next`.
@@ -222,7 +263,11 @@ impl NginxFormat {
             let at = from + next.find(&line[from..])?;
             // Inside quotes, a `"` preceded by an odd number of backslashes is escaped.
             if needle[0] == b'"' && self.escape != Escape::None {
-                let bs = line[pos..at].iter().rev().take_while(|&&c| c == b'\\').count();
+                let bs = line[pos..at]
+                    .iter()
+                    .rev()
+                    .take_while(|&&c| c == b'\\')
+                    .count();
                 if bs % 2 == 1 {
                     from = at + 1;
                     continue;
@@ -234,7 +279,10 @@ impl NginxFormat {
             // `502, 200` (several servers) and `200 : 404` (internal redirect).
             loop {
                 let rest = &line[end..];
-                let sep = if rest.starts_with(b", ") {
+                // The next literal (usually a space) may sit inside the separator: `a, b`.
+                let sep = if end > pos && line[end - 1] == b',' && rest.starts_with(b" ") {
+                    1
+                } else if rest.starts_with(b", ") {
                     2
                 } else if rest.starts_with(b" : ") {
                     3
@@ -267,7 +315,10 @@ impl LogFormat for NginxFormat {
     }
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
-        let mut rec = Record { escape: self.escape, ..Record::default() };
+        let mut rec = Record {
+            escape: self.escape,
+            ..Record::default()
+        };
         let mut path_src = PathSource::None;
         let mut body_bytes = false;
         let mut upstream_seen = false;
@@ -288,10 +339,21 @@ impl LogFormat for NginxFormat {
                 }
                 Item::Var(var) => {
                     let end = match self.items.get(idx + 1) {
-                        Some(Item::Lit(next)) => self
-                            .value_end(line, pos, *var, next)
-                            .ok_or(ParseError::new(RejectKind::Truncated, pos))?,
-                        Some(Item::Var(_)) => memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i),
+                        Some(Item::Lit(next)) => {
+                            self.value_end(line, pos, *var, next).ok_or_else(|| {
+                                // An unterminated quoted value is a cut line; any other missing
+                                // delimiter means the line has another layout.
+                                let kind = if next.needle()[0] == b'"' {
+                                    RejectKind::Truncated
+                                } else {
+                                    RejectKind::Layout
+                                };
+                                ParseError::new(kind, pos)
+                            })?
+                        }
+                        Some(Item::Var(_)) => {
+                            memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i)
+                        }
                         None => line.len(),
                     };
                     let v = &line[pos..end];
@@ -306,17 +368,22 @@ impl LogFormat for NginxFormat {
                         Var::Authorization => rec.authenticated = Some(dash_to_none(v).is_some()),
                         Var::TimeLocal => {
                             if v != b"-" {
-                                rec.time_ms = Some(time::parse_clf(v).ok_or(bad(RejectKind::BadTimestamp))?);
+                                rec.time_ms =
+                                    Some(time::parse_clf(v).ok_or(bad(RejectKind::BadTimestamp))?);
                             }
                         }
                         Var::TimeIso => {
                             if v != b"-" {
-                                rec.time_ms = Some(time::parse_iso8601(v).ok_or(bad(RejectKind::BadTimestamp))?);
+                                rec.time_ms = Some(
+                                    time::parse_iso8601(v).ok_or(bad(RejectKind::BadTimestamp))?,
+                                );
                             }
                         }
                         Var::Msec => {
                             if v != b"-" {
-                                rec.time_ms = Some(time::parse_epoch(v).ok_or(bad(RejectKind::BadTimestamp))?);
+                                rec.time_ms = Some(
+                                    time::parse_epoch(v).ok_or(bad(RejectKind::BadTimestamp))?,
+                                );
                             }
                         }
                         Var::Request => {
@@ -345,7 +412,9 @@ impl LogFormat for NginxFormat {
                             }
                         }
                         Var::Protocol => rec.protocol = dash_to_none(v),
-                        Var::Status => rec.status = parse_status(v).map_err(|()| bad(RejectKind::BadStatus))?,
+                        Var::Status => {
+                            rec.status = parse_status(v).map_err(|()| bad(RejectKind::BadStatus))?
+                        }
                         Var::BodyBytes => {
                             if v != b"-" {
                                 rec.bytes = Some(parse_u64(v).ok_or(bad(RejectKind::BadNumber))?);
@@ -361,7 +430,10 @@ impl LogFormat for NginxFormat {
                         }
                         Var::RequestTime => {
                             if v != b"-" {
-                                rec.duration_us = Some(parse_decimal_us(v, 1_000_000).ok_or(bad(RejectKind::BadNumber))?);
+                                rec.duration_us = Some(
+                                    parse_decimal_us(v, 1_000_000)
+                                        .ok_or(bad(RejectKind::BadNumber))?,
+                                );
                             }
                         }
                         Var::UpstreamStatus => {
@@ -437,7 +509,9 @@ mod tests {
 
     #[test]
     fn escape_json_and_iso_time() {
-        let f = fmt(r#"escape=json '{"t":"$time_iso8601","s":$status,"u":"$request_uri","m":"$request_method","rt":$request_time,"e":"$sent_http_x_error_code"}'"#);
+        let f = fmt(
+            r#"escape=json '{"t":"$time_iso8601","s":$status,"u":"$request_uri","m":"$request_method","rt":$request_time,"e":"$sent_http_x_error_code"}'"#,
+        );
         let r = f
             .parse(br#"{"t":"2024-12-10T10:53:47+00:00","s":409,"u":"/a\"b","m":"POST","rt":0.250,"e":"conflict"}"#)
             .expect("parses");
@@ -452,9 +526,20 @@ mod tests {
     #[test]
     fn layout_mismatch_and_truncation() {
         let f = fmt(r#"$remote_addr [$time_local] "$request" $status"#);
-        assert_eq!(f.parse(b"1.1.1.1 10/Oct").expect_err("no bracket").kind, RejectKind::Layout);
-        assert_eq!(f.parse(br#"1.1.1.1 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1"#).expect_err("cut").kind, RejectKind::Truncated);
-        assert!(NginxFormat::compile("$remote_addr", &JsonMapping::default()).is_err(), "no $status");
+        assert_eq!(
+            f.parse(b"1.1.1.1 10/Oct").expect_err("no bracket").kind,
+            RejectKind::Layout
+        );
+        assert_eq!(
+            f.parse(br#"1.1.1.1 [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1"#)
+                .expect_err("cut")
+                .kind,
+            RejectKind::Truncated
+        );
+        assert!(
+            NginxFormat::compile("$remote_addr", &JsonMapping::default()).is_err(),
+            "no $status"
+        );
     }
 
     #[test]

@@ -49,11 +49,24 @@ fn month_abbr(v: &[u8]) -> Option<u32> {
 }
 
 /// Assemble a checked civil date-time into epoch milliseconds.
-fn civil_ms(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: u32, offset_min: i64) -> Option<i64> {
-    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+fn civil_ms(
+    y: i64,
+    mo: u32,
+    d: u32,
+    h: u32,
+    mi: u32,
+    s: u32,
+    ms: u32,
+    offset_min: i64,
+) -> Option<i64> {
+    if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60
+    {
         return None;
     }
-    let secs = days_from_civil(y, mo, d) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s)
+    let secs = days_from_civil(y, mo, d) * 86_400
+        + i64::from(h) * 3600
+        + i64::from(mi) * 60
+        + i64::from(s)
         - offset_min * 60;
     Some(secs * 1000 + i64::from(ms))
 }
@@ -140,7 +153,11 @@ pub fn parse_iso8601(v: &[u8]) -> Option<i64> {
         ms = frac_ms(&tail[..n])?;
         rest = &tail[n..];
     }
-    let off = if rest.is_empty() { 0 } else { parse_offset(rest)? };
+    let off = if rest.is_empty() {
+        0
+    } else {
+        parse_offset(rest)?
+    };
     civil_ms(y, mo, d, h, mi, s, ms, off)
 }
 
@@ -155,7 +172,9 @@ pub fn parse_epoch(v: &[u8]) -> Option<i64> {
         return None;
     }
     let ms = match n {
-        0..=99_999_999_999 => n * 1000 + u64::from(if frac.is_empty() { 0 } else { frac_ms(frac)? }),
+        0..=99_999_999_999 => {
+            n * 1000 + u64::from(if frac.is_empty() { 0 } else { frac_ms(frac)? })
+        }
         100_000_000_000..=99_999_999_999_999 => n,
         100_000_000_000_000..=99_999_999_999_999_999 => n / 1000,
         _ => n / 1_000_000,
@@ -165,7 +184,9 @@ pub fn parse_epoch(v: &[u8]) -> Option<i64> {
 
 /// Try every textual shape: ISO 8601, CLF, then epoch.
 pub fn parse_any(v: &[u8]) -> Option<i64> {
-    parse_iso8601(v).or_else(|| parse_clf(v)).or_else(|| parse_epoch(v))
+    parse_iso8601(v)
+        .or_else(|| parse_clf(v))
+        .or_else(|| parse_epoch(v))
 }
 
 #[cfg(test)]
@@ -174,11 +195,24 @@ mod tests {
 
     #[test]
     fn clf() {
-        assert_eq!(parse_clf(b"10/Oct/2000:13:55:36 -0700"), Some(971_211_336_000));
+        assert_eq!(
+            parse_clf(b"10/Oct/2000:13:55:36 -0700"),
+            Some(971_211_336_000)
+        );
         assert_eq!(parse_clf(b"01/Jan/1970:00:00:00 +0000"), Some(0));
-        assert_eq!(parse_clf(b"29/Aug/2023 22:02:58"), parse_iso8601(b"2023-08-29T22:02:58Z"));
-        assert_eq!(parse_clf(b"29/Feb/2023:00:00:00 +0000"), None, "not a leap year");
-        assert_eq!(parse_clf(b"29/Feb/2024:00:00:00 +0000"), parse_iso8601(b"2024-02-29T00:00:00Z"));
+        assert_eq!(
+            parse_clf(b"29/Aug/2023 22:02:58"),
+            parse_iso8601(b"2023-08-29T22:02:58Z")
+        );
+        assert_eq!(
+            parse_clf(b"29/Feb/2023:00:00:00 +0000"),
+            None,
+            "not a leap year"
+        );
+        assert_eq!(
+            parse_clf(b"29/Feb/2024:00:00:00 +0000"),
+            parse_iso8601(b"2024-02-29T00:00:00Z")
+        );
         assert_eq!(parse_clf(b"10/Foo/2000:13:55:36 -0700"), None);
         assert_eq!(parse_clf(b"1234"), None);
         assert_eq!(parse_clf(b"10/Oct/2000:25:55:36 -0700"), None);
@@ -186,10 +220,22 @@ mod tests {
 
     #[test]
     fn iso() {
-        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36Z"), Some(971_211_336_000));
-        assert_eq!(parse_iso8601(b"2000-10-10T13:55:36-07:00"), Some(971_211_336_000));
-        assert_eq!(parse_iso8601(b"2000-10-10T20:55:36.5Z"), Some(971_211_336_500));
-        assert_eq!(parse_iso8601(b"2000-10-10 20:55:36.123456+00:00"), Some(971_211_336_123));
+        assert_eq!(
+            parse_iso8601(b"2000-10-10T20:55:36Z"),
+            Some(971_211_336_000)
+        );
+        assert_eq!(
+            parse_iso8601(b"2000-10-10T13:55:36-07:00"),
+            Some(971_211_336_000)
+        );
+        assert_eq!(
+            parse_iso8601(b"2000-10-10T20:55:36.5Z"),
+            Some(971_211_336_500)
+        );
+        assert_eq!(
+            parse_iso8601(b"2000-10-10 20:55:36.123456+00:00"),
+            Some(971_211_336_123)
+        );
         assert_eq!(parse_iso8601(b"2000-13-10T20:55:36Z"), None);
         assert_eq!(parse_iso8601(b"2000-10-10T20:55:36+99:00"), None);
     }

@@ -34,7 +34,13 @@ pub struct ChunkReader<R> {
 impl<R: Read> ChunkReader<R> {
     /// Wrap a stream.
     pub fn new(inner: R) -> Self {
-        ChunkReader { inner, carry: Vec::new(), discarding: false, eof: false, error: None }
+        ChunkReader {
+            inner,
+            carry: Vec::new(),
+            discarding: false,
+            eof: false,
+            error: None,
+        }
     }
 
     fn read_some(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
@@ -96,7 +102,12 @@ impl<R: Read> ChunkReader<R> {
             if self.eof {
                 return Ok(None);
             }
-            let want = CHUNK_SIZE.saturating_sub(buf.len()).max(buf.len()).max(64 * 1024);
+            // Never buffer more than MAX_LINE + 1 bytes of one line: past that it is overlong.
+            let want = CHUNK_SIZE
+                .saturating_sub(buf.len())
+                .max(buf.len())
+                .max(64 * 1024)
+                .min((MAX_LINE + 1).saturating_sub(buf.len()).max(1));
             match self.read_some(buf, want) {
                 Ok(0) => self.eof = true,
                 Ok(_) => {}
@@ -132,7 +143,9 @@ mod tests {
 
     #[test]
     fn chunks_end_on_newlines_and_lose_nothing() {
-        let data: Vec<u8> = (0..400_000).flat_map(|i| format!("line number {i}\n").into_bytes()).collect();
+        let data: Vec<u8> = (0..400_000)
+            .flat_map(|i| format!("line number {i}\n").into_bytes())
+            .collect();
         let chunks = all_chunks(data.clone());
         assert!(chunks.len() > 1);
         for (k, c) in &chunks {
@@ -158,7 +171,11 @@ mod tests {
         let chunks = all_chunks(data);
         let kinds: Vec<ChunkKind> = chunks.iter().map(|c| c.0).collect();
         assert!(kinds.contains(&ChunkKind::Overlong));
-        let text: Vec<u8> = chunks.iter().filter(|c| c.0 == ChunkKind::Lines).flat_map(|c| c.1.clone()).collect();
+        let text: Vec<u8> = chunks
+            .iter()
+            .filter(|c| c.0 == ChunkKind::Lines)
+            .flat_map(|c| c.1.clone())
+            .collect();
         assert_eq!(text, b"first\nlast\n");
     }
 }

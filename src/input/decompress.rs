@@ -50,10 +50,16 @@ pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Co
     let (head, stream) = peek(raw)?;
     if head.starts_with(&[0x1f, 0x8b]) {
         let buffered = BufReader::with_capacity(256 * 1024, stream);
-        return Ok((Box::new(flate2::bufread::MultiGzDecoder::new(buffered)), Compression::Gzip));
+        return Ok((
+            Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
+            Compression::Gzip,
+        ));
     }
     if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        return Ok((Box::new(zstd::stream::read::Decoder::new(stream)?), Compression::Zstd));
+        return Ok((
+            Box::new(zstd::stream::read::Decoder::new(stream)?),
+            Compression::Zstd,
+        ));
     }
     Ok((Box::new(stream), Compression::None))
 }
@@ -87,22 +93,35 @@ mod tests {
     #[test]
     fn detects_by_magic() {
         let (out, c) = read_all(b"plain\n".to_vec());
-        assert_eq!((out.expect("ok"), c), (b"plain\n".to_vec(), Compression::None));
+        assert_eq!(
+            (out.expect("ok"), c),
+            (b"plain\n".to_vec(), Compression::None)
+        );
         let mut two = gz(b"a\n");
         two.extend(gz(b"b\n"));
         let (out, c) = read_all(two);
-        assert_eq!((out.expect("ok"), c), (b"a\nb\n".to_vec(), Compression::Gzip), "multi-member gzip");
+        assert_eq!(
+            (out.expect("ok"), c),
+            (b"a\nb\n".to_vec(), Compression::Gzip),
+            "multi-member gzip"
+        );
         let mut z = zstd::encode_all(&b"x\n"[..], 3).expect("zstd");
         z.extend(zstd::encode_all(&b"y\n"[..], 3).expect("zstd"));
         let (out, c) = read_all(z);
-        assert_eq!((out.expect("ok"), c), (b"x\ny\n".to_vec(), Compression::Zstd), "multi-frame zstd");
+        assert_eq!(
+            (out.expect("ok"), c),
+            (b"x\ny\n".to_vec(), Compression::Zstd),
+            "multi-frame zstd"
+        );
         let (out, _) = read_all(Vec::new());
         assert_eq!(out.expect("ok"), b"");
     }
 
     #[test]
     fn truncated_gzip_is_an_error() {
-        let data: Vec<u8> = (0..20_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let data: Vec<u8> = (0..20_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
         let mut g = gz(&data);
         g.truncate(g.len() / 2);
         let (out, c) = read_all(g);

@@ -32,18 +32,26 @@ pub struct DiscoverError {
 }
 
 fn is_hidden(p: &Path) -> bool {
-    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
 }
 
 fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<DiscoverError>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(DiscoverError { path: dir.display().to_string(), message: format!("cannot list directory: {e}") });
+            errors.push(DiscoverError {
+                path: dir.display().to_string(),
+                message: format!("cannot list directory: {e}"),
+            });
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| !is_hidden(p)).collect();
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !is_hidden(p))
+        .collect();
     paths.sort();
     for p in paths {
         // symlink_metadata: a link to a directory is not followed (no cycles); a link to a file is read.
@@ -55,7 +63,10 @@ fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<DiscoverError>) {
                 }
             }
             Ok(_) => out.push(Input::File(p)),
-            Err(e) => errors.push(DiscoverError { path: p.display().to_string(), message: e.to_string() }),
+            Err(e) => errors.push(DiscoverError {
+                path: p.display().to_string(),
+                message: e.to_string(),
+            }),
         }
     }
 }
@@ -76,7 +87,10 @@ pub fn discover(paths: &[String]) -> (Vec<Input>, Vec<DiscoverError>) {
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => walk(&path, &mut out, &mut errors),
             Ok(_) => out.push(Input::File(path)),
-            Err(e) => errors.push(DiscoverError { path: p.clone(), message: e.to_string() }),
+            Err(e) => errors.push(DiscoverError {
+                path: p.clone(),
+                message: e.to_string(),
+            }),
         }
     }
     (out, errors)
@@ -94,9 +108,14 @@ mod tests {
         std::fs::write(dir.path().join("a.log.gz"), "x").expect("write");
         std::fs::write(dir.path().join(".hidden"), "x").expect("write");
         std::fs::write(dir.path().join("sub/c.log"), "x").expect("write");
-        let (inputs, errors) = discover(&[dir.path().display().to_string(), "/nonexistent/x".to_string()]);
-        let names: Vec<String> =
-            inputs.iter().map(|i| i.name().rsplit('/').next().expect("name").to_string()).collect();
+        let (inputs, errors) = discover(&[
+            dir.path().display().to_string(),
+            "/nonexistent/x".to_string(),
+        ]);
+        let names: Vec<String> = inputs
+            .iter()
+            .map(|i| i.name().rsplit('/').next().expect("name").to_string())
+            .collect();
         assert_eq!(names, ["a.log.gz", "b.log", "c.log"]);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path, "/nonexistent/x");

@@ -46,7 +46,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// RFC 3339 UTC text of an epoch-ms time.
 pub fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().replace(".000Z", "Z"))
+        .map(|t| {
+            t.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string()
+                .replace(".000Z", "Z")
+        })
         .unwrap_or_else(|| ms.to_string())
 }
 
@@ -312,19 +316,31 @@ fn endpoint(key: &[u8], s: &EndpointStats) -> Endpoint {
         method: method.to_string(),
         route: route.to_string(),
         count: s.count,
-        by_status: s.sorted_statuses().into_iter().map(|(c, n)| (status_key(c), n)).collect(),
+        by_status: s
+            .sorted_statuses()
+            .into_iter()
+            .map(|(c, n)| (status_key(c), n))
+            .collect(),
         latency_ms: latency(s),
         bytes,
         first_seen: s.first_ms.map(rfc3339),
         last_seen: s.last_ms.map(rfc3339),
-        origin: OriginCounts { app: s.origins[0], gateway: s.origins[1], unknown: s.origins[2] },
+        origin: OriginCounts {
+            app: s.origins[0],
+            gateway: s.origins[1],
+            unknown: s.origins[2],
+        },
         error_marked: s.error_marked,
     }
 }
 
 fn timeline(agg: &Aggregate) -> Timeline {
     let mut minutes: BTreeMap<i64, [u64; 6]> = BTreeMap::new();
-    let mut all: Vec<(&i64, &[u32; 6])> = agg.endpoints.values().flat_map(|e| e.minutes.iter()).collect();
+    let mut all: Vec<(&i64, &[u32; 6])> = agg
+        .endpoints
+        .values()
+        .flat_map(|e| e.minutes.iter())
+        .collect();
     all.sort_unstable_by_key(|(m, _)| **m);
     for (m, c) in all {
         let slot = minutes.entry(*m).or_default();
@@ -332,8 +348,14 @@ fn timeline(agg: &Aggregate) -> Timeline {
             *a += u64::from(*b);
         }
     }
-    let (Some(first), Some(last)) = (minutes.keys().next().copied(), minutes.keys().next_back().copied()) else {
-        return Timeline { bucket_seconds: 60, buckets: Vec::new() };
+    let (Some(first), Some(last)) = (
+        minutes.keys().next().copied(),
+        minutes.keys().next_back().copied(),
+    ) else {
+        return Timeline {
+            bucket_seconds: 60,
+            buckets: Vec::new(),
+        };
     };
     let span = last - first + 1;
     let width = [1i64, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440, 10_080]
@@ -351,14 +373,26 @@ fn timeline(agg: &Aggregate) -> Timeline {
         bucket_seconds: (width * 60) as u64,
         buckets: buckets
             .into_iter()
-            .map(|(m, c)| Bucket { start: rfc3339(m * 60_000), c1: c[1], c2: c[2], c3: c[3], c4: c[4], c5: c[5], none: c[0] })
+            .map(|(m, c)| Bucket {
+                start: rfc3339(m * 60_000),
+                c1: c[1],
+                c2: c[2],
+                c3: c[3],
+                c4: c[4],
+                c5: c[5],
+                none: c[0],
+            })
             .collect(),
     }
 }
 
 impl ReportModel {
     /// Build the report of a run. `discover_errors` are paths that could not even be listed.
-    pub fn build(out: &RunOutput, discover_errors: &[(String, String)], route_cap: usize) -> ReportModel {
+    pub fn build(
+        out: &RunOutput,
+        discover_errors: &[(String, String)],
+        route_cap: usize,
+    ) -> ReportModel {
         let agg = &out.aggregate;
         let mut totals = crate::aggregate::FileCounts::default();
         let mut files = Vec::new();
@@ -406,13 +440,21 @@ impl ReportModel {
             };
             endpoints.push(endpoint(k, s));
         }
-        endpoints.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.route.cmp(&b.route)).then_with(|| a.method.cmp(&b.method)));
+        endpoints.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.route.cmp(&b.route))
+                .then_with(|| a.method.cmp(&b.method))
+        });
         let starts = agg.chunk_starts();
         let mut rejects = Rejects::default();
         for (kind, r) in &agg.rejects {
             rejects.by_reason.insert(kind.as_str().to_string(), r.count);
             for s in &r.samples {
-                let name = out.files.get(s.pos.file as usize).map_or("?", |f| f.name.as_str());
+                let name = out
+                    .files
+                    .get(s.pos.file as usize)
+                    .map_or("?", |f| f.name.as_str());
                 rejects.samples.push(RejectSample {
                     reason: kind.as_str().to_string(),
                     source: format!("{name}:{}", agg.line_number(&starts, s.pos)),
@@ -420,9 +462,19 @@ impl ReportModel {
                 });
             }
         }
-        let mut errors: Vec<InputError> =
-            discover_errors.iter().map(|(f, m)| InputError { file: f.clone(), message: m.clone() }).collect();
-        errors.extend(out.files.iter().filter_map(|f| f.error.as_ref().map(|e| InputError { file: f.name.clone(), message: e.clone() })));
+        let mut errors: Vec<InputError> = discover_errors
+            .iter()
+            .map(|(f, m)| InputError {
+                file: f.clone(),
+                message: m.clone(),
+            })
+            .collect();
+        errors.extend(out.files.iter().filter_map(|f| {
+            f.error.as_ref().map(|e| InputError {
+                file: f.name.clone(),
+                message: e.clone(),
+            })
+        }));
         let considered = totals.lines - totals.skipped;
         ReportModel {
             schema_version: SCHEMA_VERSION,
@@ -432,10 +484,20 @@ impl ReportModel {
                 rejected: totals.rejected,
                 skipped: totals.skipped,
                 out_of_window: agg.out_of_window,
-                parse_rate: if considered == 0 { 0.0 } else { (totals.parsed as f64 / considered as f64 * 1e6).round() / 1e6 },
-                by_status: by_status.into_iter().map(|(c, n)| (status_key(c), n)).collect(),
+                parse_rate: if considered == 0 {
+                    0.0
+                } else {
+                    (totals.parsed as f64 / considered as f64 * 1e6).round() / 1e6
+                },
+                by_status: by_status
+                    .into_iter()
+                    .map(|(c, n)| (status_key(c), n))
+                    .collect(),
                 by_class,
-                time_range: first.zip(last).map(|(a, b)| TimeRange { start: rfc3339(a), end: rfc3339(b) }),
+                time_range: first.zip(last).map(|(a, b)| TimeRange {
+                    start: rfc3339(a),
+                    end: rfc3339(b),
+                }),
                 formats,
                 files,
                 routes: RouteTotals {

@@ -57,7 +57,17 @@ impl TextRenderer {
 impl Render for TextRenderer {
     fn render(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
         let s = &m.summary;
-        let formats: Vec<String> = s.formats.iter().map(|(f, n)| format!("{} ({n} file{})", sanitize(f), if *n == 1 { "" } else { "s" })).collect();
+        let formats: Vec<String> = s
+            .formats
+            .iter()
+            .map(|(f, n)| {
+                format!(
+                    "{} ({n} file{})",
+                    sanitize(f),
+                    if *n == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
         writeln!(out, "{}", self.paint("statuslens report", "bold"))?;
         writeln!(
             out,
@@ -71,7 +81,11 @@ impl Render for TextRenderer {
             thousands(s.skipped)
         )?;
         if s.out_of_window > 0 {
-            writeln!(out, "  {} parsed lines outside --since/--until", thousands(s.out_of_window))?;
+            writeln!(
+                out,
+                "  {} parsed lines outside --since/--until",
+                thousands(s.out_of_window)
+            )?;
         }
         match &s.time_range {
             Some(t) => writeln!(out, "  time range: {} → {}", t.start, t.end)?,
@@ -94,11 +108,22 @@ impl Render for TextRenderer {
         writeln!(out, "\n{}", self.paint("Status classes", "bold"))?;
         for (class, n) in &s.by_class {
             let bar = "█".repeat(((*n as f64 / total.max(1) as f64) * 40.0).round() as usize);
-            writeln!(out, "  {:<5} {:>12} {:>7}  {}", self.paint(class, class), thousands(*n), pct(*n, total), self.paint(&bar, class))?;
+            writeln!(
+                out,
+                "  {:<5} {:>12} {:>7}  {}",
+                self.paint(class, class),
+                thousands(*n),
+                pct(*n, total),
+                self.paint(&bar, class)
+            )?;
         }
         let mut codes: Vec<(&String, &u64)> = s.by_status.iter().collect();
         codes.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-        let codes: Vec<String> = codes.iter().take(12).map(|(c, n)| format!("{c}: {}", thousands(**n))).collect();
+        let codes: Vec<String> = codes
+            .iter()
+            .take(12)
+            .map(|(c, n)| format!("{c}: {}", thousands(**n)))
+            .collect();
         writeln!(out, "  codes: {}", codes.join(", "))?;
 
         writeln!(out, "\n{}", self.paint("Findings", "bold"))?;
@@ -111,7 +136,13 @@ impl Render for TextRenderer {
         }
 
         let shown = m.endpoints.len().min(self.top);
-        writeln!(out, "\n{} ({} of {})", self.paint("Top endpoints", "bold"), shown, m.endpoints.len())?;
+        writeln!(
+            out,
+            "\n{} ({} of {})",
+            self.paint("Top endpoints", "bold"),
+            shown,
+            m.endpoints.len()
+        )?;
         writeln!(
             out,
             "  {:<7} {:<44} {:>10} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}  top codes",
@@ -120,13 +151,21 @@ impl Render for TextRenderer {
         for e in m.endpoints.iter().take(self.top) {
             let mut class = [0u64; 6];
             for (code, n) in &e.by_status {
-                let i = code.parse::<u16>().ok().filter(|c| (100..600).contains(c)).map_or(0, |c| usize::from(c / 100));
+                let i = code
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|c| (100..600).contains(c))
+                    .map_or(0, |c| usize::from(c / 100));
                 class[i] += n;
             }
             let lat = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
             let mut top: Vec<(&String, &u64)> = e.by_status.iter().collect();
             top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-            let top: Vec<String> = top.iter().take(4).map(|(c, n)| format!("{c}×{}", thousands(**n))).collect();
+            let top: Vec<String> = top
+                .iter()
+                .take(4)
+                .map(|(c, n)| format!("{c}×{}", thousands(**n)))
+                .collect();
             writeln!(
                 out,
                 "  {:<7} {:<44} {:>10} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}  {}",
@@ -149,7 +188,12 @@ impl Render for TextRenderer {
             for (reason, n) in &m.rejects.by_reason {
                 writeln!(out, "  {reason:<16} {:>10}", thousands(*n))?;
                 for smp in m.rejects.samples.iter().filter(|x| &x.reason == reason) {
-                    writeln!(out, "      {}  {}", sanitize(&smp.source), self.paint(&clip(&sanitize(&smp.snippet), 100), "dim"))?;
+                    writeln!(
+                        out,
+                        "      {}  {}",
+                        sanitize(&smp.source),
+                        self.paint(&clip(&sanitize(&smp.snippet), 100), "dim")
+                    )?;
                 }
             }
         }
