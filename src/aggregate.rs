@@ -59,6 +59,8 @@ pub struct EndpointStats {
     pub statuses: Vec<(u16, u64)>,
     /// Latency in µs, for the lines that log a duration.
     pub latency: Option<Histogram<u64>>,
+    /// Exact largest duration (µs); the histogram only knows it to its precision.
+    pub max_us: u64,
     /// Sum of `bytes` over the lines that log it.
     pub bytes_sum: u64,
     /// Lines that log bytes.
@@ -123,6 +125,7 @@ impl EndpointStats {
                 Histogram::new(2).expect("2 significant figures is a valid precision")
             });
             let v = d.clamp(1, MAX_DURATION_US);
+            self.max_us = self.max_us.max(v);
             // `record` grows an auto-resizing histogram; `saturating_record` would clamp instead.
             if h.record(v).is_err() {
                 h.saturating_record(v);
@@ -162,6 +165,7 @@ impl EndpointStats {
         if let Some(h) = other.latency {
             add_hist(&mut self.latency, h);
         }
+        self.max_us = self.max_us.max(other.max_us);
         self.bytes_sum = self.bytes_sum.saturating_add(other.bytes_sum);
         self.bytes_count += other.bytes_count;
         self.bytes_total_count += other.bytes_total_count;

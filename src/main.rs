@@ -126,10 +126,7 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
         let fmt = opened.format.clone();
         let mut line_no = 0u64;
         let mut chunk = opened.first.take();
-        loop {
-            let Some((kind, data)) = chunk.take() else {
-                break;
-            };
+        while let Some((kind, data)) = chunk.take() {
             if kind == statuslens::input::chunk::ChunkKind::Overlong {
                 line_no += 1;
             } else {

@@ -215,10 +215,10 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
     } else {
         return Err(ParseError::new(RejectKind::Layout, pos));
     };
-    if let Some((m, p, proto)) = split_request(request) {
-        rec.method = Some(m);
-        rec.path = Some(p);
-        rec.protocol = proto;
+    if let Some(r) = split_request(request) {
+        rec.method = Some(r.method);
+        rec.path = Some(r.target);
+        rec.protocol = r.protocol;
     }
     // status
     pos = skip_spaces(line, next);
@@ -227,7 +227,7 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
         return Err(ParseError::new(RejectKind::Truncated, s));
     }
     rec.status =
-        parse_status(&line[s..e]).map_err(|()| ParseError::new(RejectKind::BadStatus, s))?;
+        parse_status(&line[s..e]).map_err(|_| ParseError::new(RejectKind::BadStatus, s))?;
     // bytes
     pos = skip_spaces(line, e);
     let (s, e) = token(line, pos);

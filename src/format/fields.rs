@@ -41,25 +41,29 @@ pub fn parse_u64(v: &[u8]) -> Option<u64> {
     Some(n)
 }
 
+/// A status field that is not a status code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidStatus;
+
 /// Parse a status: three digits 100–999. `Ok(None)` for `-`.
 #[inline]
-pub fn parse_status(v: &[u8]) -> Result<Option<u16>, ()> {
+pub fn parse_status(v: &[u8]) -> Result<Option<u16>, InvalidStatus> {
     if v == b"-" {
         return Ok(None);
     }
     if v.len() != 3 {
-        return Err(());
+        return Err(InvalidStatus);
     }
     let mut n: u16 = 0;
     for &b in v {
         let d = b.wrapping_sub(b'0');
         if d > 9 {
-            return Err(());
+            return Err(InvalidStatus);
         }
         n = n * 10 + u16::from(d);
     }
     if n < 100 {
-        return Err(());
+        return Err(InvalidStatus);
     }
     Ok(Some(n))
 }
@@ -162,11 +166,22 @@ fn is_tchar(b: u8) -> bool {
 /// and yield a null method/path.
 pub const MAX_TARGET: usize = 16 * 1024;
 
+/// The parts of a request line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestLine<'a> {
+    /// Method token.
+    pub method: &'a [u8],
+    /// Request target.
+    pub target: &'a [u8],
+    /// `HTTP/x.y`, absent for HTTP/0.9.
+    pub protocol: Option<&'a [u8]>,
+}
+
 /// Split a request line `METHOD SP target [SP HTTP/x.y]` into its parts.
 /// Returns `None` when it is not a request line (`-`, empty, TLS junk, overlong target).
 /// The target may contain spaces (some servers log them raw), so the protocol is taken from
 /// the last space-separated word only when it looks like `HTTP/…`.
-pub fn split_request(req: &[u8]) -> Option<(&[u8], &[u8], Option<&[u8]>)> {
+pub fn split_request(req: &[u8]) -> Option<RequestLine<'_>> {
     let sp = memchr::memchr(b' ', req)?;
     let method = &req[..sp];
     if method.is_empty() || method.len() > 32 || !method.iter().all(|&b| is_tchar(b)) {
@@ -195,7 +210,11 @@ pub fn split_request(req: &[u8]) -> Option<(&[u8], &[u8], Option<&[u8]>)> {
     if !(origin_or_asterisk || absolute || authority) {
         return None;
     }
-    Some((method, rest, protocol))
+    Some(RequestLine {
+        method,
+        target: rest,
+        protocol,
+    })
 }
 
 /// Value of one hex digit.
@@ -338,7 +357,8 @@ mod tests {
 
     #[test]
     fn request_lines() {
-        let r = |s: &'static str| split_request(s.as_bytes());
+        let r =
+            |s: &'static str| split_request(s.as_bytes()).map(|r| (r.method, r.target, r.protocol));
         assert_eq!(
             r("GET /a HTTP/1.1"),
             Some((&b"GET"[..], &b"/a"[..], Some(&b"HTTP/1.1"[..])))
@@ -388,8 +408,8 @@ mod tests {
     fn statuses() {
         assert_eq!(parse_status(b"200"), Ok(Some(200)));
         assert_eq!(parse_status(b"-"), Ok(None));
-        assert_eq!(parse_status(b"20"), Err(()));
-        assert_eq!(parse_status(b"099"), Err(()));
-        assert_eq!(parse_status(b"2x0"), Err(()));
+        assert_eq!(parse_status(b"20"), Err(InvalidStatus));
+        assert_eq!(parse_status(b"099"), Err(InvalidStatus));
+        assert_eq!(parse_status(b"2x0"), Err(InvalidStatus));
     }
 }

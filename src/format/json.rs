@@ -435,13 +435,13 @@ impl<'a> Collected<'a> {
                 }
             }
             T::Request => {
-                if let Some((m, p, proto)) = v.text().and_then(split_request) {
-                    r.method = r.method.or(Some(m));
+                if let Some(req) = v.text().and_then(split_request) {
+                    r.method = r.method.or(Some(req.method));
                     if self.path_prio < 2 {
-                        r.path = Some(p);
+                        r.path = Some(req.target);
                         self.path_prio = 2;
                     }
-                    r.protocol = r.protocol.or(proto);
+                    r.protocol = r.protocol.or(req.protocol);
                 }
             }
             T::Protocol => r.protocol = text_value(v),
@@ -534,7 +534,7 @@ impl LogFormat for JsonFormat {
         c.rec.status = match status {
             Scalar::Null => None,
             s => parse_status(s.text().unwrap_or_default())
-                .map_err(|()| ParseError::new(RejectKind::BadStatus, 0))?,
+                .map_err(|_| ParseError::new(RejectKind::BadStatus, 0))?,
         };
         if c.rec.bytes.is_none() {
             if let Some(t) = c.total_bytes {

@@ -100,7 +100,7 @@ fn is_error_header(name: &str) -> bool {
 
 #[derive(Debug)]
 enum Item {
-    Lit(Finder<'static>),
+    Lit(Box<Finder<'static>>),
     Var(Var),
 }
 
@@ -227,7 +227,7 @@ impl NginxFormat {
                 continue;
             }
             if !lit.is_empty() {
-                items.push(Item::Lit(Finder::new(&lit).into_owned()));
+                items.push(Item::Lit(Box::new(Finder::new(&lit).into_owned())));
                 lit.clear();
             }
             let v = Var::from_name(name, mapping);
@@ -236,7 +236,7 @@ impl NginxFormat {
             i = next;
         }
         if !lit.is_empty() {
-            items.push(Item::Lit(Finder::new(&lit).into_owned()));
+            items.push(Item::Lit(Box::new(Finder::new(&lit).into_owned())));
         }
         if !items.iter().any(|it| matches!(it, Item::Var(Var::Status))) {
             return Err("the log_format has no $status: statuslens needs it".to_string());
@@ -388,10 +388,10 @@ impl LogFormat for NginxFormat {
                         }
                         Var::Request => {
                             if path_src < PathSource::Request {
-                                if let Some((m, p, proto)) = split_request(v) {
-                                    rec.method = rec.method.or(Some(m));
-                                    rec.path = Some(p);
-                                    rec.protocol = rec.protocol.or(proto);
+                                if let Some(r) = split_request(v) {
+                                    rec.method = rec.method.or(Some(r.method));
+                                    rec.path = Some(r.target);
+                                    rec.protocol = rec.protocol.or(r.protocol);
                                     path_src = PathSource::Request;
                                 }
                             }
@@ -413,7 +413,7 @@ impl LogFormat for NginxFormat {
                         }
                         Var::Protocol => rec.protocol = dash_to_none(v),
                         Var::Status => {
-                            rec.status = parse_status(v).map_err(|()| bad(RejectKind::BadStatus))?
+                            rec.status = parse_status(v).map_err(|_| bad(RejectKind::BadStatus))?
                         }
                         Var::BodyBytes => {
                             if v != b"-" {

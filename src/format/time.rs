@@ -50,13 +50,8 @@ fn month_abbr(v: &[u8]) -> Option<u32> {
 
 /// Assemble a checked civil date-time into epoch milliseconds.
 fn civil_ms(
-    y: i64,
-    mo: u32,
-    d: u32,
-    h: u32,
-    mi: u32,
-    s: u32,
-    ms: u32,
+    (y, mo, d): (i64, u32, u32),
+    (h, mi, s, ms): (u32, u32, u32, u32),
     offset_min: i64,
 ) -> Option<i64> {
     if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60
@@ -118,7 +113,7 @@ pub fn parse_clf(v: &[u8]) -> Option<i64> {
         [b' ', zone @ ..] => parse_offset(zone)?,
         _ => return None,
     };
-    civil_ms(y, mo, d, h, mi, s, ms, off)
+    civil_ms((y, mo, d), (h, mi, s, ms), off)
 }
 
 /// Fractional-second digits → milliseconds (truncating).
@@ -158,7 +153,7 @@ pub fn parse_iso8601(v: &[u8]) -> Option<i64> {
     } else {
         parse_offset(rest)?
     };
-    civil_ms(y, mo, d, h, mi, s, ms, off)
+    civil_ms((y, mo, d), (h, mi, s, ms), off)
 }
 
 /// A Unix epoch number (`1673085237.244`): seconds, or ms/µs/ns when the magnitude says so.

@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn overlong_line_is_cut_and_skipped() {
         let mut data = b"first\n".to_vec();
-        data.extend(std::iter::repeat(b'x').take(MAX_LINE + CHUNK_SIZE * 2));
+        data.extend(std::iter::repeat_n(b'x', MAX_LINE + CHUNK_SIZE * 2));
         data.extend_from_slice(b"\nlast\n");
         let chunks = all_chunks(data);
         let kinds: Vec<ChunkKind> = chunks.iter().map(|c| c.0).collect();

@@ -156,7 +156,7 @@ pub struct Latency {
     pub p95: f64,
     /// 99th percentile.
     pub p99: f64,
-    /// Maximum.
+    /// Maximum (exact).
     pub max: f64,
 }
 
@@ -295,7 +295,7 @@ fn latency(s: &EndpointStats) -> Option<Latency> {
         p50: ms(h.value_at_quantile(0.50)),
         p95: ms(h.value_at_quantile(0.95)),
         p99: ms(h.value_at_quantile(0.99)),
-        max: ms(h.max()),
+        max: ms(s.max_us),
     })
 }
 

@@ -1,1 +1,464 @@
-//! Tests that run the real binary.
+//! Tests that run the real binary on real files, compressed streams and pipes.
+
+use serde_json::Value;
+
+use crate::util::{gzip, sample_log, statuslens, write, zstd};
+
+fn json_report(args: &[&str]) -> (Value, i32) {
+    let out = statuslens()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("json: {e}\n{}", String::from_utf8_lossy(&out.stderr)));
+    (v, out.status.code().expect("exit code"))
+}
+
+/// The parts of a report that must not depend on file names or compression.
+fn content(v: &Value) -> Value {
+    let mut v = v.clone();
+    v["summary"]["files"] = Value::Null;
+    v["summary"]["formats"] = Value::Null;
+    v["rejects"]["samples"] = Value::Null;
+    v
+}
+
+#[test]
+fn plain_gzip_and_zstd_give_the_same_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample_log(3000);
+    let plain = write(dir.path(), "access.log", log.as_bytes());
+    let gz = write(dir.path(), "access.log.1.gz", &gzip(log.as_bytes()));
+    let zs = write(dir.path(), "access.log.2", &zstd(log.as_bytes()));
+    let (a, code) = json_report(&[plain.to_str().expect("utf8")]);
+    assert_eq!(code, 0);
+    assert_eq!(a["summary"]["lines"], 3000);
+    assert_eq!(a["summary"]["parsed"], 3000);
+    assert_eq!(a["summary"]["files"][0]["format"], "combined+sec");
+    let (b, _) = json_report(&[gz.to_str().expect("utf8")]);
+    let (c, _) = json_report(&[zs.to_str().expect("utf8")]);
+    assert_eq!(b["summary"]["files"][0]["compression"], "gzip");
+    assert_eq!(c["summary"]["files"][0]["compression"], "zstd");
+    assert_eq!(content(&a), content(&b));
+    assert_eq!(content(&a), content(&c));
+}
+
+#[test]
+fn json_report_shape() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "a.log", sample_log(200).as_bytes());
+    let (v, _) = json_report(&[p.to_str().expect("utf8")]);
+    assert_eq!(v["schema_version"], 1);
+    for k in [
+        "lines",
+        "parsed",
+        "rejected",
+        "by_status",
+        "time_range",
+        "formats",
+        "files",
+    ] {
+        assert!(!v["summary"][k].is_null(), "summary.{k}");
+    }
+    assert_eq!(v["findings"], Value::Array(vec![]));
+    let e = &v["endpoints"][0];
+    for k in ["method", "route", "count", "by_status", "latency_ms"] {
+        assert!(!e[k].is_null(), "endpoints[0].{k}");
+    }
+    for k in ["p50", "p95", "p99", "max"] {
+        assert!(e["latency_ms"][k].as_f64().is_some(), "latency_ms.{k}");
+    }
+    // Sorted by count, descending.
+    let counts: Vec<u64> = v["endpoints"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["count"].as_u64().expect("n"))
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]));
+    // /api/users/1000, /api/users/1007 … collapse to one route.
+    let routes: Vec<&str> = v["endpoints"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["route"].as_str().expect("s"))
+        .collect();
+    assert!(routes.contains(&"/api/users/{id}"), "{routes:?}");
+    // 200 lines: statuses by the generator's rule (i % 20): 0 → 500, 1-2 → 404, 3 → 302.
+    assert_eq!(v["summary"]["by_status"]["500"], 10);
+    assert_eq!(v["summary"]["by_status"]["404"], 20);
+    assert_eq!(v["summary"]["by_status"]["302"], 10);
+    assert_eq!(v["summary"]["by_status"]["200"], 160);
+    assert_eq!(v["summary"]["time_range"]["start"], "2024-10-10T13:00:00Z");
+}
+
+#[test]
+fn folder_with_mixed_files_and_a_corrupt_gzip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample_log(5000);
+    write(dir.path(), "a/access.log", log.as_bytes());
+    write(dir.path(), "b/access.log.1.gz", &gzip(log.as_bytes()));
+    let json_lines = "{\"status\":201,\"request_method\":\"POST\",\"request_uri\":\"/api/items\",\"request_time\":\"0.120\",\"time_iso8601\":\"2024-10-10T13:00:00+00:00\"}\n".repeat(10);
+    write(dir.path(), "c/api.json", json_lines.as_bytes());
+    let mut broken = gzip(log.as_bytes());
+    broken.truncate(broken.len() / 2);
+    write(dir.path(), "d/broken.log.gz", &broken);
+    write(dir.path(), ".hidden.log", b"ignored\n");
+    let out = statuslens()
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an input problem makes the exit status 2"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("broken.log.gz") && stderr.contains("gzip"),
+        "stderr names the file: {stderr}"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("the report is still written");
+    let files = v["summary"]["files"].as_array().expect("files");
+    assert_eq!(files.len(), 4, "hidden files are skipped");
+    assert_eq!(v["summary"]["formats"]["json"], 1);
+    let broken_file = files
+        .iter()
+        .find(|f| {
+            f["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("broken.log.gz"))
+        })
+        .expect("listed");
+    assert!(broken_file["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("truncated or corrupt gzip")));
+    // The lines decoded before the damage are still counted, and nothing is lost silently.
+    let lines = broken_file["lines"].as_u64().expect("n");
+    assert!(lines > 0 && lines < 5000, "{lines}");
+    for f in files {
+        let n = |k: &str| f[k].as_u64().expect("count");
+        assert_eq!(
+            n("lines"),
+            n("parsed") + n("rejected") + n("skipped"),
+            "{f}"
+        );
+    }
+    assert_eq!(v["errors"].as_array().expect("errors").len(), 1);
+    let good: u64 = files
+        .iter()
+        .filter(|f| f["error"].is_null())
+        .map(|f| f["parsed"].as_u64().expect("n"))
+        .sum();
+    assert_eq!(good, 5000 + 5000 + 10);
+}
+
+#[test]
+fn stdin_is_read() {
+    let log = sample_log(100);
+    let out = statuslens()
+        .args(["--format", "json"])
+        .write_stdin(gzip(log.as_bytes()))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["summary"]["parsed"], 100);
+    assert_eq!(v["summary"]["files"][0]["name"], "<stdin>");
+    let out = statuslens()
+        .args(["-", "--format", "json"])
+        .write_stdin(log)
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["summary"]["parsed"], 100);
+}
+
+#[test]
+fn missing_and_unrecognised_files_are_reported_by_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = write(dir.path(), "good.log", sample_log(10).as_bytes());
+    let prose = write(
+        dir.path(),
+        "notes.txt",
+        b"This is not a log.\nNeither is this line.\n",
+    );
+    let out = statuslens()
+        .arg(&good)
+        .arg(&prose)
+        .arg(dir.path().join("missing.log"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("missing.log"), "{stderr}");
+    assert!(
+        stderr.contains("notes.txt") && stderr.contains("--log-format"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("10 lines"), "{stdout}");
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    for args in [
+        &["--log-format", "apache2"][..],
+        &["--json-field", "x=nope"],
+        &["--since", "yesterday"],
+        &["--route", "no-slash"],
+        &["--log-format", "nginx:$remote_addr"],
+        &["--jobs", "0"],
+        &["--format", "pdf"],
+    ] {
+        let out = statuslens()
+            .args(args)
+            .arg("fixtures/sample")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?} explains itself");
+    }
+}
+
+#[test]
+fn records_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lines = [
+        r#"2001:db8::1 - alice [10/Oct/2024:13:55:36 -0700] "GET /api/users/42?x=1 HTTP/2.0" 200 512 "-" "curl/8" 0.250"#,
+        "",
+        "garbage line",
+        r#"10.0.0.1 - - [10/Oct/2024:13:55:37 -0700] "-" 400 0 "-" "-" 0.001"#,
+    ];
+    let p = write(dir.path(), "r.log", lines.join("\n").as_bytes());
+    let out = statuslens().arg("records").arg(&p).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let recs: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(recs.len(), 2, "blank and rejected lines produce no record");
+    let r = &recs[0];
+    assert_eq!(r["time"], "2024-10-10T20:55:36Z");
+    assert_eq!(r["method"], "GET");
+    assert_eq!(r["path"], "/api/users/42?x=1");
+    assert_eq!(r["route"], "/api/users/{id}");
+    assert_eq!(r["status"], 200);
+    assert_eq!(r["bytes"], 512);
+    assert_eq!(r["duration_ms"], 250.0);
+    assert_eq!(r["client"], "2001:db8::1");
+    assert_eq!(r["authenticated"], true);
+    assert_eq!(r["origin"], "unknown");
+    assert!(r["source"].as_str().expect("source").ends_with("r.log:1"));
+    let r = &recs[1];
+    assert!(r["method"].is_null() && r["path"].is_null());
+    assert_eq!(r["route"], "(no request)");
+    assert_eq!(r["status"], 400);
+    assert!(r["source"].as_str().expect("source").ends_with("r.log:4"));
+    for k in [
+        "time",
+        "method",
+        "path",
+        "route",
+        "status",
+        "origin_status",
+        "origin",
+        "bytes",
+        "duration_ms",
+        "client",
+        "user_agent",
+        "authenticated",
+        "error_marker",
+        "source",
+    ] {
+        assert!(r.get(k).is_some(), "record has `{k}`");
+    }
+}
+
+#[test]
+fn reports_are_identical_at_any_job_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Over 2 chunks (2 MiB each) so that several workers share one file.
+    let p = write(dir.path(), "big.log", sample_log(60_000).as_bytes());
+    let mut p2 = sample_log(7000);
+    p2.push_str("broken line one\n\nbroken line two\n");
+    let q = write(dir.path(), "small.log", p2.as_bytes());
+    let run = |jobs: &str| {
+        statuslens()
+            .arg(&p)
+            .arg(&q)
+            .args(["--format", "json", "--jobs", jobs])
+            .output()
+            .expect("runs")
+            .stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("4"));
+    let v: Value = serde_json::from_slice(&one).expect("json");
+    assert_eq!(v["summary"]["lines"], 67_003);
+    assert_eq!(v["summary"]["rejected"], 2);
+    assert_eq!(v["summary"]["skipped"], 1);
+    let samples = v["rejects"]["samples"].as_array().expect("samples");
+    let sources: Vec<&str> = samples
+        .iter()
+        .map(|s| s["source"].as_str().expect("s"))
+        .collect();
+    assert!(
+        sources[0].ends_with("small.log:7001") && sources[1].ends_with("small.log:7003"),
+        "{sources:?}"
+    );
+}
+
+#[test]
+fn nginx_log_format_and_routes_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fmt = r#"nginx:log_format api '$remote_addr [$time_local] "$request" $status $body_bytes_sent $request_time $upstream_status "$sent_http_x_error_code"';"#;
+    let lines = [
+        r#"1.1.1.1 [10/Oct/2024:13:55:36 +0000] "GET /files/report-a HTTP/1.1" 200 10 0.010 200 "-""#,
+        r#"1.1.1.1 [10/Oct/2024:13:55:37 +0000] "GET /files/report-b HTTP/1.1" 200 10 0.020 200 "-""#,
+        r#"1.1.1.1 [10/Oct/2024:13:55:38 +0000] "POST /orders HTTP/1.1" 502 0 1.500 502, 504 "-""#,
+        r#"1.1.1.1 [10/Oct/2024:13:55:39 +0000] "POST /orders HTTP/1.1" 200 5 0.050 200 "E_DUP""#,
+    ];
+    let p = write(dir.path(), "n.log", lines.join("\n").as_bytes());
+    let out = statuslens()
+        .arg(&p)
+        .args([
+            "--log-format",
+            fmt,
+            "--route",
+            "/files/{name}",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["summary"]["formats"]["nginx"], 1);
+    let eps = v["endpoints"].as_array().expect("endpoints");
+    let files = eps
+        .iter()
+        .find(|e| e["route"] == "/files/{name}")
+        .expect("template route");
+    assert_eq!(files["count"], 2);
+    let orders = eps
+        .iter()
+        .find(|e| e["route"] == "/orders")
+        .expect("orders");
+    assert_eq!(orders["by_status"]["502"], 1);
+    assert_eq!(
+        orders["origin"]["gateway"], 1,
+        "502 with upstream 504 was not the app's answer"
+    );
+    assert_eq!(orders["origin"]["app"], 1);
+    assert_eq!(orders["error_marked"], 1);
+    assert_eq!(orders["latency_ms"]["max"], 1500.0);
+}
+
+#[test]
+fn time_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "a.log", sample_log(600).as_bytes());
+    // sample_log: line i at 13:(i/60):(i%60) → 10 minutes; keep 13:02:00 ≤ t < 13:05:00.
+    let (v, _) = json_report(&[
+        p.to_str().expect("utf8"),
+        "--since",
+        "2024-10-10T13:02:00Z",
+        "--until",
+        "2024-10-10T13:05:00Z",
+    ]);
+    assert_eq!(v["summary"]["parsed"], 600);
+    assert_eq!(v["summary"]["out_of_window"], 420);
+    let total: u64 = v["endpoints"]
+        .as_array()
+        .expect("e")
+        .iter()
+        .map(|e| e["count"].as_u64().expect("n"))
+        .sum();
+    assert_eq!(total, 180);
+}
+
+#[test]
+fn hostile_text_is_escaped_on_the_terminal_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = "1.1.1.1 - - [10/Oct/2024:13:55:36 +0000] \"GET /a\x1b[31mred\u{202e}x HTTP/1.1\" 200 1 \"-\" \"ua\"\n";
+    let p = write(dir.path(), "h.log", line.as_bytes());
+    let out = statuslens()
+        .arg(&p)
+        .args(["--color", "never"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    assert!(
+        !text.contains('\x1b') && !text.contains('\u{202e}'),
+        "{text}"
+    );
+    assert!(text.contains("\\u{1b}[31mred\\u{202e}x"), "{text}");
+}
+
+#[test]
+fn overlong_lines_are_rejected_and_the_rest_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut data = sample_log(3).into_bytes();
+    data.extend(std::iter::repeat_n(b'A', 17 << 20));
+    data.push(b'\n');
+    data.extend(sample_log(2).into_bytes());
+    let p = write(dir.path(), "long.log", &data);
+    let (v, code) = json_report(&[p.to_str().expect("utf8")]);
+    assert_eq!(code, 0);
+    assert_eq!(v["summary"]["lines"], 6);
+    assert_eq!(v["summary"]["parsed"], 5);
+    assert_eq!(v["rejects"]["by_reason"]["line_too_long"], 1);
+    assert!(v["rejects"]["samples"][0]["source"]
+        .as_str()
+        .expect("s")
+        .ends_with("long.log:4"));
+}
+
+#[test]
+fn several_outputs_in_one_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "a.log", sample_log(50).as_bytes());
+    let j = dir.path().join("r.json");
+    let t = dir.path().join("r.txt");
+    let out = statuslens()
+        .arg(&p)
+        .arg("-o")
+        .arg(&j)
+        .arg("-o")
+        .arg(format!("text={}", t.display()))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let v: Value = serde_json::from_slice(&std::fs::read(&j).expect("json written")).expect("json");
+    assert_eq!(v["summary"]["parsed"], 50);
+    assert!(std::fs::read_to_string(&t)
+        .expect("text written")
+        .contains("Top endpoints"));
+}
+
+#[test]
+fn bundled_sample_runs() {
+    let out = statuslens().arg("fixtures/sample/").output().expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("21,000 lines in 4 files"), "{text}");
+    assert!(
+        text.contains("combined+sec (3 files), json (1 file)"),
+        "{text}"
+    );
+}

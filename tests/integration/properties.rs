@@ -1,2 +1,175 @@
-//! Property tests: parsers never panic; merging any split equals the whole; normalisation is
+//! Property tests (proptest): parsers never panic on arbitrary bytes; aggregating any split of an
+//! input and merging the parts in any order equals aggregating the whole; route normalisation is
 //! idempotent.
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use statuslens::aggregate::{AddContext, Aggregate, Scratch};
+use statuslens::format::clf::{ClfFormat, TrailingDuration};
+use statuslens::format::json::{JsonFormat, JsonMapping};
+use statuslens::format::nginx::NginxFormat;
+use statuslens::format::LogFormat;
+use statuslens::input::chunk::ChunkKind;
+use statuslens::pipeline::{process_chunk, FileInfo, RunOutput, Work};
+use statuslens::report::ReportModel;
+use statuslens::route::Normalizer;
+
+const UPSTREAMINFO: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#;
+
+fn parsers() -> Vec<Box<dyn LogFormat>> {
+    vec![
+        Box::new(ClfFormat::new("combined", TrailingDuration::Seconds)),
+        Box::new(ClfFormat::new("combined", TrailingDuration::Micros)),
+        Box::new(JsonFormat::default()),
+        Box::new(NginxFormat::compile(UPSTREAMINFO, &JsonMapping::default()).expect("valid")),
+        Box::new(
+            NginxFormat::compile(
+                r#"escape=json '{"s":"$status","u":"$request_uri","t":"$time_iso8601"}'"#,
+                &JsonMapping::default(),
+            )
+            .expect("valid"),
+        ),
+    ]
+}
+
+const VALID: &[&str] = &[
+    r#"10.0.0.1 - bob [10/Oct/2024:13:55:36 -0700] "GET /api/users/42?x=1 HTTP/1.1" 200 512 "-" "curl/8" 0.250"#,
+    r#"{"status":"200","request_uri":"/a\"b","time_iso8601":"2024-12-10T10:53:47+00:00","request_time":0.1,"x":[1,{"y":null}]}"#,
+    r#"0.0.0.0 - - [18/Mar/2023:15:00:00 +0000] "GET /p HTTP/2.0" 200 12 "r" "ua" 462 0.050 [svc] [] 10.0.50.80:9000, 10.0.50.81:9000 19437, 3 0.049, 0.001 502, 200 7521"#,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parsers_never_panic_on_arbitrary_bytes(line in proptest::collection::vec(any::<u8>(), 0..400)) {
+        for p in parsers() {
+            let _ = p.parse(&line);
+        }
+    }
+
+    #[test]
+    fn parsers_never_panic_on_mutated_lines(which in 0..VALID.len(), edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0..3u8), 1..8)) {
+        let mut line = VALID[which].as_bytes().to_vec();
+        for (at, byte, op) in edits {
+            let i = at.index(line.len() + 1);
+            match op {
+                0 => line.insert(i, byte),
+                1 if i < line.len() => { line.remove(i); }
+                _ => line.truncate(i),
+            }
+        }
+        for p in parsers() {
+            if let Ok(r) = p.parse(&line) {
+                if let Some(path) = r.path {
+                    let mut out = Vec::new();
+                    Normalizer::default().normalize(&r.decoded(path), &mut out);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn route_normalisation_is_idempotent(path in "[/a-zA-Z0-9@.%?#{}_~=+-]{0,80}") {
+        let n = Normalizer::default();
+        let mut once = Vec::new();
+        n.normalize(path.as_bytes(), &mut once);
+        let mut twice = Vec::new();
+        n.normalize(&once, &mut twice);
+        prop_assert_eq!(String::from_utf8_lossy(&once), String::from_utf8_lossy(&twice));
+    }
+
+    #[test]
+    fn any_split_merges_to_the_same_report(
+        lines in proptest::collection::vec(log_line(), 1..300),
+        cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+        order_seed in any::<u64>(),
+    ) {
+        let text: String = lines.concat();
+        let data = text.as_bytes();
+        let whole = report(&aggregate_chunks(&[data], &[0]));
+        // Cut at line boundaries, then merge the parts in a shuffled order.
+        let newlines: Vec<usize> = data.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1).collect();
+        let mut bounds: Vec<usize> = cuts.iter().map(|c| newlines[c.index(newlines.len())]).collect();
+        bounds.push(0);
+        bounds.push(data.len());
+        bounds.sort_unstable();
+        bounds.dedup();
+        let parts: Vec<&[u8]> = bounds.windows(2).map(|w| &data[w[0]..w[1]]).collect();
+        let mut order: Vec<usize> = (0..parts.len()).collect();
+        let mut s = order_seed | 1;
+        for i in (1..order.len()).rev() {
+            s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+            order.swap(i, (s % (i as u64 + 1)) as usize);
+        }
+        let split = report(&aggregate_chunks(&parts, &order));
+        prop_assert_eq!(whole, split);
+    }
+}
+
+/// Realistic lines, plus the odd blank, junk and bad-timestamp line.
+fn log_line() -> impl Strategy<Value = String> {
+    let methods = prop::sample::select(vec!["GET", "POST", "PUT", "DELETE"]);
+    let paths = prop::sample::select(vec![
+        "/api/users/1",
+        "/api/users/22",
+        "/api/orders/3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+        "/health",
+        "/api/items?page=2",
+        "/",
+    ]);
+    let statuses = prop::sample::select(vec![
+        200u16, 201, 204, 301, 304, 400, 404, 409, 422, 429, 500, 502, 503, 504,
+    ]);
+    prop_oneof![
+        20 => (methods, paths, statuses, 0u32..7200, 0u32..5000, 0u32..3000).prop_map(|(m, p, s, t, b, ms)| {
+            format!("10.0.0.1 - - [10/Oct/2024:{:02}:{:02}:{:02} +0000] \"{m} {p} HTTP/1.1\" {s} {b} \"-\" \"ua\" {}.{:03}\n", 10 + t / 3600, t / 60 % 60, t % 60, ms / 1000, ms % 1000)
+        }),
+        1 => Just("\n".to_string()),
+        1 => Just("junk that is not a log line\n".to_string()),
+        1 => Just("10.0.0.1 - - [99/Oct/2024:10:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\" 0.001\n".to_string()),
+        1 => Just("10.0.0.1 - - [10/Oct/2024:10:00:00 +0000] \"-\" 400 0 \"-\" \"-\" 0.000\n".to_string()),
+    ]
+}
+
+/// Aggregate `parts` (chunks 0..n of one file) in the given processing order, one aggregate per
+/// part, merged in that order.
+fn aggregate_chunks(parts: &[&[u8]], order: &[usize]) -> Aggregate {
+    let fmt: Arc<dyn LogFormat> =
+        Arc::new(ClfFormat::new("combined+sec", TrailingDuration::Seconds));
+    let routes = Normalizer::default();
+    let ctx = AddContext {
+        routes: &routes,
+        route_cap: 10_000,
+        window: None,
+    };
+    let mut total = Aggregate::default();
+    for &i in order {
+        let mut agg = Aggregate::default();
+        let work = Work {
+            file: 0,
+            chunk: i as u32,
+            kind: ChunkKind::Lines,
+            format: fmt.clone(),
+            buf: parts[i].to_vec(),
+        };
+        process_chunk(&mut agg, &work, &ctx, &mut Scratch::default());
+        total.merge(agg);
+    }
+    total.finish(&routes, 10_000);
+    total
+}
+
+fn report(agg: &Aggregate) -> String {
+    let out = RunOutput {
+        aggregate: agg.clone(),
+        files: vec![FileInfo {
+            name: "x.log".into(),
+            format: Some("combined+sec".into()),
+            compression: Some("none"),
+            error: None,
+        }],
+    };
+    serde_json::to_string(&ReportModel::build(&out, &[], 10_000)).expect("serialises")
+}
