@@ -1,1 +1,98 @@
-fn main() {}
+//! Parser and route throughput (bytes/s per format; routes/s).
+//!
+//! `cargo bench --bench parse`. Each bench first checks what it measures (the parser must
+//! accept every line), so a broken parser cannot produce a fast number.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use statuslens::format::clf::{ClfFormat, TrailingDuration};
+use statuslens::format::json::{JsonFormat, JsonMapping};
+use statuslens::format::nginx::NginxFormat;
+use statuslens::format::LogFormat;
+use statuslens::route::Normalizer;
+
+const COMBINED: &str = r#"10.2.157.40 - - [01/May/2024:00:00:00 +0000] "GET /api/v1/tickets/58617 HTTP/1.1" 200 7973 "https://app.example.com/" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36" 0.222"#;
+const JSON: &str = r#"{"time_local":"01/May/2024:00:00:00 +0000","remote_addr":"10.1.2.3","request_method":"PUT","request_uri":"/api/v1/orders/0e6a2f1c-5b7d-4a8e-a1c2-3f4e5d6c7b8a","server_protocol":"HTTP/1.1","status":200,"body_bytes_sent":5120,"request_time":0.045,"http_user_agent":"okhttp/4.12.0","upstream_status":"200"}"#;
+const UPSTREAMINFO_FMT: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#;
+const UPSTREAMINFO: &str = r#"192.168.64.14 - - [07/Feb/2020:12:02:42 +0000] "GET /v2/some HTTP/1.1" 200 61 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.14; rv:72.0) Gecko/20100101 Firefox/72.0" 348 0.001 [default-web2-8080] [] 172.17.0.6:8080, 172.17.0.7:8080 61, 100 0.100, 0.004 200, 203 835136ae24486dbb4156dcbe21f5d402"#;
+
+fn lines(one: &str, n: usize) -> Vec<u8> {
+    let mut v = Vec::with_capacity((one.len() + 1) * n);
+    for _ in 0..n {
+        v.extend_from_slice(one.as_bytes());
+        v.push(b'\n');
+    }
+    v
+}
+
+fn bench_format(c: &mut Criterion, name: &str, f: &dyn LogFormat, line: &str) {
+    let data = lines(line, 1000);
+    // Split once, outside the measurement: only parsing is timed.
+    let split: Vec<&[u8]> = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let parsed = split.iter().filter(|l| f.parse(l).is_ok()).count();
+    assert_eq!(
+        parsed, 1000,
+        "{name}: the parser must accept the bench line"
+    );
+    let mut g = c.benchmark_group("parse");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            let mut ok = 0u32;
+            for l in &split {
+                ok += u32::from(f.parse(black_box(l)).is_ok());
+            }
+            ok
+        })
+    });
+    g.finish();
+}
+
+fn parsers(c: &mut Criterion) {
+    bench_format(
+        c,
+        "combined",
+        &ClfFormat::new("combined+sec", TrailingDuration::Seconds),
+        COMBINED,
+    );
+    bench_format(c, "json", &JsonFormat::default(), JSON);
+    bench_format(
+        c,
+        "nginx_upstreaminfo",
+        &NginxFormat::compile(UPSTREAMINFO_FMT, &JsonMapping::default()).expect("valid"),
+        UPSTREAMINFO,
+    );
+}
+
+fn routes(c: &mut Criterion) {
+    let paths: Vec<&[u8]> = [
+        &b"/api/v1/tickets/58617"[..],
+        b"/api/v1/orders/0e6a2f1c-5b7d-4a8e-a1c2-3f4e5d6c7b8a",
+        b"/api/v1/invoices?page=3&per_page=50",
+        b"/api/v1/users",
+        b"/static/js/app.53f8d72920ba2744fe873ebc.js",
+        b"/users/jane.doe@example.com/settings",
+    ]
+    .to_vec();
+    let n = Normalizer::default();
+    let mut out = Vec::new();
+    n.normalize(paths[0], &mut out);
+    assert_eq!(out, b"/api/v1/tickets/{id}");
+    let mut g = c.benchmark_group("route");
+    g.throughput(Throughput::Elements(paths.len() as u64));
+    g.bench_function("normalize", |b| {
+        b.iter(|| {
+            for p in &paths {
+                out.clear();
+                n.normalize(black_box(p), &mut out);
+            }
+            out.len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, parsers, routes);
+criterion_main!(benches);

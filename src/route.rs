@@ -68,9 +68,10 @@ impl Normalizer {
     /// Append the route of `target` to `out`.
     pub fn normalize(&self, target: &[u8], out: &mut Vec<u8>) {
         let start = out.len();
-        let path = path_part(target);
+        let path = strip_origin(target);
         if !self.templates.is_empty() {
-            if let Some(t) = self.templates.iter().find(|t| matches(t, path)) {
+            let p = path_part(path);
+            if let Some(t) = self.templates.iter().find(|t| matches(t, p)) {
                 out.extend_from_slice(t.text.as_bytes());
                 return;
             }
@@ -79,9 +80,30 @@ impl Normalizer {
             out.push(b'*');
             return;
         }
-        for seg in path.split(|&b| b == b'/').filter(|s| !s.is_empty()) {
-            out.push(b'/');
-            classify_into(seg, out);
+        // One pass: segment boundaries, the end of the path (`?`/`#`), and each segment's last dot.
+        let mut seg_start = 0;
+        let mut last_dot: Option<usize> = None;
+        let mut i = 0;
+        loop {
+            while i < path.len() && !STOP[usize::from(path[i])] {
+                i += 1;
+            }
+            let b = path.get(i).copied().unwrap_or(b'?');
+            if b == b'.' {
+                last_dot = Some(i);
+                i += 1;
+                continue;
+            }
+            if i > seg_start {
+                out.push(b'/');
+                classify_into(&path[seg_start..i], last_dot.map(|d| d - seg_start), out);
+            }
+            if b != b'/' {
+                break;
+            }
+            i += 1;
+            seg_start = i;
+            last_dot = None;
         }
         if out.len() == start {
             out.push(b'/');
@@ -89,19 +111,25 @@ impl Normalizer {
     }
 }
 
-/// The path of a request target: no query or fragment, no `scheme://host` prefix.
-fn path_part(target: &[u8]) -> &[u8] {
-    let mut p = target;
-    if let Some(i) = memchr::memchr2(b'?', b'#', p) {
-        p = &p[..i];
-    }
+/// Drop the `scheme://host` of an absolute-form target.
+fn strip_origin(target: &[u8]) -> &[u8] {
     for scheme in [&b"http://"[..], b"https://"] {
-        if p.len() > scheme.len() && p[..scheme.len()].eq_ignore_ascii_case(scheme) {
-            let rest = &p[scheme.len()..];
-            return memchr::memchr(b'/', rest).map_or(&b"/"[..], |i| &rest[i..]);
+        if target.len() > scheme.len() && target[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            let rest = &target[scheme.len()..];
+            return rest
+                .iter()
+                .position(|&b| b == b'/' || b == b'?')
+                .map_or(&b"/"[..], |i| &rest[i..]);
         }
     }
-    p
+    target
+}
+
+/// The path of a request target without its query or fragment.
+fn path_part(p: &[u8]) -> &[u8] {
+    p.iter()
+        .position(|&b| b == b'?' || b == b'#')
+        .map_or(p, |i| &p[..i])
 }
 
 fn matches(t: &Template, path: &[u8]) -> bool {
@@ -117,18 +145,13 @@ fn matches(t: &Template, path: &[u8]) -> bool {
     segs.next().is_none()
 }
 
-#[inline]
-fn is_hex(b: u8) -> bool {
-    b.is_ascii_hexdigit()
-}
-
 fn is_uuid(s: &[u8]) -> bool {
     s.len() == 36
         && s.iter().enumerate().all(|(i, &b)| {
             if matches!(i, 8 | 13 | 18 | 23) {
                 b == b'-'
             } else {
-                is_hex(b)
+                b.is_ascii_hexdigit()
             }
         })
 }
@@ -144,13 +167,17 @@ fn is_date(s: &[u8]) -> bool {
 }
 
 fn is_email(s: &[u8]) -> bool {
-    let at = memchr::memchr(b'@', s)
+    let at = s
+        .iter()
+        .position(|&b| b == b'@')
         .map(|i| (i, 1))
-        .or_else(|| memchr::memmem::find(s, b"%40").map(|i| (i, 3)));
+        .or_else(|| s.windows(3).position(|w| w == b"%40").map(|i| (i, 3)));
     match at {
         Some((i, w)) => {
             i > 0
-                && memchr::memchr(b'.', &s[i + w..])
+                && s[i + w..]
+                    .iter()
+                    .position(|&b| b == b'.')
                     .is_some_and(|d| d > 0 && i + w + d + 1 < s.len())
         }
         None => false,
@@ -161,10 +188,9 @@ fn is_email(s: &[u8]) -> bool {
 /// where letters and digits interleave. A slug such as `logstash-monitorama-2013` has letters
 /// and digits too, but in runs: random text switches between them often.
 fn is_token(s: &[u8]) -> bool {
-    if s.len() < 20
-        || !s.iter().all(|&b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'=' | b'.' | b'~' | b'+')
-        })
+    if !s
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'=' | b'.' | b'~' | b'+'))
     {
         return false;
     }
@@ -178,36 +204,82 @@ fn is_token(s: &[u8]) -> bool {
     switches >= 4
 }
 
-/// The placeholder for a segment stem, if it is an identifier.
+/// Bytes that end a scan in [`Normalizer::normalize`]: `/`, `?`, `#`, `.`.
+static STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'/' as usize] = true;
+    t[b'?' as usize] = true;
+    t[b'#' as usize] = true;
+    t[b'.' as usize] = true;
+    t
+};
+
+const DIGIT: u8 = 1;
+const HEX_ALPHA: u8 = 2;
+const ALPHA: u8 = 4;
+const DASH: u8 = 8;
+const B64_PUNCT: u8 = 16;
+const AT_PCT: u8 = 32;
+const OTHER_BYTE: u8 = 64;
+
+/// Byte classes for [`placeholder`]: OR-ing them over a segment tells in one branch-free pass
+/// which placeholders are possible at all.
+static CLASS: [u8; 256] = {
+    let mut t = [OTHER_BYTE; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_hexdigit() {
+            HEX_ALPHA
+        } else if c.is_ascii_alphabetic() {
+            ALPHA
+        } else if c == b'-' {
+            DASH
+        } else if c == b'_' || c == b'=' || c == b'.' || c == b'~' || c == b'+' {
+            B64_PUNCT
+        } else if c == b'@' || c == b'%' {
+            AT_PCT
+        } else {
+            OTHER_BYTE
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The placeholder for a segment (or a segment's stem), if it is an identifier.
 fn placeholder(s: &[u8]) -> Option<&'static [u8]> {
     if s.is_empty() {
         return None;
     }
-    if s.iter().all(u8::is_ascii_digit) {
+    let mask = s.iter().fold(0u8, |m, &b| m | CLASS[usize::from(b)]);
+    if mask == DIGIT {
         return Some(b"{id}");
     }
-    if is_uuid(s) {
+    if s.len() == 36 && mask & !(DIGIT | HEX_ALPHA | DASH) == 0 && is_uuid(s) {
         return Some(b"{uuid}");
     }
-    if s.len() >= 16 && s.iter().all(|&b| is_hex(b)) && s.iter().any(u8::is_ascii_digit) {
+    if s.len() >= 16 && mask & !(DIGIT | HEX_ALPHA) == 0 && mask & DIGIT != 0 {
         return Some(b"{hash}");
     }
-    if is_date(s) {
+    if s.len() == 10 && mask == DIGIT | DASH && is_date(s) {
         return Some(b"{date}");
     }
-    if is_email(s) {
+    if mask & AT_PCT != 0 && is_email(s) {
         return Some(b"{email}");
     }
-    if is_token(s) {
+    if s.len() >= 20 && mask & (AT_PCT | OTHER_BYTE) == 0 && mask & DIGIT != 0 && is_token(s) {
         return Some(b"{token}");
     }
     None
 }
 
-/// Append the normalised form of one segment to `out`.
-fn classify_into(seg: &[u8], out: &mut Vec<u8>) {
-    // `123.json`, `53f8d729….html`: classify the stem, keep a short alphabetic extension.
-    if let Some(dot) = memchr::memrchr(b'.', seg) {
+/// Append the normalised form of one segment to `out`; `last_dot` is the index of its last `.`.
+fn classify_into(seg: &[u8], last_dot: Option<usize>, out: &mut Vec<u8>) {
+    // `123.json`, `53f8d729….html`: classify the stem, keep a short alphanumeric extension.
+    if let Some(dot) = last_dot {
         let (stem, ext) = (&seg[..dot], &seg[dot + 1..]);
         if !ext.is_empty() && ext.len() <= 5 && ext.iter().all(u8::is_ascii_alphanumeric) {
             if let Some(p) = placeholder(stem) {

@@ -130,10 +130,14 @@ fn skip_spaces(line: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// The next space-delimited token from `pos`: (start, end).
+/// The next space-delimited token from `pos`: (start, end). Tokens here are short (addresses,
+/// status, sizes), where a plain loop beats memchr's setup.
 #[inline]
 fn token(line: &[u8], pos: usize) -> (usize, usize) {
-    let end = memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i);
+    let end = line[pos..]
+        .iter()
+        .position(|&b| b == b' ')
+        .map_or(line.len(), |i| pos + i);
     (pos, end)
 }
 
@@ -164,7 +168,9 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
             return Err(ParseError::new(RejectKind::Truncated, pos));
         }
         if line[pos] == b'[' {
-            let close = memchr::memchr(b']', &line[pos..])
+            let close = line[pos..]
+                .iter()
+                .position(|&b| b == b']')
                 .ok_or(ParseError::new(RejectKind::Truncated, pos))?;
             time_field = Some((pos + 1, pos + close));
             pos += close + 1;
@@ -197,7 +203,7 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
         let t = &line[s..e];
         if t != b"-" {
             rec.time_ms = Some(
-                time::parse_clf(t)
+                time::parse_clf_cached(t)
                     .or_else(|| time::parse_iso8601(t))
                     .ok_or(ParseError::new(RejectKind::BadTimestamp, s))?,
             );

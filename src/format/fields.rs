@@ -182,16 +182,20 @@ pub struct RequestLine<'a> {
 /// The target may contain spaces (some servers log them raw), so the protocol is taken from
 /// the last space-separated word only when it looks like `HTTP/…`.
 pub fn split_request(req: &[u8]) -> Option<RequestLine<'_>> {
-    let sp = memchr::memchr(b' ', req)?;
+    // Method: a short token. A plain loop beats memchr on a field this short.
+    let sp = req.iter().take(33).position(|&b| b == b' ')?;
     let method = &req[..sp];
-    if method.is_empty() || method.len() > 32 || !method.iter().all(|&b| is_tchar(b)) {
+    if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
         return None;
     }
     // Exactly one SP separates the parts (RFC 9112 §3); a target may itself end in a space when a
     // server logs it raw, so nothing is trimmed.
     let mut rest = &req[sp + 1..];
     let mut protocol = None;
-    if let Some(last) = memchr::memrchr(b' ', rest) {
+    // The protocol is a short last word (`HTTP/1.1`, `HTTP/2.0`): look only at the tail.
+    let tail_start = rest.len().saturating_sub(16);
+    if let Some(i) = rest[tail_start..].iter().rposition(|&b| b == b' ') {
+        let last = tail_start + i;
         let p = &rest[last + 1..];
         if p.starts_with(b"HTTP/") || p.starts_with(b"http/") {
             protocol = Some(p);
@@ -201,13 +205,12 @@ pub fn split_request(req: &[u8]) -> Option<RequestLine<'_>> {
     if rest.is_empty() || rest.len() > MAX_TARGET {
         return None;
     }
-    // A target is origin-form (`/x`), absolute-form (`http://h/x`), authority-form for CONNECT
-    // (`host:443`) or `*`. Anything starting with a control byte or an escape is junk.
-    let origin_or_asterisk = rest[0] == b'/' || rest == b"*";
-    let absolute = memchr::memmem::find(rest, b"://")
-        .is_some_and(|i| i > 0 && rest[..i].iter().all(u8::is_ascii_alphabetic));
-    let authority = method == b"CONNECT" && !rest.contains(&b'/');
-    if !(origin_or_asterisk || absolute || authority) {
+    // origin-form `/x`, asterisk-form `*`, absolute-form `scheme://…`, or authority-form for CONNECT.
+    let valid = rest[0] == b'/'
+        || rest == b"*"
+        || is_absolute_form(rest)
+        || (method == b"CONNECT" && !rest.contains(&b'/'));
+    if !valid {
         return None;
     }
     Some(RequestLine {
@@ -215,6 +218,16 @@ pub fn split_request(req: &[u8]) -> Option<RequestLine<'_>> {
         target: rest,
         protocol,
     })
+}
+
+/// `scheme://…` with an alphabetic scheme.
+fn is_absolute_form(t: &[u8]) -> bool {
+    let n = t
+        .iter()
+        .take(16)
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    n > 0 && t[n..].starts_with(b"://")
 }
 
 /// Value of one hex digit.

@@ -368,8 +368,10 @@ impl LogFormat for NginxFormat {
                         Var::Authorization => rec.authenticated = Some(dash_to_none(v).is_some()),
                         Var::TimeLocal => {
                             if v != b"-" {
-                                rec.time_ms =
-                                    Some(time::parse_clf(v).ok_or(bad(RejectKind::BadTimestamp))?);
+                                rec.time_ms = Some(
+                                    time::parse_clf_cached(v)
+                                        .ok_or(bad(RejectKind::BadTimestamp))?,
+                                );
                             }
                         }
                         Var::TimeIso => {

@@ -86,6 +86,28 @@ fn parse_offset(v: &[u8]) -> Option<i64> {
     }
 }
 
+thread_local! {
+    /// The last CLF time parsed on this thread: consecutive lines mostly share their second.
+    static LAST_CLF: std::cell::Cell<([u8; 32], u8, i64)> = const { std::cell::Cell::new(([0; 32], 0, 0)) };
+}
+
+/// [`parse_clf`] with a one-entry per-thread cache.
+#[inline]
+pub fn parse_clf_cached(v: &[u8]) -> Option<i64> {
+    if v.len() > 32 {
+        return parse_clf(v);
+    }
+    let (bytes, len, ms) = LAST_CLF.get();
+    if usize::from(len) == v.len() && &bytes[..v.len()] == v {
+        return Some(ms);
+    }
+    let ms = parse_clf(v)?;
+    let mut b = [0u8; 32];
+    b[..v.len()].copy_from_slice(v);
+    LAST_CLF.set((b, v.len() as u8, ms));
+    Some(ms)
+}
+
 /// CLF time as written inside the brackets: `10/Oct/2000:13:55:36 -0700`. Also accepts a space
 /// between date and time and a missing zone (Werkzeug writes `29/Aug/2023 22:02:58`; taken as UTC).
 pub fn parse_clf(v: &[u8]) -> Option<i64> {
@@ -211,6 +233,19 @@ mod tests {
         assert_eq!(parse_clf(b"10/Foo/2000:13:55:36 -0700"), None);
         assert_eq!(parse_clf(b"1234"), None);
         assert_eq!(parse_clf(b"10/Oct/2000:25:55:36 -0700"), None);
+        assert_eq!(
+            parse_clf_cached(b"10/Oct/2000:13:55:36 -0700"),
+            Some(971_211_336_000)
+        );
+        assert_eq!(
+            parse_clf_cached(b"10/Oct/2000:13:55:36 -0700"),
+            Some(971_211_336_000)
+        );
+        assert_eq!(
+            parse_clf_cached(b"10/Oct/2000:13:55:37 -0700"),
+            Some(971_211_337_000)
+        );
+        assert_eq!(parse_clf_cached(b"10/Oct/2000:13:55:99 -0700"), None);
     }
 
     #[test]

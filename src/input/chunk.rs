@@ -6,7 +6,7 @@
 use std::io::{self, Read};
 
 /// Target chunk size.
-pub const CHUNK_SIZE: usize = 2 << 20;
+pub const CHUNK_SIZE: usize = 512 << 10;
 /// Longest line kept.
 pub const MAX_LINE: usize = 16 << 20;
 /// Bytes of an overlong line kept for its reject sample.
@@ -43,20 +43,14 @@ impl<R: Read> ChunkReader<R> {
         }
     }
 
+    /// Append up to `want` bytes. `read_to_end` on a `Take` reads into spare capacity without
+    /// zeroing it first for files (std's `read_buf`), which a `resize` would not.
     fn read_some(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
-        let start = buf.len();
-        buf.resize(start + want, 0);
+        buf.reserve(want);
         loop {
-            match self.inner.read(&mut buf[start..]) {
-                Ok(n) => {
-                    buf.truncate(start + n);
-                    return Ok(n);
-                }
+            match (&mut self.inner).take(want as u64).read_to_end(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    buf.truncate(start);
-                    return Err(e);
-                }
+                other => return other,
             }
         }
     }
