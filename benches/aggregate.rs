@@ -1,1 +1,81 @@
-fn main() {}
+//! Aggregate and merge throughput: records folded per second, and the cost of merging the
+//! per-worker aggregates. `cargo bench --bench aggregate`.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use statuslens::aggregate::{AddContext, Aggregate, Scratch};
+use statuslens::format::clf::{ClfFormat, TrailingDuration};
+use statuslens::format::LogFormat;
+use statuslens::route::Normalizer;
+
+fn lines(n: usize) -> Vec<String> {
+    let resources = [
+        "users", "orders", "products", "carts", "invoices", "payments",
+    ];
+    (0..n)
+        .map(|i| {
+            let r = resources[i % resources.len()];
+            let status = [200, 200, 200, 201, 404, 500][i % 6];
+            format!(
+                r#"10.0.{}.{} - - [01/May/2024:00:{:02}:{:02} +0000] "GET /api/v1/{r}/{} HTTP/1.1" {status} {} "-" "curl/8.4.0" 0.{:03}"#,
+                i % 7,
+                i % 200,
+                (i / 60) % 60,
+                i % 60,
+                i * 31 % 100_000,
+                i % 5000,
+                i % 1000
+            )
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let text = lines(10_000);
+    let f = ClfFormat::new("combined+sec", TrailingDuration::Seconds);
+    let recs: Vec<_> = text
+        .iter()
+        .map(|l| f.parse(l.as_bytes()).expect("valid line"))
+        .collect();
+    let routes = Normalizer::default();
+    let ctx = AddContext {
+        routes: &routes,
+        route_cap: 10_000,
+        window: None,
+    };
+    let build = || {
+        let mut agg = Aggregate::default();
+        let mut scratch = Scratch::default();
+        for r in &recs {
+            agg.add(r, &ctx, &mut scratch);
+        }
+        agg
+    };
+    let check = build();
+    assert_eq!(
+        check.endpoints.len(),
+        6,
+        "six routes: /api/v1/<resource>/{{id}}"
+    );
+    let mut g = c.benchmark_group("aggregate");
+    g.throughput(Throughput::Elements(recs.len() as u64));
+    g.bench_function("add", |b| b.iter(|| black_box(build()).endpoints.len()));
+    g.finish();
+
+    let parts: Vec<Aggregate> = (0..8).map(|_| build()).collect();
+    let mut g = c.benchmark_group("aggregate");
+    g.throughput(Throughput::Elements(parts.len() as u64));
+    g.bench_function("merge_8_workers_and_finish", |b| {
+        b.iter(|| {
+            let mut total = Aggregate::default();
+            for p in parts.iter().cloned() {
+                total.merge(p);
+            }
+            total.finish(&routes, 10_000);
+            total.endpoints.len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -38,6 +38,10 @@ pub struct Sample {
 pub const MAX_SAMPLES: usize = 5;
 /// Bytes of a line kept in a sample.
 pub const SNIPPET_BYTES: usize = 200;
+/// Most distinct minutes kept per endpoint (~35 days at one-minute resolution). Hostile input
+/// with random timestamps must not grow memory without bound; requests beyond it are still
+/// counted everywhere else, and `minutes_dropped` says how many lost their minute.
+pub const MAX_MINUTES: usize = 50_000;
 /// Longest duration recorded (one day, µs); longer values are clamped.
 const MAX_DURATION_US: u64 = 86_400_000_000;
 
@@ -73,6 +77,8 @@ pub struct EndpointStats {
     pub last_ms: Option<i64>,
     /// Requests per minute (epoch minute) by status class.
     pub minutes: FxHashMap<i64, [u32; 6]>,
+    /// Requests whose minute was not kept because of [`MAX_MINUTES`].
+    pub minutes_dropped: u64,
     /// Requests by who produced the status: app, gateway, unknown.
     pub origins: [u64; 3],
     /// Lines with an error marker.
@@ -141,9 +147,19 @@ impl EndpointStats {
         if let Some(t) = rec.time_ms {
             self.first_ms = min_opt(self.first_ms, Some(t));
             self.last_ms = max_opt(self.last_ms, Some(t));
-            let slot = self.minutes.entry(t.div_euclid(60_000)).or_default();
-            let c = &mut slot[class_index(rec.status)];
-            *c = c.saturating_add(1);
+            let minute = t.div_euclid(60_000);
+            let slot = if self.minutes.len() < MAX_MINUTES {
+                Some(self.minutes.entry(minute).or_default())
+            } else {
+                self.minutes.get_mut(&minute)
+            };
+            match slot {
+                Some(slot) => {
+                    let c = &mut slot[class_index(rec.status)];
+                    *c = c.saturating_add(1);
+                }
+                None => self.minutes_dropped += 1,
+            }
         }
         self.origins[match rec.origin {
             Origin::App => 0,
@@ -171,12 +187,24 @@ impl EndpointStats {
         self.bytes_total_count += other.bytes_total_count;
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);
-        for (m, c) in other.minutes {
-            let slot = self.minutes.entry(m).or_default();
-            for (a, b) in slot.iter_mut().zip(c) {
-                *a = a.saturating_add(b);
+        let mut other_minutes: Vec<(i64, [u32; 6])> = other.minutes.into_iter().collect();
+        other_minutes.sort_unstable_by_key(|(m, _)| *m);
+        for (m, c) in other_minutes {
+            let slot = if self.minutes.len() < MAX_MINUTES {
+                Some(self.minutes.entry(m).or_default())
+            } else {
+                self.minutes.get_mut(&m)
+            };
+            match slot {
+                Some(slot) => {
+                    for (a, b) in slot.iter_mut().zip(c) {
+                        *a = a.saturating_add(b);
+                    }
+                }
+                None => self.minutes_dropped += c.iter().map(|&n| u64::from(n)).sum::<u64>(),
             }
         }
+        self.minutes_dropped += other.minutes_dropped;
         for (a, b) in self.origins.iter_mut().zip(other.origins) {
             *a += b;
         }
@@ -387,20 +415,18 @@ impl Aggregate {
             }
         }
         if self.endpoints.len() > route_cap {
+            let other_key: Box<[u8]> = format!("* {}", route::OTHER).into_bytes().into();
+            let mut other = self.endpoints.remove(&other_key).unwrap_or_default();
             let mut entries: Vec<(Box<[u8]>, EndpointStats)> =
                 std::mem::take(&mut self.endpoints).into_iter().collect();
             entries.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
-            let other_key: Box<[u8]> = format!("* {}", route::OTHER).into_bytes().into();
             let keep = route_cap.saturating_sub(1);
-            let mut other = EndpointStats::default();
             for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i < keep && k != other_key {
+                if i < keep {
                     self.endpoints.insert(k, v);
                 } else {
-                    if k != other_key {
-                        self.folded_routes += 1;
-                        self.folded_lines += v.count;
-                    }
+                    self.folded_routes += 1;
+                    self.folded_lines += v.count;
                     other.merge(v);
                 }
             }
@@ -429,5 +455,96 @@ impl Aggregate {
             acc += u64::from(n);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(path: &'static [u8], status: u16, time_ms: i64) -> Record<'static> {
+        Record {
+            method: Some(b"GET"),
+            path: Some(path),
+            status: Some(status),
+            time_ms: Some(time_ms),
+            ..Record::default()
+        }
+    }
+
+    #[test]
+    fn route_cap_folds_into_other() {
+        let routes = Normalizer::default();
+        let ctx = AddContext {
+            routes: &routes,
+            route_cap: 3,
+            window: None,
+        };
+        let mut agg = Aggregate::default();
+        let mut scratch = Scratch::default();
+        for (i, p) in [&b"/a"[..], b"/b", b"/c", b"/d", b"/e", b"/a"]
+            .iter()
+            .enumerate()
+        {
+            agg.add(&rec(p, 200, i as i64), &ctx, &mut scratch);
+        }
+        // Per worker: /a /b /c kept, /d and /e counted under (other) (the table holds cap + 1).
+        assert_eq!(agg.folded_lines, 2);
+        agg.finish(&routes, 3);
+        assert_eq!(agg.endpoints.len(), 3);
+        let other = &agg.endpoints[&b"* (other)"[..]];
+        assert_eq!(
+            other.count, 3,
+            "(other) keeps the per-worker overflow (/d, /e) and the least requested route (/c)"
+        );
+        assert_eq!(agg.endpoints[&b"GET /a"[..]].count, 2);
+        assert_eq!(
+            agg.endpoints[&b"GET /b"[..]].count,
+            1,
+            "ties keep the smaller key"
+        );
+        assert_eq!(agg.folded_routes, 1);
+        let total: u64 = agg.endpoints.values().map(|e| e.count).sum();
+        assert_eq!(total, 6, "folding never loses a request");
+    }
+
+    #[test]
+    fn minutes_are_bounded_per_endpoint() {
+        let routes = Normalizer::default();
+        let ctx = AddContext {
+            routes: &routes,
+            route_cap: 10,
+            window: None,
+        };
+        let mut agg = Aggregate::default();
+        let mut scratch = Scratch::default();
+        for m in 0..(MAX_MINUTES as i64 + 10) {
+            agg.add(&rec(b"/x", 200, m * 60_000), &ctx, &mut scratch);
+        }
+        agg.add(&rec(b"/x", 500, 0), &ctx, &mut scratch);
+        let e = &agg.endpoints[&b"GET /x"[..]];
+        assert_eq!(e.minutes.len(), MAX_MINUTES);
+        assert_eq!(e.minutes_dropped, 10);
+        assert_eq!(e.minutes[&0][5], 1, "a kept minute still counts");
+        assert_eq!(e.count, MAX_MINUTES as u64 + 11);
+    }
+
+    #[test]
+    fn window_leaves_out_records() {
+        let routes = Normalizer::default();
+        let ctx = AddContext {
+            routes: &routes,
+            route_cap: 10,
+            window: Some((1000, 2000)),
+        };
+        let mut agg = Aggregate::default();
+        let mut scratch = Scratch::default();
+        assert!(!agg.add(&rec(b"/x", 200, 999), &ctx, &mut scratch));
+        assert!(agg.add(&rec(b"/x", 200, 1000), &ctx, &mut scratch));
+        assert!(!agg.add(&rec(b"/x", 200, 2000), &ctx, &mut scratch));
+        let mut no_time = rec(b"/x", 200, 0);
+        no_time.time_ms = None;
+        assert!(!agg.add(&no_time, &ctx, &mut scratch));
+        assert_eq!(agg.out_of_window, 3);
     }
 }

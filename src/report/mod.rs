@@ -13,7 +13,7 @@
 //!     "time_range": {"start": RFC 3339, "end": RFC 3339} | null,
 //!     "formats": {"combined": files, …},
 //!     "files": [{"name", "format", "compression", "lines", "parsed", "rejected", "skipped", "error"}],
-//!     "routes": {"distinct", "cap", "folded_routes", "folded_lines"}
+//!     "routes": {"distinct", "cap", "folded_routes", "folded_lines", "minutes_dropped"}
 //!   },
 //!   "endpoints": [{"method", "route", "count", "by_status": {…},
 //!                  "latency_ms": {"count", "p50", "p95", "p99", "max"} | null,
@@ -93,6 +93,8 @@ pub struct RouteTotals {
     pub folded_routes: u64,
     /// Requests counted under `(other)`.
     pub folded_lines: u64,
+    /// Requests left out of the timeline because an endpoint had more distinct minutes than kept.
+    pub minutes_dropped: u64,
 }
 
 /// One input's counts.
@@ -505,6 +507,7 @@ impl ReportModel {
                     cap: route_cap,
                     folded_routes: agg.folded_routes,
                     folded_lines: agg.folded_lines,
+                    minutes_dropped: agg.endpoints.values().map(|e| e.minutes_dropped).sum(),
                 },
             },
             endpoints,

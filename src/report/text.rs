@@ -104,6 +104,14 @@ impl Render for TextRenderer {
             )?;
         }
 
+        if s.routes.minutes_dropped > 0 {
+            writeln!(
+                out,
+                "  {} requests left out of the timeline (an endpoint spans more minutes than kept)",
+                thousands(s.routes.minutes_dropped)
+            )?;
+        }
+
         let total: u64 = s.by_class.values().sum();
         writeln!(out, "\n{}", self.paint("Status classes", "bold"))?;
         for (class, n) in &s.by_class {

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: generates a ~1 GB nginx combined log (once, in bench-data/), then times,
+# in the same run and on the same warm page cache:
+#   cat FILE > /dev/null                     the I/O floor
+#   statuslens FILE --format json            end to end
+#   decode FILE.gz (statuslens's own gzip)   decoding alone
+#   gzip -dc FILE.gz > /dev/null             GNU gzip, for reference
+#   statuslens FILE.gz --format json
+# Each command runs RUNS times (default 3); the best wall time is reported, with the peak RSS of
+# that run (GNU time). Usage: scripts/bench.sh [SIZE_BYTES]   (default 1073741824)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${1:-1073741824}
+RUNS=${RUNS:-3}
+DATA=bench-data
+LOG=$DATA/access-$SIZE.log
+mkdir -p "$DATA"
+cargo build --release --quiet --bin statuslens --examples
+BIN=target/release/statuslens
+if [ ! -s "$LOG" ]; then
+  echo "generating $LOG ..." >&2
+  target/release/examples/gen_log --bytes "$SIZE" --seed 7 > "$LOG"
+fi
+[ -s "$LOG.gz" ] || gzip -1 -c "$LOG" > "$LOG.gz"
+[ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
+cat "$LOG" > /dev/null   # warm the page cache
+
+best() { # label, command...: prints "label seconds maxrss_kb" for the fastest of RUNS runs
+  local label=$1; shift
+  local best_t="" best_m=""
+  for _ in $(seq "$RUNS"); do
+    local out
+    out=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null; } 2>&1 | tail -1)
+    local t=${out% *} m=${out#* }
+    if [ -z "$best_t" ] || awk "BEGIN{exit !($t < $best_t)}"; then best_t=$t; best_m=$m; fi
+  done
+  echo "$label $best_t $best_m"
+}
+
+bytes=$(stat -c %s "$LOG")
+lines=$(wc -l < "$LOG")
+{
+  best cat cat "$LOG"
+  best statuslens "$BIN" "$LOG" --format json
+  best decode target/release/examples/decode "$LOG.gz"
+  best gzip-dc gzip -dc "$LOG.gz"
+  best statuslens-gz "$BIN" "$LOG.gz" --format json
+} > "$DATA/results.txt"
+
+awk -v bytes="$bytes" -v lines="$lines" -v cores="$(nproc)" '
+  { t[$1]=$2; m[$1]=$3 }
+  END {
+    printf "input: %.2f GB, %d lines, %d cores\n\n", bytes/1e9, lines, cores
+    printf "| command | seconds | GB/s (uncompressed) | peak RSS |\n|---|---:|---:|---:|\n"
+    n = split("cat statuslens decode gzip-dc statuslens-gz", k, " ")
+    for (i = 1; i <= n; i++) printf "| %s | %.2f | %.2f | %.1f MB |\n", k[i], t[k[i]], bytes/1e9/t[k[i]], m[k[i]]/1024
+    printf "\nstatuslens / cat: %.1fx the time (target <= 6x)\n", t["statuslens"]/t["cat"]
+    printf "statuslens .gz speed / decoding alone: %.2fx (target >= 0.9x)\n", t["decode"]/t["statuslens-gz"]
+    printf "statuslens .gz vs gzip -dc alone: %.2fx faster\n", t["gzip-dc"]/t["statuslens-gz"]
+  }' "$DATA/results.txt"
