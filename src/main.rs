@@ -125,8 +125,19 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
         };
         let fmt = opened.format.clone();
         let mut line_no = 0u64;
-        let mut chunk = opened.first.take();
-        while let Some((kind, data)) = chunk.take() {
+        loop {
+            let (kind, data) = match opened.next_chunk(std::mem::take(&mut buf)) {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) => {
+                    warn(&format!(
+                        "{name}: {}",
+                        pipeline::read_error(opened.compression, &e)
+                    ));
+                    failed = true;
+                    break;
+                }
+            };
             if kind == statuslens::input::chunk::ChunkKind::Overlong {
                 line_no += 1;
             } else {
@@ -160,15 +171,7 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
                     }
                 }
             }
-            let mut next = data;
-            match opened.reader.next_chunk(&mut next) {
-                Ok(Some(k)) => chunk = Some((k, next)),
-                Ok(None) => buf = next,
-                Err(e) => {
-                    warn(&format!("{name}: {e}"));
-                    failed = true;
-                }
-            }
+            buf = data;
         }
     }
     match w.flush() {

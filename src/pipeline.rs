@@ -84,6 +84,20 @@ pub struct Opened {
     pub compression: Compression,
 }
 
+impl Opened {
+    /// The next chunk of the input: the one read for sniffing first, then the rest. `buf` is
+    /// used for the read (a recycled buffer); the chunk's bytes come back in the result.
+    pub fn next_chunk(
+        &mut self,
+        mut buf: Vec<u8>,
+    ) -> std::io::Result<Option<(ChunkKind, Vec<u8>)>> {
+        if let Some(first) = self.first.take() {
+            return Ok(Some(first));
+        }
+        Ok(self.reader.next_chunk(&mut buf)?.map(|kind| (kind, buf)))
+    }
+}
+
 /// Open `input`, read its first chunk into `buf` and choose its format.
 pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<Opened, String> {
     let (stream, compression) = decompress::open(input).map_err(|e| format!("cannot open: {e}"))?;
@@ -113,7 +127,8 @@ pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<
     })
 }
 
-fn read_error(c: Compression, e: &std::io::Error) -> String {
+/// The message for a read error of a stream with compression `c`.
+pub fn read_error(c: Compression, e: &std::io::Error) -> String {
     match c {
         Compression::Gzip => format!("truncated or corrupt gzip stream: {e}"),
         Compression::Zstd => format!("truncated or corrupt zstd stream: {e}"),
@@ -254,23 +269,9 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
                         f.compression = Some(comp);
                     });
                     let mut chunk = 0u32;
-                    if let Some((kind, buf)) = opened.first.take() {
-                        let w = Work {
-                            file,
-                            chunk,
-                            kind,
-                            format: opened.format.clone(),
-                            buf,
-                        };
-                        if tx.send(w).is_err() {
-                            break;
-                        }
-                        chunk += 1;
-                    }
                     loop {
-                        let mut buf = pool.try_recv().unwrap_or_default();
-                        match opened.reader.next_chunk(&mut buf) {
-                            Ok(Some(kind)) => {
+                        match opened.next_chunk(pool.try_recv().unwrap_or_default()) {
+                            Ok(Some((kind, buf))) => {
                                 let w = Work {
                                     file,
                                     chunk,

@@ -447,17 +447,17 @@ mod tests {
         assert!(Normalizer::new(&["users".to_string()]).is_err());
     }
 
+    /// A distinct lowercase word for each `i` (`a`…`z`, `aa`…), no digits.
+    fn word(i: usize) -> String {
+        char::from(b'a' + (i % 26) as u8)
+            .to_string()
+            .repeat(i / 26 + 1)
+    }
+
     #[test]
     fn collapse_wide_positions() {
         let owned: Vec<String> = (0..100)
-            .map(|i| {
-                format!(
-                    "/blog/post-title-{}/comments",
-                    char::from(b'a' + (i % 26) as u8)
-                        .to_string()
-                        .repeat(i / 26 + 1)
-                )
-            })
+            .map(|i| format!("/blog/post-title-{}/comments", word(i)))
             .collect();
         let mut routes: Vec<&str> = owned.iter().map(String::as_str).collect();
         routes.push("/blog/feed");
@@ -475,16 +475,7 @@ mod tests {
         let few = ["/a/x", "/a/y"];
         assert!(collapse(&few, 64, &|_| false).is_empty());
         // the first segment never collapses
-        let owned: Vec<String> = (0..100)
-            .map(|i| {
-                format!(
-                    "/probe{}x",
-                    char::from(b'a' + (i % 26) as u8)
-                        .to_string()
-                        .repeat(i / 26 + 1)
-                )
-            })
-            .collect();
+        let owned: Vec<String> = (0..100).map(|i| format!("/probe{}x", word(i))).collect();
         let top: Vec<&str> = owned.iter().map(String::as_str).collect();
         assert!(collapse(&top, 64, &|_| false).is_empty());
     }

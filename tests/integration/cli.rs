@@ -462,3 +462,16 @@ fn bundled_sample_runs() {
         "{text}"
     );
 }
+
+#[test]
+fn records_on_a_truncated_gzip_keep_what_was_read_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut g = gzip(sample_log(20_000).as_bytes());
+    g.truncate(g.len() / 2);
+    let p = write(dir.path(), "cut.gz", &g);
+    let out = statuslens().arg("records").arg(&p).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("truncated or corrupt gzip"));
+    let n = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!(n > 1000 && n < 20_000, "{n} records before the damage");
+}
