@@ -302,12 +302,11 @@ impl Aggregate {
         }
         let key = &mut scratch.key;
         key.clear();
-        match (rec.method, rec.path) {
+        match (rec.method, rec.route_path()) {
             (Some(m), Some(p)) => {
                 key.extend_from_slice(m);
                 key.push(b' ');
-                let decoded = rec.decoded(p);
-                ctx.routes.normalize(&decoded, key);
+                ctx.routes.normalize(&p, key);
             }
             _ => {
                 key.extend_from_slice(b"- ");

@@ -116,7 +116,7 @@ pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<
     };
     let fmt = format::detect(&opts.spec, &sample, &opts.format).ok_or_else(|| {
         "no supported log format fits its first lines; if it is an access log, name its format with \
-         --log-format (combined, common, json or nginx:'<log_format body>')"
+         --log-format (combined, common, alb, elb, cloudfront, json or nginx:'<log_format body>')"
             .to_string()
     })?;
     Ok(Opened {
@@ -174,6 +174,7 @@ pub fn process_chunk(
                     counts.parsed += 1;
                     agg.add(&rec, ctx, scratch);
                 }
+                Err(e) if e.kind == RejectKind::Header => counts.skipped += 1,
                 Err(e) => {
                     counts.rejected += 1;
                     agg.reject(

@@ -45,6 +45,16 @@ pub fn parse_u64(v: &[u8]) -> Option<u64> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InvalidStatus;
 
+/// A status where `-`, `0` and `000` mean "no answer" (load balancers write them when the
+/// backend never responded).
+#[inline]
+pub fn parse_optional_status(v: &[u8]) -> Result<Option<u16>, InvalidStatus> {
+    if matches!(v, b"0" | b"000") {
+        return Ok(None);
+    }
+    parse_status(v)
+}
+
 /// Parse a status: three digits 100–999. `Ok(None)` for `-`.
 #[inline]
 pub fn parse_status(v: &[u8]) -> Result<Option<u16>, InvalidStatus> {
@@ -185,12 +195,19 @@ pub fn split_request(req: &[u8]) -> Option<RequestLine<'_>> {
     // Method: a short token. A plain loop beats memchr on a field this short.
     let sp = req.iter().take(33).position(|&b| b == b' ')?;
     let method = &req[..sp];
-    if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
+    // A method is a token with at least one letter: `-` is a log's "absent", not a method.
+    if method.is_empty()
+        || !method.iter().all(|&b| is_tchar(b))
+        || !method.iter().any(u8::is_ascii_alphabetic)
+    {
         return None;
     }
     // Exactly one SP separates the parts (RFC 9112 §3); a target may itself end in a space when a
-    // server logs it raw, so nothing is trimmed.
+    // server logs it raw, so only spaces after the whole line (ALB writes `… HTTP/1.0 `) go.
     let mut rest = &req[sp + 1..];
+    while let [head @ .., b' '] = rest {
+        rest = head;
+    }
     let mut protocol = None;
     // The protocol is a short last word (`HTTP/1.1`, `HTTP/2.0`): look only at the tail.
     let tail_start = rest.len().saturating_sub(16);
@@ -243,6 +260,9 @@ fn hex(b: u8) -> Option<u8> {
 
 /// Decode a field according to `escape`. Borrows when there is nothing to decode.
 pub fn unescape(v: &[u8], escape: Escape) -> Cow<'_, [u8]> {
+    if escape == Escape::Url {
+        return percent_decode(v);
+    }
     if escape == Escape::None || memchr::memchr(b'\\', v).is_none() {
         return Cow::Borrowed(v);
     }
@@ -318,6 +338,87 @@ pub fn unescape(v: &[u8], escape: Escape) -> Cow<'_, [u8]> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Decode `%XX` once (CloudFront encodes its text fields; a `%2520` becomes `%20`).
+pub fn percent_decode(v: &[u8]) -> Cow<'_, [u8]> {
+    if memchr::memchr(b'%', v).is_none() {
+        return Cow::Borrowed(v);
+    }
+    let mut out = Vec::with_capacity(v.len());
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] == b'%' {
+            if let (Some(h), Some(l)) = (
+                v.get(i + 1).and_then(|&c| hex(c)),
+                v.get(i + 2).and_then(|&c| hex(c)),
+            ) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(v[i]);
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+/// One field of a space-separated line whose fields may be `"quoted"` (with backslash escapes):
+/// the value and the position after it. `None` at the end of the line or on an unclosed quote.
+/// Shared by the load-balancer formats.
+#[inline]
+pub fn next_field(line: &[u8], mut pos: usize) -> Option<(&[u8], usize)> {
+    while pos < line.len() && line[pos] == b' ' {
+        pos += 1;
+    }
+    if pos >= line.len() {
+        return None;
+    }
+    if line[pos] == b'"' {
+        let close = find_closing_quote(line, pos + 1)?;
+        return Some((&line[pos + 1..close], close + 1));
+    }
+    let end = line[pos..]
+        .iter()
+        .position(|&b| b == b' ')
+        .map_or(line.len(), |i| pos + i);
+    Some((&line[pos..end], end))
+}
+
+/// Split `addr:port` at the last colon (IPv6 addresses hold colons; `[::1]:80` loses its
+/// brackets). A value without a port is returned whole.
+pub fn split_host_port(v: &[u8]) -> &[u8] {
+    let host = match v.iter().rposition(|&b| b == b':') {
+        Some(i) if v[i + 1..].iter().all(u8::is_ascii_digit) && i + 1 < v.len() => &v[..i],
+        _ => v,
+    };
+    match host {
+        [b'[', inner @ .., b']'] => inner,
+        h => h,
+    }
+}
+
+/// Split an absolute-form target `scheme://host[:port]/path?q` into (host, path); an
+/// origin-form target has no host.
+pub fn split_absolute(target: &[u8]) -> (Option<&[u8]>, &[u8]) {
+    let Some(i) = memchr::memmem::find(target, b"://") else {
+        return (None, target);
+    };
+    if i == 0 || i > 16 || !target[..i].iter().all(u8::is_ascii_alphabetic) {
+        return (None, target);
+    }
+    let rest = &target[i + 3..];
+    let end = rest
+        .iter()
+        .position(|&b| b == b'/' || b == b'?')
+        .unwrap_or(rest.len());
+    let path = if end == rest.len() {
+        &b"/"[..]
+    } else {
+        &rest[end..]
+    };
+    (Some(&rest[..end]), path)
 }
 
 /// Decode `\uXXXX` (with a following low surrogate when needed) at `v[i..]`.

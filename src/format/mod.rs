@@ -6,7 +6,10 @@
 //! that need the decoded value (route normalisation, JSON output) call [`Record::decoded`].
 //! Adding a format means adding one file here and one arm in [`FormatSpec`]: nothing else changes.
 
+pub mod alb;
 pub mod clf;
+pub mod cloudfront;
+pub mod elb;
 pub mod fields;
 pub mod json;
 pub mod nginx;
@@ -58,6 +61,8 @@ pub enum Escape {
     Backslash,
     /// JSON string escapes (`\"`, `\\`, `\/`, `\n`, `\uXXXX`) — JSON lines and nginx `escape=json`.
     Json,
+    /// URL encoding (`%20`), decoded once: CloudFront's text fields.
+    Url,
 }
 
 /// One parsed access-log line, borrowing its text from the line.
@@ -91,14 +96,62 @@ pub struct Record<'a> {
     pub authenticated: Option<bool>,
     /// Evidence in the line that the response carried an error.
     pub error_marker: Option<&'a [u8]>,
+    /// Host the request was for, when the log has it.
+    pub host: Option<&'a [u8]>,
+    /// Query string logged apart from the path (CloudFront's `cs-uri-query`), without `?`.
+    pub query: Option<&'a [u8]>,
+    /// Format-specific fields kept for the rules (ALB `error_reason`, CloudFront result type …).
+    pub details: Details<'a>,
     /// How the borrowed text fields are escaped.
     pub escape: Escape,
+}
+
+/// Up to [`Details::CAP`] named format-specific values, without allocation.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Details<'a> {
+    items: [(&'static str, &'a [u8]); Details::CAP],
+    len: u8,
+}
+
+impl<'a> Details<'a> {
+    /// Most values kept.
+    pub const CAP: usize = 6;
+
+    /// Keep `value` under `name` (ignored when full or when the value is `-`/empty).
+    pub fn push(&mut self, name: &'static str, value: &'a [u8]) {
+        if value.is_empty() || value == b"-" || usize::from(self.len) >= Self::CAP {
+            return;
+        }
+        self.items[usize::from(self.len)] = (name, value);
+        self.len += 1;
+    }
+
+    /// The kept values.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &'a [u8])> + '_ {
+        self.items[..usize::from(self.len)].iter().copied()
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&'a [u8]> {
+        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
 }
 
 impl<'a> Record<'a> {
     /// Decode a borrowed text field of this record according to its escaping.
     pub fn decoded(&self, field: &'a [u8]) -> Cow<'a, [u8]> {
         fields::unescape(field, self.escape)
+    }
+
+    /// The path as the route sees it: server-level escapes (`\xHH`, JSON) undone, URL
+    /// percent-encoding kept, so that routes look the same whatever the format.
+    pub fn route_path(&self) -> Option<Cow<'a, [u8]>> {
+        let p = self.path?;
+        Some(if self.escape == Escape::Url {
+            Cow::Borrowed(p)
+        } else {
+            self.decoded(p)
+        })
     }
 }
 
@@ -121,6 +174,10 @@ pub enum RejectKind {
     NoStatus,
     /// The line is longer than the reader accepts.
     TooLong,
+    /// A header or comment line (`#Fields:`): counted as skipped, not as a reject.
+    Header,
+    /// The line's record type or first field is not one this format writes.
+    BadType,
 }
 
 impl RejectKind {
@@ -135,6 +192,8 @@ impl RejectKind {
             RejectKind::BadJson => "bad_json",
             RejectKind::NoStatus => "no_status",
             RejectKind::TooLong => "line_too_long",
+            RejectKind::Header => "header",
+            RejectKind::BadType => "bad_type",
         }
     }
 }
@@ -183,6 +242,12 @@ pub enum FormatSpec {
     Common,
     /// JSON lines.
     Json,
+    /// AWS Application Load Balancer.
+    Alb,
+    /// AWS Classic Load Balancer.
+    Elb,
+    /// CloudFront standard logs.
+    Cloudfront,
     /// An nginx `log_format` body.
     Nginx(String),
 }
@@ -200,12 +265,11 @@ impl FormatSpec {
             "combined" => Ok(FormatSpec::Combined),
             "common" => Ok(FormatSpec::Common),
             "json" => Ok(FormatSpec::Json),
-            "alb" | "elb" | "cloudfront" => Err(format!(
-                "log format `{t}` is not supported yet (load-balancer formats come in a later release); \
-                 use auto, combined, common, json or nginx:'<log_format body>'"
-            )),
+            "alb" => Ok(FormatSpec::Alb),
+            "elb" => Ok(FormatSpec::Elb),
+            "cloudfront" => Ok(FormatSpec::Cloudfront),
             _ => Err(format!(
-                "unknown log format `{t}`: expected auto, combined, common, json or nginx:'<log_format body>'"
+                "unknown log format `{t}`: expected auto, combined, common, alb, elb, cloudfront, json or nginx:'<log_format body>'"
             )),
         }
     }
@@ -238,28 +302,43 @@ pub fn detect(
         FormatSpec::Combined => Some(Box::new(clf::ClfFormat::sniffed(&lines, "combined"))),
         FormatSpec::Common => Some(Box::new(clf::ClfFormat::sniffed(&lines, "common"))),
         FormatSpec::Json => Some(Box::new(json::JsonFormat::new(opts.json.clone()))),
+        FormatSpec::Alb => Some(Box::new(alb::AlbFormat)),
+        FormatSpec::Elb => Some(Box::new(elb::ElbFormat)),
+        FormatSpec::Cloudfront => Some(Box::new(cloudfront::CloudfrontFormat::sniffed(&lines))),
         FormatSpec::Nginx(body) => nginx::NginxFormat::compile(body, &opts.json)
             .ok()
             .map(|f| Box::new(f) as Box<dyn LogFormat>),
         FormatSpec::Auto => {
-            if lines.is_empty() {
-                // An empty file: any parser will do, nothing will be parsed.
+            // Header and comment lines say nothing about the format of the data lines.
+            let data: Vec<&[u8]> = lines
+                .iter()
+                .copied()
+                .filter(|l| !l.starts_with(b"#"))
+                .collect();
+            if data.is_empty() {
+                // An empty file (or headers only): any parser will do, nothing will be parsed.
                 return Some(Box::new(clf::ClfFormat::sniffed(&lines, "combined")));
             }
-            let json = json::JsonFormat::new(opts.json.clone());
-            let clf = clf::ClfFormat::sniffed(&lines, "combined");
-            let score = |f: &dyn LogFormat| lines.iter().filter(|l| f.parse(l).is_ok()).count();
-            let (sj, sc) = (score(&json), score(&clf));
+            // Candidates in priority order; the one that parses most sampled lines wins.
+            let candidates: Vec<Box<dyn LogFormat>> = vec![
+                Box::new(json::JsonFormat::new(opts.json.clone())),
+                Box::new(alb::AlbFormat),
+                Box::new(elb::ElbFormat),
+                Box::new(cloudfront::CloudfrontFormat::sniffed(&lines)),
+                Box::new(clf::ClfFormat::sniffed(&lines, "combined")),
+            ];
+            let scores: Vec<usize> = candidates
+                .iter()
+                .map(|f| data.iter().filter(|l| f.parse(l).is_ok()).count())
+                .collect();
+            let best = scores.iter().copied().max().unwrap_or(0);
             // A format must explain at least half of the sampled lines: a few junk lines at the
             // top of a file must not decide its format, and a file of prose must not pass.
-            let need = lines.len().div_ceil(2);
-            if sj >= need && sj >= sc {
-                Some(Box::new(json))
-            } else if sc >= need {
-                Some(Box::new(clf))
-            } else {
-                None
+            if best == 0 || best < data.len().div_ceil(2) {
+                return None;
             }
+            let i = scores.iter().position(|&s| s == best).unwrap_or(0);
+            candidates.into_iter().nth(i)
         }
     }
 }

@@ -36,6 +36,10 @@ pub struct RecordJson {
     pub authenticated: Option<bool>,
     /// Error marker.
     pub error_marker: Option<String>,
+    /// Host the request was for.
+    pub host: Option<String>,
+    /// Format-specific fields (ALB `error_reason`, CloudFront result types …).
+    pub details: std::collections::BTreeMap<&'static str, String>,
     /// `file:line`.
     pub source: String,
     /// Format that parsed the line.
@@ -47,17 +51,17 @@ impl RecordJson {
     pub fn new(rec: &Record<'_>, routes: &Normalizer, source: String, format: &str) -> RecordJson {
         let text = |v: Option<&[u8]>| {
             v.map(|b| {
-                if rec.escape == Escape::Json {
+                if matches!(rec.escape, Escape::Json | Escape::Url) {
                     String::from_utf8_lossy(&rec.decoded(b)).into_owned()
                 } else {
                     String::from_utf8_lossy(b).into_owned()
                 }
             })
         };
-        let route = match (rec.method, rec.path) {
+        let route = match (rec.method, rec.route_path()) {
             (Some(_), Some(p)) => {
                 let mut out = Vec::new();
-                routes.normalize(&rec.decoded(p), &mut out);
+                routes.normalize(&p, &mut out);
                 String::from_utf8_lossy(&out).into_owned()
             }
             _ => NO_REQUEST.to_string(),
@@ -65,7 +69,15 @@ impl RecordJson {
         RecordJson {
             time: rec.time_ms.map(super::rfc3339),
             method: text(rec.method),
-            path: text(rec.path),
+            // The path as logged; a query logged apart (CloudFront) is joined back on.
+            path: rec.path.map(|p| match rec.query {
+                Some(q) => format!(
+                    "{}?{}",
+                    String::from_utf8_lossy(p),
+                    String::from_utf8_lossy(q)
+                ),
+                None => String::from_utf8_lossy(p).into_owned(),
+            }),
             route,
             status: rec.status,
             origin_status: rec.origin_status,
@@ -76,6 +88,12 @@ impl RecordJson {
             user_agent: text(rec.user_agent),
             authenticated: rec.authenticated,
             error_marker: text(rec.error_marker),
+            host: text(rec.host),
+            details: rec
+                .details
+                .iter()
+                .map(|(k, v)| (k, String::from_utf8_lossy(v).into_owned()))
+                .collect(),
             source,
             format: format.to_string(),
         }
