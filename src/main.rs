@@ -124,6 +124,10 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
             }
         };
         let fmt = opened.format.clone();
+        let fmt_name = match opened.wrap {
+            Some(w) => format!("{} in {}", fmt.name(), w.as_str()),
+            None => fmt.name().to_string(),
+        };
         let mut line_no = 0u64;
         loop {
             let (kind, data) = match opened.next_chunk(std::mem::take(&mut buf)) {
@@ -148,6 +152,8 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
                 {
                     line_no += 1;
                     let line = statuslens::format::fields::trim_line(line);
+                    let unwrapped = opened.wrap.and_then(|w| w.unwrap_line(line));
+                    let line = unwrapped.as_deref().unwrap_or(line);
                     if line.is_empty() {
                         continue;
                     }
@@ -156,7 +162,7 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
                             &rec,
                             &opts.routes,
                             format!("{name}:{line_no}"),
-                            fmt.name(),
+                            &fmt_name,
                         );
                         let res = serde_json::to_writer(&mut w, &r)
                             .map_err(io::Error::from)

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::aggregate::{AddContext, Aggregate, FileCounts, Pos, Scratch};
+use crate::format::wrap::{self, Wrap};
 use crate::format::{self, fields::trim_line, FormatOptions, FormatSpec, LogFormat, RejectKind};
 use crate::input::chunk::{ChunkKind, ChunkReader};
 use crate::input::decompress::{self, Compression};
@@ -68,6 +69,8 @@ pub struct Work {
     pub kind: ChunkKind,
     /// The file's parser.
     pub format: Arc<dyn LogFormat>,
+    /// The container wrapper around the file's lines, if any.
+    pub wrap: Option<Wrap>,
     /// The bytes.
     pub buf: Vec<u8>,
 }
@@ -78,6 +81,8 @@ pub struct Opened {
     pub reader: ChunkReader<Box<dyn Read + Send>>,
     /// The parser chosen for it.
     pub format: Arc<dyn LogFormat>,
+    /// The container wrapper around its lines, if any.
+    pub wrap: Option<Wrap>,
     /// First chunk (already read for sniffing), if any.
     pub first: Option<(ChunkKind, Vec<u8>)>,
     /// Compression found.
@@ -114,7 +119,7 @@ pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<
             .collect(),
         _ => Vec::new(),
     };
-    let fmt = format::detect(&opts.spec, &sample, &opts.format).ok_or_else(|| {
+    let (fmt, wrap) = format::detect_file(&opts.spec, &sample, &opts.format).ok_or_else(|| {
         "no supported log format fits its first lines; if it is an access log, name its format with \
          --log-format (combined, common, alb, elb, cloudfront, json or nginx:'<log_format body>')"
             .to_string()
@@ -122,6 +127,7 @@ pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<
     Ok(Opened {
         reader,
         format: Arc::from(fmt),
+        wrap,
         first,
         compression,
     })
@@ -144,7 +150,14 @@ pub fn process_chunk(
     scratch: &mut Scratch,
 ) {
     let mut counts = FileCounts::default();
-    let data = &work.buf[..];
+    let mut unwrapped = Vec::new();
+    let data = match work.wrap {
+        Some(w) if work.kind == ChunkKind::Lines => {
+            wrap::unwrap_chunk(w, &work.buf, &mut unwrapped);
+            &unwrapped[..]
+        }
+        _ => &work.buf[..],
+    };
     if work.kind == ChunkKind::Overlong {
         counts.lines = 1;
         counts.rejected = 1;
@@ -263,7 +276,10 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
                             continue;
                         }
                     };
-                    let name = opened.format.name().to_string();
+                    let name = match opened.wrap {
+                        Some(w) => format!("{} in {}", opened.format.name(), w.as_str()),
+                        None => opened.format.name().to_string(),
+                    };
                     let comp = opened.compression.as_str();
                     set(&|f| {
                         f.format = Some(name.clone());
@@ -278,6 +294,7 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
                                     chunk,
                                     kind,
                                     format: opened.format.clone(),
+                                    wrap: opened.wrap,
                                     buf,
                                 };
                                 if tx.send(w).is_err() {

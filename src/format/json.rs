@@ -6,9 +6,10 @@
 //! passes bytes ≥ 0x80 through), allocates nothing, and bounds nesting depth.
 
 use super::fields::{
-    parse_decimal_us, parse_status, parse_u64, parse_unit_duration_us, split_request,
+    parse_decimal_us, parse_optional_status, parse_u64, parse_unit_duration_us, split_absolute,
+    split_host_port, split_request,
 };
-use super::{time, BytesKind, Escape, LogFormat, ParseError, Record, RejectKind};
+use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
 /// The record field a JSON key (or nginx variable) feeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub enum TargetField {
     Protocol,
     /// Timestamp (any supported shape).
     Time,
+    /// The request's start time; wins over `Time`.
+    StartTime,
     /// Duration; bare numbers in seconds, strings may carry a unit.
     DurationS,
     /// Duration in milliseconds.
@@ -55,6 +58,16 @@ pub enum TargetField {
     Authorization,
     /// `success: false` style flags: false → error marker.
     Success,
+    /// Host the request was for.
+    Host,
+    /// Client as `addr:port` (the port is dropped).
+    ClientAddr,
+    /// A client address used only when no other is logged (Caddy's `remote_ip`).
+    FallbackClient,
+    /// An absolute URL (`https://host/path?q`): host and path.
+    Url,
+    /// Envoy `%RESPONSE_FLAGS%`.
+    ResponseFlags,
 }
 
 impl TargetField {
@@ -66,6 +79,7 @@ impl TargetField {
         ("request", TargetField::Request),
         ("protocol", TargetField::Protocol),
         ("time", TargetField::Time),
+        ("start_time", TargetField::StartTime),
         ("duration_s", TargetField::DurationS),
         ("duration_ms", TargetField::DurationMs),
         ("duration_us", TargetField::DurationUs),
@@ -80,6 +94,7 @@ impl TargetField {
         ("user", TargetField::User),
         ("authorization", TargetField::Authorization),
         ("success", TargetField::Success),
+        ("host", TargetField::Host),
     ];
 }
 
@@ -133,29 +148,48 @@ impl JsonMapping {
 }
 
 /// Built-in names for top-level keys (nginx variable names and common app-log names).
-fn builtin(key: &[u8]) -> Option<TargetField> {
+fn builtin_top(key: &[u8]) -> Option<TargetField> {
     use TargetField as T;
     Some(match key {
         b"status" | b"status_code" | b"statusCode" | b"http_status" | b"response_status" => {
             T::Status
         }
-        b"request_method" | b"method" | b"http_method" | b"verb" => T::Method,
-        b"request_uri" => T::Path,
-        b"uri" | b"url" | b"path" | b"request_path" => T::Path,
+        // Envoy, Traefik
+        b"response_code" | b"DownstreamStatus" => T::Status,
+        b"request_method" | b"method" | b"http_method" | b"verb" | b"RequestMethod" => T::Method,
+        b"request_uri" | b"RequestPath" | b"x-envoy-origin-path" => T::Path,
+        b"uri" | b"url" | b"path" | b"request_path" | b":path" => T::Path,
         b"request" => T::Request,
-        b"server_protocol" | b"protocol" | b"http_version" => T::Protocol,
+        b"server_protocol" | b"protocol" | b"http_version" | b"RequestProtocol" => T::Protocol,
         b"time_iso8601" | b"time_local" | b"msec" | b"time" | b"timestamp" | b"@timestamp"
         | b"ts" | b"datetime" => T::Time,
-        b"request_time" | b"duration" | b"latency" | b"response_time" | b"elapsed" => T::DurationS,
+        // The request's start, to the nanosecond (Traefik, Envoy): beats a message's `time`.
+        b"StartUTC" | b"StartLocal" | b"start_time" => T::StartTime,
+        b"request_time" | b"latency" | b"response_time" | b"elapsed" => T::DurationS,
+        // Caddy writes seconds, Envoy milliseconds: settled per line in `Collected::finish`.
+        b"duration" => T::DurationS,
         b"request_time_ms" | b"duration_ms" | b"latency_ms" | b"response_time_ms"
         | b"elapsed_ms" | b"took_ms" => T::DurationMs,
         b"duration_us" | b"latency_us" => T::DurationUs,
-        b"duration_ns" => T::DurationNs,
-        b"body_bytes_sent" | b"response_size" | b"resp_body_size" | b"body_bytes" => T::Bytes,
+        b"duration_ns" | b"Duration" => T::DurationNs,
+        b"body_bytes_sent"
+        | b"response_size"
+        | b"resp_body_size"
+        | b"body_bytes"
+        | b"DownstreamContentSize" => T::Bytes,
         b"bytes_sent" | b"bytes" | b"size" => T::TotalBytes,
-        b"remote_addr" | b"client" | b"client_ip" | b"remote_ip" | b"ip" => T::Client,
-        b"http_user_agent" | b"user_agent" | b"agent" | b"ua" | b"useragent" => T::UserAgent,
-        b"upstream_status" | b"origin_status" => T::OriginStatus,
+        b"remote_addr" | b"client" | b"client_ip" | b"remote_ip" | b"ip" | b"ClientHost" => {
+            T::Client
+        }
+        b"downstream_remote_address" | b"ClientAddr" => T::ClientAddr,
+        b"http_user_agent"
+        | b"user_agent"
+        | b"agent"
+        | b"ua"
+        | b"useragent"
+        | b"user-agent"
+        | b"request_User-Agent" => T::UserAgent,
+        b"upstream_status" | b"origin_status" | b"OriginStatus" => T::OriginStatus,
         b"error"
         | b"error_code"
         | b"x_error_code"
@@ -164,14 +198,51 @@ fn builtin(key: &[u8]) -> Option<TargetField> {
         | b"errors"
         | b"sent_http_x_error_code"
         | b"upstream_http_x_error_code"
-        | b"sent_http_x_error" => T::ErrorMarker,
+        | b"sent_http_x_error"
+        | b"downstream_X-Error-Code"
+        | b"downstream_X-Error" => T::ErrorMarker,
         b"auth" | b"auth_present" | b"authenticated" => T::Authenticated,
         b"user_id" | b"userid" | b"user" | b"username" => T::User,
-        b"remote_user" => T::RemoteUser,
-        b"http_authorization" | b"authorization" => T::Authorization,
+        b"remote_user" | b"ClientUsername" => T::RemoteUser,
+        b"http_authorization" | b"authorization" | b"request_Authorization" => T::Authorization,
         b"success" | b"ok" => T::Success,
+        b"host" | b"http_host" | b"RequestHost" | b":authority" | b"authority" => T::Host,
+        b"response_flags" => T::ResponseFlags,
         _ => return None,
     })
+}
+
+/// Built-in names for nested keys: Caddy's `request.*` and `resp_headers.*`, GCP's
+/// `httpRequest.*`.
+fn builtin_nested(path: &[&[u8]]) -> Option<TargetField> {
+    use TargetField as T;
+    Some(match path {
+        [b"request", b"method"] => T::Method,
+        [b"request", b"uri"] => T::Path,
+        [b"request", b"proto"] => T::Protocol,
+        [b"request", b"host"] => T::Host,
+        [b"request", b"client_ip"] => T::Client,
+        [b"request", b"remote_ip"] => T::FallbackClient,
+        [b"request", b"headers", b"User-Agent"] => T::UserAgent,
+        [b"request", b"headers", b"Authorization"] => T::Authorization,
+        [b"resp_headers", b"X-Error-Code" | b"X-Error" | b"X-Error-Message"] => T::ErrorMarker,
+        [b"httpRequest", b"requestMethod"] => T::Method,
+        [b"httpRequest", b"requestUrl"] => T::Url,
+        [b"httpRequest", b"status"] => T::Status,
+        [b"httpRequest", b"latency"] => T::DurationS,
+        [b"httpRequest", b"responseSize"] => T::TotalBytes,
+        [b"httpRequest", b"remoteIp"] => T::Client,
+        [b"httpRequest", b"userAgent"] => T::UserAgent,
+        [b"httpRequest", b"protocol"] => T::Protocol,
+        _ => return None,
+    })
+}
+
+fn builtin(path: &[&[u8]]) -> Option<TargetField> {
+    match path {
+        [key] => builtin_top(key),
+        _ => builtin_nested(path),
+    }
 }
 
 /// A scalar JSON value, borrowed from the line.
@@ -329,6 +400,22 @@ impl<'a> Scanner<'a> {
                     path[depth] = key;
                     self.object(path, depth + 1, visit)?;
                 }
+                Some(b'[') if depth < MAX_DEPTH => {
+                    // Header maps (Caddy, Go) hold arrays of strings: the first one counts.
+                    let start = self.i;
+                    self.i += 1;
+                    self.ws();
+                    if matches!(
+                        self.s.get(self.i),
+                        Some(b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+                    ) {
+                        let v = self.scalar()?;
+                        path[depth] = key;
+                        visit(&path[..=depth], v);
+                    }
+                    self.i = start;
+                    self.skip_value()?;
+                }
                 Some(b'{' | b'[') => self.skip_value()?,
                 Some(_) => {
                     let v = self.scalar()?;
@@ -390,6 +477,16 @@ struct Collected<'a> {
     status_text: Option<Scalar<'a>>,
     bad: Option<RejectKind>,
     total_bytes: Option<u64>,
+    /// The bare `duration` key, whose unit depends on the producer.
+    bare_duration: Option<Scalar<'a>>,
+    /// Keys only Envoy writes were seen (its `duration` is in ms).
+    envoy: bool,
+    /// A key naming the origin's status was seen.
+    origin_key: bool,
+    fallback_client: Option<&'a [u8]>,
+    bare_duration_key: bool,
+    start_time: bool,
+    addr_client: Option<&'a [u8]>,
 }
 
 fn is_falsy(v: Scalar<'_>) -> bool {
@@ -422,7 +519,11 @@ fn duration(v: Scalar<'_>, unit_us: u64, ns: bool) -> Option<u64> {
 }
 
 impl<'a> Collected<'a> {
-    fn apply(&mut self, field: TargetField, v: Scalar<'a>) {
+    fn apply(&mut self, field: TargetField, key: &[&[u8]], v: Scalar<'a>) {
+        self.bare_duration_key = key == [b"duration".as_slice()];
+        if key == [b"response_code".as_slice()] {
+            self.envoy = true;
+        }
         use TargetField as T;
         let r = &mut self.rec;
         match field {
@@ -445,13 +546,26 @@ impl<'a> Collected<'a> {
                 }
             }
             T::Protocol => r.protocol = text_value(v),
-            T::Time => {
+            T::Time | T::StartTime => {
+                if field == T::Time && self.start_time {
+                    return;
+                }
                 if let Some(t) = text_value(v) {
                     match time::parse_any(t) {
-                        Some(ms) => r.time_ms = Some(ms),
+                        Some(ms) => {
+                            r.time_ms = Some(ms);
+                            self.start_time |= field == T::StartTime;
+                        }
                         None => self.bad = Some(RejectKind::BadTimestamp),
                     }
                 }
+            }
+            T::DurationS
+                if v.text()
+                    .is_some_and(|t| !t.iter().any(u8::is_ascii_alphabetic))
+                    && self.bare_duration_key =>
+            {
+                self.bare_duration = Some(v);
             }
             T::DurationS | T::DurationMs | T::DurationUs | T::DurationNs => {
                 let unit = match field {
@@ -470,13 +584,36 @@ impl<'a> Collected<'a> {
                 }
             }
             T::TotalBytes => self.total_bytes = text_value(v).and_then(parse_u64),
-            T::Client => r.client = text_value(v),
+            // A comma-joined list (a forwarded chain): the last hop is the one that connected.
+            T::Client => {
+                r.client =
+                    text_value(v).map(|c| c.rsplit(|&b| b == b',').next().unwrap_or(c).trim_ascii())
+            }
             T::UserAgent => r.user_agent = text_value(v),
             T::OriginStatus => {
+                self.origin_key = true;
                 if let Some(t) = text_value(v) {
                     let last = t.rsplit(|&b| b == b',' || b == b':').next().unwrap_or(t);
                     let last = last.trim_ascii();
-                    r.origin_status = parse_status(last).ok().flatten();
+                    // Traefik writes 0 when the backend never answered.
+                    r.origin_status = parse_optional_status(last).ok().flatten();
+                }
+            }
+            T::Host => r.host = text_value(v),
+            T::ClientAddr => self.addr_client = text_value(v).map(split_host_port),
+            T::FallbackClient => self.fallback_client = text_value(v),
+            T::Url => {
+                if let Some(u) = text_value(v) {
+                    let (host, path) = split_absolute(u);
+                    r.host = r.host.or(host);
+                    r.path = Some(path);
+                    self.path_prio = 3;
+                }
+            }
+            T::ResponseFlags => {
+                self.envoy = true;
+                if let Some(f) = text_value(v) {
+                    r.details.push("response_flags", f);
                 }
             }
             T::ErrorMarker => {
@@ -514,28 +651,44 @@ impl LogFormat for JsonFormat {
             } else {
                 None
             };
-            let field = field.or_else(|| {
-                if path.len() == 1 {
-                    builtin(path[0])
-                } else {
-                    None
-                }
-            });
+            let field = field.or_else(|| builtin(path));
             if let Some(f) = field {
-                c.apply(f, v);
+                c.apply(f, path, v);
             }
         })?;
         if let Some(kind) = c.bad {
             return Err(ParseError::new(kind, 0));
         }
-        let status = c
-            .status_text
-            .ok_or(ParseError::new(RejectKind::NoStatus, 0))?;
+        let Some(status) = c.status_text else {
+            // No HTTP fields at all: an application message between access entries (Caddy's
+            // startup lines), skipped; a request without a status is a reject.
+            let kind = if c.rec.method.is_none() && c.rec.path.is_none() {
+                RejectKind::Header
+            } else {
+                RejectKind::NoStatus
+            };
+            return Err(ParseError::new(kind, 0));
+        };
         c.rec.status = match status {
             Scalar::Null => None,
-            s => parse_status(s.text().unwrap_or_default())
+            s => parse_optional_status(s.text().unwrap_or_default())
                 .map_err(|_| ParseError::new(RejectKind::BadStatus, 0))?,
         };
+        if let Some(d) = c.bare_duration {
+            // Envoy's `duration` is milliseconds; Caddy's (and most apps') seconds.
+            let unit = if c.envoy { 1_000 } else { 1_000_000 };
+            c.rec.duration_us = duration(d, unit, false);
+        }
+        if c.rec.client.is_none() {
+            c.rec.client = c.addr_client.or(c.fallback_client);
+        }
+        if c.origin_key {
+            c.rec.origin = if c.rec.origin_status.is_some() {
+                Origin::App
+            } else {
+                Origin::Gateway
+            };
+        }
         if c.rec.bytes.is_none() {
             if let Some(t) = c.total_bytes {
                 c.rec.bytes = Some(t);
@@ -631,6 +784,13 @@ mod tests {
         );
         assert_eq!(
             f.parse(br#"{"msg":"started"}"#).expect_err("x").kind,
+            RejectKind::Header,
+            "not an access line"
+        );
+        assert_eq!(
+            f.parse(br#"{"method":"GET","uri":"/x"}"#)
+                .expect_err("x")
+                .kind,
             RejectKind::NoStatus
         );
         assert_eq!(
@@ -646,5 +806,62 @@ mod tests {
             f.parse(deep.as_bytes()).expect_err("x").kind,
             RejectKind::BadJson
         );
+    }
+
+    #[test]
+    fn producers() {
+        let f = JsonFormat::default();
+        // Caddy: nested request, header arrays, duration in seconds, float epoch.
+        let r = f
+            .parse(br#"{"level":"info","ts":1693840791.7564995,"logger":"http.log.access","request":{"remote_ip":"172.17.0.1","client_ip":"10.0.0.9","proto":"HTTP/2.0","method":"POST","host":"api.example.com","uri":"/v1/items?x=1","headers":{"User-Agent":["curl/8.4.0"],"Authorization":["REDACTED"]}},"user_id":"","duration":0.25,"size":12,"status":201,"resp_headers":{"X-Error-Code":["E_X"]}}"#)
+            .expect("caddy");
+        assert_eq!(
+            (r.method, r.path, r.status),
+            (Some(&b"POST"[..]), Some(&b"/v1/items?x=1"[..]), Some(201))
+        );
+        assert_eq!(
+            (r.client, r.host, r.duration_us),
+            (
+                Some(&b"10.0.0.9"[..]),
+                Some(&b"api.example.com"[..]),
+                Some(250_000)
+            )
+        );
+        assert_eq!(r.user_agent, Some(&b"curl/8.4.0"[..]));
+        assert_eq!(r.error_marker, Some(&b"E_X"[..]));
+        assert_eq!(r.time_ms, Some(1_693_840_791_756));
+        // Traefik: Duration in ns, OriginStatus 0 = no backend answer, StartUTC beats time.
+        let r = f
+            .parse(br#"{"ClientAddr":"10.1.1.1:5555","DownstreamStatus":502,"Duration":1500000,"OriginStatus":0,"RequestMethod":"GET","RequestPath":"/x","RequestProtocol":"HTTP/1.1","StartUTC":"2021-12-08T14:02:43.587782192Z","time":"2021-12-08T14:02:43Z","request_User-Agent":"Nikto"}"#)
+            .expect("traefik");
+        assert_eq!(
+            (r.status, r.origin_status, r.origin),
+            (Some(502), None, Origin::Gateway)
+        );
+        assert_eq!(
+            (r.duration_us, r.client),
+            (Some(1_500), Some(&b"10.1.1.1"[..]))
+        );
+        assert_eq!(r.time_ms, time::parse_iso8601(b"2021-12-08T14:02:43.587Z"));
+        // Envoy: duration in ms, response flags kept.
+        let r = f
+            .parse(br#"{"duration":11,"method":"GET","path":"/a","protocol":"HTTP/2","response_code":503,"response_flags":"UF,URX","start_time":"2025-12-31T16:37:40.479Z","downstream_remote_address":"[2001:db8::1]:443","upstream_host":"10.42.0.82:8080"}"#)
+            .expect("envoy");
+        assert_eq!((r.status, r.duration_us), (Some(503), Some(11_000)));
+        assert_eq!(r.details.get("response_flags"), Some(&b"UF,URX"[..]));
+        assert_eq!(r.client, Some(&b"2001:db8::1"[..]));
+        // GCP HTTP(S) load balancer: httpRequest with a unit-suffixed latency and an absolute URL.
+        let r = f
+            .parse(br#"{"httpRequest":{"requestMethod":"GET","requestUrl":"https://example.com/api/v1/x?y=2","status":404,"latency":"0.123s","responseSize":"42","remoteIp":"203.0.113.5","userAgent":"Go-http-client/2.0"},"timestamp":"2024-05-01T12:00:00.5Z"}"#)
+            .expect("gcp");
+        assert_eq!(
+            (r.status, r.duration_us, r.bytes),
+            (Some(404), Some(123_000), Some(42))
+        );
+        assert_eq!(
+            (r.path, r.host),
+            (Some(&b"/api/v1/x?y=2"[..]), Some(&b"example.com"[..]))
+        );
+        assert_eq!(r.client, Some(&b"203.0.113.5"[..]));
     }
 }

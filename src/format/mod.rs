@@ -14,6 +14,7 @@ pub mod fields;
 pub mod json;
 pub mod nginx;
 pub mod time;
+pub mod wrap;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -174,7 +175,8 @@ pub enum RejectKind {
     NoStatus,
     /// The line is longer than the reader accepts.
     TooLong,
-    /// A header or comment line (`#Fields:`): counted as skipped, not as a reject.
+    /// A header or comment line (`#Fields:`), or a well-formed line that is not an access entry
+    /// (a JSON log message with no HTTP fields): counted as skipped, not as a reject.
     Header,
     /// The line's record type or first field is not one this format writes.
     BadType,
@@ -327,9 +329,29 @@ pub fn detect(
                 Box::new(cloudfront::CloudfrontFormat::sniffed(&lines)),
                 Box::new(clf::ClfFormat::sniffed(&lines, "combined")),
             ];
+            // A line fits a format when it parses, or when the format recognises it as one of its
+            // non-access lines (a Caddy startup message in a JSON log); at least one must parse.
             let scores: Vec<usize> = candidates
                 .iter()
-                .map(|f| data.iter().filter(|l| f.parse(l).is_ok()).count())
+                .map(|f| {
+                    let results: Vec<_> = data.iter().map(|l| f.parse(l)).collect();
+                    if !results.iter().any(Result::is_ok) {
+                        return 0;
+                    }
+                    results
+                        .iter()
+                        .filter(|r| {
+                            matches!(
+                                r,
+                                Ok(_)
+                                    | Err(ParseError {
+                                        kind: RejectKind::Header,
+                                        ..
+                                    })
+                            )
+                        })
+                        .count()
+                })
                 .collect();
             let best = scores.iter().copied().max().unwrap_or(0);
             // A format must explain at least half of the sampled lines: a few junk lines at the
@@ -341,4 +363,27 @@ pub fn detect(
             candidates.into_iter().nth(i)
         }
     }
+}
+
+/// [`detect`] for a whole file: undo a container wrapper (CRI, docker json-file, compose) found
+/// on most of the first lines, then detect the format of what is inside. Returns the parser and
+/// the wrapper; `None` when no format fits.
+pub fn detect_file(
+    spec: &FormatSpec,
+    sample: &[&[u8]],
+    opts: &FormatOptions,
+) -> Option<(Box<dyn LogFormat>, Option<wrap::Wrap>)> {
+    let w = wrap::detect(sample);
+    let Some(w) = w else {
+        return detect(spec, sample, opts).map(|f| (f, None));
+    };
+    let unwrapped: Vec<Vec<u8>> = sample
+        .iter()
+        .map(|l| {
+            w.unwrap_line(l)
+                .map_or_else(|| l.to_vec(), std::borrow::Cow::into_owned)
+        })
+        .collect();
+    let lines: Vec<&[u8]> = unwrapped.iter().map(Vec::as_slice).collect();
+    detect(spec, &lines, opts).map(|f| (f, Some(w)))
 }

@@ -475,3 +475,59 @@ fn records_on_a_truncated_gzip_keep_what_was_read_and_exit_2() {
     let n = String::from_utf8_lossy(&out.stdout).lines().count();
     assert!(n > 1000 && n < 20_000, "{n} records before the damage");
 }
+
+#[test]
+fn load_balancer_and_container_wrapped_logs_in_one_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alb = r#"https 2024-05-01T12:00:00.186641Z app/my-lb/50dc 10.0.0.1:2817 10.0.0.2:80 0.001 0.020 0.000 200 200 34 366 "GET https://api.example.com:443/v1/users/42 HTTP/1.1" "curl/8" - - arn:aws:elasticloadbalancing:us-east-2:1:targetgroup/t/1 "Root=1" "api.example.com" "-" 0 2024-05-01T12:00:00.100000Z "forward" "-" "-" "10.0.0.2:80" "200" "-" "-""#;
+    let waf = r#"https 2024-05-01T12:00:01.186641Z app/my-lb/50dc 10.0.0.1:2817 - -1 -1 -1 403 - 34 0 "GET https://api.example.com:443/v1/users/43 HTTP/1.1" "curl/8" - - - "Root=1" "api.example.com" "-" 0 2024-05-01T12:00:01.100000Z "waf" "-" "-" "-" "-" "-" "-""#;
+    write(
+        dir.path(),
+        "alb/part.log.gz",
+        &gzip(format!("{alb}\n{waf}\n").as_bytes()),
+    );
+    let cf = "#Version: 1.0\n#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query\n2024-05-01\t12:00:02\tLAX1\t392\t1.2.3.4\tGET\td1.cloudfront.net\t/v1/users/44\t404\t-\tcurl/8\t-\n";
+    write(dir.path(), "cf/E123.2024-05-01.log", cf.as_bytes());
+    let cri = "2024-05-01T12:00:03.493035218+01:00 stdout F {\"response_code\":503,\"duration\":11,\"method\":\"GET\",\"path\":\"/v1/users/45\",\"start_time\":\"2024-05-01T12:00:03Z\",\"response_flags\":\"UF\"}\n";
+    write(dir.path(), "k8s/envoy.log", cri.as_bytes());
+    let out = statuslens()
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["summary"]["formats"]["alb"], 1);
+    assert_eq!(v["summary"]["formats"]["cloudfront"], 1);
+    assert_eq!(v["summary"]["formats"]["json in cri"], 1);
+    assert_eq!(v["summary"]["parsed"], 4);
+    assert_eq!(v["summary"]["skipped"], 2, "the CloudFront header lines");
+    let ep = v["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .find(|e| e["route"] == "/v1/users/{id}")
+        .expect("one route for all four");
+    assert_eq!(ep["count"], 4);
+    assert_eq!(ep["by_status"]["503"], 1);
+    assert_eq!(ep["origin"]["gateway"], 1, "the WAF answer");
+    // records name the format and keep the load balancer's details
+    let out = statuslens()
+        .arg("records")
+        .arg(dir.path().join("alb"))
+        .output()
+        .expect("runs");
+    let recs: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(recs[1]["format"], "alb");
+    assert_eq!(recs[1]["details"]["actions_executed"], "waf");
+    assert_eq!(recs[1]["path"], "/v1/users/43");
+    assert_eq!(recs[1]["host"], "api.example.com:443");
+}

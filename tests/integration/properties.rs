@@ -152,6 +152,7 @@ fn aggregate_chunks(parts: &[&[u8]], order: &[usize]) -> Aggregate {
             chunk: i as u32,
             kind: ChunkKind::Lines,
             format: fmt.clone(),
+            wrap: None,
             buf: parts[i].to_vec(),
         };
         process_chunk(&mut agg, &work, &ctx, &mut Scratch::default());
