@@ -9,7 +9,8 @@
 //! `\xHH`; nginx (`escape=default`) writes `\xHH` for both. Fields stay escaped in the record.
 
 use super::fields::{
-    dash_to_none, find_closing_quote, parse_decimal_us, parse_status, parse_u64, split_request,
+    dash_to_none, find_closing_quote, parse_decimal_us, parse_status, parse_u64,
+    parse_unit_duration_us, split_request,
 };
 use super::{time, Escape, LogFormat, ParseError, Record, RejectKind};
 
@@ -22,6 +23,9 @@ pub enum TrailingDuration {
     Micros,
     /// Apache `%T` or nginx `$request_time`: seconds, possibly fractional.
     Seconds,
+    /// The last unquoted field carries its unit (`12ms`): Traefik's CLF
+    /// (`… "router" "backend URL" 12ms`).
+    WithUnit,
 }
 
 /// The CLF parser.
@@ -41,6 +45,8 @@ struct Parsed<'a> {
     trailing: Option<&'a [u8]>,
     /// The line has the referer and user-agent fields (combined, not common).
     combined: bool,
+    /// The last unquoted extra field, when it is a duration with a unit (`12ms`).
+    with_unit: Option<&'a [u8]>,
 }
 
 impl ClfFormat {
@@ -50,11 +56,13 @@ impl ClfFormat {
         let mut parsed = 0usize;
         let mut with_ua = 0usize;
         let mut trailing = 0usize;
+        let mut with_unit = 0usize;
         let mut has_dot = false;
         let mut max_int = 0u64;
         for line in sample {
             let Ok(p) = parse_fields(line) else { continue };
             parsed += 1;
+            with_unit += usize::from(p.with_unit.is_some());
             if p.combined {
                 with_ua += 1;
             }
@@ -69,7 +77,9 @@ impl ClfFormat {
             }
         }
         // A duration column is a property of the log format, so it shows on (nearly) every line.
-        let duration = if parsed > 0 && trailing * 10 >= parsed * 9 {
+        let duration = if parsed > 0 && with_unit * 10 >= parsed * 9 {
+            TrailingDuration::WithUnit
+        } else if parsed > 0 && trailing * 10 >= parsed * 9 {
             if has_dot {
                 TrailingDuration::Seconds
             } else if max_int > 60 {
@@ -91,6 +101,7 @@ impl ClfFormat {
             TrailingDuration::None => base.to_string(),
             TrailingDuration::Micros => format!("{base}+usec"),
             TrailingDuration::Seconds => format!("{base}+sec"),
+            TrailingDuration::WithUnit => "traefik-clf".to_string(),
         };
         ClfFormat { name, duration }
     }
@@ -111,13 +122,12 @@ impl LogFormat for ClfFormat {
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let mut p = parse_fields(line)?;
-        if let (Some(t), unit) = (p.trailing, self.duration) {
-            p.rec.duration_us = match unit {
-                TrailingDuration::None => None,
-                TrailingDuration::Micros => parse_u64(t),
-                TrailingDuration::Seconds => parse_decimal_us(t, 1_000_000),
-            };
-        }
+        p.rec.duration_us = match (self.duration, p.trailing) {
+            (TrailingDuration::WithUnit, _) => p.with_unit.and_then(parse_unit_duration_us),
+            (TrailingDuration::Micros, Some(t)) => parse_u64(t),
+            (TrailingDuration::Seconds, Some(t)) => parse_decimal_us(t, 1_000_000),
+            _ => None,
+        };
         Ok(p.rec)
     }
 }
@@ -247,6 +257,7 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
     // "referer" "user agent" — optional (common format stops here).
     pos = skip_spaces(line, e);
     let mut trailing = None;
+    let mut with_unit = None;
     let mut combined = false;
     if pos < line.len() {
         let (_referer, next) = quoted_or_bare(line, pos)?;
@@ -271,6 +282,10 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
                 } else {
                     let (s, e) = token(line, pos);
                     unquoted += 1;
+                    with_unit = Some(&line[s..e]).filter(|t| {
+                        t.last().is_some_and(u8::is_ascii_alphabetic)
+                            && parse_unit_duration_us(t).is_some()
+                    });
                     trailing = Some(&line[s..e]);
                     pos = e;
                 }
@@ -284,6 +299,7 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
         rec,
         trailing,
         combined,
+        with_unit,
     })
 }
 
@@ -528,6 +544,13 @@ mod tests {
                 .as_slice(),
         ];
         assert_eq!(ClfFormat::sniffed(&m, "combined").name(), "combined");
+        let traefik = [br#"172.17.0.1 - - [08/Dec/2021:09:16:05 +0000] "GET /x HTTP/1.1" 502 414 "-" "-" 500 "test@docker" "http://172.17.0.3:80" 12ms"#.as_slice()];
+        let f = ClfFormat::sniffed(&traefik, "combined");
+        assert_eq!(f.name(), "traefik-clf");
+        assert_eq!(
+            f.parse(traefik[0]).expect("parses").duration_us,
+            Some(12_000)
+        );
         let c = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#.as_slice()];
         assert_eq!(ClfFormat::sniffed(&c, "combined").name(), "common");
     }

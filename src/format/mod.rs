@@ -10,6 +10,7 @@ pub mod alb;
 pub mod clf;
 pub mod cloudfront;
 pub mod elb;
+pub mod envoy;
 pub mod fields;
 pub mod json;
 pub mod nginx;
@@ -250,6 +251,8 @@ pub enum FormatSpec {
     Elb,
     /// CloudFront standard logs.
     Cloudfront,
+    /// Envoy's default text format.
+    Envoy,
     /// An nginx `log_format` body.
     Nginx(String),
 }
@@ -270,8 +273,9 @@ impl FormatSpec {
             "alb" => Ok(FormatSpec::Alb),
             "elb" => Ok(FormatSpec::Elb),
             "cloudfront" => Ok(FormatSpec::Cloudfront),
+            "envoy" => Ok(FormatSpec::Envoy),
             _ => Err(format!(
-                "unknown log format `{t}`: expected auto, combined, common, alb, elb, cloudfront, json or nginx:'<log_format body>'"
+                "unknown log format `{t}`: expected auto, combined, common, alb, elb, cloudfront, envoy, json or nginx:'<log_format body>'"
             )),
         }
     }
@@ -307,6 +311,7 @@ pub fn detect(
         FormatSpec::Alb => Some(Box::new(alb::AlbFormat)),
         FormatSpec::Elb => Some(Box::new(elb::ElbFormat)),
         FormatSpec::Cloudfront => Some(Box::new(cloudfront::CloudfrontFormat::sniffed(&lines))),
+        FormatSpec::Envoy => Some(Box::new(envoy::EnvoyFormat)),
         FormatSpec::Nginx(body) => nginx::NginxFormat::compile(body, &opts.json)
             .ok()
             .map(|f| Box::new(f) as Box<dyn LogFormat>),
@@ -327,6 +332,7 @@ pub fn detect(
                 Box::new(alb::AlbFormat),
                 Box::new(elb::ElbFormat),
                 Box::new(cloudfront::CloudfrontFormat::sniffed(&lines)),
+                Box::new(envoy::EnvoyFormat),
                 Box::new(clf::ClfFormat::sniffed(&lines, "combined")),
             ];
             // A line fits a format when it parses, or when the format recognises it as one of its

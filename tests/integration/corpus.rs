@@ -41,6 +41,9 @@ const LB_FOLDERS: &[&str] = &[
     "json_caddy",
     "json_traefik",
     "json_envoy",
+    "traefik_clf",
+    "envoy_text",
+    "wrapped",
 ];
 
 const COMBINED: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#;
@@ -373,6 +376,8 @@ const DETECTION: &[(&str, &str)] = &[
     ("json_caddy", "json"),
     ("json_traefik", "json"),
     ("json_envoy", "json"),
+    ("traefik_clf", "traefik-clf"),
+    ("envoy_text", "envoy"),
 ];
 
 fn check_detection(root: &Path) -> usize {
