@@ -12,8 +12,8 @@
 //! fewer fields, newer ones more). `-1` timings and `-` values are absent.
 
 use super::fields::{
-    dash_to_none, next_field, parse_decimal_us, parse_optional_status, parse_status, parse_u64,
-    split_absolute, split_host_port, split_request,
+    dash_to_none, parse_decimal_us, parse_optional_status, parse_status, parse_u64, split_fields,
+    split_host_port,
 };
 use super::{time, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
@@ -39,21 +39,7 @@ impl LogFormat for AlbFormat {
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let mut f: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
-        let mut n = 0;
-        let mut pos = 0;
-        while n < MAX_FIELDS {
-            match next_field(line, pos) {
-                Some((v, next)) => {
-                    f[n] = v;
-                    n += 1;
-                    pos = next;
-                }
-                None if pos < line.len() && line[pos..].iter().any(|&b| b != b' ') => {
-                    return Err(ParseError::new(RejectKind::Truncated, pos));
-                }
-                None => break,
-            }
-        }
+        let n = split_fields(line, &mut f)?;
         if !matches!(f[0], b"http" | b"https" | b"h2" | b"grpcs" | b"ws" | b"wss") {
             return Err(ParseError::new(RejectKind::BadType, 0));
         }
@@ -89,12 +75,8 @@ impl LogFormat for AlbFormat {
             rec.bytes = Some(parse_u64(f[11]).ok_or(bad_num)?);
             rec.bytes_kind = super::BytesKind::Total;
         }
-        if let Some(req) = split_request(f[12]) {
-            let (host, path) = split_absolute(req.target);
-            rec.method = Some(req.method);
-            rec.path = Some(path);
-            rec.protocol = req.protocol;
-            rec.host = host;
+        if rec.set_absolute_request(f[12]) {
+            // a request line
         } else if let Some(rest) = f[12].strip_prefix(b"- ") {
             // A request the load balancer could not parse: `- http://host:port- -`. Not a
             // request line (no method), but the URL it logged is kept as the path.

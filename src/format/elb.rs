@@ -6,8 +6,8 @@
 //! `"- - - "` request; `-1` timings mean the request never reached a backend.
 
 use super::fields::{
-    dash_to_none, next_field, parse_decimal_us, parse_optional_status, parse_status, parse_u64,
-    split_absolute, split_host_port, split_request,
+    dash_to_none, parse_decimal_us, parse_optional_status, parse_status, parse_u64, split_fields,
+    split_host_port,
 };
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
@@ -22,21 +22,7 @@ impl LogFormat for ElbFormat {
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let mut f: [&[u8]; 15] = [&[]; 15];
-        let mut n = 0;
-        let mut pos = 0;
-        while n < f.len() {
-            match next_field(line, pos) {
-                Some((v, next)) => {
-                    f[n] = v;
-                    n += 1;
-                    pos = next;
-                }
-                None if line[pos.min(line.len())..].iter().any(|&b| b != b' ') => {
-                    return Err(ParseError::new(RejectKind::Truncated, pos));
-                }
-                None => break,
-            }
-        }
+        let n = split_fields(line, &mut f)?;
         let mut rec = Record {
             escape: Escape::Backslash,
             ..Record::default()
@@ -68,13 +54,7 @@ impl LogFormat for ElbFormat {
             rec.bytes = Some(parse_u64(f[10]).ok_or(ParseError::new(RejectKind::BadNumber, 0))?);
             rec.bytes_kind = BytesKind::Total;
         }
-        if let Some(req) = split_request(f[11]) {
-            let (host, path) = split_absolute(req.target);
-            rec.method = Some(req.method);
-            rec.path = Some(path);
-            rec.protocol = req.protocol;
-            rec.host = host;
-        }
+        rec.set_absolute_request(f[11]);
         if n > 12 {
             rec.user_agent = dash_to_none(f[12]);
         }

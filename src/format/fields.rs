@@ -386,6 +386,28 @@ pub fn next_field(line: &[u8], mut pos: usize) -> Option<(&[u8], usize)> {
     Some((&line[pos..end], end))
 }
 
+/// Split a line of space-separated, possibly quoted fields into `out`; returns how many were
+/// read (at most `out.len()`, the rest of the line is left alone). An unclosed quote is a cut
+/// line.
+pub fn split_fields<'a>(line: &'a [u8], out: &mut [&'a [u8]]) -> Result<usize, super::ParseError> {
+    let mut n = 0;
+    let mut pos = 0;
+    while n < out.len() {
+        match next_field(line, pos) {
+            Some((v, next)) => {
+                out[n] = v;
+                n += 1;
+                pos = next;
+            }
+            None if line[pos.min(line.len())..].iter().any(|&b| b != b' ') => {
+                return Err(super::ParseError::new(super::RejectKind::Truncated, pos));
+            }
+            None => break,
+        }
+    }
+    Ok(n)
+}
+
 /// Split `addr:port` at the last colon (IPv6 addresses hold colons; `[::1]:80` loses its
 /// brackets). A value without a port is returned whole.
 pub fn split_host_port(v: &[u8]) -> &[u8] {

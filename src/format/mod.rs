@@ -145,6 +145,21 @@ impl<'a> Record<'a> {
         fields::unescape(field, self.escape)
     }
 
+    /// Fill method, path, protocol and host from a request line whose target may be in absolute
+    /// form (`GET https://host:443/p?q HTTP/1.1`, as load balancers log it). Returns false when it
+    /// is not a request line.
+    pub fn set_absolute_request(&mut self, request: &'a [u8]) -> bool {
+        let Some(req) = fields::split_request(request) else {
+            return false;
+        };
+        let (host, path) = fields::split_absolute(req.target);
+        self.method = Some(req.method);
+        self.path = Some(path);
+        self.protocol = req.protocol;
+        self.host = host;
+        true
+    }
+
     /// The path as the route sees it: server-level escapes (`\xHH`, JSON) undone, URL
     /// percent-encoding kept, so that routes look the same whatever the format.
     pub fn route_path(&self) -> Option<Cow<'a, [u8]>> {
