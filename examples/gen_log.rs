@@ -1,11 +1,11 @@
 //! Deterministic generator of realistic access logs, for the bundled sample and the benchmark.
 //!
-//! `cargo run --release --example gen_log -- [--lines N | --bytes N] [--seed S] [--format combined|timed|json]`
+//! `cargo run --release --example gen_log -- [--lines N | --bytes N] [--seed S] [--format combined|timed|json|alb]`
 //!
 //! ~60 API routes with numeric and UUID ids and query strings, a status mix of about
 //! 85 / 3 / 9 / 3 % (2xx/3xx/4xx/5xx), log-normal-ish latencies, one line per request, in time
 //! order at ~200 requests per second. `timed` appends nginx `$request_time`; `json` writes nginx
-//! JSON lines.
+//! JSON lines; `alb` writes AWS Application Load Balancer lines.
 
 use std::io::{self, BufWriter, Write};
 
@@ -118,6 +118,22 @@ fn clf_time(epoch: i64) -> String {
     )
 }
 
+fn iso_time(epoch: f64) -> String {
+    // 01/May/2024:00:00:00 +0000 → 2024-05-01T00:00:00.123456Z
+    let clf = clf_time(epoch as i64);
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let m = MONTHS.iter().position(|x| *x == &clf[3..6]).unwrap_or(0) + 1;
+    let micros = ((epoch.fract()) * 1e6) as u64;
+    format!(
+        "{}-{m:02}-{}T{}.{micros:06}Z",
+        &clf[7..11],
+        &clf[0..2],
+        &clf[12..20]
+    )
+}
+
 fn main() -> io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let get = |k: &str| {
@@ -166,6 +182,33 @@ fn main() -> io::Result<()> {
         };
         line.clear();
         match fmt.as_str() {
+            "alb" => {
+                use std::fmt::Write as _;
+                let iso = format!("{}", iso_time(t));
+                let target_status = if st == 502 || st == 504 || r.below(100) == 0 {
+                    "-".to_string()
+                } else {
+                    st.to_string()
+                };
+                let (t1, t2, t3) = if target_status == "-" {
+                    ("-1".to_string(), "-1".to_string(), "-1".to_string())
+                } else {
+                    (
+                        "0.000".to_string(),
+                        format!("{secs:.3}"),
+                        "0.000".to_string(),
+                    )
+                };
+                let _ = write!(
+                    line,
+                    r#"https {iso} app/my-lb/50dc6c495c0c9188 {ip}:{port} 10.1.0.{tgt}:8080 {t1} {t2} {t3} {st} {target_status} {rx} {body} "{method} https://api.example.com:443{path} HTTP/1.1" "{ua}" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/73e2d6bc24d8a067 "Root=1-{root:08x}-{trace:024x}" "api.example.com" "arn:aws:acm:us-east-1:123456789012:certificate/abc" 1 {iso} "forward" "-" "-" "10.1.0.{tgt}:8080" "{target_status}" "-" "-" TID_{trace:032x}"#,
+                    port = 1024 + r.below(60000),
+                    tgt = r.below(16),
+                    rx = 200 + r.below(2000),
+                    root = r.next() >> 32,
+                    trace = r.next() >> 32,
+                );
+            }
             "json" => {
                 use std::fmt::Write as _;
                 let _ = write!(

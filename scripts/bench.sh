@@ -6,6 +6,7 @@
 #   decode FILE.gz (statuslens's own gzip)   decoding alone
 #   gzip -dc FILE.gz > /dev/null             GNU gzip, for reference
 #   statuslens FILE.gz --format json
+#   cat / statuslens on a ~1 GB ALB log and a ~1 GB JSON-lines log (nginx JSON shape)
 # Each command runs RUNS times (default 3); the best wall time is reported, with the peak RSS of
 # that run (GNU time). Usage: scripts/bench.sh [SIZE_BYTES]   (default 1073741824)
 set -euo pipefail
@@ -22,6 +23,10 @@ if [ ! -s "$LOG" ]; then
   target/release/examples/gen_log --bytes "$SIZE" --seed 7 > "$LOG"
 fi
 [ -s "$LOG.gz" ] || gzip -1 -c "$LOG" > "$LOG.gz"
+ALB=$DATA/alb-$SIZE.log
+JSONL=$DATA/json-$SIZE.log
+[ -s "$ALB" ] || target/release/examples/gen_log --bytes "$SIZE" --seed 8 --format alb > "$ALB"
+[ -s "$JSONL" ] || target/release/examples/gen_log --bytes "$SIZE" --seed 9 --format json > "$JSONL"
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
 cat "$LOG" > /dev/null   # warm the page cache
 
@@ -45,16 +50,25 @@ lines=$(wc -l < "$LOG")
   best decode target/release/examples/decode "$LOG.gz"
   best gzip-dc gzip -dc "$LOG.gz"
   best statuslens-gz "$BIN" "$LOG.gz" --format json
+  cat "$ALB" > /dev/null
+  best cat-alb cat "$ALB"
+  best statuslens-alb "$BIN" "$ALB" --format json
+  cat "$JSONL" > /dev/null
+  best cat-json cat "$JSONL"
+  best statuslens-json "$BIN" "$JSONL" --format json
 } > "$DATA/results.txt"
 
 awk -v bytes="$bytes" -v lines="$lines" -v cores="$(nproc)" '
   { t[$1]=$2; m[$1]=$3 }
   END {
     printf "input: %.2f GB, %d lines, %d cores\n\n", bytes/1e9, lines, cores
+    printf "(GB/s of the ALB and JSON rows are relative to the combined log size; all logs are about the same size)\n\n"
     printf "| command | seconds | GB/s (uncompressed) | peak RSS |\n|---|---:|---:|---:|\n"
-    n = split("cat statuslens decode gzip-dc statuslens-gz", k, " ")
+    n = split("cat statuslens decode gzip-dc statuslens-gz cat-alb statuslens-alb cat-json statuslens-json", k, " ")
     for (i = 1; i <= n; i++) printf "| %s | %.2f | %.2f | %.1f MB |\n", k[i], t[k[i]], bytes/1e9/t[k[i]], m[k[i]]/1024
     printf "\nstatuslens / cat: %.1fx the time (target <= 6x)\n", t["statuslens"]/t["cat"]
     printf "statuslens .gz speed / decoding alone: %.2fx (target >= 0.9x)\n", t["decode"]/t["statuslens-gz"]
     printf "statuslens .gz vs gzip -dc alone: %.2fx faster\n", t["gzip-dc"]/t["statuslens-gz"]
+    printf "ALB: statuslens / cat: %.1fx the time (target <= 6x)\n", t["statuslens-alb"]/t["cat-alb"]
+    printf "JSON: statuslens / cat: %.1fx the time (target <= 10x)\n", t["statuslens-json"]/t["cat-json"]
   }' "$DATA/results.txt"

@@ -531,3 +531,58 @@ fn load_balancer_and_container_wrapped_logs_in_one_folder() {
     assert_eq!(recs[1]["path"], "/v1/users/43");
     assert_eq!(recs[1]["host"], "api.example.com:443");
 }
+
+#[test]
+fn a_mixed_folder_gives_the_per_format_totals_of_naming_each_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus");
+    // One file per format, copied into one folder.
+    let files = [
+        ("aws_alb/vrl-parse_aws_alb_log.log", "alb"),
+        ("aws_elb/logstash-patterns-core-aws_spec-elb.log", "elb"),
+        (
+            "cloudfront/crowdsec-hub-aws-cloudfront-logs.log",
+            "cloudfront",
+        ),
+        (
+            "envoy_text/datadog-integrations-core-envoy_tests.log",
+            "envoy",
+        ),
+        ("json_traefik/crowdsec-hub-traefik_json.log", "json"),
+        ("apache_combined/crowdsec-hub-apache2-logs.log", "combined"),
+    ];
+    for (i, (f, _)) in files.iter().enumerate() {
+        std::fs::copy(corpus.join(f), dir.path().join(format!("{i}.log"))).expect("copy");
+    }
+    let (mixed, code) = json_report(&[dir.path().to_str().expect("utf8")]);
+    assert_eq!(code, 0);
+    let mut parsed_named = 0;
+    let mut rejected_named = 0;
+    let mut statuses: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for (i, (_, fmt)) in files.iter().enumerate() {
+        let p = dir.path().join(format!("{i}.log"));
+        let (v, code) = json_report(&[p.to_str().expect("utf8"), "--log-format", fmt]);
+        assert_eq!(code, 0, "{fmt}");
+        rejected_named += v["summary"]["rejected"].as_u64().expect("n");
+        let detected = &mixed["summary"]["files"][i]["format"];
+        assert!(
+            detected.as_str().is_some_and(|d| d.starts_with(fmt)),
+            "file {i}: detected {detected}, named {fmt}"
+        );
+        parsed_named += v["summary"]["parsed"].as_u64().expect("n");
+        for (code, n) in v["summary"]["by_status"].as_object().expect("map") {
+            *statuses.entry(code.clone()).or_default() += n.as_u64().expect("n");
+        }
+    }
+    assert_eq!(mixed["summary"]["parsed"], parsed_named);
+    // Only the Traefik plugin's DEBUG line is not an access line.
+    assert_eq!(mixed["summary"]["rejected"], rejected_named);
+    assert_eq!(rejected_named, 1);
+    let mixed_statuses: std::collections::BTreeMap<String, u64> = mixed["summary"]["by_status"]
+        .as_object()
+        .expect("map")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_u64().expect("n")))
+        .collect();
+    assert_eq!(mixed_statuses, statuses);
+}
