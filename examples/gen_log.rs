@@ -184,7 +184,7 @@ fn main() -> io::Result<()> {
         match fmt.as_str() {
             "alb" => {
                 use std::fmt::Write as _;
-                let iso = format!("{}", iso_time(t));
+                let iso = iso_time(t);
                 let target_status = if st == 502 || st == 504 || r.below(100) == 0 {
                     "-".to_string()
                 } else {
