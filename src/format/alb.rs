@@ -170,6 +170,25 @@ mod tests {
     }
 
     #[test]
+    fn grpc_and_websocket_request_types() {
+        let grpc = OLDEST.replacen("http ", "grpcs ", 1).replace(
+            "GET http://www.example.com:80/ HTTP/1.1",
+            "POST https://api.example.com:443/helloworld.Greeter/SayHello HTTP/2.0",
+        );
+        let r = AlbFormat.parse(grpc.as_bytes()).expect("grpcs");
+        assert_eq!(
+            (r.method, r.path, r.protocol),
+            (
+                Some(&b"POST"[..]),
+                Some(&b"/helloworld.Greeter/SayHello"[..]),
+                Some(&b"HTTP/2.0"[..])
+            )
+        );
+        let ws = OLDEST.replacen("http ", "wss ", 1);
+        assert!(AlbFormat.parse(ws.as_bytes()).is_ok());
+    }
+
+    #[test]
     fn rejects() {
         let invalid = NEWEST.replacen("https", "invalid", 1);
         assert_eq!(

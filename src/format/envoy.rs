@@ -25,6 +25,8 @@ impl LogFormat for EnvoyFormat {
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let err = |k| ParseError::new(k, 0);
+        // Some deployments (Envoy examples, Filebeat's fixtures) prefix each entry with `ACCESS `.
+        let line = line.strip_prefix(b"ACCESS ").unwrap_or(line);
         let Some(rest) = line.strip_prefix(b"[") else {
             return Err(err(RejectKind::Layout));
         };
