@@ -1,6 +1,11 @@
 //! Aggregate and merge throughput: records folded per second, and the cost of merging the
 //! per-worker aggregates. `cargo bench --bench aggregate`.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented function"
+)]
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use statuslens::aggregate::{AddContext, Aggregate, Scratch};
 use statuslens::format::clf::{ClfFormat, TrailingDuration};

@@ -3,6 +3,11 @@
 //! `cargo bench --bench parse`. Each bench first checks what it measures (the parser must
 //! accept every line), so a broken parser cannot produce a fast number.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented function"
+)]
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use statuslens::format::clf::{ClfFormat, TrailingDuration};
 use statuslens::format::json::{JsonFormat, JsonMapping};
