@@ -202,7 +202,7 @@ pub fn parse_epoch(v: &[u8]) -> Option<i64> {
 /// Try every textual shape: ISO 8601, CLF, then epoch.
 pub fn parse_any(v: &[u8]) -> Option<i64> {
     parse_iso8601(v)
-        .or_else(|| parse_clf(v))
+        .or_else(|| parse_clf_cached(v))
         .or_else(|| parse_epoch(v))
 }
 
