@@ -85,14 +85,14 @@ pub struct EndpointStats {
     pub error_marked: u64,
 }
 
-fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+pub(crate) fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
         (x, y) => x.or(y),
     }
 }
 
-fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+pub(crate) fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.max(y)),
         (x, y) => x.or(y),
@@ -302,17 +302,13 @@ impl Aggregate {
         }
         let key = &mut scratch.key;
         key.clear();
-        match (rec.method, rec.route_path()) {
-            (Some(m), Some(p)) => {
-                key.extend_from_slice(m);
-                key.push(b' ');
-                ctx.routes.normalize(&p, key);
-            }
-            _ => {
-                key.extend_from_slice(b"- ");
-                key.extend_from_slice(route::NO_REQUEST.as_bytes());
-            }
-        }
+        let method = match (rec.method, rec.path) {
+            (Some(m), Some(_)) => m,
+            _ => b"-",
+        };
+        key.extend_from_slice(method);
+        key.push(b' ');
+        ctx.routes.record_route(rec, key);
         if let Some(s) = self.endpoints.get_mut(key.as_slice()) {
             s.add(rec);
             return true;

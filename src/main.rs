@@ -124,11 +124,9 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
             }
         };
         let fmt = opened.format.clone();
-        let fmt_name = match opened.wrap {
-            Some(w) => format!("{} in {}", fmt.name(), w.as_str()),
-            None => fmt.name().to_string(),
-        };
+        let fmt_name = opened.format_name();
         let mut line_no = 0u64;
+        let mut unwrapped = Vec::new();
         loop {
             let (kind, data) = match opened.next_chunk(std::mem::take(&mut buf)) {
                 Ok(Some(c)) => c,
@@ -145,36 +143,26 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
             if kind == statuslens::input::chunk::ChunkKind::Overlong {
                 line_no += 1;
             } else {
-                for line in data
-                    .strip_suffix(b"\n")
-                    .unwrap_or(&data)
-                    .split(|&b| b == b'\n')
-                {
-                    line_no += 1;
-                    let line = statuslens::format::fields::trim_line(line);
-                    let unwrapped = opened.wrap.and_then(|w| w.unwrap_line(line));
-                    let line = unwrapped.as_deref().unwrap_or(line);
-                    if line.is_empty() {
-                        continue;
+                let text = pipeline::chunk_text(opened.wrap, kind, &data, &mut unwrapped);
+                let mut write_error = None;
+                let n = pipeline::for_each_line(text, |i, line| {
+                    if line.is_empty() || write_error.is_some() {
+                        return;
                     }
                     if let Ok(rec) = fmt.parse(line) {
-                        let r = RecordJson::new(
-                            &rec,
-                            &opts.routes,
-                            format!("{name}:{line_no}"),
-                            &fmt_name,
-                        );
+                        let source = format!("{name}:{}", line_no + u64::from(i) + 1);
+                        let r = RecordJson::new(&rec, &opts.routes, source, &fmt_name);
                         let res = serde_json::to_writer(&mut w, &r)
                             .map_err(io::Error::from)
                             .and_then(|()| w.write_all(b"\n"));
-                        match res {
-                            Ok(()) => {}
-                            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-                                return Ok(Exit::Success)
-                            }
-                            Err(e) => return Err(format!("cannot write records: {e}")),
-                        }
+                        write_error = res.err();
                     }
+                });
+                line_no += u64::from(n);
+                match write_error {
+                    None => {}
+                    Some(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Exit::Success),
+                    Some(e) => return Err(format!("cannot write records: {e}")),
                 }
             }
             buf = data;

@@ -90,6 +90,15 @@ pub struct Opened {
 }
 
 impl Opened {
+    /// The format's name for reports, with the container wrapper when there is one
+    /// (`json in cri`).
+    pub fn format_name(&self) -> String {
+        match self.wrap {
+            Some(w) => format!("{} in {}", self.format.name(), w.as_str()),
+            None => self.format.name().to_string(),
+        }
+    }
+
     /// The next chunk of the input: the one read for sniffing first, then the rest. `buf` is
     /// used for the read (a recycled buffer); the chunk's bytes come back in the result.
     pub fn next_chunk(
@@ -120,9 +129,11 @@ pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<
         _ => Vec::new(),
     };
     let (fmt, wrap) = format::detect_file(&opts.spec, &sample, &opts.format).ok_or_else(|| {
-        "no supported log format fits its first lines; if it is an access log, name its format with \
-         --log-format (combined, common, alb, elb, cloudfront, json or nginx:'<log_format body>')"
-            .to_string()
+        format!(
+            "no supported log format fits its first lines; if it is an access log, name its format \
+             with --log-format ({})",
+            format::FORMAT_NAMES
+        )
     })?;
     Ok(Opened {
         reader,
@@ -151,13 +162,7 @@ pub fn process_chunk(
 ) {
     let mut counts = FileCounts::default();
     let mut unwrapped = Vec::new();
-    let data = match work.wrap {
-        Some(w) if work.kind == ChunkKind::Lines => {
-            wrap::unwrap_chunk(w, &work.buf, &mut unwrapped);
-            &unwrapped[..]
-        }
-        _ => &work.buf[..],
-    };
+    let data = chunk_text(work.wrap, work.kind, &work.buf, &mut unwrapped);
     if work.kind == ChunkKind::Overlong {
         counts.lines = 1;
         counts.rejected = 1;
@@ -173,11 +178,7 @@ pub fn process_chunk(
         agg.count_chunk(work.file, work.chunk, counts);
         return;
     }
-    let mut start = 0;
-    let mut line_no: u32 = 0;
-    while start < data.len() {
-        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
-        let line = trim_line(&data[start..end]);
+    for_each_line(data, |line_no, line| {
         counts.lines += 1;
         if line.is_empty() {
             counts.skipped += 1;
@@ -202,10 +203,39 @@ pub fn process_chunk(
                 }
             }
         }
-        line_no = line_no.saturating_add(1);
+    });
+    agg.count_chunk(work.file, work.chunk, counts);
+}
+
+/// The text of a chunk as the parser sees it: with the container wrapper undone (into `out`)
+/// for a chunk of lines, as read otherwise.
+pub fn chunk_text<'b>(
+    wrap: Option<Wrap>,
+    kind: ChunkKind,
+    buf: &'b [u8],
+    out: &'b mut Vec<u8>,
+) -> &'b [u8] {
+    match wrap {
+        Some(w) if kind == ChunkKind::Lines => {
+            wrap::unwrap_chunk(w, buf, out);
+            out
+        }
+        _ => buf,
+    }
+}
+
+/// Call `f(index, line)` for every line of a chunk (`\r\n` trimmed, blank lines included);
+/// returns how many lines there were. The last line may lack its `\n`.
+pub fn for_each_line(data: &[u8], mut f: impl FnMut(u32, &[u8])) -> u32 {
+    let mut start = 0;
+    let mut n: u32 = 0;
+    while start < data.len() {
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+        f(n, trim_line(&data[start..end]));
+        n = n.saturating_add(1);
         start = end + 1;
     }
-    agg.count_chunk(work.file, work.chunk, counts);
+    n
 }
 
 /// Analyse `inputs` and return the merged aggregate.
@@ -276,10 +306,7 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
                             continue;
                         }
                     };
-                    let name = match opened.wrap {
-                        Some(w) => format!("{} in {}", opened.format.name(), w.as_str()),
-                        None => opened.format.name().to_string(),
-                    };
+                    let name = opened.format_name();
                     let comp = opened.compression.as_str();
                     set(&|f| {
                         f.format = Some(name.clone());

@@ -9,6 +9,8 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::format::Record;
+
 /// A `--route` template such as `/api/users/{id}`.
 #[derive(Clone, Debug)]
 struct Template {
@@ -63,6 +65,15 @@ impl Normalizer {
     /// Whether `route` is one of the user's templates (they are never collapsed).
     pub fn is_template(&self, route: &str) -> bool {
         self.templates.iter().any(|t| t.text == route)
+    }
+
+    /// Append the route of a record to `out`: its path's route, or [`NO_REQUEST`] when the line
+    /// held no valid request line (no method or no path).
+    pub fn record_route(&self, rec: &Record<'_>, out: &mut Vec<u8>) {
+        match (rec.method, rec.route_path()) {
+            (Some(_), Some(p)) => self.normalize(&p, out),
+            _ => out.extend_from_slice(NO_REQUEST.as_bytes()),
+        }
     }
 
     /// Append the route of `target` to `out`.

@@ -85,19 +85,19 @@ impl LogFormat for AlbFormat {
         }
         rec.user_agent = dash_to_none(f[13]);
         if n > 16 {
-            rec.details.push("target_group_arn", f[16]);
+            rec.details.push(super::Detail::TargetGroupArn, f[16]);
         }
         if n > 22 {
-            rec.details.push("actions_executed", f[22]);
+            rec.details.push(super::Detail::ActionsExecuted, f[22]);
         }
         if n > 24 {
-            rec.details.push("error_reason", f[24]);
+            rec.details.push(super::Detail::ErrorReason, f[24]);
         }
         if n > 27 {
-            rec.details.push("classification", f[27]);
+            rec.details.push(super::Detail::Classification, f[27]);
         }
         if n > 28 {
-            rec.details.push("classification_reason", f[28]);
+            rec.details.push(super::Detail::ClassificationReason, f[28]);
         }
         if n > 18 && rec.host.is_none() {
             rec.host = dash_to_none(f[18]);

@@ -39,8 +39,9 @@ pub struct ClfFormat {
 const MAX_PREFIX_TOKENS: usize = 12;
 
 /// Byte offsets of the fields of one line, shared by `parse` and the sniffer.
+/// What the line says beyond the record (the record itself is filled in place: it is large,
+/// and moving it through a wrapper costs a copy per line).
 struct Parsed<'a> {
-    rec: Record<'a>,
     /// The unquoted extra field after the user agent, when there is exactly one.
     trailing: Option<&'a [u8]>,
     /// The line has the referer and user-agent fields (combined, not common).
@@ -60,7 +61,10 @@ impl ClfFormat {
         let mut has_dot = false;
         let mut max_int = 0u64;
         for line in sample {
-            let Ok(p) = parse_fields(line) else { continue };
+            let mut rec = Record::default();
+            let Ok(p) = parse_fields(line, &mut rec) else {
+                continue;
+            };
             parsed += 1;
             with_unit += usize::from(p.with_unit.is_some());
             if p.combined {
@@ -121,14 +125,18 @@ impl LogFormat for ClfFormat {
     }
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
-        let mut p = parse_fields(line)?;
-        p.rec.duration_us = match (self.duration, p.trailing) {
+        let mut rec = Record {
+            escape: Escape::Backslash,
+            ..Record::default()
+        };
+        let p = parse_fields(line, &mut rec)?;
+        rec.duration_us = match (self.duration, p.trailing) {
             (TrailingDuration::WithUnit, _) => p.with_unit.and_then(parse_unit_duration_us),
             (TrailingDuration::Micros, Some(t)) => parse_u64(t),
             (TrailingDuration::Seconds, Some(t)) => parse_decimal_us(t, 1_000_000),
             _ => None,
         };
-        Ok(p.rec)
+        Ok(rec)
     }
 }
 
@@ -163,11 +171,7 @@ fn quoted_or_bare(line: &[u8], pos: usize) -> Result<(&[u8], usize), ParseError>
     }
 }
 
-fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
-    let mut rec = Record {
-        escape: Escape::Backslash,
-        ..Record::default()
-    };
+fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, ParseError> {
     // Prefix tokens up to the timestamp: [prefix…] client ident user.
     let mut pre: [(usize, usize); MAX_PREFIX_TOKENS] = [(0, 0); MAX_PREFIX_TOKENS];
     let mut n = 0;
@@ -296,7 +300,6 @@ fn parse_fields(line: &[u8]) -> Result<Parsed<'_>, ParseError> {
         }
     }
     Ok(Parsed {
-        rec,
         trailing,
         combined,
         with_unit,

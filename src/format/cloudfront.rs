@@ -161,10 +161,10 @@ impl LogFormat for CloudfrontFormat {
             })
             .transpose()?;
         if let Some(v) = get(self.result_type) {
-            rec.details.push("x_edge_result_type", v);
+            rec.details.push(super::Detail::XEdgeResultType, v);
         }
         if let Some(v) = get(self.detailed_result_type) {
-            rec.details.push("x_edge_detailed_result_type", v);
+            rec.details.push(super::Detail::XEdgeDetailedResultType, v);
         }
         Ok(rec)
     }

@@ -64,7 +64,7 @@ impl LogFormat for EnvoyFormat {
             parse_status(status).map_err(|_| err(RejectKind::BadStatus))?
         };
         let (flags, _) = field(&mut pos)?;
-        rec.details.push("response_flags", flags);
+        rec.details.push(super::Detail::ResponseFlags, flags);
         rec.origin = if flags == b"-" {
             Origin::App
         } else {
@@ -74,7 +74,7 @@ impl LogFormat for EnvoyFormat {
         if quoted {
             // Istio: "%UPSTREAM_TRANSPORT_FAILURE_REASON%" before the byte counts.
             rec.details
-                .push("upstream_transport_failure_reason", received);
+                .push(super::Detail::UpstreamTransportFailureReason, received);
             received = field(&mut pos)?.0;
         }
         let _ = received;
@@ -105,7 +105,7 @@ impl LogFormat for EnvoyFormat {
         let _request_id = next();
         rec.host = next().and_then(dash_to_none);
         if let Some(up) = next().and_then(dash_to_none) {
-            rec.details.push("upstream_host", up);
+            rec.details.push(super::Detail::UpstreamHost, up);
         }
         Ok(rec)
     }

@@ -55,6 +55,13 @@ pub fn parse_optional_status(v: &[u8]) -> Result<Option<u16>, InvalidStatus> {
     parse_status(v)
 }
 
+/// The last status of an upstream list (`502, 200`, `404 : 200`, `-`, Traefik's `0`): the
+/// answer the proxy passed on. `None` when there is none.
+pub fn last_listed_status(v: &[u8]) -> Option<u16> {
+    let last = v.rsplit(|&b| b == b',' || b == b':').next()?;
+    parse_optional_status(last.trim_ascii()).ok().flatten()
+}
+
 /// Parse a status: three digits 100–999. `Ok(None)` for `-`.
 #[inline]
 pub fn parse_status(v: &[u8]) -> Result<Option<u16>, InvalidStatus> {

@@ -6,8 +6,8 @@
 //! passes bytes ≥ 0x80 through), allocates nothing, and bounds nesting depth.
 
 use super::fields::{
-    parse_decimal_us, parse_optional_status, parse_u64, parse_unit_duration_us, split_absolute,
-    split_host_port, split_request,
+    last_listed_status, parse_decimal_us, parse_optional_status, parse_u64, parse_unit_duration_us,
+    split_absolute, split_host_port, split_request,
 };
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
@@ -592,12 +592,8 @@ impl<'a> Collected<'a> {
             T::UserAgent => r.user_agent = text_value(v),
             T::OriginStatus => {
                 self.origin_key = true;
-                if let Some(t) = text_value(v) {
-                    let last = t.rsplit(|&b| b == b',' || b == b':').next().unwrap_or(t);
-                    let last = last.trim_ascii();
-                    // Traefik writes 0 when the backend never answered.
-                    r.origin_status = parse_optional_status(last).ok().flatten();
-                }
+                // Traefik writes 0 when the backend never answered.
+                r.origin_status = text_value(v).and_then(last_listed_status);
             }
             T::Host => r.host = text_value(v),
             T::ClientAddr => self.addr_client = text_value(v).map(split_host_port),
@@ -613,7 +609,7 @@ impl<'a> Collected<'a> {
             T::ResponseFlags => {
                 self.envoy = true;
                 if let Some(f) = text_value(v) {
-                    r.details.push("response_flags", f);
+                    r.details.push(super::Detail::ResponseFlags, f);
                 }
             }
             T::ErrorMarker => {

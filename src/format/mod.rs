@@ -108,10 +108,58 @@ pub struct Record<'a> {
     pub escape: Escape,
 }
 
-/// Up to [`Details::CAP`] named format-specific values, without allocation.
+/// The names of format-specific values kept in [`Details`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Detail {
+    /// ALB `target_group_arn`.
+    #[default]
+    TargetGroupArn,
+    /// ALB `actions_executed`.
+    ActionsExecuted,
+    /// ALB `error_reason`.
+    ErrorReason,
+    /// ALB `classification`.
+    Classification,
+    /// ALB `classification_reason`.
+    ClassificationReason,
+    /// Envoy `%RESPONSE_FLAGS%`.
+    ResponseFlags,
+    /// Envoy (Istio) `%UPSTREAM_TRANSPORT_FAILURE_REASON%`.
+    UpstreamTransportFailureReason,
+    /// Envoy `%UPSTREAM_HOST%`.
+    UpstreamHost,
+    /// CloudFront `x-edge-result-type`.
+    XEdgeResultType,
+    /// CloudFront `x-edge-detailed-result-type`.
+    XEdgeDetailedResultType,
+}
+
+impl Detail {
+    /// The snake_case name used in records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detail::TargetGroupArn => "target_group_arn",
+            Detail::ActionsExecuted => "actions_executed",
+            Detail::ErrorReason => "error_reason",
+            Detail::Classification => "classification",
+            Detail::ClassificationReason => "classification_reason",
+            Detail::ResponseFlags => "response_flags",
+            Detail::UpstreamTransportFailureReason => "upstream_transport_failure_reason",
+            Detail::UpstreamHost => "upstream_host",
+            Detail::XEdgeResultType => "x_edge_result_type",
+            Detail::XEdgeDetailedResultType => "x_edge_detailed_result_type",
+        }
+    }
+}
+
+/// Up to [`Details::CAP`] named format-specific values, without allocation. Names are one byte
+/// each and kept apart from the values: every record carries this, and records are moved per
+/// line, so its size is hot-path cost.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Details<'a> {
-    items: [(&'static str, &'a [u8]); Details::CAP],
+    names: [Detail; Details::CAP],
+    values: [&'a [u8]; Details::CAP],
     len: u8,
 }
 
@@ -120,17 +168,23 @@ impl<'a> Details<'a> {
     pub const CAP: usize = 6;
 
     /// Keep `value` under `name` (ignored when full or when the value is `-`/empty).
-    pub fn push(&mut self, name: &'static str, value: &'a [u8]) {
-        if value.is_empty() || value == b"-" || usize::from(self.len) >= Self::CAP {
+    pub fn push(&mut self, name: Detail, value: &'a [u8]) {
+        let i = usize::from(self.len);
+        if value.is_empty() || value == b"-" || i >= Self::CAP {
             return;
         }
-        self.items[usize::from(self.len)] = (name, value);
+        self.names[i] = name;
+        self.values[i] = value;
         self.len += 1;
     }
 
-    /// The kept values.
+    /// The kept values with their names.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &'a [u8])> + '_ {
-        self.items[..usize::from(self.len)].iter().copied()
+        let n = usize::from(self.len);
+        self.names[..n]
+            .iter()
+            .zip(&self.values[..n])
+            .map(|(k, v)| (k.as_str(), *v))
     }
 
     /// The value of `name`.
@@ -289,9 +343,7 @@ impl FormatSpec {
             "elb" => Ok(FormatSpec::Elb),
             "cloudfront" => Ok(FormatSpec::Cloudfront),
             "envoy" => Ok(FormatSpec::Envoy),
-            _ => Err(format!(
-                "unknown log format `{t}`: expected auto, combined, common, alb, elb, cloudfront, envoy, json or nginx:'<log_format body>'"
-            )),
+            _ => Err(format!("unknown log format `{t}`: expected {FORMAT_NAMES}")),
         }
     }
 }
@@ -302,6 +354,10 @@ pub struct FormatOptions {
     /// JSON key mappings from `--json-field`.
     pub json: json::JsonMapping,
 }
+
+/// The `--log-format` values, for help and error messages.
+pub const FORMAT_NAMES: &str =
+    "auto, combined, common, alb, elb, cloudfront, envoy, json or nginx:'<log_format body>'";
 
 /// Lines [`detect`] looks at.
 pub const SNIFF_LINES: usize = 64;

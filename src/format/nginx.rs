@@ -9,7 +9,9 @@
 
 use memchr::memmem::Finder;
 
-use super::fields::{dash_to_none, parse_decimal_us, parse_status, parse_u64, split_request};
+use super::fields::{
+    dash_to_none, last_listed_status, parse_decimal_us, parse_status, parse_u64, split_request,
+};
 use super::json::{JsonMapping, TargetField};
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
@@ -440,7 +442,7 @@ impl LogFormat for NginxFormat {
                         }
                         Var::UpstreamStatus => {
                             upstream_seen = true;
-                            rec.origin_status = last_upstream_status(v);
+                            rec.origin_status = last_listed_status(v);
                         }
                         Var::UserAgent => rec.user_agent = dash_to_none(v),
                         Var::ErrorMarker => rec.error_marker = dash_to_none(v),
@@ -458,24 +460,6 @@ impl LogFormat for NginxFormat {
         }
         Ok(rec)
     }
-}
-
-/// The final upstream's status from `$upstream_status` (`502, 200`, `404 : 200`, `-`).
-/// The last value is the answer nginx passed on.
-fn last_upstream_status(v: &[u8]) -> Option<u16> {
-    let last = v.rsplit(|&b| b == b',' || b == b':').next()?;
-    let last = trim_spaces(last);
-    parse_status(last).ok().flatten()
-}
-
-fn trim_spaces(mut v: &[u8]) -> &[u8] {
-    while let [b' ', rest @ ..] = v {
-        v = rest;
-    }
-    while let [rest @ .., b' '] = v {
-        v = rest;
-    }
-    v
 }
 
 #[cfg(test)]

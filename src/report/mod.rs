@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::aggregate::{class_index, Aggregate, EndpointStats};
+use crate::aggregate::{class_index, max_opt, min_opt, Aggregate, EndpointStats};
 use crate::pipeline::RunOutput;
 
 /// JSON schema version of [`ReportModel`].
@@ -432,14 +432,8 @@ impl ReportModel {
                 let class = CLASS_NAMES[class_index(if *code == 0 { None } else { Some(*code) })];
                 *by_class.entry(class.to_string()).or_default() += n;
             }
-            first = match (first, s.first_ms) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            last = match (last, s.last_ms) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            };
+            first = min_opt(first, s.first_ms);
+            last = max_opt(last, s.last_ms);
             endpoints.push(endpoint(k, s));
         }
         endpoints.sort_by(|a, b| {

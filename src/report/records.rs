@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::format::{Escape, Record};
-use crate::route::{Normalizer, NO_REQUEST};
+use crate::route::Normalizer;
 
 /// The JSON shape of a record.
 #[derive(Debug, Serialize)]
@@ -58,14 +58,9 @@ impl RecordJson {
                 }
             })
         };
-        let route = match (rec.method, rec.route_path()) {
-            (Some(_), Some(p)) => {
-                let mut out = Vec::new();
-                routes.normalize(&p, &mut out);
-                String::from_utf8_lossy(&out).into_owned()
-            }
-            _ => NO_REQUEST.to_string(),
-        };
+        let mut route = Vec::new();
+        routes.record_route(rec, &mut route);
+        let route = String::from_utf8_lossy(&route).into_owned();
         RecordJson {
             time: rec.time_ms.map(super::rfc3339),
             method: text(rec.method),
