@@ -7,7 +7,7 @@
 )]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use statuslens::aggregate::{AddContext, Aggregate, Scratch};
+use statuslens::aggregate::{AddContext, Aggregate, Pos, Scratch};
 use statuslens::format::clf::{ClfFormat, TrailingDuration};
 use statuslens::format::LogFormat;
 use statuslens::route::Normalizer;
@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
         let mut agg = Aggregate::default();
         let mut scratch = Scratch::default();
         for r in &recs {
-            agg.add(r, &ctx, &mut scratch);
+            agg.add(r, Pos::default(), &ctx, &mut scratch);
         }
         agg
     };

@@ -23,6 +23,18 @@ pub(crate) enum Command {
     Report(ReportArgs),
     /// Print every parsed line as one normalized JSON object per line.
     Records(InputArgs),
+    /// List the rule catalogue, or explain one rule.
+    Rules {
+        /// Rule id (e.g. `generic-500`) or code (e.g. `SL001`).
+        #[arg(value_name = "RULE")]
+        id: Option<String>,
+    },
+    /// Offline reference: what a status code means and when to use it.
+    Codes {
+        /// A status code, or a class like `4xx`.
+        #[arg(value_name = "CODE")]
+        code: Option<String>,
+    },
 }
 
 /// Where the logs are and how to read them.
@@ -53,6 +65,10 @@ pub(crate) struct InputArgs {
     /// Most distinct (method, route) endpoints kept; the rest are counted under `(other)`.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub route_cap: usize,
+    /// Configuration file (rule thresholds and severities, ignored routes, field mappings);
+    /// default: `statuslens.toml` in the working directory if present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
 }
 
 /// Report formats.
@@ -98,6 +114,9 @@ pub(crate) struct ReportArgs {
     /// Endpoints listed in the text report.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub top: usize,
+    /// Set a rule's severity or turn it off: `ID=off|info|warning|error` (repeatable).
+    #[arg(long = "rule", value_name = "ID=LEVEL")]
+    pub rules: Vec<String>,
 }
 
 #[cfg(test)]

@@ -7,6 +7,33 @@ use crate::cli::{ColorChoice, InputArgs, OutputFormat, ReportArgs};
 use statuslens::format::{json::JsonMapping, time, FormatOptions, FormatSpec};
 use statuslens::pipeline::RunOptions;
 use statuslens::route::Normalizer;
+use statuslens::rules::RulesConfig;
+
+/// Load the rule configuration: `--config FILE`, else `statuslens.toml` in the working
+/// directory when present, else the defaults. Errors name the file.
+pub(crate) fn load_config(a: &InputArgs) -> Result<RulesConfig, String> {
+    let (path, explicit) = match &a.config {
+        Some(p) => (PathBuf::from(p), true),
+        None => (PathBuf::from("statuslens.toml"), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(RulesConfig::default())
+        }
+        Err(e) => return Err(format!("--config {}: cannot read it: {e}", path.display())),
+    };
+    RulesConfig::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The rule configuration of `report`: the file, then `--rule` flags.
+pub(crate) fn rules_config(a: &ReportArgs) -> Result<RulesConfig, String> {
+    let mut cfg = load_config(&a.input)?;
+    for r in &a.rules {
+        cfg.apply_flag(r)?;
+    }
+    Ok(cfg)
+}
 
 /// One report to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,13 +71,20 @@ pub(crate) fn parse_time_arg(flag: &str, v: &str, now_ms: i64) -> Result<i64, St
 }
 
 /// Build the run options from input arguments.
-pub(crate) fn run_options(a: &InputArgs) -> Result<RunOptions, String> {
+pub(crate) fn run_options(a: &InputArgs, cfg: &RulesConfig) -> Result<RunOptions, String> {
     let spec = FormatSpec::parse(&a.log_format).map_err(|e| format!("--log-format: {e}"))?;
     let mut mapping = JsonMapping::default();
+    // The config file's mappings first, so that --json-field wins on the same key.
+    for f in &cfg.fields {
+        mapping
+            .add(f)
+            .map_err(|e| format!("config [fields]: {e}"))?;
+    }
     for f in &a.json_field {
         mapping.add(f)?;
     }
-    let routes = Normalizer::new(&a.route)?;
+    let templates: Vec<String> = a.route.iter().chain(&cfg.routes).cloned().collect();
+    let routes = Normalizer::new(&templates)?;
     let now = chrono::Utc::now().timestamp_millis();
     let since = a
         .since

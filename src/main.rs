@@ -15,6 +15,7 @@ use statuslens::input::discover::discover;
 use statuslens::pipeline::{self, open_input};
 use statuslens::report::records::RecordJson;
 use statuslens::report::{json::JsonRenderer, text::TextRenderer, Render, ReportModel};
+use statuslens::rules::{self, Facts};
 
 /// Exit statuses (SPEC §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +49,8 @@ fn check_stdin(paths: &[String]) -> Result<(), String> {
 }
 
 fn run_report(a: &ReportArgs) -> Result<Exit, String> {
-    let opts = config::run_options(&a.input)?;
+    let rules_cfg = config::rules_config(a)?;
+    let opts = config::run_options(&a.input, &rules_cfg)?;
     let targets = config::targets(a)?;
     check_stdin(&a.input.paths)?;
     let (inputs, disc_errors) = discover(&a.input.paths);
@@ -65,7 +67,9 @@ fn run_report(a: &ReportArgs) -> Result<Exit, String> {
         .iter()
         .map(|e| (e.path.clone(), e.message.clone()))
         .collect();
-    let model = ReportModel::build(&out, &errs, opts.route_cap);
+    let facts = Facts::new(&out.aggregate, &rules_cfg);
+    let findings = rules::run(&facts, &rules_cfg);
+    let model = ReportModel::build(&out, &errs, opts.route_cap, &findings, &facts.noise);
     for t in targets {
         let (fmt, path) = match &t {
             Target::Stdout(f) => (*f, None),
@@ -104,7 +108,7 @@ fn run_report(a: &ReportArgs) -> Result<Exit, String> {
 }
 
 fn run_records(a: &InputArgs) -> Result<Exit, String> {
-    let opts = config::run_options(a)?;
+    let opts = config::run_options(a, &config::load_config(a)?)?;
     check_stdin(&a.paths)?;
     let (inputs, disc_errors) = discover(&a.paths);
     let mut failed = !disc_errors.is_empty();
@@ -177,12 +181,89 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
     Ok(if failed { Exit::Error } else { Exit::Success })
 }
 
+/// Write `text` to standard output; a closed pipe is not an error.
+fn print(text: &str) -> Result<Exit, String> {
+    let mut w = io::stdout().lock();
+    match w.write_all(text.as_bytes()).and_then(|()| w.flush()) {
+        Ok(()) => Ok(Exit::Success),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Exit::Success),
+        Err(e) => Err(format!("cannot write to standard output: {e}")),
+    }
+}
+
+fn run_rules(id: Option<&str>) -> Result<Exit, String> {
+    let Some(id) = id else {
+        let mut s = String::from("CODE   ID                   SEVERITY  SUMMARY\n");
+        for r in rules::RULES {
+            let m = r.meta();
+            s.push_str(&format!(
+                "{:<6} {:<20} {:<9} {}\n",
+                m.code,
+                m.id,
+                m.severity.as_str(),
+                m.summary
+            ));
+        }
+        s.push_str("\n`statuslens rules ID` explains one; `--rule ID=off|info|warning|error` or statuslens.toml configure them.\n");
+        return print(&s);
+    };
+    let rule = rules::RULES
+        .iter()
+        .find(|r| r.meta().id == id || r.meta().code.eq_ignore_ascii_case(id))
+        .ok_or_else(|| {
+            format!(
+                "unknown rule `{id}`{}; `statuslens rules` lists them",
+                rules::config::suggest(id, rules::RULES.iter().map(|r| r.meta().id))
+            )
+        })?;
+    print(&rules::render_docs(rule.meta()))
+}
+
+fn run_codes(code: Option<&str>) -> Result<Exit, String> {
+    use statuslens::codes;
+    let list = |pred: &dyn Fn(u16) -> bool| {
+        let mut s = String::new();
+        for c in codes::CODES.iter().filter(|c| pred(c.code)) {
+            s.push_str(&format!(
+                "{} {:<34} {}\n",
+                c.code,
+                c.name,
+                if c.registered { "" } else { "(not registered)" }
+            ));
+        }
+        s.push_str("\n`statuslens codes CODE` explains one.\n");
+        s
+    };
+    let Some(code) = code else {
+        return print(&list(&|_| true));
+    };
+    if let Some(class) = code
+        .strip_suffix("xx")
+        .and_then(|d| d.parse::<u16>().ok())
+        .filter(|d| (1..=5).contains(d))
+    {
+        return print(&list(&|c| c / 100 == class));
+    }
+    let n: u16 = code.parse().map_err(|_| {
+        format!("`{code}` is not a status code: give a number like 404 or a class like 4xx")
+    })?;
+    match codes::lookup(n) {
+        Some(c) => print(&codes::render(c)),
+        None => Err(format!(
+            "{n} is neither registered nor a known vendor code; registered codes in its class: `statuslens codes {}xx`",
+            (n / 100).clamp(1, 5)
+        )),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         None => run_report(&cli.report),
         Some(Command::Report(a)) => run_report(a),
         Some(Command::Records(a)) => run_records(a),
+        Some(Command::Rules { id }) => run_rules(id.as_deref()),
+        Some(Command::Codes { code }) => run_codes(code.as_deref()),
     };
     match result {
         Ok(e) => e.into(),

@@ -186,7 +186,12 @@ pub fn process_chunk(
             match work.format.parse(line) {
                 Ok(rec) => {
                     counts.parsed += 1;
-                    agg.add(&rec, ctx, scratch);
+                    let pos = Pos {
+                        file: work.file,
+                        chunk: work.chunk,
+                        line: line_no,
+                    };
+                    agg.add(&rec, pos, ctx, scratch);
                 }
                 Err(e) if e.kind == RejectKind::Header => counts.skipped += 1,
                 Err(e) => {

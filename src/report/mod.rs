@@ -21,7 +21,16 @@
 //!                  "first_seen", "last_seen", "origin": {"app", "gateway", "unknown"},
 //!                  "error_marked"}],            sorted by count desc, then route, then method
 //!   "timeline": {"bucket_seconds", "buckets": [{"start", "1xx", "2xx", "3xx", "4xx", "5xx", "none"}]},
-//!   "findings": [],                              the rule catalogue fills it (SPEC §5)
+//!   "findings": [{"rule", "code", "severity": "info" | "warning" | "error",
+//!                 "confidence": "low" | "medium" | "high", "method", "route",
+//!                 "observed_status", "recommended_status": [codes, best first; empty = triage],
+//!                 "count", "share": count / endpoint requests, "message",
+//!                 "evidence": {"figures": {name: number | string | [values]},
+//!                              "time_window": {"start", "end"} | null,
+//!                              "samples": ["file:line", …up to 5]}}],
+//!                                                 sorted by severity (highest first), route, method, rule
+//!   "noise": {"scanners": [{"client", "misses", "distinct_endpoints"}] (top 20),
+//!             "scanner_count", "endpoints", "requests"},   kept out of every rule
 //!   "rejects": {"by_reason": {"truncated": n, …}, "samples": [{"reason", "source", "snippet"}]},
 //!   "errors": [{"file", "message"}]
 //! }
@@ -37,8 +46,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::aggregate::{class_index, max_opt, min_opt, Aggregate, EndpointStats};
+use crate::aggregate::{class_index, max_opt, min_opt, Aggregate, EndpointStats, Pos};
 use crate::pipeline::RunOutput;
+use crate::rules::{Confidence, Finding, Noise, Scanner, Severity};
 
 /// JSON schema version of [`ReportModel`].
 pub const SCHEMA_VERSION: u32 = 1;
@@ -66,7 +76,9 @@ pub struct ReportModel {
     /// Status classes over time.
     pub timeline: Timeline,
     /// Findings of the rule catalogue.
-    pub findings: Vec<serde_json::Value>,
+    pub findings: Vec<FindingReport>,
+    /// Scanner noise, kept out of the rules.
+    pub noise: NoiseReport,
     /// Rejected lines.
     pub rejects: Rejects,
     /// Inputs that could not be read completely.
@@ -338,7 +350,7 @@ fn endpoint(key: &[u8], s: &EndpointStats) -> Endpoint {
 
 fn timeline(agg: &Aggregate) -> Timeline {
     let mut minutes: BTreeMap<i64, [u64; 6]> = BTreeMap::new();
-    let mut all: Vec<(&i64, &[u32; 6])> = agg
+    let mut all: Vec<(&i64, &[u32; crate::aggregate::MINUTE_SLOTS])> = agg
         .endpoints
         .values()
         .flat_map(|e| e.minutes.iter())
@@ -394,6 +406,8 @@ impl ReportModel {
         out: &RunOutput,
         discover_errors: &[(String, String)],
         route_cap: usize,
+        findings: &[Finding],
+        noise: &Noise,
     ) -> ReportModel {
         let agg = &out.aggregate;
         let mut totals = crate::aggregate::FileCounts::default();
@@ -506,9 +520,118 @@ impl ReportModel {
             },
             endpoints,
             timeline: timeline(agg),
-            findings: Vec::new(),
+            findings: findings
+                .iter()
+                .map(|f| {
+                    FindingReport::new(f, &|p: Pos| {
+                        let name = out
+                            .files
+                            .get(p.file as usize)
+                            .map_or("?", |f| f.name.as_str());
+                        format!("{name}:{}", agg.line_number(&starts, p))
+                    })
+                })
+                .collect(),
+            noise: NoiseReport {
+                scanners: noise.scanners.iter().take(MAX_SCANNERS).cloned().collect(),
+                scanner_count: noise.scanners.len(),
+                endpoints: noise.endpoints,
+                requests: noise.requests,
+            },
             rejects,
             errors,
+        }
+    }
+}
+
+/// Evidence of a finding.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EvidenceReport {
+    /// Named figures; a name given several times holds a list.
+    pub figures: serde_json::Map<String, serde_json::Value>,
+    /// Time window of the evidence.
+    pub time_window: Option<TimeRange>,
+    /// Sample lines as `file:line`.
+    pub samples: Vec<String>,
+}
+
+/// A finding as reported (SPEC §5).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FindingReport {
+    /// Rule id.
+    pub rule: String,
+    /// Rule code.
+    pub code: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// Method.
+    pub method: String,
+    /// Route.
+    pub route: String,
+    /// Status answered.
+    pub observed_status: u16,
+    /// Status that fits, best first; empty for triage findings.
+    pub recommended_status: Vec<u16>,
+    /// Requests concerned.
+    pub count: u64,
+    /// Of the endpoint's requests.
+    pub share: f64,
+    /// Why.
+    pub message: String,
+    /// Figures, window, samples.
+    pub evidence: EvidenceReport,
+}
+
+/// Scanner noise as reported.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct NoiseReport {
+    /// The busiest scanners (at most 20).
+    pub scanners: Vec<Scanner>,
+    /// How many clients were classified as scanners.
+    pub scanner_count: usize,
+    /// Endpoints only scanners touched.
+    pub endpoints: u64,
+    /// Requests on them.
+    pub requests: u64,
+}
+
+/// Scanners listed in the report.
+const MAX_SCANNERS: usize = 20;
+
+impl FindingReport {
+    fn new(f: &Finding, source: &dyn Fn(Pos) -> String) -> FindingReport {
+        let mut figures = serde_json::Map::new();
+        for (name, v) in &f.evidence.figures {
+            match figures.get_mut(*name) {
+                None => {
+                    figures.insert((*name).to_string(), v.clone());
+                }
+                Some(serde_json::Value::Array(a)) => a.push(v.clone()),
+                Some(prev) => *prev = serde_json::Value::Array(vec![prev.take(), v.clone()]),
+            }
+        }
+        FindingReport {
+            rule: f.rule.to_string(),
+            code: crate::rules::find(f.rule).map_or(String::new(), |r| r.meta().code.to_string()),
+            severity: f.severity,
+            confidence: f.confidence,
+            method: f.method.clone(),
+            route: f.route.clone(),
+            observed_status: f.observed_status,
+            recommended_status: f.recommended_status.clone(),
+            count: f.count,
+            share: f.share,
+            message: f.message.clone(),
+            evidence: EvidenceReport {
+                figures,
+                time_window: f.evidence.window.map(|(a, b)| TimeRange {
+                    start: rfc3339(a),
+                    end: rfc3339(b),
+                }),
+                samples: f.evidence.samples.iter().map(|p| source(*p)).collect(),
+            },
         }
     }
 }

@@ -6,6 +6,7 @@ use std::io::Write;
 
 use super::escape::{clip, sanitize};
 use super::{Render, ReportModel};
+use crate::rules::{Confidence, Severity};
 
 /// Text renderer.
 #[derive(Debug, Default)]
@@ -51,6 +52,149 @@ impl TextRenderer {
             _ => return text.to_string(),
         };
         format!("\x1b[{code}m{text}\x1b[0m")
+    }
+}
+
+/// Wrap `text` at `width` columns, each line after the first indented by `indent`.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut col = 0;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if col > 0 && col + 1 + w > width {
+            out.push('\n');
+            out.push_str(indent);
+            col = 0;
+        } else if col > 0 {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += w;
+    }
+    out
+}
+
+fn figure_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(figure_text).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
+}
+
+impl TextRenderer {
+    fn findings(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            out,
+            "\n{} ({})",
+            self.paint("Findings", "bold"),
+            m.findings.len()
+        )?;
+        if m.findings.is_empty() {
+            writeln!(out, "  none")?;
+        }
+        for sev in [Severity::Error, Severity::Warning, Severity::Info] {
+            let group: Vec<_> = m.findings.iter().filter(|f| f.severity == sev).collect();
+            if group.is_empty() {
+                continue;
+            }
+            let class = match sev {
+                Severity::Error => "5xx",
+                Severity::Warning => "4xx",
+                Severity::Info => "3xx",
+            };
+            writeln!(
+                out,
+                "  {}",
+                self.paint(
+                    &format!("{} ({})", sev.as_str().to_uppercase(), group.len()),
+                    class
+                )
+            )?;
+            for f in group {
+                let rec = if f.recommended_status.is_empty() {
+                    "triage".to_string()
+                } else {
+                    f.recommended_status
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join("/")
+                };
+                writeln!(
+                    out,
+                    "  {} {} {}  {} → {}  ({} requests, {:.1}%, {} confidence)",
+                    self.paint(&format!("[{}]", f.rule), "bold"),
+                    clip(&sanitize(&f.method), 7),
+                    clip(&sanitize(&f.route), 80),
+                    f.observed_status,
+                    rec,
+                    thousands(f.count),
+                    f.share * 100.0,
+                    match f.confidence {
+                        Confidence::Low => "low",
+                        Confidence::Medium => "medium",
+                        Confidence::High => "high",
+                    }
+                )?;
+                writeln!(out, "      {}", wrap(&sanitize(&f.message), 96, "      "))?;
+                let figures: Vec<String> = f
+                    .evidence
+                    .figures
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", figure_text(v)))
+                    .collect();
+                if !figures.is_empty() {
+                    writeln!(
+                        out,
+                        "      {}",
+                        self.paint(&wrap(&sanitize(&figures.join(", ")), 96, "      "), "dim")
+                    )?;
+                }
+                if let Some(w) = &f.evidence.time_window {
+                    writeln!(out, "      window: {} → {}", w.start, w.end)?;
+                }
+                if !f.evidence.samples.is_empty() {
+                    let samples: Vec<String> =
+                        f.evidence.samples.iter().map(|x| sanitize(x)).collect();
+                    writeln!(out, "      samples: {}", samples.join(", "))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn noise(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
+        let n = &m.noise;
+        if n.scanner_count == 0 {
+            return Ok(());
+        }
+        writeln!(
+            out,
+            "\n{}",
+            self.paint("Scanner noise (kept out of the findings)", "bold")
+        )?;
+        writeln!(
+            out,
+            "  {} client{} probed for paths that do not exist; {} endpoint{} ({} requests) were touched only by them",
+            thousands(n.scanner_count as u64),
+            if n.scanner_count == 1 { "" } else { "s" },
+            thousands(n.endpoints),
+            if n.endpoints == 1 { "" } else { "s" },
+            thousands(n.requests)
+        )?;
+        for sc in n.scanners.iter().take(10) {
+            writeln!(
+                out,
+                "  {:<40} {:>8} misses on {}{} endpoints",
+                clip(&sanitize(&sc.client), 40),
+                thousands(sc.misses),
+                sc.distinct_endpoints,
+                if sc.distinct_endpoints >= 64 { "+" } else { "" }
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -134,14 +278,8 @@ impl Render for TextRenderer {
             .collect();
         writeln!(out, "  codes: {}", codes.join(", "))?;
 
-        writeln!(out, "\n{}", self.paint("Findings", "bold"))?;
-        if m.findings.is_empty() {
-            writeln!(out, "  none")?;
-        } else {
-            for f in &m.findings {
-                writeln!(out, "  {}", sanitize(&f.to_string()))?;
-            }
-        }
+        self.findings(m, out)?;
+        self.noise(m, out)?;
 
         let shown = m.endpoints.len().min(self.top);
         writeln!(

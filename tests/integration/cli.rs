@@ -21,6 +21,20 @@ fn content(v: &Value) -> Value {
     v["summary"]["files"] = Value::Null;
     v["summary"]["formats"] = Value::Null;
     v["rejects"]["samples"] = Value::Null;
+    // Finding samples name the file; keep the line numbers.
+    if let Some(findings) = v["findings"].as_array_mut() {
+        for f in findings {
+            if let Some(samples) = f["evidence"]["samples"].as_array_mut() {
+                for smp in samples {
+                    let line = smp
+                        .as_str()
+                        .and_then(|x| x.rsplit(':').next())
+                        .unwrap_or("");
+                    *smp = Value::from(line.to_string());
+                }
+            }
+        }
+    }
     v
 }
 

@@ -14,6 +14,7 @@ use statuslens::input::chunk::ChunkKind;
 use statuslens::pipeline::{process_chunk, FileInfo, RunOutput, Work};
 use statuslens::report::ReportModel;
 use statuslens::route::Normalizer;
+use statuslens::rules::{Facts, RulesConfig};
 
 const UPSTREAMINFO: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#;
 
@@ -172,5 +173,17 @@ fn report(agg: &Aggregate) -> String {
             error: None,
         }],
     };
-    serde_json::to_string(&ReportModel::build(&out, &[], 10_000)).expect("serialises")
+    // Findings included: the rules read only the merged aggregate, so they must not depend on
+    // the split either.
+    let cfg = RulesConfig::default();
+    let facts = Facts::new(&out.aggregate, &cfg);
+    let findings = statuslens::rules::run(&facts, &cfg);
+    serde_json::to_string(&ReportModel::build(
+        &out,
+        &[],
+        10_000,
+        &findings,
+        &facts.noise,
+    ))
+    .expect("serialises")
 }

@@ -5,17 +5,22 @@
 //! here depends on arrival order except the per-worker route cap (see [`Aggregate::add`]).
 //! [`Aggregate::finish`] runs once after the merge: `{param}` collapse, then the route cap.
 
+pub mod signals;
+
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 use hdrhistogram::Histogram;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
+use signals::{sample_key, ClientSet, ClientStats, ErrorBodies, Samples, Throttles, SIZE_BUCKETS};
 
 use crate::format::{BytesKind, Origin, Record, RejectKind};
 use crate::route::{self, Normalizer};
 
 /// Where a line is: file index, chunk index within the file, line index within the chunk.
 /// Ordered like the input, so "the first N samples" is well defined whatever the split.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
     /// Index of the file in the run's input list.
     pub file: u32,
@@ -44,6 +49,16 @@ pub const SNIPPET_BYTES: usize = 200;
 pub const MAX_MINUTES: usize = 50_000;
 /// Longest duration recorded (one day, µs); longer values are clamped.
 const MAX_DURATION_US: u64 = 86_400_000_000;
+
+/// Counters per minute: 0 = no status, 1..=5 = 1xx..5xx, then [`MINUTE_500`] and
+/// [`MINUTE_404`] (exact codes the rules follow in time).
+pub const MINUTE_SLOTS: usize = 8;
+/// Per-minute slot of status 500.
+pub const MINUTE_500: usize = 6;
+/// Per-minute slot of status 404.
+pub const MINUTE_404: usize = 7;
+/// Most clients tracked for scanner classification; the rest are not classified.
+pub const MAX_CLIENTS: usize = 100_000;
 
 /// Index of a status in the per-minute class counters: 0 = unknown, 1..=5 = 1xx..5xx.
 #[inline]
@@ -75,14 +90,54 @@ pub struct EndpointStats {
     pub first_ms: Option<i64>,
     /// Latest request time (ms).
     pub last_ms: Option<i64>,
-    /// Requests per minute (epoch minute) by status class.
-    pub minutes: FxHashMap<i64, [u32; 6]>,
+    /// Requests per minute (epoch minute) by status class, plus 500 and 404 (see
+    /// [`MINUTE_SLOTS`]).
+    pub minutes: FxHashMap<i64, [u32; MINUTE_SLOTS]>,
     /// Requests whose minute was not kept because of [`MAX_MINUTES`].
     pub minutes_dropped: u64,
     /// Requests by who produced the status: app, gateway, unknown.
     pub origins: [u64; 3],
     /// Lines with an error marker.
     pub error_marked: u64,
+    /// Latency (µs) of the 2xx responses.
+    pub latency_2xx: Option<Histogram<u64>>,
+    /// Latency (µs) of the 500 responses.
+    pub latency_500: Option<Histogram<u64>>,
+    /// Requests per status whose status the gateway produced (origin `gateway`), unsorted.
+    pub gateway_statuses: Vec<(u16, u64)>,
+    /// 200 responses by [`signals::size_bucket`] of their logged bytes.
+    pub sizes_200: [u64; SIZE_BUCKETS],
+    /// Of those, how many logged the whole response (headers included) rather than the body.
+    pub sizes_200_total: u64,
+    /// 403 responses by credentials: none, some, unknowable.
+    pub auth_403: [u64; 3],
+    /// 2xx responses with an error marker, by the status the marker implies.
+    pub error_bodies: ErrorBodies,
+    /// Earliest positions per status and per signal, for evidence.
+    pub samples: Samples,
+    /// Who sent the requests (exact while few).
+    pub clients: ClientSet,
+    /// Throttled (429/503) responses per client over time.
+    pub throttles: Throttles,
+}
+
+/// Record a duration (µs) in an auto-resizing histogram created on first use.
+#[inline]
+fn record_us(h: &mut Option<Histogram<u64>>, v: u64) {
+    let h = h.get_or_insert_with(|| {
+        Histogram::new(2).expect("2 significant figures is a valid precision")
+    });
+    // `record` grows an auto-resizing histogram; `saturating_record` would clamp instead.
+    if h.record(v).is_err() {
+        h.saturating_record(v);
+    }
+}
+
+fn add_count(v: &mut Vec<(u16, u64)>, code: u16, n: u64) {
+    match v.iter_mut().find(|(s, _)| *s == code) {
+        Some((_, m)) => *m += n,
+        None => v.push((code, n)),
+    }
 }
 
 pub(crate) fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
@@ -119,23 +174,52 @@ fn add_hist(into: &mut Option<Histogram<u64>>, other: Histogram<u64>) {
 
 impl EndpointStats {
     #[inline]
-    fn add(&mut self, rec: &Record<'_>) {
+    fn add(&mut self, rec: &Record<'_>, pos: Pos, client: Option<u64>) {
         self.count += 1;
         let code = rec.status.unwrap_or(0);
-        match self.statuses.iter_mut().find(|(s, _)| *s == code) {
-            Some((_, n)) => *n += 1,
-            None => self.statuses.push((code, 1)),
+        add_count(&mut self.statuses, code, 1);
+        if rec.origin == Origin::Gateway {
+            add_count(&mut self.gateway_statuses, code, 1);
         }
+        self.samples.offer(code, pos);
         if let Some(d) = rec.duration_us {
-            let h = self.latency.get_or_insert_with(|| {
-                Histogram::new(2).expect("2 significant figures is a valid precision")
-            });
             let v = d.clamp(1, MAX_DURATION_US);
             self.max_us = self.max_us.max(v);
-            // `record` grows an auto-resizing histogram; `saturating_record` would clamp instead.
-            if h.record(v).is_err() {
-                h.saturating_record(v);
+            record_us(&mut self.latency, v);
+            match code {
+                200..=299 => record_us(&mut self.latency_2xx, v),
+                500 => record_us(&mut self.latency_500, v),
+                _ => {}
             }
+        }
+        if code == 200 {
+            if let Some(b) = rec.bytes {
+                let bucket = signals::size_bucket(b);
+                self.sizes_200[bucket] += 1;
+                if rec.bytes_kind == BytesKind::Total {
+                    self.sizes_200_total += 1;
+                } else if bucket == 0 {
+                    self.samples.offer(sample_key::EMPTY_200, pos);
+                }
+            }
+        }
+        if code == 403 {
+            self.auth_403[match rec.authenticated {
+                Some(false) => 0,
+                Some(true) => 1,
+                None => 2,
+            }] += 1;
+            if rec.authenticated == Some(false) {
+                self.samples.offer(sample_key::ANON_403, pos);
+            }
+        }
+        if let (200..=299, Some(m)) = (code, rec.error_marker) {
+            self.error_bodies.add(m);
+            self.samples.offer(sample_key::ERROR_BODY, pos);
+        }
+        self.clients.add(client, 1);
+        if let (429 | 503, Some(h), Some(t)) = (code, client, rec.time_ms) {
+            self.throttles.add(h, t);
         }
         if let Some(b) = rec.bytes {
             self.bytes_sum = self.bytes_sum.saturating_add(b);
@@ -157,6 +241,14 @@ impl EndpointStats {
                 Some(slot) => {
                     let c = &mut slot[class_index(rec.status)];
                     *c = c.saturating_add(1);
+                    let exact = match code {
+                        500 => Some(MINUTE_500),
+                        404 => Some(MINUTE_404),
+                        _ => None,
+                    };
+                    if let Some(i) = exact {
+                        slot[i] = slot[i].saturating_add(1);
+                    }
                 }
                 None => self.minutes_dropped += 1,
             }
@@ -173,21 +265,39 @@ impl EndpointStats {
     pub fn merge(&mut self, other: EndpointStats) {
         self.count += other.count;
         for (code, n) in other.statuses {
-            match self.statuses.iter_mut().find(|(s, _)| *s == code) {
-                Some((_, m)) => *m += n,
-                None => self.statuses.push((code, n)),
+            add_count(&mut self.statuses, code, n);
+        }
+        for (code, n) in other.gateway_statuses {
+            add_count(&mut self.gateway_statuses, code, n);
+        }
+        for (into, from) in [
+            (&mut self.latency, other.latency),
+            (&mut self.latency_2xx, other.latency_2xx),
+            (&mut self.latency_500, other.latency_500),
+        ] {
+            if let Some(h) = from {
+                add_hist(into, h);
             }
         }
-        if let Some(h) = other.latency {
-            add_hist(&mut self.latency, h);
+        for (a, b) in self.sizes_200.iter_mut().zip(other.sizes_200) {
+            *a += b;
         }
+        self.sizes_200_total += other.sizes_200_total;
+        for (a, b) in self.auth_403.iter_mut().zip(other.auth_403) {
+            *a += b;
+        }
+        self.error_bodies.merge(other.error_bodies);
+        self.samples.merge(other.samples);
+        self.clients.merge(other.clients);
+        self.throttles.merge(other.throttles);
         self.max_us = self.max_us.max(other.max_us);
         self.bytes_sum = self.bytes_sum.saturating_add(other.bytes_sum);
         self.bytes_count += other.bytes_count;
         self.bytes_total_count += other.bytes_total_count;
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);
-        let mut other_minutes: Vec<(i64, [u32; 6])> = other.minutes.into_iter().collect();
+        let mut other_minutes: Vec<(i64, [u32; MINUTE_SLOTS])> =
+            other.minutes.into_iter().collect();
         other_minutes.sort_unstable_by_key(|(m, _)| *m);
         for (m, c) in other_minutes {
             let slot = if self.minutes.len() < MAX_MINUTES {
@@ -267,6 +377,17 @@ pub struct Aggregate {
     pub folded_lines: u64,
     /// Routes folded into `(other)` by [`Aggregate::finish`].
     pub folded_routes: u64,
+    /// Per client that got a miss or a throttle (by hash of the logged client), up to
+    /// [`MAX_CLIENTS`].
+    pub clients: FxHashMap<u64, ClientStats>,
+    /// Misses and throttles of clients beyond [`MAX_CLIENTS`], not classified.
+    pub clients_untracked: u64,
+}
+
+/// Hash of a client or endpoint key (stable within a build; used only inside one run).
+#[inline]
+pub fn key_hash(bytes: &[u8]) -> u64 {
+    FxBuildHasher.hash_one(bytes)
 }
 
 /// Per-worker scratch space so the hot path does not allocate.
@@ -290,7 +411,13 @@ pub struct AddContext<'n> {
 impl Aggregate {
     /// Count a parsed record. Returns false when the time window left it out.
     #[inline]
-    pub fn add(&mut self, rec: &Record<'_>, ctx: &AddContext<'_>, scratch: &mut Scratch) -> bool {
+    pub fn add(
+        &mut self,
+        rec: &Record<'_>,
+        pos: Pos,
+        ctx: &AddContext<'_>,
+        scratch: &mut Scratch,
+    ) -> bool {
         if let Some((since, until)) = ctx.window {
             match rec.time_ms {
                 Some(t) if t >= since && t < until => {}
@@ -309,8 +436,16 @@ impl Aggregate {
         key.extend_from_slice(method);
         key.push(b' ');
         ctx.routes.record_route(rec, key);
+        let client = rec.client.map(key_hash);
+        if let (Some(h), Some(status)) = (client, rec.status) {
+            // Only misses and throttles touch the client table: a lookup per line would cost a
+            // cache miss per line on logs with many clients.
+            if signals::is_miss(status) || matches!(status, 429 | 503) {
+                self.add_client(h, rec, status, key);
+            }
+        }
         if let Some(s) = self.endpoints.get_mut(key.as_slice()) {
-            s.add(rec);
+            s.add(rec, pos, client);
             return true;
         }
         if self.endpoints.len() >= ctx.route_cap {
@@ -320,14 +455,36 @@ impl Aggregate {
             key.extend_from_slice(b"* ");
             key.extend_from_slice(route::OTHER.as_bytes());
             if let Some(s) = self.endpoints.get_mut(key.as_slice()) {
-                s.add(rec);
+                s.add(rec, pos, client);
                 return true;
             }
         }
         let mut s = EndpointStats::default();
-        s.add(rec);
+        s.add(rec, pos, client);
         self.endpoints.insert(key.as_slice().into(), s);
         true
+    }
+
+    #[inline]
+    fn add_client(&mut self, h: u64, rec: &Record<'_>, status: u16, endpoint: &[u8]) {
+        let full = self.clients.len() >= MAX_CLIENTS;
+        let c = match self.clients.entry(h) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(_) if full => {
+                self.clients_untracked += 1;
+                return;
+            }
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(ClientStats {
+                name: rec.client.unwrap_or_default().into(),
+                ..ClientStats::default()
+            }),
+        };
+        if signals::is_miss(status) {
+            c.misses += 1;
+            c.missed_endpoints.insert(key_hash(endpoint));
+        } else {
+            c.throttled += 1;
+        }
     }
 
     /// Count a rejected line.
@@ -373,6 +530,19 @@ impl Aggregate {
         self.out_of_window += other.out_of_window;
         self.folded_lines += other.folded_lines;
         self.folded_routes += other.folded_routes;
+        self.clients_untracked += other.clients_untracked;
+        for (h, c) in other.clients {
+            let full = self.clients.len() >= MAX_CLIENTS;
+            match self.clients.entry(h) {
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().merge(c),
+                std::collections::hash_map::Entry::Vacant(_) if full => {
+                    self.clients_untracked += c.misses + c.throttled;
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(c);
+                }
+            }
+        }
     }
 
     /// Post-merge steps: collapse high-cardinality positions to `{param}`, then fold the
@@ -481,7 +651,7 @@ mod tests {
             .iter()
             .enumerate()
         {
-            agg.add(&rec(p, 200, i as i64), &ctx, &mut scratch);
+            agg.add(&rec(p, 200, i as i64), Pos::default(), &ctx, &mut scratch);
         }
         // Per worker: /a /b /c kept, /d and /e counted under (other) (the table holds cap + 1).
         assert_eq!(agg.folded_lines, 2);
@@ -514,9 +684,14 @@ mod tests {
         let mut agg = Aggregate::default();
         let mut scratch = Scratch::default();
         for m in 0..(MAX_MINUTES as i64 + 10) {
-            agg.add(&rec(b"/x", 200, m * 60_000), &ctx, &mut scratch);
+            agg.add(
+                &rec(b"/x", 200, m * 60_000),
+                Pos::default(),
+                &ctx,
+                &mut scratch,
+            );
         }
-        agg.add(&rec(b"/x", 500, 0), &ctx, &mut scratch);
+        agg.add(&rec(b"/x", 500, 0), Pos::default(), &ctx, &mut scratch);
         let e = &agg.endpoints[&b"GET /x"[..]];
         assert_eq!(e.minutes.len(), MAX_MINUTES);
         assert_eq!(e.minutes_dropped, 10);
@@ -534,12 +709,12 @@ mod tests {
         };
         let mut agg = Aggregate::default();
         let mut scratch = Scratch::default();
-        assert!(!agg.add(&rec(b"/x", 200, 999), &ctx, &mut scratch));
-        assert!(agg.add(&rec(b"/x", 200, 1000), &ctx, &mut scratch));
-        assert!(!agg.add(&rec(b"/x", 200, 2000), &ctx, &mut scratch));
+        assert!(!agg.add(&rec(b"/x", 200, 999), Pos::default(), &ctx, &mut scratch));
+        assert!(agg.add(&rec(b"/x", 200, 1000), Pos::default(), &ctx, &mut scratch));
+        assert!(!agg.add(&rec(b"/x", 200, 2000), Pos::default(), &ctx, &mut scratch));
         let mut no_time = rec(b"/x", 200, 0);
         no_time.time_ms = None;
-        assert!(!agg.add(&no_time, &ctx, &mut scratch));
+        assert!(!agg.add(&no_time, Pos::default(), &ctx, &mut scratch));
         assert_eq!(agg.out_of_window, 3);
     }
 }

@@ -1,0 +1,529 @@
+//! The mergeable signals the rules need beyond status counts (SPEC §5, issue 4): per-client
+//! probe statistics for scanner noise, per-endpoint client sets, throttle timelines for retry
+//! storms, body-size buckets, error-marker classes and evidence samples.
+//!
+//! Every type here merges exactly and independently of order: sets keep the *smallest* keys
+//! when they are bounded (a bottom-k sample is the same whatever the split), and samples keep
+//! the earliest input positions. That is what makes findings identical at any `--jobs` and for
+//! any split of the input into files.
+
+use super::Pos;
+
+/// Most evidence samples kept per signal (SPEC §5: up to 5 `source` references).
+pub const MAX_EVIDENCE: usize = 5;
+
+/// Sample keys beyond plain status codes (which are 0..=999).
+pub mod sample_key {
+    /// 2xx responses that carried an error marker.
+    pub const ERROR_BODY: u16 = 1001;
+    /// 200 responses with an empty body.
+    pub const EMPTY_200: u16 = 1002;
+    /// 403 responses to requests without credentials.
+    pub const ANON_403: u16 = 1003;
+}
+
+/// The earliest few input positions per key (a status code or a [`sample_key`]).
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    sets: Vec<(u16, Vec<Pos>)>,
+}
+
+impl Samples {
+    /// Offer a position; kept when it is among the earliest [`MAX_EVIDENCE`] of its key.
+    #[inline]
+    pub fn offer(&mut self, key: u16, pos: Pos) {
+        let set = match self.sets.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, s)) => s,
+            None => {
+                self.sets.push((key, Vec::with_capacity(MAX_EVIDENCE)));
+                &mut self.sets.last_mut().expect("just pushed").1
+            }
+        };
+        if set.len() == MAX_EVIDENCE {
+            if set.last().is_some_and(|last| pos >= *last) {
+                return;
+            }
+            set.pop();
+        }
+        let at = set.partition_point(|p| *p < pos);
+        set.insert(at, pos);
+    }
+
+    /// The kept positions of `key`, earliest first.
+    pub fn get(&self, key: u16) -> &[Pos] {
+        self.sets
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(&[], |(_, s)| s.as_slice())
+    }
+
+    /// Fold `other` into `self`.
+    pub fn merge(&mut self, other: Samples) {
+        for (k, set) in other.sets {
+            for p in set {
+                self.offer(k, p);
+            }
+        }
+    }
+}
+
+/// A bottom-k set of 64-bit hashes: the `K` smallest distinct values seen. Its size is exact up
+/// to `K`, and merging keeps the `K` smallest of the union, so it does not depend on the split.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BottomK<const K: usize> {
+    values: Vec<u64>,
+}
+
+impl<const K: usize> BottomK<K> {
+    /// Add a hash.
+    #[inline]
+    pub fn insert(&mut self, h: u64) {
+        match self.values.binary_search(&h) {
+            Ok(_) => {}
+            Err(at) if at < K => {
+                self.values.insert(at, h);
+                self.values.truncate(K);
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Distinct values seen, exact up to `K` (then `K`).
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether nothing was seen.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Fold `other` into `self`.
+    pub fn merge(&mut self, other: BottomK<K>) {
+        for h in other.values {
+            self.insert(h);
+        }
+    }
+}
+
+/// What one client collected (misses and throttles), for scanner classification (SPEC §5: "one client probing many
+/// nonexistent paths").
+#[derive(Clone, Debug, Default)]
+pub struct ClientStats {
+    /// The client as logged (address, or whatever the format calls the client).
+    pub name: Box<[u8]>,
+    /// Requests answered 429 or 503.
+    pub throttled: u64,
+    /// Requests answered 400/403/404/405/410: what a prober collects.
+    pub misses: u64,
+    /// Distinct endpoints among the misses (exact up to 64).
+    pub missed_endpoints: BottomK<64>,
+}
+
+impl ClientStats {
+    /// Fold `other` into `self`; the name is the same by construction (same hash), the smaller
+    /// is kept so a hash collision still merges deterministically.
+    pub fn merge(&mut self, other: ClientStats) {
+        if other.name < self.name || self.name.is_empty() {
+            self.name = other.name;
+        }
+        self.throttled += other.throttled;
+        self.misses += other.misses;
+        self.missed_endpoints.merge(other.missed_endpoints);
+    }
+}
+
+/// Whether a status is what a prober of nonexistent paths collects.
+#[inline]
+pub fn is_miss(status: u16) -> bool {
+    matches!(status, 400 | 403 | 404 | 405 | 410)
+}
+
+/// Exact per-client request counts of an endpoint while it has few clients.
+pub const CLIENT_SET_CAP: usize = 16;
+
+/// The clients of one endpoint: exact while there are at most [`CLIENT_SET_CAP`] of them (and
+/// all of them are known), else just "many".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientSet {
+    /// Client hash → requests, sorted by hash.
+    Few(Vec<(u64, u64)>),
+    /// More clients than the cap, or some requests without a client.
+    Many,
+}
+
+impl Default for ClientSet {
+    fn default() -> Self {
+        ClientSet::Few(Vec::new())
+    }
+}
+
+impl ClientSet {
+    /// Count a request of client `h` (`None`: the line names no client).
+    #[inline]
+    pub fn add(&mut self, h: Option<u64>, n: u64) {
+        let ClientSet::Few(v) = self else { return };
+        let Some(h) = h else {
+            *self = ClientSet::Many;
+            return;
+        };
+        match v.binary_search_by_key(&h, |(k, _)| *k) {
+            Ok(i) => v[i].1 += n,
+            Err(_) if v.len() == CLIENT_SET_CAP => *self = ClientSet::Many,
+            Err(i) => v.insert(i, (h, n)),
+        }
+    }
+
+    /// Fold `other` into `self`.
+    pub fn merge(&mut self, other: ClientSet) {
+        match other {
+            ClientSet::Many => *self = ClientSet::Many,
+            ClientSet::Few(v) => {
+                for (h, n) in v {
+                    self.add(Some(h), n);
+                }
+            }
+        }
+    }
+}
+
+/// Throttled responses of one client on one endpoint, per minute: a bitmap of the seconds that
+/// had one and the count. Enough to tell how soon the client came back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ThrottleTrack {
+    /// Client hash.
+    pub client: u64,
+    /// (epoch minute, seconds bitmap, throttled responses), sorted by minute.
+    pub minutes: Vec<(i64, u64, u32)>,
+}
+
+/// Most clients tracked per endpoint for retry storms (the smallest hashes: a uniform sample).
+pub const THROTTLE_CLIENTS: usize = 32;
+/// Most minutes tracked per client and endpoint (the earliest).
+pub const THROTTLE_MINUTES: usize = 240;
+
+impl ThrottleTrack {
+    fn add(&mut self, minute: i64, second: u32, n: u32, bits: u64) {
+        let bits = bits | (1u64 << second.min(63));
+        match self.minutes.binary_search_by_key(&minute, |m| m.0) {
+            Ok(i) => {
+                self.minutes[i].1 |= bits;
+                self.minutes[i].2 = self.minutes[i].2.saturating_add(n);
+            }
+            Err(i) if i < THROTTLE_MINUTES => {
+                self.minutes.insert(i, (minute, bits, n));
+                self.minutes.truncate(THROTTLE_MINUTES);
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Throttled responses tracked.
+    pub fn throttled(&self) -> u64 {
+        self.minutes.iter().map(|m| u64::from(m.2)).sum()
+    }
+
+    /// Throttled responses that followed another one of the same client within two seconds
+    /// (same second, or the next one).
+    pub fn quick_returns(&self) -> u64 {
+        let mut quick = 0u64;
+        for (i, &(minute, bits, n)) in self.minutes.iter().enumerate() {
+            let seconds = u64::from(bits.count_ones());
+            quick += u64::from(n).saturating_sub(seconds);
+            quick += u64::from((bits & (bits >> 1)).count_ones());
+            if let Some(&(next, next_bits, _)) = self.minutes.get(i + 1) {
+                if next == minute + 1 && bits & (1 << 59) != 0 && next_bits & 1 != 0 {
+                    quick += 1;
+                }
+            }
+        }
+        quick
+    }
+
+    /// First and last tracked minute.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        Some((self.minutes.first()?.0, self.minutes.last()?.0))
+    }
+}
+
+/// Throttle timelines of an endpoint, a bottom-k sample of its throttled clients.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Throttles {
+    /// Sorted by client hash.
+    pub tracks: Vec<ThrottleTrack>,
+}
+
+impl Throttles {
+    /// Count a throttled response of client `h` at `time_ms`.
+    #[inline]
+    pub fn add(&mut self, h: u64, time_ms: i64) {
+        let minute = time_ms.div_euclid(60_000);
+        let second = (time_ms.rem_euclid(60_000) / 1000) as u32;
+        self.add_bits(h, minute, second, 1, 0);
+    }
+
+    fn add_bits(&mut self, h: u64, minute: i64, second: u32, n: u32, bits: u64) {
+        let i = match self.tracks.binary_search_by_key(&h, |t| t.client) {
+            Ok(i) => i,
+            Err(i) if i < THROTTLE_CLIENTS => {
+                self.tracks.insert(
+                    i,
+                    ThrottleTrack {
+                        client: h,
+                        minutes: Vec::new(),
+                    },
+                );
+                self.tracks.truncate(THROTTLE_CLIENTS);
+                i
+            }
+            Err(_) => return,
+        };
+        self.tracks[i].add(minute, second, n, bits);
+    }
+
+    /// Fold `other` into `self`.
+    pub fn merge(&mut self, other: Throttles) {
+        for t in other.tracks {
+            for (minute, bits, n) in t.minutes {
+                // Second 0 is already in `bits` if it was set; `add` ORs the rest in.
+                let first = bits.trailing_zeros();
+                self.add_bits(t.client, minute, first, n, bits);
+            }
+        }
+    }
+}
+
+/// Power-of-two buckets of response sizes: bucket 0 is exactly 0 bytes, bucket `i` holds
+/// `[2^(i-1), 2^i)`, the last one everything from 2^(N-2) up.
+pub const SIZE_BUCKETS: usize = 16;
+
+/// Bucket of a response size.
+#[inline]
+pub fn size_bucket(bytes: u64) -> usize {
+    if bytes == 0 {
+        0
+    } else {
+        ((64 - bytes.leading_zeros()) as usize).min(SIZE_BUCKETS - 1)
+    }
+}
+
+/// The status an error marker implies, from its words: what `error-body-200` recommends.
+/// 0 when the words do not say (an opaque error code).
+pub fn implied_status(marker: &[u8]) -> u16 {
+    let m = String::from_utf8_lossy(marker).to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| m.contains(w));
+    if has(&[
+        "not_found",
+        "notfound",
+        "not found",
+        "no such",
+        "unknown_id",
+    ]) {
+        404
+    } else if has(&[
+        "unauthenticated",
+        "unauthorized",
+        "unauthorised",
+        "not_logged",
+        "credential",
+        "token_expired",
+        "expired_token",
+        "invalid_token",
+    ]) {
+        401
+    } else if has(&[
+        "forbidden",
+        "permission",
+        "denied",
+        "not_allowed",
+        "not allowed",
+    ]) {
+        403
+    } else if has(&[
+        "conflict",
+        "duplicate",
+        "already",
+        "exists",
+        "version_mismatch",
+    ]) {
+        409
+    } else if has(&[
+        "rate_limit",
+        "ratelimit",
+        "rate limit",
+        "throttl",
+        "too_many",
+        "too many",
+        "quota",
+    ]) {
+        429
+    } else if has(&["timeout", "timed out", "timed_out", "deadline"]) {
+        504
+    } else if has(&["unavailable", "maintenance", "overload"]) {
+        503
+    } else if has(&[
+        "upstream",
+        "bad_gateway",
+        "bad gateway",
+        "connection refused",
+    ]) {
+        502
+    } else if has(&["valid", "unprocessable", "schema", "required", "constraint"]) {
+        422
+    } else if has(&["bad_request", "bad request", "malformed", "parse", "syntax"]) {
+        400
+    } else if has(&["internal", "exception", "panic", "crash", "fatal"]) {
+        500
+    } else {
+        0
+    }
+}
+
+/// Marker bytes kept as an example.
+pub const MARKER_BYTES: usize = 64;
+
+/// 2xx responses with an error marker, by the status the marker implies, with the smallest
+/// marker text of each as an example.
+#[derive(Clone, Debug, Default)]
+pub struct ErrorBodies {
+    /// (implied status, count, example marker), unsorted.
+    pub classes: Vec<(u16, u64, Box<[u8]>)>,
+}
+
+impl ErrorBodies {
+    /// Count one marked 2xx.
+    pub fn add(&mut self, marker: &[u8]) {
+        let marker = &marker[..marker.len().min(MARKER_BYTES)];
+        self.add_n(implied_status(marker), 1, marker);
+    }
+
+    fn add_n(&mut self, implied: u16, n: u64, marker: &[u8]) {
+        match self.classes.iter_mut().find(|c| c.0 == implied) {
+            Some(c) => {
+                c.1 += n;
+                if marker < &*c.2 {
+                    c.2 = marker.into();
+                }
+            }
+            None => self.classes.push((implied, n, marker.into())),
+        }
+    }
+
+    /// Fold `other` into `self`.
+    pub fn merge(&mut self, other: ErrorBodies) {
+        for (s, n, m) in other.classes {
+            self.add_n(s, n, &m);
+        }
+    }
+
+    /// Marked responses.
+    pub fn total(&self) -> u64 {
+        self.classes.iter().map(|c| c.1).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pos(line: u32) -> Pos {
+        Pos {
+            file: 0,
+            chunk: 0,
+            line,
+        }
+    }
+
+    #[test]
+    fn samples_keep_the_earliest_whatever_the_order() {
+        let mut a = Samples::default();
+        for l in [9, 3, 7, 1, 8, 2, 6] {
+            a.offer(404, pos(l));
+        }
+        let mut b = Samples::default();
+        b.offer(404, pos(0));
+        b.offer(500, pos(4));
+        b.merge(a);
+        let lines: Vec<u32> = b.get(404).iter().map(|p| p.line).collect();
+        assert_eq!(lines, [0, 1, 2, 3, 6]);
+        assert_eq!(b.get(500).len(), 1);
+        assert!(b.get(200).is_empty());
+    }
+
+    #[test]
+    fn bottom_k_is_split_independent() {
+        let values: Vec<u64> = (0..200u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        let mut whole = BottomK::<8>::default();
+        values.iter().for_each(|&v| whole.insert(v));
+        let (mut a, mut b) = (BottomK::<8>::default(), BottomK::<8>::default());
+        values.iter().step_by(2).for_each(|&v| a.insert(v));
+        values.iter().skip(1).step_by(2).for_each(|&v| b.insert(v));
+        b.merge(a);
+        assert_eq!(whole, b);
+        assert_eq!(whole.len(), 8);
+    }
+
+    #[test]
+    fn client_set_turns_many_past_the_cap() {
+        let mut s = ClientSet::default();
+        for h in 0..CLIENT_SET_CAP as u64 {
+            s.add(Some(h), 2);
+        }
+        assert!(matches!(&s, ClientSet::Few(v) if v.len() == CLIENT_SET_CAP));
+        let mut t = s.clone();
+        t.add(Some(3), 1);
+        assert!(matches!(&t, ClientSet::Few(v) if v[3] == (3, 3)));
+        s.add(Some(999), 1);
+        assert_eq!(s, ClientSet::Many);
+        let mut u = ClientSet::default();
+        u.add(None, 1);
+        assert_eq!(
+            u,
+            ClientSet::Many,
+            "a request without a client makes the set unknown"
+        );
+    }
+
+    #[test]
+    fn quick_returns_count_same_and_next_second() {
+        let mut t = Throttles::default();
+        // 3 throttles in second 10, one in 11, one in 40, one at 59 and one at 60 (next minute).
+        for ms in [10_000, 10_300, 10_900, 11_200, 40_000, 59_500, 60_100] {
+            t.add(7, ms);
+        }
+        let track = &t.tracks[0];
+        assert_eq!(track.throttled(), 7);
+        // Same second: 2 (second 10); adjacent seconds: 10→11; minute boundary: 59→0.
+        assert_eq!(track.quick_returns(), 4);
+        // Merging two halves gives the same track.
+        let (mut a, mut b) = (Throttles::default(), Throttles::default());
+        for (i, ms) in [10_000, 10_300, 10_900, 11_200, 40_000, 59_500, 60_100]
+            .into_iter()
+            .enumerate()
+        {
+            if i % 2 == 0 {
+                a.add(7, ms)
+            } else {
+                b.add(7, ms)
+            }
+        }
+        a.merge(b);
+        assert_eq!(a, t);
+    }
+
+    #[test]
+    fn markers_imply_statuses() {
+        assert_eq!(implied_status(b"USER_NOT_FOUND"), 404);
+        assert_eq!(implied_status(b"VALIDATION"), 422);
+        assert_eq!(implied_status(b"conflict"), 409);
+        assert_eq!(implied_status(b"upstream timeout"), 504);
+        assert_eq!(implied_status(b"permission denied"), 403);
+        assert_eq!(implied_status(b"E_X"), 0);
+        assert_eq!(size_bucket(0), 0);
+        assert_eq!(size_bucket(1), 1);
+        assert_eq!(size_bucket(255), 8);
+        assert_eq!(size_bucket(u64::MAX), SIZE_BUCKETS - 1);
+    }
+}

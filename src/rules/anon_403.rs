@@ -1,0 +1,92 @@
+//! `anon-403`: 403 to requests that carried no credentials.
+
+use super::stats::ratio;
+use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+use crate::aggregate::signals::sample_key;
+
+/// See [`META`].
+pub(crate) struct Anon403;
+
+static META: RuleMeta = RuleMeta {
+    id: "anon-403",
+    code: "SL009",
+    severity: Severity::Warning,
+    since: "0.2.0",
+    summary: "403 to requests that carried no credentials, where 401 asks for them.",
+    docs: r#"
+## What it detects
+An endpoint that answers 403 to requests the log shows as anonymous: no authenticated user
+(`$remote_user`, a `user`/`user_id` JSON field) and no `Authorization` header where one is logged.
+Lines that cannot tell (a plain combined log with `-` as user, where a bearer token would not
+show) count as unknown and never trigger the rule.
+
+## Why it matters
+403 means "I know who you are and you may not do this"; re-authenticating will not help, so
+clients give up. A request without credentials should get `401 Unauthorized` with a
+`WWW-Authenticate` header, which tells the client to log in (and browsers and SDKs to prompt or
+refresh a token).
+
+## Example
+```
+{"time":"2024-05-01T10:00:01Z","method":"GET","uri":"/api/account","status":403,"user":""}
+```
+
+## What to do
+Check for missing or expired credentials before checking permissions, and answer 401 with
+`WWW-Authenticate: Bearer` for them; keep 403 for authenticated callers lacking a permission.
+See `statuslens codes 401` and `statuslens codes 403`.
+
+## References
+- RFC 9110 §15.5.2 (401), §15.5.4 (403), §11.6.1 (WWW-Authenticate)
+- SPEC §5
+"#,
+    thresholds: &[
+        Threshold {
+            name: "min_anonymous",
+            default: 20.0,
+            doc: "fewest 403s to anonymous requests",
+        },
+        Threshold {
+            name: "min_anonymous_share",
+            default: 0.9,
+            doc: "share of the 403s whose credentials are known that were anonymous (0..1)",
+        },
+    ],
+};
+
+impl Rule for Anon403 {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        for e in &facts.endpoints {
+            let [anon, authed, unknown] = e.stats.auth_403;
+            let share = ratio(anon, anon + authed);
+            if (anon as f64) < cfg.get("min_anonymous") || share < cfg.get("min_anonymous_share") {
+                continue;
+            }
+            let mut f = Finding::new(&META, e, 403, vec![401], anon);
+            f.confidence = if authed == 0 {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            f.message = format!(
+                "{} {} answered 403 to {} requests that carried no credentials ({:.0}% of its 403s with known credentials); a missing login is 401 with WWW-Authenticate, 403 is for an authenticated caller without permission.",
+                e.method, e.route, anon, share * 100.0
+            );
+            let mut ev = f
+                .evidence
+                .clone()
+                .figure("anonymous_403", anon)
+                .figure("authenticated_403", authed)
+                .figure("unknown_403", unknown)
+                .rate("anonymous_share", share);
+            ev.window = e.stats.first_ms.zip(e.stats.last_ms);
+            ev.samples = e.stats.samples.get(sample_key::ANON_403).to_vec();
+            f.evidence = ev;
+            out.push(f);
+        }
+    }
+}

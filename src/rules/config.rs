@@ -1,0 +1,419 @@
+//! Rule configuration: `statuslens.toml` (or `--config FILE`) and `--rule ID=LEVEL`.
+//!
+//! ```toml
+//! ignore_routes = ["/health", "/internal/*"]   # never reported by any rule
+//! routes = ["/api/users/{id}"]                 # route templates, like --route
+//!
+//! [fields]                                     # JSON key -> record field, like --json-field
+//! "resp.code" = "status"
+//!
+//! [noise]
+//! min_missed_endpoints = 10                    # a client is a scanner from this many
+//!
+//! [rules.generic-500]
+//! severity = "error"                           # info | warning | error | off
+//! ignore_routes = ["/batch/*"]
+//! min_500 = 50                                 # any threshold the rule documents
+//! ```
+//!
+//! Unknown keys, rule ids and thresholds are errors that name the key and suggest the closest
+//! known one.
+
+use std::collections::BTreeMap;
+
+use super::{Severity, RULES};
+
+/// A route glob: `*` matches any run of characters (slashes included).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutePattern(String);
+
+impl RoutePattern {
+    /// A pattern.
+    pub fn new(p: &str) -> RoutePattern {
+        RoutePattern(p.to_string())
+    }
+
+    /// Whether `route` matches.
+    pub fn matches(&self, route: &str) -> bool {
+        let mut parts = self.0.split('*');
+        let first = parts.next().unwrap_or("");
+        let Some(mut rest) = route.strip_prefix(first) else {
+            return false;
+        };
+        let parts: Vec<&str> = parts.collect();
+        let Some((last, middle)) = parts.split_last() else {
+            return rest.is_empty();
+        };
+        for p in middle {
+            match rest.find(p) {
+                Some(i) => rest = &rest[i + p.len()..],
+                None => return false,
+            }
+        }
+        rest.len() >= last.len() && rest.ends_with(last)
+    }
+}
+
+/// Settings of one rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleSettings {
+    /// Whether it runs.
+    pub enabled: bool,
+    /// Severity override.
+    pub severity: Option<Severity>,
+    /// Every threshold of the rule with its value (defaults unless configured).
+    pub thresholds: Vec<(&'static str, f64)>,
+    /// Routes this rule does not report.
+    pub ignore_routes: Vec<RoutePattern>,
+}
+
+impl RuleSettings {
+    /// The value of the rule's threshold `name`.
+    pub fn get(&self, name: &str) -> f64 {
+        self.thresholds
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .expect("rules only ask for thresholds they declare (checked by the rule tests)")
+    }
+}
+
+/// Scanner-noise classification settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NoiseSettings {
+    /// A client that collected misses (400/403/404/405/410) on at least this many distinct
+    /// endpoints is a scanner.
+    pub min_missed_endpoints: f64,
+}
+
+impl Default for NoiseSettings {
+    fn default() -> Self {
+        NoiseSettings {
+            min_missed_endpoints: 10.0,
+        }
+    }
+}
+
+/// The whole configuration of the rules.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RulesConfig {
+    /// Per rule id, every rule present.
+    pub rules: BTreeMap<&'static str, RuleSettings>,
+    /// Scanner classification.
+    pub noise: NoiseSettings,
+    /// Routes no rule reports.
+    pub ignore_routes: Vec<RoutePattern>,
+    /// `[fields]`: JSON key → record field mappings (`KEY=FIELD`, as `--json-field`).
+    pub fields: Vec<String>,
+    /// `routes`: route templates, as `--route`.
+    pub routes: Vec<String>,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        RulesConfig {
+            rules: RULES
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    (
+                        m.id,
+                        RuleSettings {
+                            enabled: true,
+                            severity: None,
+                            thresholds: m.thresholds.iter().map(|t| (t.name, t.default)).collect(),
+                            ignore_routes: Vec::new(),
+                        },
+                    )
+                })
+                .collect(),
+            noise: NoiseSettings::default(),
+            ignore_routes: Vec::new(),
+            fields: Vec::new(),
+            routes: Vec::new(),
+        }
+    }
+}
+
+/// " (did you mean `x`?)" when a known name is close to `got`.
+pub fn suggest<'a>(got: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    known
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(got, k), k))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or(String::new(), |(_, k)| format!(" (did you mean `{k}`?)"))
+}
+
+fn rule_ids() -> impl Iterator<Item = &'static str> {
+    RULES.iter().map(|r| r.meta().id)
+}
+
+fn unknown_rule(id: &str) -> String {
+    format!(
+        "unknown rule `{id}`{}; `statuslens rules` lists them",
+        suggest(id, rule_ids())
+    )
+}
+
+fn string_list(v: &toml::Value, key: &str) -> Result<Vec<String>, String> {
+    let arr = v
+        .as_array()
+        .ok_or_else(|| format!("`{key}` must be a list of strings"))?;
+    arr.iter()
+        .map(|x| {
+            x.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("`{key}` must be a list of strings"))
+        })
+        .collect()
+}
+
+fn number(v: &toml::Value, key: &str) -> Result<f64, String> {
+    match v {
+        toml::Value::Integer(i) => Ok(*i as f64),
+        toml::Value::Float(f) if f.is_finite() => Ok(*f),
+        _ => Err(format!("`{key}` must be a number")),
+    }
+}
+
+/// Parse a severity level, `off` included (`None` = off).
+fn level(v: &str, key: &str) -> Result<Option<Severity>, String> {
+    if v == "off" {
+        return Ok(None);
+    }
+    Severity::parse(v).map(Some).ok_or_else(|| {
+        format!(
+            "`{key}`: `{v}` is not a level (off, info, warning, error){}",
+            suggest(v, ["off", "info", "warning", "error"])
+        )
+    })
+}
+
+impl RulesConfig {
+    /// Settings of rule `id` (every registered rule has some).
+    pub fn settings(&self, id: &str) -> &RuleSettings {
+        self.rules
+            .get(id)
+            .expect("the config holds every registered rule (built from RULES)")
+    }
+
+    /// Parse a `statuslens.toml` text.
+    pub fn from_toml(text: &str) -> Result<RulesConfig, String> {
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| format!("not valid TOML: {}", e.to_string().trim()))?;
+        let mut cfg = RulesConfig::default();
+        for (key, v) in &table {
+            match key.as_str() {
+                "ignore_routes" => {
+                    cfg.ignore_routes = string_list(v, key)?
+                        .iter()
+                        .map(|p| RoutePattern::new(p))
+                        .collect();
+                }
+                "routes" => cfg.routes = string_list(v, key)?,
+                "fields" => {
+                    let t = v
+                        .as_table()
+                        .ok_or("`fields` must be a table of KEY = \"FIELD\"")?;
+                    for (k, f) in t {
+                        let f = f
+                            .as_str()
+                            .ok_or_else(|| format!("`fields.{k}` must be a field name string"))?;
+                        cfg.fields.push(format!("{k}={f}"));
+                    }
+                }
+                "noise" => {
+                    let t = v.as_table().ok_or("`noise` must be a table")?;
+                    for (k, x) in t {
+                        match k.as_str() {
+                            "min_missed_endpoints" => {
+                                cfg.noise.min_missed_endpoints =
+                                    number(x, "noise.min_missed_endpoints")?;
+                            }
+                            _ => {
+                                return Err(format!(
+                                    "unknown key `noise.{k}`{}",
+                                    suggest(k, ["min_missed_endpoints"])
+                                ))
+                            }
+                        }
+                    }
+                }
+                "rules" => {
+                    let t = v
+                        .as_table()
+                        .ok_or("`rules` must be a table of [rules.ID]")?;
+                    for (id, body) in t {
+                        cfg.apply_rule_table(id, body)?;
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "unknown key `{key}`{}",
+                        suggest(key, ["ignore_routes", "routes", "fields", "noise", "rules"])
+                    ))
+                }
+            }
+        }
+        Ok(cfg)
+    }
+
+    fn apply_rule_table(&mut self, id: &str, body: &toml::Value) -> Result<(), String> {
+        let meta = super::find(id).ok_or_else(|| unknown_rule(id))?.meta();
+        let t = body
+            .as_table()
+            .ok_or_else(|| format!("`rules.{id}` must be a table"))?;
+        let s = self
+            .rules
+            .get_mut(meta.id)
+            .expect("the config holds every registered rule (built from RULES)");
+        for (k, v) in t {
+            let key = format!("rules.{id}.{k}");
+            match k.as_str() {
+                "severity" => {
+                    let text = v
+                        .as_str()
+                        .ok_or_else(|| format!("`{key}` must be a string"))?;
+                    match level(text, &key)? {
+                        None => s.enabled = false,
+                        Some(sev) => {
+                            s.enabled = true;
+                            s.severity = Some(sev);
+                        }
+                    }
+                }
+                "ignore_routes" => {
+                    s.ignore_routes = string_list(v, &key)?
+                        .iter()
+                        .map(|p| RoutePattern::new(p))
+                        .collect();
+                }
+                name => {
+                    let slot = s.thresholds.iter_mut().find(|(n, _)| *n == name);
+                    let Some(slot) = slot else {
+                        let known = meta
+                            .thresholds
+                            .iter()
+                            .map(|t| t.name)
+                            .chain(["severity", "ignore_routes"]);
+                        return Err(format!(
+                            "unknown key `{key}`{}; `statuslens rules {id}` lists its thresholds",
+                            suggest(name, known)
+                        ));
+                    };
+                    slot.1 = number(v, &key)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Apply a `--rule ID=off|info|warning|error` flag.
+    pub fn apply_flag(&mut self, flag: &str) -> Result<(), String> {
+        let (id, lvl) = flag
+            .split_once('=')
+            .ok_or_else(|| format!("--rule `{flag}`: expected ID=off|info|warning|error"))?;
+        let meta = super::find(id)
+            .ok_or_else(|| format!("--rule: {}", unknown_rule(id)))?
+            .meta();
+        let s = self
+            .rules
+            .get_mut(meta.id)
+            .expect("the config holds every registered rule (built from RULES)");
+        match level(lvl, &format!("--rule {id}"))? {
+            None => s.enabled = false,
+            Some(sev) => {
+                s.enabled = true;
+                s.severity = Some(sev);
+            }
+        }
+        Ok(())
+    }
+
+    /// Set a threshold (tests and programmatic use).
+    pub fn set(&mut self, id: &str, name: &str, value: f64) -> Result<(), String> {
+        let mut t = toml::Table::new();
+        t.insert(name.to_string(), toml::Value::Float(value));
+        self.apply_rule_table(id, &toml::Value::Table(t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_patterns() {
+        let p = RoutePattern::new("/internal/*");
+        assert!(p.matches("/internal/x/y"));
+        assert!(!p.matches("/api/internal/x"));
+        assert!(RoutePattern::new("/health").matches("/health"));
+        assert!(!RoutePattern::new("/health").matches("/healthz"));
+        assert!(RoutePattern::new("*/{id}").matches("/users/{id}"));
+        assert!(RoutePattern::new("/a/*/c").matches("/a/b/c"));
+        assert!(!RoutePattern::new("/a/*/c").matches("/a/b/d"));
+    }
+
+    #[test]
+    fn parses_a_full_config() {
+        let cfg = RulesConfig::from_toml(
+            r#"
+            ignore_routes = ["/health"]
+            routes = ["/api/users/{id}"]
+            [fields]
+            "resp.code" = "status"
+            [noise]
+            min_missed_endpoints = 5
+            [rules.generic-500]
+            severity = "error"
+            min_500 = 50
+            ignore_routes = ["/batch/*"]
+            [rules.slow-sync]
+            severity = "off"
+            "#,
+        )
+        .expect("valid");
+        let g = cfg.settings("generic-500");
+        assert_eq!(g.severity, Some(Severity::Error));
+        assert_eq!(g.get("min_500"), 50.0);
+        assert!(g.ignore_routes[0].matches("/batch/7"));
+        assert!(!cfg.settings("slow-sync").enabled);
+        assert_eq!(cfg.fields, ["resp.code=status"]);
+        assert_eq!(cfg.routes, ["/api/users/{id}"]);
+        assert_eq!(cfg.noise.min_missed_endpoints, 5.0);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key_and_suggest() {
+        let e = RulesConfig::from_toml("[rules.generic-50]\nmin_500 = 1").expect_err("bad id");
+        assert!(
+            e.contains("`generic-50`") && e.contains("did you mean `generic-500`"),
+            "{e}"
+        );
+        let e = RulesConfig::from_toml("[rules.generic-500]\nmin_50 = 1").expect_err("bad key");
+        assert!(
+            e.contains("rules.generic-500.min_50") && e.contains("`min_500`"),
+            "{e}"
+        );
+        let e = RulesConfig::from_toml("ignore_route = []").expect_err("bad top key");
+        assert!(e.contains("did you mean `ignore_routes`"), "{e}");
+        let e = RulesConfig::from_toml("[rules.slow-sync]\nseverity = \"warn\"").expect_err("lvl");
+        assert!(e.contains("did you mean `warning`"), "{e}");
+        let e = RulesConfig::from_toml("x = ").expect_err("toml");
+        assert!(e.starts_with("not valid TOML"), "{e}");
+    }
+
+    #[test]
+    fn rule_flags() {
+        let mut cfg = RulesConfig::default();
+        cfg.apply_flag("empty-200=off").expect("valid");
+        cfg.apply_flag("anon-403=error").expect("valid");
+        assert!(!cfg.settings("empty-200").enabled);
+        assert_eq!(cfg.settings("anon-403").severity, Some(Severity::Error));
+        let e = cfg.apply_flag("anon-430=error").expect_err("bad id");
+        assert!(e.contains("did you mean `anon-403`"), "{e}");
+        assert!(cfg.apply_flag("anon-403").is_err());
+    }
+}

@@ -1,0 +1,121 @@
+//! `create-200`: a POST to a collection answers 200 and never 201.
+
+use super::stats::{self, ratio};
+use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+
+/// See [`META`].
+pub(crate) struct Create200;
+
+static META: RuleMeta = RuleMeta {
+    id: "create-200",
+    code: "SL005",
+    severity: Severity::Info,
+    since: "0.2.0",
+    summary: "POST to a collection route answers 200 and never 201.",
+    docs: r#"
+## What it detects
+`POST` on a *collection* route that succeeds with 200 and never with 201. A route counts as a
+collection when the logs show its members: some method on `route/{id}` (any placeholder) answers
+2xx — then the POST creates members — or, with lower confidence, `GET route` lists them.
+RPC-style POSTs (`/login`, `/search`) have no members and are left alone.
+
+## Why it matters
+`201 Created` with a `Location` header tells the client the new resource's URL without parsing
+the body, and tells caches and intermediaries that something was created. Clients that branch
+on 201 (SDK generators do) treat a 200 as "nothing created". When creation is queued, `202
+Accepted` is the honest answer.
+
+## Example
+```
+10.0.0.1 - - [01/May/2024:10:00:01 +0000] "POST /api/orders HTTP/1.1" 200 311 "-" "app"
+10.0.0.1 - - [01/May/2024:10:00:02 +0000] "GET /api/orders/1842 HTTP/1.1" 200 311 "-" "app"
+```
+
+## What to do
+Answer 201 with `Location: /api/orders/1842` (and the representation if you like); if the work
+is queued, 202 with a status URL. See `statuslens codes 201`.
+
+## References
+- RFC 9110 §15.3.2 (201), §15.3.3 (202), §10.2.2 (Location)
+- SPEC §5
+"#,
+    thresholds: &[
+        Threshold {
+            name: "min_requests",
+            default: 20.0,
+            doc: "fewest POST requests on the route",
+        },
+        Threshold {
+            name: "min_200_share",
+            default: 0.9,
+            doc: "share of the POST's 2xx that are 200 (0..1)",
+        },
+    ],
+};
+
+impl Rule for Create200 {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        for e in &facts.endpoints {
+            if e.method != "POST" || (e.stats.count as f64) < cfg.get("min_requests") {
+                continue;
+            }
+            let last = e.route.rsplit('/').next().unwrap_or("");
+            if last.is_empty() || stats::is_placeholder(last) || e.status(201) > 0 {
+                continue;
+            }
+            let n200 = e.status(200);
+            let ok = e.class(200..=299);
+            if n200 == 0 || ratio(n200, ok) < cfg.get("min_200_share") {
+                continue;
+            }
+            let prefix = format!("{}/", e.route);
+            let member = facts.endpoints.iter().find(|o| {
+                o.route
+                    .strip_prefix(&prefix)
+                    .is_some_and(|rest| !rest.contains('/') && stats::is_placeholder(rest))
+                    && o.class(200..=299) > 0
+            });
+            let listing = facts
+                .methods_of(e.route)
+                .find(|o| o.method == "GET" && o.class(200..=299) > 0);
+            let (confidence, why) = match (member, listing) {
+                (Some(m), _) => (
+                    Confidence::High,
+                    format!(
+                        "{} {} answers 2xx, so POST creates members of a collection",
+                        m.method, m.route
+                    ),
+                ),
+                (None, Some(l)) => (
+                    Confidence::Medium,
+                    format!("GET {} lists the collection", l.route),
+                ),
+                (None, None) => continue,
+            };
+            let p50 = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
+            let mut f = Finding::new(&META, e, 200, vec![201, 202], n200);
+            f.confidence = confidence;
+            f.message = format!(
+                "POST {} answered 200 to {} requests and never 201; {}. A creation is 201 with a Location header (202 if the work is queued).",
+                e.route, n200, why
+            );
+            let mut ev = f
+                .evidence
+                .clone()
+                .figure("count_200", n200)
+                .figure("count_201", 0)
+                .figure("collection_evidence", why);
+            if let Some(p) = p50 {
+                ev = ev.ms("p50_2xx_ms", p);
+            }
+            ev.window = e.stats.first_ms.zip(e.stats.last_ms);
+            ev.samples = e.stats.samples.get(200).to_vec();
+            f.evidence = ev;
+            out.push(f);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! `gateway-5xx`: where 502/503/504 come from, and 499 spikes.
+
+use super::stats::{self, ratio};
+use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+use crate::format::Origin;
+
+/// See [`META`].
+pub(crate) struct Gateway5xx;
+
+static META: RuleMeta = RuleMeta {
+    id: "gateway-5xx",
+    code: "SL011",
+    severity: Severity::Info,
+    since: "0.2.0",
+    summary: "Where 502/503/504 come from (gateway or application), and 499 spikes.",
+    docs: r#"
+## What it detects
+Triage, not a code change. For an endpoint with a notable share of 502/503/504 it splits them by
+who produced the status: the *gateway* itself (ALB `elb_status_code` without a target answer,
+nginx with no upstream status, Envoy response flags) or the *application* (the upstream's own
+code). It also reports endpoints where many requests end in 499 (nginx: the client closed the
+connection before the answer), with the latency the clients gave up at. A gateway's occasional
+502/504 stays below the thresholds.
+
+## Why it matters
+A 502 from the load balancer (connection refused, reset, no healthy target) needs a look at the
+fleet; a 503 from the application is a decision the code made; a 504 from the gateway is the
+app being slower than the gateway's timeout. Reading them as one "5xx rate" sends people to the
+wrong place. 499s mean users waited and gave up: the endpoint is too slow even when it
+eventually succeeds.
+
+## Example
+```
+ALB: ... "GET https://api.example.com:443/api/items HTTP/1.1" 502 - ... error_reason TargetConnectionError
+```
+
+## What to do
+Gateway-made 5xx: check target health, connection limits and timeouts between gateway and app.
+App-made 503/504: see `generic-500` and `app-timeout-500` for whether they are the right codes.
+499 spikes: make the endpoint faster or asynchronous (see `slow-sync`).
+
+## References
+- RFC 9110 §15.6.3 (502), §15.6.4 (503), §15.6.5 (504); nginx 499
+- SPEC §5
+"#,
+    thresholds: &[
+        Threshold {
+            name: "min_count",
+            default: 20.0,
+            doc: "fewest 502/503/504 (or 499) on the endpoint",
+        },
+        Threshold {
+            name: "min_share",
+            default: 0.02,
+            doc: "share of the endpoint's requests (0..1)",
+        },
+    ],
+};
+
+fn origin_word(o: Origin) -> &'static str {
+    match o {
+        Origin::App => "the application",
+        Origin::Gateway => "the gateway itself",
+        Origin::Unknown => "the application or the gateway (the log does not say which)",
+    }
+}
+
+impl Rule for Gateway5xx {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        let (min, min_share) = (cfg.get("min_count"), cfg.get("min_share"));
+        for e in &facts.endpoints {
+            let codes = [502u16, 503, 504];
+            let total: u64 = codes.iter().map(|c| e.status(*c)).sum();
+            if total as f64 >= min && e.share(total) >= min_share {
+                let gateway: u64 = codes.iter().map(|c| e.gateway_status(*c)).sum();
+                // The endpoint's origins tell the application from "the log does not say".
+                let rest_origin = if e.stats.origins[2] == 0 {
+                    Origin::App
+                } else {
+                    Origin::Unknown
+                };
+                let observed = codes
+                    .into_iter()
+                    .max_by_key(|c| (e.status(*c), std::cmp::Reverse(*c)))
+                    .unwrap_or(502);
+                let mut f = Finding::new(&META, e, observed, Vec::new(), total);
+                f.confidence = Confidence::High;
+                let split: Vec<String> = codes
+                    .iter()
+                    .filter(|c| e.status(**c) > 0)
+                    .map(|c| {
+                        format!(
+                            "{c}: {} by the gateway, {} by {}",
+                            e.gateway_status(*c),
+                            e.status(*c) - e.gateway_status(*c),
+                            origin_word(rest_origin)
+                        )
+                    })
+                    .collect();
+                f.message = format!(
+                    "{} {}: {} responses ({:.1}%) were 502/503/504; {:.0}% were produced by the gateway itself and {:.0}% by {} ({}). Triage where they come from before changing codes.",
+                    e.method,
+                    e.route,
+                    total,
+                    e.share(total) * 100.0,
+                    ratio(gateway, total) * 100.0,
+                    ratio(total - gateway, total) * 100.0,
+                    origin_word(rest_origin),
+                    split.join("; ")
+                );
+                let mut ev = f
+                    .evidence
+                    .clone()
+                    .figure("count_5xx_gateway_codes", total)
+                    .figure("by_gateway", gateway)
+                    .figure("by_other", total - gateway);
+                for c in codes {
+                    ev = ev.figure(
+                        match c {
+                            502 => "count_502",
+                            503 => "count_503",
+                            _ => "count_504",
+                        },
+                        e.status(c),
+                    );
+                }
+                ev.window = e.stats.first_ms.zip(e.stats.last_ms);
+                ev.samples = e.stats.samples.get(observed).to_vec();
+                f.evidence = ev;
+                out.push(f);
+            }
+            let n499 = e.status(499);
+            if n499 as f64 >= min && e.share(n499) >= min_share {
+                let mut f = Finding::new(&META, e, 499, Vec::new(), n499);
+                let p95 = stats::quantile_ms(e.stats.latency.as_ref(), 0.95);
+                let p50 = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
+                f.confidence = Confidence::Medium;
+                f.message = format!(
+                    "{} {}: {} requests ({:.1}%) ended in 499, clients closing the connection before the answer{}. The endpoint is too slow for its callers.",
+                    e.method,
+                    e.route,
+                    n499,
+                    e.share(n499) * 100.0,
+                    p95.map_or(String::new(), |p| format!(" (p95 latency {:.0} ms)", p))
+                );
+                let mut ev = f
+                    .evidence
+                    .clone()
+                    .figure("count_499", n499)
+                    .rate("share_499", e.share(n499));
+                if let Some(p) = p95 {
+                    ev = ev.ms("p95_ms", p);
+                }
+                if let Some(p) = p50 {
+                    ev = ev.ms("p50_2xx_ms", p);
+                }
+                ev.window = e.stats.first_ms.zip(e.stats.last_ms);
+                ev.samples = e.stats.samples.get(499).to_vec();
+                f.evidence = ev;
+                out.push(f);
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! `generic-500`: plain 500s where the evidence points to a more precise code.
+
+use super::stats::{self, minutes, pearson, ratio};
+use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+use crate::aggregate::{MINUTE_500, MINUTE_SLOTS};
+
+/// See [`META`].
+pub(crate) struct Generic500;
+
+static META: RuleMeta = RuleMeta {
+    id: "generic-500",
+    code: "SL001",
+    severity: Severity::Warning,
+    since: "0.2.0",
+    summary: "An endpoint's failures are plain 500s where the evidence points to a more precise code.",
+    docs: r#"
+## What it detects
+An endpoint whose server errors are mostly plain `500 Internal Server Error`, in volume (a
+share of its traffic or a burst in time), where the figures say what actually went wrong:
+
+- **load**: the 500 rate rises and falls with the request rate of the whole API (Pearson
+  correlation per minute) → the service is overloaded: `503 Service Unavailable` (with
+  `Retry-After`), or `429 Too Many Requests` when a per-client limit is what is hit;
+- **burst**: the 500s crowd into one short window while the endpoint succeeds outside it → a
+  dependency went down: `503`, or `502 Bad Gateway` if an upstream answered badly;
+- **fast failures on a write**: on POST/PUT/PATCH/DELETE the 500s answer much faster than the
+  successes, so the request was refused before any work → the input was at fault: `409
+  Conflict` (state clash, duplicate) or `422 Unprocessable Content` (validation).
+
+500s whose latencies pile up at one ceiling are timeouts; `app-timeout-500` reports those, and
+this rule leaves them alone. Gateway-produced 500s are not counted.
+
+## Why it matters
+A 500 tells the client "something broke, we do not know what": clients cannot tell whether to
+retry, back off or fix their request, and on-call cannot tell an overload from a bug from a bad
+payload without reading code. A precise code makes clients behave correctly (a 503 with
+`Retry-After` is retried later, a 422 is not retried at all) and makes dashboards say what
+happened.
+
+## Example
+```
+10.0.0.1 - - [01/May/2024:10:00:01 +0000] "POST /api/orders HTTP/1.1" 500 51 "-" "app" 0.004
+10.0.0.2 - - [01/May/2024:10:00:01 +0000] "POST /api/orders HTTP/1.1" 201 312 "-" "app" 0.180
+```
+Most POST 500s take 4 ms while the 201s take 180 ms: the handler rejects the order before doing
+any work — a 409 or 422 with an error body says why.
+
+## What to do
+Map the failure to its cause where it is raised: catch the validation or conflict error and
+answer 4xx with a body naming the field; when a dependency is down or the service sheds load
+answer 503 with `Retry-After`; keep 500 for real bugs. See `statuslens codes 500`.
+
+## References
+- RFC 9110 §15.6.1 (500), §15.6.4 (503), §15.5.10 (409), §15.5.21 (422)
+- SPEC §5
+"#,
+    thresholds: &[
+        Threshold { name: "min_500", default: 20.0, doc: "fewest 500s on the endpoint before the rule looks at it" },
+        Threshold { name: "min_share", default: 0.05, doc: "share of the endpoint's requests that are 500 (0..1) for a steady flood; a burst qualifies whatever the share" },
+        Threshold { name: "dominance", default: 0.8, doc: "share of the endpoint's application 5xx that are plain 500 (0..1)" },
+        Threshold { name: "load_correlation", default: 0.6, doc: "Pearson correlation between the API's requests per minute and the endpoint's 500 rate per minute" },
+        Threshold { name: "min_minutes", default: 10.0, doc: "fewest active minutes before a correlation is computed" },
+        Threshold { name: "burst_width_minutes", default: 10.0, doc: "width of the burst window (minutes); the series must span three windows" },
+        Threshold { name: "burst_share", default: 0.6, doc: "share of the 500s inside the window (0..1)" },
+        Threshold { name: "fast_ratio", default: 0.5, doc: "500 median latency at most this times the 2xx median counts as a fast refusal" },
+        Threshold { name: "ceiling_share", default: 0.5, doc: "share of 500s in a ±5% latency band above 1 s that marks a timeout (left to app-timeout-500)" },
+    ],
+};
+
+impl Rule for Generic500 {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        for e in &facts.endpoints {
+            let n500 = e.status(500).saturating_sub(e.gateway_status(500));
+            if (n500 as f64) < cfg.get("min_500") {
+                continue;
+            }
+            let app_5xx = e.class(500..=599).saturating_sub(
+                e.stats
+                    .gateway_statuses
+                    .iter()
+                    .filter(|(c, _)| (500..600).contains(c))
+                    .map(|(_, n)| n)
+                    .sum(),
+            );
+            if ratio(n500, app_5xx) < cfg.get("dominance") {
+                continue;
+            }
+            let lat500 = e.stats.latency_500.as_ref();
+            if let Some(c) = stats::densest_band(lat500, 0.1) {
+                if c.low_ms >= 1000.0 && c.share >= cfg.get("ceiling_share") {
+                    continue; // a timeout: app-timeout-500's finding
+                }
+            }
+            let series = minutes(e.stats);
+            let width = cfg.get("burst_width_minutes").max(1.0) as i64;
+            let burst = stats::burst(&series, MINUTE_500, width).filter(|b| {
+                b.share >= cfg.get("burst_share") && b.rate_inside >= 5.0 * b.rate_outside
+            });
+            let share = e.share(n500);
+            if share < cfg.get("min_share") && burst.is_none() {
+                continue;
+            }
+            // Load: the API's requests per minute against this endpoint's 500 rate per minute.
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            for (m, c) in &series {
+                let total = stats::minute_total(c);
+                if total > 0 {
+                    xs.push(facts.load.get(m).copied().unwrap_or(0) as f64);
+                    ys.push(ratio(u64::from(c[MINUTE_500]), total));
+                }
+            }
+            let corr = (xs.len() as f64 >= cfg.get("min_minutes"))
+                .then(|| pearson(&xs, &ys))
+                .flatten();
+            let p50_500 = stats::quantile_ms(lat500, 0.5);
+            let p50_2xx = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
+            let fast = match (p50_500, p50_2xx) {
+                (Some(a), Some(b)) => e.is_write() && a <= cfg.get("fast_ratio") * b,
+                _ => false,
+            };
+            let load = corr.filter(|r| *r >= cfg.get("load_correlation"));
+            let (recommended, confidence, why) = if let Some(r) = load {
+                (
+                    vec![503, 429],
+                    if r >= 0.8 { Confidence::High } else { Confidence::Medium },
+                    format!("the 500 rate follows the API's load (correlation {r:.2} per minute): the service is overloaded, which is 503 with Retry-After (or 429 if a per-client limit is hit)"),
+                )
+            } else if let Some(b) = burst {
+                (
+                    vec![503, 502],
+                    if b.rate_outside == 0.0 { Confidence::High } else { Confidence::Medium },
+                    format!(
+                        "{:.0}% of the 500s fall in {} minutes while the endpoint succeeds outside them: a dependency went down, which is 503 (or 502 when an upstream answered badly)",
+                        b.share * 100.0,
+                        b.end - b.start + 1
+                    ),
+                )
+            } else if fast {
+                (
+                    vec![409, 422],
+                    Confidence::Medium,
+                    format!(
+                        "on this write endpoint the 500s answer in {:.1} ms at the median against {:.1} ms for successes: the request is refused before any work, which is a client-side conflict (409) or validation failure (422)",
+                        p50_500.unwrap_or(0.0),
+                        p50_2xx.unwrap_or(0.0)
+                    ),
+                )
+            } else {
+                continue;
+            };
+            let mut f = Finding::new(&META, e, 500, recommended, n500);
+            f.confidence = confidence;
+            f.message = format!(
+                "{} {} answered {} plain 500s ({:.1}% of its requests); {}.",
+                e.method,
+                e.route,
+                n500,
+                share * 100.0,
+                why
+            );
+            let mut ev = f
+                .evidence
+                .clone()
+                .figure("count_500", n500)
+                .rate("share_500", share);
+            if let Some(r) = corr {
+                ev = ev.rate("load_correlation", r);
+            }
+            if let Some(b) = burst {
+                ev = ev
+                    .rate("burst_share", b.share)
+                    .rate("burst_rate_500", b.rate_inside)
+                    .rate("outside_rate_500", b.rate_outside);
+                ev.window = Some((b.start * 60_000, (b.end + 1) * 60_000));
+            } else {
+                ev.window = stats::window_of(&series, MINUTE_500);
+            }
+            if let Some(v) = p50_500 {
+                ev = ev.ms("p50_500_ms", v);
+            }
+            if let Some(v) = p50_2xx {
+                ev = ev.ms("p50_2xx_ms", v);
+            }
+            ev.samples = e.stats.samples.get(500).to_vec();
+            f.evidence = ev;
+            out.push(f);
+        }
+    }
+}
+
+const _: () = assert!(MINUTE_500 < MINUTE_SLOTS);

@@ -1,0 +1,541 @@
+//! The smell catalogue (SPEC §5): rules that read the merged aggregate and say where an
+//! endpoint's status codes are imprecise, which code fits better, and why.
+//!
+//! Each rule lives in its own file with its docs (fixed headings, shown by `statuslens rules
+//! ID`), its metadata and its thresholds, and implements [`Rule::check`] over [`Facts`] — a
+//! read-only view of the merged [`Aggregate`] with scanner noise taken out. Rules never see raw
+//! lines, so their findings do not depend on `--jobs` or on how the input was split.
+//! [`RULES`] is the one list of rules; [`run`] applies the configuration (severity overrides,
+//! `off`, ignored routes) and sorts the findings.
+
+pub mod config;
+pub mod stats;
+
+mod anon_403;
+mod app_timeout_500;
+mod create_200;
+mod empty_200;
+mod error_body_200;
+mod gateway_5xx;
+mod generic_500;
+mod mixed_validation;
+mod nonstandard_code;
+mod retired_404;
+mod retry_storm;
+mod slow_sync;
+mod wrong_method_404;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::aggregate::signals::ClientSet;
+use crate::aggregate::{Aggregate, EndpointStats, Pos};
+pub use config::{RuleSettings, RulesConfig};
+
+/// How much a finding matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Worth fixing.
+    Warning,
+    /// Misleads clients or operators; fix it.
+    Error,
+}
+
+impl Severity {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    /// Parse a lowercase name.
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// How sure the evidence makes a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Circumstantial.
+    Low,
+    /// Likely.
+    Medium,
+    /// The figures leave little doubt.
+    High,
+}
+
+/// A tunable number of a rule.
+#[derive(Clone, Copy, Debug)]
+pub struct Threshold {
+    /// Key in the config file (`[rules.ID] name = value`).
+    pub name: &'static str,
+    /// Default value.
+    pub default: f64,
+    /// What it means, with its unit.
+    pub doc: &'static str,
+}
+
+/// What every rule declares about itself.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id: the kebab-case name of the smell (SPEC §5).
+    pub id: &'static str,
+    /// Short code, never reused.
+    pub code: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// Version that added it.
+    pub since: &'static str,
+    /// One line for the catalogue list.
+    pub summary: &'static str,
+    /// Markdown docs with the headings What it detects, Why it matters, Example, What to do,
+    /// Thresholds and References (the Thresholds section is generated from `thresholds`).
+    pub docs: &'static str,
+    /// Tunable numbers.
+    pub thresholds: &'static [Threshold],
+}
+
+/// A smell rule.
+pub trait Rule: Sync {
+    /// Metadata and docs.
+    fn meta(&self) -> &'static RuleMeta;
+    /// Append the findings of this rule over `facts`.
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>);
+}
+
+/// Every rule, in catalogue order (SPEC §5). `undocumented-status` comes with `--openapi`.
+pub static RULES: &[&dyn Rule] = &[
+    &generic_500::Generic500,
+    &app_timeout_500::AppTimeout500,
+    &wrong_method_404::WrongMethod404,
+    &error_body_200::ErrorBody200,
+    &create_200::Create200,
+    &empty_200::Empty200,
+    &slow_sync::SlowSync,
+    &retry_storm::RetryStorm,
+    &anon_403::Anon403,
+    &retired_404::Retired404,
+    &gateway_5xx::Gateway5xx,
+    &nonstandard_code::NonstandardCode,
+    &mixed_validation::MixedValidation,
+];
+
+/// The rule with this id.
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| r.meta().id == id)
+}
+
+/// The evidence of a finding.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Evidence {
+    /// Named figures (counts, rates, latencies in ms, …), in the order the rule gives them.
+    pub figures: Vec<(&'static str, serde_json::Value)>,
+    /// Time window the evidence covers (epoch ms).
+    pub window: Option<(i64, i64)>,
+    /// Up to 5 sample lines.
+    pub samples: Vec<Pos>,
+}
+
+impl Evidence {
+    /// Add a figure.
+    pub fn figure(mut self, name: &'static str, v: impl Into<serde_json::Value>) -> Self {
+        self.figures.push((name, v.into()));
+        self
+    }
+
+    /// Add a rate, rounded to 4 decimals.
+    pub fn rate(self, name: &'static str, v: f64) -> Self {
+        self.figure(name, stats::round(v, 4))
+    }
+
+    /// Add a duration in ms, rounded to 1 µs.
+    pub fn ms(self, name: &'static str, v: f64) -> Self {
+        self.figure(name, stats::round(v, 3))
+    }
+}
+
+/// One finding (SPEC §5).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Rule id.
+    pub rule: &'static str,
+    /// Severity after configuration.
+    pub severity: Severity,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// HTTP method (`*` for findings about the whole API).
+    pub method: String,
+    /// Route template.
+    pub route: String,
+    /// The status the endpoint answers.
+    pub observed_status: u16,
+    /// What it should answer, best first (empty: triage, not a code change).
+    pub recommended_status: Vec<u16>,
+    /// Requests concerned.
+    pub count: u64,
+    /// `count` over the endpoint's requests.
+    pub share: f64,
+    /// Why, in plain words.
+    pub message: String,
+    /// Figures, window and samples.
+    pub evidence: Evidence,
+}
+
+impl Finding {
+    /// A finding of `meta`'s rule on `e`, at the rule's default severity and medium confidence;
+    /// the rule fills in the message and evidence.
+    pub fn new(
+        meta: &RuleMeta,
+        e: &Endpoint<'_>,
+        observed: u16,
+        recommended: Vec<u16>,
+        count: u64,
+    ) -> Finding {
+        Finding {
+            rule: meta.id,
+            severity: meta.severity,
+            confidence: Confidence::Medium,
+            method: e.method.to_string(),
+            route: e.route.to_string(),
+            observed_status: observed,
+            recommended_status: recommended,
+            count,
+            share: stats::round(e.share(count), 4),
+            message: String::new(),
+            evidence: Evidence::default(),
+        }
+    }
+}
+
+/// One endpoint as the rules see it.
+#[derive(Clone, Copy, Debug)]
+pub struct Endpoint<'a> {
+    /// Method (`-` when the line had none).
+    pub method: &'a str,
+    /// Route template.
+    pub route: &'a str,
+    /// Its statistics.
+    pub stats: &'a EndpointStats,
+}
+
+impl Endpoint<'_> {
+    /// Requests with status `code`.
+    pub fn status(&self, code: u16) -> u64 {
+        self.stats
+            .statuses
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    /// Requests with a status in `range`.
+    pub fn class(&self, range: std::ops::RangeInclusive<u16>) -> u64 {
+        self.stats
+            .statuses
+            .iter()
+            .filter(|(c, _)| range.contains(c))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Requests with status `code` produced by the gateway.
+    pub fn gateway_status(&self, code: u16) -> u64 {
+        self.stats
+            .gateway_statuses
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    /// `n` over the endpoint's requests.
+    pub fn share(&self, n: u64) -> f64 {
+        stats::ratio(n, self.stats.count)
+    }
+
+    /// Whether the method changes state.
+    pub fn is_write(&self) -> bool {
+        matches!(self.method, "POST" | "PUT" | "PATCH" | "DELETE")
+    }
+}
+
+/// A client classified as a scanner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Scanner {
+    /// The client as logged.
+    pub client: String,
+    /// Misses (400/403/404/405/410) it collected.
+    pub misses: u64,
+    /// Distinct endpoints among them (exact up to 64).
+    pub distinct_endpoints: usize,
+}
+
+/// Scanner noise: probing clients and the endpoints only they touched (SPEC §5).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Noise {
+    /// Clients classified as scanners, most misses first.
+    pub scanners: Vec<Scanner>,
+    /// Endpoints whose every request came from a scanner (kept out of the rules).
+    pub endpoints: u64,
+    /// Requests on those endpoints.
+    pub requests: u64,
+}
+
+/// What the rules read: the merged aggregate minus scanner noise and ignored routes.
+#[derive(Debug)]
+pub struct Facts<'a> {
+    /// Endpoints, sorted by route then method.
+    pub endpoints: Vec<Endpoint<'a>>,
+    /// Requests per minute over all those endpoints (the load).
+    pub load: BTreeMap<i64, u64>,
+    /// The aggregate (clients, for names in evidence).
+    pub aggregate: &'a Aggregate,
+    /// Scanner noise, reported apart.
+    pub noise: Noise,
+}
+
+impl<'a> Facts<'a> {
+    /// Build the view: classify scanners, drop the endpoints only they touched and those
+    /// matching `cfg.ignore_routes`.
+    pub fn new(agg: &'a Aggregate, cfg: &RulesConfig) -> Facts<'a> {
+        let mut scanner_hashes = BTreeSet::new();
+        let mut scanners = Vec::new();
+        for (h, c) in &agg.clients {
+            if c.missed_endpoints.len() as f64 >= cfg.noise.min_missed_endpoints
+                && c.misses as f64 >= cfg.noise.min_missed_endpoints
+            {
+                scanner_hashes.insert(*h);
+                scanners.push(Scanner {
+                    client: crate::report::escape::clip(&String::from_utf8_lossy(&c.name), 80),
+                    misses: c.misses,
+                    distinct_endpoints: c.missed_endpoints.len(),
+                });
+            }
+        }
+        scanners.sort_by(|a, b| {
+            b.misses
+                .cmp(&a.misses)
+                .then_with(|| a.client.cmp(&b.client))
+        });
+        let mut noise = Noise {
+            scanners,
+            ..Noise::default()
+        };
+        let mut endpoints = Vec::with_capacity(agg.endpoints.len());
+        for (k, s) in &agg.endpoints {
+            let Ok(text) = std::str::from_utf8(k) else {
+                continue;
+            };
+            let (method, route) = text.split_once(' ').unwrap_or(("-", text));
+            let only_scanners = match &s.clients {
+                ClientSet::Few(v) => {
+                    !v.is_empty() && v.iter().all(|(h, _)| scanner_hashes.contains(h))
+                }
+                ClientSet::Many => false,
+            };
+            if only_scanners {
+                noise.endpoints += 1;
+                noise.requests += s.count;
+                continue;
+            }
+            if route == crate::route::OTHER || cfg.ignore_routes.iter().any(|p| p.matches(route)) {
+                continue;
+            }
+            endpoints.push(Endpoint {
+                method,
+                route,
+                stats: s,
+            });
+        }
+        endpoints.sort_by(|a, b| a.route.cmp(b.route).then_with(|| a.method.cmp(b.method)));
+        let mut load = BTreeMap::new();
+        for e in &endpoints {
+            for (m, c) in &e.stats.minutes {
+                *load.entry(*m).or_insert(0u64) +=
+                    c[..6].iter().map(|&n| u64::from(n)).sum::<u64>();
+            }
+        }
+        Facts {
+            endpoints,
+            load,
+            aggregate: agg,
+            noise,
+        }
+    }
+
+    /// The endpoints of `route`, by method.
+    pub fn methods_of<'s>(&'s self, route: &'s str) -> impl Iterator<Item = &'s Endpoint<'a>> {
+        let start = self.endpoints.partition_point(|e| e.route < route);
+        self.endpoints[start..]
+            .iter()
+            .take_while(move |e| e.route == route)
+    }
+
+    /// Name of a client by hash, when it was tracked.
+    pub fn client_name(&self, h: u64) -> Option<String> {
+        self.aggregate
+            .clients
+            .get(&h)
+            .map(|c| crate::report::escape::clip(&String::from_utf8_lossy(&c.name), 80))
+    }
+}
+
+/// Run every enabled rule over `facts`; findings sorted by severity (highest first), then
+/// route, method and rule.
+pub fn run(facts: &Facts<'_>, cfg: &RulesConfig) -> Vec<Finding> {
+    let mut all = Vec::new();
+    for rule in RULES {
+        let meta = rule.meta();
+        let settings = cfg.settings(meta.id);
+        if !settings.enabled {
+            continue;
+        }
+        let mut out = Vec::new();
+        rule.check(facts, settings, &mut out);
+        for mut f in out {
+            if settings.ignore_routes.iter().any(|p| p.matches(&f.route)) {
+                continue;
+            }
+            if let Some(s) = settings.severity {
+                f.severity = s;
+            }
+            all.push(f);
+        }
+    }
+    all.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.route.cmp(&b.route))
+            .then_with(|| a.method.cmp(&b.method))
+            .then_with(|| a.rule.cmp(b.rule))
+            .then_with(|| a.observed_status.cmp(&b.observed_status))
+    });
+    all
+}
+
+/// The docs of a rule as printed by `statuslens rules ID` and committed in `docs/rules/`.
+pub fn render_docs(meta: &RuleMeta) -> String {
+    let mut s = format!(
+        "# {} ({})\n\nDefault severity: {}. Added in {}.\n\n{}\n\n{}\n\n## Thresholds\n\n",
+        meta.id,
+        meta.code,
+        meta.severity.as_str(),
+        meta.since,
+        meta.summary,
+        meta.docs.trim()
+    );
+    if meta.thresholds.is_empty() {
+        s.push_str("None.\n");
+    }
+    for t in meta.thresholds {
+        s.push_str(&format!("- `{}` = {} — {}\n", t.name, t.default, t.doc));
+    }
+    s.push_str(&format!(
+        "\nSet them in `statuslens.toml` under `[rules.{}]`; `severity = \"off\"` turns the rule off.\n",
+        meta.id
+    ));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_codes_are_unique_and_well_formed() {
+        let mut ids = BTreeSet::new();
+        let mut codes = BTreeSet::new();
+        for r in RULES {
+            let m = r.meta();
+            assert!(ids.insert(m.id), "duplicate id {}", m.id);
+            assert!(codes.insert(m.code), "duplicate code {}", m.code);
+            assert!(
+                m.id.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{} is not kebab-case",
+                m.id
+            );
+            assert!(
+                !["use-", "avoid-", "prefer-", "no-"]
+                    .iter()
+                    .any(|p| m.id.starts_with(p)),
+                "{}: ids name the smell, not the fix",
+                m.id
+            );
+            assert!(
+                m.code.len() == 5 && m.code.starts_with("SL"),
+                "{}: code {}",
+                m.id,
+                m.code
+            );
+        }
+        assert_eq!(RULES.len(), 13, "the thirteen log-only rules of SPEC §5");
+    }
+
+    #[test]
+    fn every_rule_has_docs_with_the_fixed_headings() {
+        for r in RULES {
+            let m = r.meta();
+            for h in [
+                "## What it detects",
+                "## Why it matters",
+                "## Example",
+                "## What to do",
+                "## References",
+            ] {
+                assert!(m.docs.contains(h), "{} docs lack `{h}`", m.id);
+            }
+            assert!(!m.summary.is_empty(), "{} has no summary", m.id);
+            for t in m.thresholds {
+                assert!(
+                    !t.doc.is_empty(),
+                    "{}: threshold {} undocumented",
+                    m.id,
+                    t.name
+                );
+                assert!(
+                    render_docs(m).contains(&format!("`{}`", t.name)),
+                    "{}: {} missing from the docs",
+                    m.id,
+                    t.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn committed_docs_match_the_sources() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
+        let bless = std::env::var_os("STATUSLENS_BLESS").is_some();
+        for r in RULES {
+            let m = r.meta();
+            let path = dir.join(format!("{}.md", m.id));
+            let want = render_docs(m);
+            if bless {
+                std::fs::create_dir_all(&dir).expect("create docs/rules");
+                std::fs::write(&path, &want).expect("write docs");
+                continue;
+            }
+            let have = std::fs::read_to_string(&path).unwrap_or_default();
+            assert_eq!(
+                have,
+                want,
+                "docs/rules/{}.md is stale: run `STATUSLENS_BLESS=1 cargo test --release --lib rules`",
+                m.id
+            );
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `nonstandard-code`: statuses outside the registered set.
+
+use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+use crate::codes;
+
+/// See [`META`].
+pub(crate) struct NonstandardCode;
+
+static META: RuleMeta = RuleMeta {
+    id: "nonstandard-code",
+    code: "SL012",
+    severity: Severity::Warning,
+    since: "0.2.0",
+    summary: "Status codes outside the IANA registry (nginx's 499 aside).",
+    docs: r#"
+## What it detects
+Responses whose status is not in the IANA HTTP status code registry — vendor codes (Cloudflare
+520–527, nginx 444/494–497, AWS ALB 460/463/464/561, IIS 440/449) and invented ones (`209`,
+`420`, `599`). nginx's 499 is left to `gateway-5xx`. Codes the gateway produced are reported at
+info severity: they are its vocabulary, not the application's.
+
+## Why it matters
+Clients only know the registered codes; an unknown code is treated as the `x00` of its class
+(RFC 9110 §15), losing whatever the inventor meant, and generic tooling (SDKs, monitors,
+caches) mis-handles it.
+
+## Example
+```
+10.0.0.1 - - [01/May/2024:10:00:01 +0000] "POST /api/login HTTP/1.1" 420 31 "-" "app"
+```
+
+## What to do
+Use the registered code that fits — the finding names it — and put the detail in the body
+(RFC 9457 problem details). See `statuslens codes CODE`.
+
+## References
+- IANA HTTP Status Code Registry; RFC 9110 §15
+- SPEC §5
+"#,
+    thresholds: &[Threshold {
+        name: "min_count",
+        default: 5.0,
+        doc: "fewest responses with the code on the endpoint",
+    }],
+};
+
+impl Rule for NonstandardCode {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        for e in &facts.endpoints {
+            let mut statuses = e.stats.statuses.clone();
+            statuses.sort_unstable();
+            for (code, n) in statuses {
+                if code == 0
+                    || code == 499
+                    || codes::is_registered(code)
+                    || (n as f64) < cfg.get("min_count")
+                {
+                    continue;
+                }
+                let (fit, meaning) = codes::nonstandard_fit(code);
+                let by_gateway = e.gateway_status(code);
+                let mut f = Finding::new(&META, e, code, vec![fit], n);
+                f.confidence = Confidence::High;
+                if by_gateway * 2 > n {
+                    f.severity = Severity::Info;
+                }
+                f.message = format!(
+                    "{} {} answered {} {} times; {} is not a registered status ({}), so clients treat it as {}. The registered code that fits is {}{}.",
+                    e.method,
+                    e.route,
+                    code,
+                    n,
+                    code,
+                    meaning,
+                    (code / 100) * 100,
+                    fit,
+                    if by_gateway * 2 > n { " (the gateway produced most of them)" } else { "" }
+                );
+                let mut ev = f
+                    .evidence
+                    .clone()
+                    .figure("count", n)
+                    .figure("by_gateway", by_gateway);
+                ev.window = e.stats.first_ms.zip(e.stats.last_ms);
+                ev.samples = e.stats.samples.get(code).to_vec();
+                f.evidence = ev;
+                out.push(f);
+            }
+        }
+    }
+}

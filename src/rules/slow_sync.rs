@@ -1,0 +1,104 @@
+//! `slow-sync`: a write endpoint that routinely takes seconds to answer success.
+
+use super::stats;
+use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+
+/// See [`META`].
+pub(crate) struct SlowSync;
+
+static META: RuleMeta = RuleMeta {
+    id: "slow-sync",
+    code: "SL007",
+    severity: Severity::Info,
+    since: "0.2.0",
+    summary: "A write endpoint that routinely takes seconds to answer 200/201.",
+    docs: r#"
+## What it detects
+A POST/PUT/PATCH/DELETE endpoint whose *median* successful response takes seconds: the work is
+done while the client waits. Only 2xx latencies count, so slow failures do not trigger it.
+
+## Why it matters
+Long synchronous writes hold connections and worker threads, run into client, proxy and load
+balancer timeouts (which then retry a write that may have succeeded), and make the client's
+latency the job's latency. `202 Accepted` with a status URL returns at once and lets the client
+poll or be called back.
+
+## Example
+```
+10.0.0.1 - - [01/May/2024:10:00:01 +0000] "POST /api/exports HTTP/1.1" 201 96 "-" "app" 8.412
+```
+
+## What to do
+Queue the work, answer 202 with `Location` pointing at a status resource (which later answers
+303 or 200 with the result). See `statuslens codes 202`.
+
+## References
+- RFC 9110 §15.3.3 (202)
+- SPEC §5
+"#,
+    thresholds: &[
+        Threshold {
+            name: "min_2xx",
+            default: 20.0,
+            doc: "fewest timed 2xx responses",
+        },
+        Threshold {
+            name: "p50_ms",
+            default: 2000.0,
+            doc: "median 2xx latency (ms) from which the endpoint is slow",
+        },
+    ],
+};
+
+impl Rule for SlowSync {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        for e in &facts.endpoints {
+            if !e.is_write() {
+                continue;
+            }
+            let lat = e.stats.latency_2xx.as_ref();
+            let timed = stats::count(lat);
+            if (timed as f64) < cfg.get("min_2xx") {
+                continue;
+            }
+            let (Some(p50), Some(p95)) =
+                (stats::quantile_ms(lat, 0.5), stats::quantile_ms(lat, 0.95))
+            else {
+                continue;
+            };
+            let limit = cfg.get("p50_ms");
+            if p50 < limit {
+                continue;
+            }
+            let observed = if e.status(201) > e.status(200) {
+                201
+            } else {
+                200
+            };
+            let mut f = Finding::new(&META, e, observed, vec![202], timed);
+            f.confidence = if p50 >= 2.0 * limit {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            f.message = format!(
+                "{} {}: half of its {} successful responses took {:.1} s or more (p95 {:.1} s); the client waits for the work. Queue it and answer 202 Accepted with a status URL.",
+                e.method, e.route, timed, p50 / 1000.0, p95 / 1000.0
+            );
+            let mut ev = f
+                .evidence
+                .clone()
+                .figure("count_2xx_timed", timed)
+                .ms("p50_2xx_ms", p50)
+                .ms("p95_2xx_ms", p95);
+            ev.window = e.stats.first_ms.zip(e.stats.last_ms);
+            ev.samples = e.stats.samples.get(observed).to_vec();
+            f.evidence = ev;
+            out.push(f);
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The statistics the rules decide from: shares, quantiles, a latency pile-up at a ceiling, a
+//! burst in a per-minute series, and correlation with load. Pure functions over merged data.
+
+use hdrhistogram::Histogram;
+
+use crate::aggregate::{EndpointStats, MINUTE_SLOTS};
+
+/// `n / d`, 0 when `d` is 0.
+pub fn ratio(n: u64, d: u64) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        n as f64 / d as f64
+    }
+}
+
+/// Round to `digits` decimals.
+pub fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
+/// Quantile `q` of a µs histogram, in ms.
+pub fn quantile_ms(h: Option<&Histogram<u64>>, q: f64) -> Option<f64> {
+    let h = h.filter(|h| !h.is_empty())?;
+    Some(h.value_at_quantile(q) as f64 / 1000.0)
+}
+
+/// Recorded values of a µs histogram.
+pub fn count(h: Option<&Histogram<u64>>) -> u64 {
+    h.map_or(0, Histogram::len)
+}
+
+/// Share of a µs histogram's values at or above `us`.
+pub fn share_at_or_above(h: Option<&Histogram<u64>>, us: u64) -> f64 {
+    let Some(h) = h.filter(|h| !h.is_empty()) else {
+        return 0.0;
+    };
+    let below = h.count_between(0, us.saturating_sub(1));
+    ratio(h.len().saturating_sub(below), h.len())
+}
+
+/// Latencies piled up in a narrow band: what a timeout looks like.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ceiling {
+    /// Low end of the band (ms).
+    pub low_ms: f64,
+    /// High end of the band (ms).
+    pub high_ms: f64,
+    /// Values in the band.
+    pub count: u64,
+    /// `count` over all values.
+    pub share: f64,
+}
+
+/// The band `[v, v × (1 + width)]` holding the most values of a µs histogram.
+pub fn densest_band(h: Option<&Histogram<u64>>, width: f64) -> Option<Ceiling> {
+    let h = h.filter(|h| !h.is_empty())?;
+    let values: Vec<(u64, u64)> = h
+        .iter_recorded()
+        .map(|v| (v.value_iterated_to(), v.count_at_value()))
+        .collect();
+    let mut best: Option<(usize, usize, u64)> = None;
+    let mut j = 0usize;
+    let mut in_band = 0u64;
+    for i in 0..values.len() {
+        if j < i {
+            j = i;
+            in_band = 0;
+        }
+        let limit = values[i].0 as f64 * (1.0 + width);
+        while j < values.len() && values[j].0 as f64 <= limit {
+            in_band += values[j].1;
+            j += 1;
+        }
+        if best.is_none_or(|(_, _, n)| in_band > n) {
+            best = Some((i, j - 1, in_band));
+        }
+        in_band -= values[i].1;
+    }
+    let (lo, hi, n) = best?;
+    Some(Ceiling {
+        low_ms: values[lo].0 as f64 / 1000.0,
+        high_ms: values[hi].0 as f64 / 1000.0,
+        count: n,
+        share: ratio(n, h.len()),
+    })
+}
+
+/// One minute of an endpoint: (epoch minute, counters; see [`MINUTE_SLOTS`]).
+pub type Minute = (i64, [u32; MINUTE_SLOTS]);
+
+/// The endpoint's minutes in time order.
+pub fn minutes(s: &EndpointStats) -> Vec<Minute> {
+    let mut v: Vec<Minute> = s.minutes.iter().map(|(m, c)| (*m, *c)).collect();
+    v.sort_unstable_by_key(|(m, _)| *m);
+    v
+}
+
+/// Requests of a minute (every class).
+pub fn minute_total(c: &[u32; MINUTE_SLOTS]) -> u64 {
+    c[..6].iter().map(|&n| u64::from(n)).sum()
+}
+
+/// A stretch of time where one kind of response concentrates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Burst {
+    /// First minute (epoch minute).
+    pub start: i64,
+    /// Last minute.
+    pub end: i64,
+    /// Hits inside.
+    pub hits: u64,
+    /// `hits` over all hits.
+    pub share: f64,
+    /// Hit rate (hits / requests) inside.
+    pub rate_inside: f64,
+    /// Hit rate outside.
+    pub rate_outside: f64,
+}
+
+/// The window of at most `width` minutes holding the most hits (`slot` of each minute), if the
+/// series spans at least three such windows (so "concentrated" means something).
+pub fn burst(series: &[Minute], slot: usize, width: i64) -> Option<Burst> {
+    let (first, last) = (series.first()?.0, series.last()?.0);
+    if last - first + 1 < 3 * width {
+        return None;
+    }
+    let total_hits: u64 = series.iter().map(|(_, c)| u64::from(c[slot])).sum();
+    let total_req: u64 = series.iter().map(|(_, c)| minute_total(c)).sum();
+    let mut best: Option<(usize, usize, u64, u64)> = None;
+    let (mut j, mut hits, mut req) = (0usize, 0u64, 0u64);
+    for i in 0..series.len() {
+        while j < series.len() && series[j].0 < series[i].0 + width {
+            hits += u64::from(series[j].1[slot]);
+            req += minute_total(&series[j].1);
+            j += 1;
+        }
+        if best.is_none_or(|b| hits > b.2) {
+            best = Some((i, j - 1, hits, req));
+        }
+        hits -= u64::from(series[i].1[slot]);
+        req -= minute_total(&series[i].1);
+    }
+    let (mut i, mut k, hits, _) = best?;
+    // Tighten the window to its first and last minute with a hit.
+    while i < k && series[i].1[slot] == 0 {
+        i += 1;
+    }
+    while k > i && series[k].1[slot] == 0 {
+        k -= 1;
+    }
+    let req: u64 = series[i..=k].iter().map(|(_, c)| minute_total(c)).sum();
+    Some(Burst {
+        start: series[i].0,
+        end: series[k].0,
+        hits,
+        share: ratio(hits, total_hits),
+        rate_inside: ratio(hits, req),
+        rate_outside: ratio(total_hits - hits, total_req - req),
+    })
+}
+
+/// Pearson correlation of two equally long series; `None` with fewer than 3 points or no
+/// variance.
+pub fn pearson(xs: &[f64], ys: &[f64]) -> Option<f64> {
+    let n = xs.len().min(ys.len());
+    if n < 3 {
+        return None;
+    }
+    let mx = xs[..n].iter().sum::<f64>() / n as f64;
+    let my = ys[..n].iter().sum::<f64>() / n as f64;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (x, y) in xs[..n].iter().zip(&ys[..n]) {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+        syy += (y - my) * (y - my);
+    }
+    if sxx <= f64::EPSILON || syy <= f64::EPSILON {
+        return None;
+    }
+    Some(sxy / (sxx.sqrt() * syy.sqrt()))
+}
+
+/// Time window of the minutes where `slot` is non-zero, in epoch ms (end exclusive).
+pub fn window_of(series: &[Minute], slot: usize) -> Option<(i64, i64)> {
+    let first = series.iter().find(|(_, c)| c[slot] > 0)?.0;
+    let last = series.iter().rev().find(|(_, c)| c[slot] > 0)?.0;
+    Some((first * 60_000, (last + 1) * 60_000))
+}
+
+/// Whether a route segment is a placeholder (`{id}`, `{param}`, …).
+pub fn is_placeholder(segment: &str) -> bool {
+    segment.starts_with('{') && segment.ends_with('}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hist(values: &[(u64, u64)]) -> Histogram<u64> {
+        let mut h = Histogram::new(2).expect("valid");
+        for &(v, n) in values {
+            h.record_n(v, n).expect("in range");
+        }
+        h
+    }
+
+    #[test]
+    fn densest_band_finds_the_pile() {
+        let h = hist(&[
+            (1_000, 5),
+            (20_000, 3),
+            (30_000_000, 40),
+            (30_100_000, 10),
+            (900, 2),
+        ]);
+        let c = densest_band(Some(&h), 0.05).expect("values");
+        assert_eq!(c.count, 50);
+        assert!((29_000.0..=30_200.0).contains(&c.low_ms), "{c:?}");
+        assert!((c.share - 50.0 / 60.0).abs() < 1e-9);
+        assert!(densest_band(None, 0.05).is_none());
+    }
+
+    #[test]
+    fn burst_and_correlation() {
+        let mut series = Vec::new();
+        for m in 0..60 {
+            let mut c = [0u32; MINUTE_SLOTS];
+            c[2] = 100;
+            if (20..25).contains(&m) {
+                c[5] = 50;
+                c[6] = 50;
+            }
+            series.push((m, c));
+        }
+        let b = burst(&series, 6, 6).expect("burst");
+        assert_eq!((b.start, b.end, b.hits), (20, 24, 250));
+        assert_eq!(b.share, 1.0);
+        assert_eq!(b.rate_outside, 0.0);
+        assert!(burst(&series[..10], 6, 6).is_none(), "too short a series");
+        assert_eq!(window_of(&series, 6), Some((20 * 60_000, 25 * 60_000)));
+        let r = pearson(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.1, 6.0, 8.2]).expect("defined");
+        assert!(r > 0.99);
+        assert!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_none());
+    }
+
+    #[test]
+    fn shares() {
+        let h = hist(&[(100, 9), (5_000_000, 1)]);
+        assert!((share_at_or_above(Some(&h), 4_000_000) - 0.1).abs() < 1e-9);
+        assert_eq!(share_at_or_above(None, 1), 0.0);
+        assert_eq!(ratio(1, 0), 0.0);
+        assert!(is_placeholder("{id}") && !is_placeholder("users"));
+    }
+}

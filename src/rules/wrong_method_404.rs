@@ -1,0 +1,133 @@
+//! `wrong-method-404`: a method answered only with 404 on a route other methods serve.
+
+use super::stats::{self, ratio};
+use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+
+/// See [`META`].
+pub(crate) struct WrongMethod404;
+
+static META: RuleMeta = RuleMeta {
+    id: "wrong-method-404",
+    code: "SL003",
+    severity: Severity::Warning,
+    since: "0.2.0",
+    summary: "A route that answers some methods with 2xx answers another only with 404.",
+    docs: r#"
+## What it detects
+A (method, route) whose requests are all (or nearly all) answered 404 while other methods on the
+same route succeed. The route exists; the method is what is not supported — a router that
+falls through to "not found" instead of "method not allowed".
+
+On a route with an id placeholder (`/users/{id}`) a method could also 404 because the ids do not
+exist, so there the rule also asks that the succeeding methods rarely 404 on the same route
+(the ids callers use do exist), and reports at medium confidence. Scanner traffic is left out.
+
+## Why it matters
+404 tells a client the resource is not there; a client (or a developer reading the response)
+then looks for a wrong id or path, not a wrong method. `405 Method Not Allowed` with an
+`Allow` header says what to do instead, and HTTP requires 405 responses to list the allowed
+methods.
+
+## Example
+```
+10.0.0.1 - - [01/May/2024:10:00:01 +0000] "GET /api/users HTTP/1.1" 200 812 "-" "app"
+10.0.0.2 - - [01/May/2024:10:00:02 +0000] "DELETE /api/users HTTP/1.1" 404 22 "-" "app"
+```
+
+## What to do
+Make the router answer 405 with `Allow: GET, POST` (most frameworks have a switch for it), or
+implement the method if clients need it. See `statuslens codes 405`.
+
+## References
+- RFC 9110 §15.5.6 (405), §10.2.1 (Allow)
+- SPEC §5
+"#,
+    thresholds: &[
+        Threshold {
+            name: "min_requests",
+            default: 20.0,
+            doc: "fewest requests of the 404ing method, and of a succeeding method",
+        },
+        Threshold {
+            name: "min_404_share",
+            default: 0.95,
+            doc: "share of the method's requests answered 404 (0..1)",
+        },
+        Threshold {
+            name: "min_2xx_share",
+            default: 0.5,
+            doc: "share of 2xx of the other method (0..1)",
+        },
+        Threshold {
+            name: "max_sibling_404_share",
+            default: 0.1,
+            doc: "on routes with placeholders: largest 404 share of the succeeding method (0..1)",
+        },
+    ],
+};
+
+impl Rule for WrongMethod404 {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        let min = cfg.get("min_requests");
+        for e in &facts.endpoints {
+            let n404 = e.status(404);
+            if (e.stats.count as f64) < min || e.share(n404) < cfg.get("min_404_share") {
+                continue;
+            }
+            let templated = e.route.split('/').any(stats::is_placeholder);
+            let siblings: Vec<_> = facts
+                .methods_of(e.route)
+                .filter(|o| o.method != e.method && o.stats.count as f64 >= min)
+                .filter(|o| o.share(o.class(200..=299)) >= cfg.get("min_2xx_share"))
+                .filter(|o| {
+                    !templated || o.share(o.status(404)) <= cfg.get("max_sibling_404_share")
+                })
+                .collect();
+            if siblings.is_empty() {
+                continue;
+            }
+            let allow: Vec<&str> = siblings.iter().map(|o| o.method).collect();
+            let mut f = Finding::new(&META, e, 404, vec![405], n404);
+            f.confidence = if templated {
+                Confidence::Medium
+            } else {
+                Confidence::High
+            };
+            f.message = format!(
+                "{} {} answered 404 to {:.0}% of {} requests while {} on the same route succeed{}; the route exists and the method is what is unsupported, which is 405 with `Allow: {}`.",
+                e.method,
+                e.route,
+                e.share(n404) * 100.0,
+                e.stats.count,
+                allow.join(", "),
+                if templated { " and rarely 404 (the ids exist)" } else { "" },
+                allow.join(", ")
+            );
+            let mut ev = f
+                .evidence
+                .clone()
+                .figure("count_404", n404)
+                .rate("share_404", e.share(n404));
+            for o in &siblings {
+                ev = ev.figure(
+                    "sibling",
+                    format!(
+                        "{} {}: {} requests, {:.0}% 2xx",
+                        o.method,
+                        o.route,
+                        o.stats.count,
+                        ratio(o.class(200..=299), o.stats.count) * 100.0
+                    ),
+                );
+            }
+            ev.window = e.stats.first_ms.zip(e.stats.last_ms);
+            ev.samples = e.stats.samples.get(404).to_vec();
+            f.evidence = ev;
+            out.push(f);
+        }
+    }
+}
