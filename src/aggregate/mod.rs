@@ -217,7 +217,8 @@ impl EndpointStats {
             self.error_bodies.add(m);
             self.samples.offer(sample_key::ERROR_BODY, pos);
         }
-        self.clients.add(client, 1);
+        self.clients
+            .add(client, 1, u64::from(signals::is_miss(code)));
         if let (429 | 503, Some(h), Some(t)) = (code, client, rec.time_ms) {
             self.throttles.add(h, t);
         }

@@ -142,12 +142,23 @@ pub fn is_miss(status: u16) -> bool {
 /// Exact per-client request counts of an endpoint while it has few clients.
 pub const CLIENT_SET_CAP: usize = 16;
 
+/// One client's requests on one endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientCount {
+    /// Client hash.
+    pub client: u64,
+    /// Requests.
+    pub requests: u64,
+    /// Of which misses (see [`is_miss`]).
+    pub misses: u64,
+}
+
 /// The clients of one endpoint: exact while there are at most [`CLIENT_SET_CAP`] of them (and
 /// all of them are known), else just "many".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientSet {
-    /// Client hash → requests, sorted by hash.
-    Few(Vec<(u64, u64)>),
+    /// Per client, sorted by hash.
+    Few(Vec<ClientCount>),
     /// More clients than the cap, or some requests without a client.
     Many,
 }
@@ -159,18 +170,29 @@ impl Default for ClientSet {
 }
 
 impl ClientSet {
-    /// Count a request of client `h` (`None`: the line names no client).
+    /// Count `requests` of client `h`, `misses` of them misses (`None`: the line names no
+    /// client).
     #[inline]
-    pub fn add(&mut self, h: Option<u64>, n: u64) {
+    pub fn add(&mut self, h: Option<u64>, requests: u64, misses: u64) {
         let ClientSet::Few(v) = self else { return };
         let Some(h) = h else {
             *self = ClientSet::Many;
             return;
         };
-        match v.binary_search_by_key(&h, |(k, _)| *k) {
-            Ok(i) => v[i].1 += n,
+        match v.binary_search_by_key(&h, |c| c.client) {
+            Ok(i) => {
+                v[i].requests += requests;
+                v[i].misses += misses;
+            }
             Err(_) if v.len() == CLIENT_SET_CAP => *self = ClientSet::Many,
-            Err(i) => v.insert(i, (h, n)),
+            Err(i) => v.insert(
+                i,
+                ClientCount {
+                    client: h,
+                    requests,
+                    misses,
+                },
+            ),
         }
     }
 
@@ -179,8 +201,8 @@ impl ClientSet {
         match other {
             ClientSet::Many => *self = ClientSet::Many,
             ClientSet::Few(v) => {
-                for (h, n) in v {
-                    self.add(Some(h), n);
+                for c in v {
+                    self.add(Some(c.client), c.requests, c.misses);
                 }
             }
         }
@@ -469,16 +491,18 @@ mod tests {
     fn client_set_turns_many_past_the_cap() {
         let mut s = ClientSet::default();
         for h in 0..CLIENT_SET_CAP as u64 {
-            s.add(Some(h), 2);
+            s.add(Some(h), 2, 0);
         }
         assert!(matches!(&s, ClientSet::Few(v) if v.len() == CLIENT_SET_CAP));
         let mut t = s.clone();
-        t.add(Some(3), 1);
-        assert!(matches!(&t, ClientSet::Few(v) if v[3] == (3, 3)));
-        s.add(Some(999), 1);
+        t.add(Some(3), 1, 1);
+        assert!(
+            matches!(&t, ClientSet::Few(v) if v[3] == ClientCount { client: 3, requests: 3, misses: 1 })
+        );
+        s.add(Some(999), 1, 0);
         assert_eq!(s, ClientSet::Many);
         let mut u = ClientSet::default();
-        u.add(None, 1);
+        u.add(None, 1, 0);
         assert_eq!(
             u,
             ClientSet::Many,

@@ -9,6 +9,7 @@
 //!
 //! [noise]
 //! min_missed_endpoints = 10                    # a client is a scanner from this many
+//! min_miss_share = 0.5                         # ... when misses are this share of its requests
 //!
 //! [rules.generic-500]
 //! severity = "error"                           # info | warning | error | off
@@ -84,12 +85,16 @@ pub struct NoiseSettings {
     /// A client that collected misses (400/403/404/405/410) on at least this many distinct
     /// endpoints is a scanner.
     pub min_missed_endpoints: f64,
+    /// ... and whose misses are at least this share of its requests (0..1; successes counted
+    /// where an endpoint has few clients), so a proxy or a busy client is not a scanner.
+    pub min_miss_share: f64,
 }
 
 impl Default for NoiseSettings {
     fn default() -> Self {
         NoiseSettings {
             min_missed_endpoints: 10.0,
+            min_miss_share: 0.5,
         }
     }
 }
@@ -232,10 +237,13 @@ impl RulesConfig {
                                 cfg.noise.min_missed_endpoints =
                                     number(x, "noise.min_missed_endpoints")?;
                             }
+                            "min_miss_share" => {
+                                cfg.noise.min_miss_share = number(x, "noise.min_miss_share")?;
+                            }
                             _ => {
                                 return Err(format!(
                                     "unknown key `noise.{k}`{}",
-                                    suggest(k, ["min_missed_endpoints"])
+                                    suggest(k, ["min_missed_endpoints", "min_miss_share"])
                                 ))
                             }
                         }

@@ -16,8 +16,9 @@ static META: RuleMeta = RuleMeta {
 ## What it detects
 `POST` on a *collection* route that succeeds with 200 and never with 201. A route counts as a
 collection when the logs show its members: some method on `route/{id}` (any placeholder) answers
-2xx — then the POST creates members — or, with lower confidence, `GET route` lists them.
-RPC-style POSTs (`/login`, `/search`) have no members and are left alone.
+2xx — then the POST creates members (high confidence when `GET route` also lists them).
+RPC-style POSTs (`/login`, `/search`, a filter taking both GET and POST) have no members and are
+left alone.
 
 ## Why it matters
 `201 Created` with a `Location` header tells the client the new resource's URL without parsing
@@ -79,23 +80,25 @@ impl Rule for Create200 {
                     .is_some_and(|rest| !rest.contains('/') && stats::is_placeholder(rest))
                     && o.class(200..=299) > 0
             });
+            // A GET on the route itself is no evidence: search and filter endpoints often take
+            // both GET and POST. Members are.
+            let Some(m) = member else {
+                continue;
+            };
             let listing = facts
                 .methods_of(e.route)
-                .find(|o| o.method == "GET" && o.class(200..=299) > 0);
-            let (confidence, why) = match (member, listing) {
-                (Some(m), _) => (
-                    Confidence::High,
-                    format!(
-                        "{} {} answers 2xx, so POST creates members of a collection",
-                        m.method, m.route
-                    ),
-                ),
-                (None, Some(l)) => (
-                    Confidence::Medium,
-                    format!("GET {} lists the collection", l.route),
-                ),
-                (None, None) => continue,
+                .any(|o| o.method == "GET" && o.class(200..=299) > 0);
+            let confidence = if listing {
+                Confidence::High
+            } else {
+                Confidence::Medium
             };
+            let why = format!(
+                "{} {} answers 2xx{}, so POST creates members of a collection",
+                m.method,
+                m.route,
+                if listing { " and GET lists them" } else { "" }
+            );
             let p50 = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
             let mut f = Finding::new(&META, e, 200, vec![201, 202], n200);
             f.confidence = confidence;

@@ -61,7 +61,7 @@ fn origin_word(o: Origin) -> &'static str {
     match o {
         Origin::App => "the application",
         Origin::Gateway => "the gateway itself",
-        Origin::Unknown => "the application or the gateway (the log does not say which)",
+        Origin::Unknown => "an unknown producer",
     }
 }
 
@@ -77,45 +77,61 @@ impl Rule for Gateway5xx {
             let total: u64 = codes.iter().map(|c| e.status(*c)).sum();
             if total as f64 >= min && e.share(total) >= min_share {
                 let gateway: u64 = codes.iter().map(|c| e.gateway_status(*c)).sum();
-                // The endpoint's origins tell the application from "the log does not say".
-                let rest_origin = if e.stats.origins[2] == 0 {
-                    Origin::App
-                } else {
-                    Origin::Unknown
-                };
+                // Whether the log says who produced a status: some lines of the endpoint have an
+                // origin (upstream status, target status, response flags).
+                let known = e.stats.origins[2] < e.stats.count;
                 let observed = codes
                     .into_iter()
                     .max_by_key(|c| (e.status(*c), std::cmp::Reverse(*c)))
                     .unwrap_or(502);
                 let mut f = Finding::new(&META, e, observed, Vec::new(), total);
-                f.confidence = Confidence::High;
                 let split: Vec<String> = codes
                     .iter()
                     .filter(|c| e.status(**c) > 0)
                     .map(|c| {
-                        format!(
-                            "{c}: {} by the gateway, {} by {}",
-                            e.gateway_status(*c),
-                            e.status(*c) - e.gateway_status(*c),
-                            origin_word(rest_origin)
-                        )
+                        if known {
+                            format!(
+                                "{c}: {} ({} by the gateway)",
+                                e.status(*c),
+                                e.gateway_status(*c)
+                            )
+                        } else {
+                            format!("{c}: {}", e.status(*c))
+                        }
                     })
                     .collect();
-                f.message = format!(
-                    "{} {}: {} responses ({:.1}%) were 502/503/504; {:.0}% were produced by the gateway itself and {:.0}% by {} ({}). Triage where they come from before changing codes.",
-                    e.method,
-                    e.route,
-                    total,
-                    e.share(total) * 100.0,
-                    ratio(gateway, total) * 100.0,
-                    ratio(total - gateway, total) * 100.0,
-                    origin_word(rest_origin),
-                    split.join("; ")
-                );
+                f.confidence = if known {
+                    Confidence::High
+                } else {
+                    Confidence::Low
+                };
+                f.message = if known {
+                    format!(
+                        "{} {}: {} responses ({:.1}%) were 502/503/504 ({}); {:.0}% were produced by the gateway itself (no usable answer from the application) and {:.0}% by {}. Triage where they come from before changing codes.",
+                        e.method,
+                        e.route,
+                        total,
+                        e.share(total) * 100.0,
+                        split.join(", "),
+                        ratio(gateway, total) * 100.0,
+                        ratio(total - gateway, total) * 100.0,
+                        origin_word(Origin::App)
+                    )
+                } else {
+                    format!(
+                        "{} {}: {} responses ({:.1}%) were 502/503/504 ({}); this log does not say whether the gateway or the application produced them — log the upstream status (nginx $upstream_status, the load balancer's target status) to tell them apart.",
+                        e.method,
+                        e.route,
+                        total,
+                        e.share(total) * 100.0,
+                        split.join(", ")
+                    )
+                };
                 let mut ev = f
                     .evidence
                     .clone()
                     .figure("count_5xx_gateway_codes", total)
+                    .figure("origin_logged", known)
                     .figure("by_gateway", gateway)
                     .figure("by_other", total - gateway);
                 for c in codes {

@@ -18,8 +18,8 @@ static META: RuleMeta = RuleMeta {
 An endpoint whose server errors are mostly plain `500 Internal Server Error`, in volume (a
 share of its traffic or a burst in time), where the figures say what actually went wrong:
 
-- **load**: the 500 rate rises and falls with the request rate of the whole API (Pearson
-  correlation per minute) → the service is overloaded: `503 Service Unavailable` (with
+- **load**: the 500 rate rises and falls with the request rate of the rest of the API (Pearson
+  correlation per minute, over a load that does vary) → the service is overloaded: `503 Service Unavailable` (with
   `Retry-After`), or `429 Too Many Requests` when a per-client limit is what is hit;
 - **burst**: the 500s crowd into one short window while the endpoint succeeds outside it → a
   dependency went down: `503`, or `502 Bad Gateway` if an upstream answered badly;
@@ -60,6 +60,7 @@ answer 503 with `Retry-After`; keep 500 for real bugs. See `statuslens codes 500
         Threshold { name: "dominance", default: 0.8, doc: "share of the endpoint's application 5xx that are plain 500 (0..1)" },
         Threshold { name: "load_correlation", default: 0.6, doc: "Pearson correlation between the API's requests per minute and the endpoint's 500 rate per minute" },
         Threshold { name: "min_minutes", default: 10.0, doc: "fewest active minutes before a correlation is computed" },
+        Threshold { name: "min_load_variation", default: 0.25, doc: "coefficient of variation of the API's requests per minute needed before load can explain anything" },
         Threshold { name: "burst_width_minutes", default: 10.0, doc: "width of the burst window (minutes); the series must span three windows" },
         Threshold { name: "burst_share", default: 0.6, doc: "share of the 500s inside the window (0..1)" },
         Threshold { name: "fast_ratio", default: 0.5, doc: "500 median latency at most this times the 2xx median counts as a fast refusal" },
@@ -104,16 +105,19 @@ impl Rule for Generic500 {
             if share < cfg.get("min_share") && burst.is_none() {
                 continue;
             }
-            // Load: the API's requests per minute against this endpoint's 500 rate per minute.
+            // Load: the rest of the API's requests per minute (this endpoint's own requests left
+            // out, or they would correlate with themselves) against this endpoint's 500 rate.
             let (mut xs, mut ys) = (Vec::new(), Vec::new());
             for (m, c) in &series {
                 let total = stats::minute_total(c);
                 if total > 0 {
-                    xs.push(facts.load.get(m).copied().unwrap_or(0) as f64);
+                    let all = facts.load.get(m).copied().unwrap_or(0);
+                    xs.push(all.saturating_sub(total) as f64);
                     ys.push(ratio(u64::from(c[MINUTE_500]), total));
                 }
             }
-            let corr = (xs.len() as f64 >= cfg.get("min_minutes"))
+            let varies = stats::variation(&xs) >= cfg.get("min_load_variation");
+            let corr = (varies && xs.len() as f64 >= cfg.get("min_minutes"))
                 .then(|| pearson(&xs, &ys))
                 .flatten();
             let p50_500 = stats::quantile_ms(lat500, 0.5);

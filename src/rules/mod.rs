@@ -27,6 +27,7 @@ mod wrong_method_404;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::aggregate::signals::ClientSet;
@@ -311,11 +312,22 @@ impl<'a> Facts<'a> {
     /// Build the view: classify scanners, drop the endpoints only they touched and those
     /// matching `cfg.ignore_routes`.
     pub fn new(agg: &'a Aggregate, cfg: &RulesConfig) -> Facts<'a> {
+        // Successful requests seen per client where the endpoint's clients are known: a proxy
+        // or a busy integration collects misses too, but far more successes.
+        let mut known_hits: FxHashMap<u64, u64> = FxHashMap::default();
+        for s in agg.endpoints.values() {
+            if let ClientSet::Few(v) = &s.clients {
+                for c in v {
+                    *known_hits.entry(c.client).or_default() += c.requests - c.misses;
+                }
+            }
+        }
         let mut scanner_hashes = BTreeSet::new();
         let mut scanners = Vec::new();
         for (h, c) in &agg.clients {
+            let hits = known_hits.get(h).copied().unwrap_or(0);
             if c.missed_endpoints.len() as f64 >= cfg.noise.min_missed_endpoints
-                && c.misses as f64 >= cfg.noise.min_missed_endpoints
+                && stats::ratio(c.misses, c.misses + hits) >= cfg.noise.min_miss_share
             {
                 scanner_hashes.insert(*h);
                 scanners.push(Scanner {
@@ -342,7 +354,7 @@ impl<'a> Facts<'a> {
             let (method, route) = text.split_once(' ').unwrap_or(("-", text));
             let only_scanners = match &s.clients {
                 ClientSet::Few(v) => {
-                    !v.is_empty() && v.iter().all(|(h, _)| scanner_hashes.contains(h))
+                    !v.is_empty() && v.iter().all(|c| scanner_hashes.contains(&c.client))
                 }
                 ClientSet::Many => false,
             };

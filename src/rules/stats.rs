@@ -182,6 +182,21 @@ pub fn pearson(xs: &[f64], ys: &[f64]) -> Option<f64> {
     Some(sxy / (sxx.sqrt() * syy.sqrt()))
 }
 
+/// Coefficient of variation (standard deviation over mean) of a series; 0 when empty or the
+/// mean is 0.
+pub fn variation(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+    var.sqrt() / mean
+}
+
 /// Time window of the minutes where `slot` is non-zero, in epoch ms (end exclusive).
 pub fn window_of(series: &[Minute], slot: usize) -> Option<(i64, i64)> {
     let first = series.iter().find(|(_, c)| c[slot] > 0)?.0;
@@ -243,6 +258,8 @@ mod tests {
         let r = pearson(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.1, 6.0, 8.2]).expect("defined");
         assert!(r > 0.99);
         assert!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_none());
+        assert_eq!(variation(&[5.0, 5.0, 5.0]), 0.0);
+        assert!((variation(&[10.0, 30.0]) - 0.5).abs() < 1e-9);
     }
 
     #[test]

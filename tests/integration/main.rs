@@ -2,5 +2,7 @@
 
 mod cli;
 mod corpus;
+mod logbuilder;
 mod properties;
+mod rules;
 mod util;

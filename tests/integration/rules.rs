@@ -1,0 +1,1178 @@
+//! The smell catalogue end to end (issue 4): for every rule a log where it must fire and a near
+//! miss where it must not, a healthy API on which nothing fires, scanner noise kept apart, and
+//! findings that do not depend on `--jobs` or on how the input is split into files.
+
+use serde_json::Value;
+
+use crate::logbuilder::{req, Log, Rng};
+use crate::util::{statuslens, write};
+
+/// Run the real binary over `text` written to a temp file `name`; the JSON report.
+fn report(text: &str, name: &str, extra: &[&str]) -> Value {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), name, text.as_bytes());
+    report_of(&p, extra)
+}
+
+/// The JSON report of the real binary over `path`.
+fn report_of(p: &std::path::Path, extra: &[&str]) -> Value {
+    let out = statuslens()
+        .current_dir(p.parent().expect("in a dir"))
+        .arg(p)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+fn findings(text: &str, name: &str) -> Vec<Value> {
+    report(text, name, &[])["findings"]
+        .as_array()
+        .expect("findings array")
+        .clone()
+}
+
+fn of<'a>(fs: &'a [Value], rule: &str) -> Vec<&'a Value> {
+    fs.iter().filter(|f| f["rule"] == rule).collect()
+}
+
+/// The finding of `rule` on `method route`; checks the observed and recommended codes.
+fn fires<'a>(
+    fs: &'a [Value],
+    rule: &str,
+    method: &str,
+    route: &str,
+    observed: u16,
+    recommended: &[u16],
+) -> &'a Value {
+    let f = fs
+        .iter()
+        .find(|f| f["rule"] == rule && f["method"] == method && f["route"] == route)
+        .unwrap_or_else(|| panic!("{rule} did not fire on {method} {route}; findings: {fs:#?}"));
+    assert_eq!(f["observed_status"], observed, "{f:#}");
+    let rec: Vec<u64> = f["recommended_status"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|v| v.as_u64().expect("code"))
+        .collect();
+    let want: Vec<u64> = recommended.iter().map(|&c| u64::from(c)).collect();
+    assert_eq!(rec, want, "{f:#}");
+    for key in [
+        "severity",
+        "confidence",
+        "count",
+        "share",
+        "message",
+        "code",
+    ] {
+        assert!(!f[key].is_null(), "{key} missing in {f:#}");
+    }
+    assert!(
+        f["message"].as_str().expect("text").len() > 60,
+        "a message explains: {f:#}"
+    );
+    let samples = f["evidence"]["samples"].as_array().expect("samples");
+    assert!(
+        !samples.is_empty() && samples.len() <= 5,
+        "1..=5 samples: {f:#}"
+    );
+    assert!(samples.iter().all(|s| s
+        .as_str()
+        .is_some_and(|s| s.contains(".log:") || s.contains(".jsonl:"))));
+    f
+}
+
+fn silent(fs: &[Value], rule: &str) {
+    let hits = of(fs, rule);
+    assert!(hits.is_empty(), "{rule} must not fire: {hits:#?}");
+}
+
+/// A steady background of healthy reads so the API has a load to compare with.
+fn background(log: &mut Log, rng: &mut Rng, minutes: usize) {
+    let n = minutes * 20;
+    let mut r = rng.clone();
+    log.spread(n, 0.0, minutes as f64 * 60.0, |i, t| {
+        req(t, "GET", &format!("/api/catalog/{}", 100 + i % 37), 200)
+            .ms(r.latency(30.0))
+            .client(r.client(200))
+    });
+    *rng = r;
+}
+
+// ---- generic-500 ----------------------------------------------------------------------------
+
+#[test]
+fn generic_500_fast_failures_on_a_write_point_to_409_422() {
+    let mut rng = Rng::new(1);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 120);
+    log.spread(300, 0.0, 7200.0, |i, t| {
+        let fail = i % 5 == 0;
+        req(t, "POST", "/api/orders", if fail { 500 } else { 201 })
+            .ms(if fail {
+                rng.latency(4.0)
+            } else {
+                rng.latency(150.0)
+            })
+            .client(rng.client(50))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    let f = fires(&fs, "generic-500", "POST", "/api/orders", 500, &[409, 422]);
+    assert_eq!(f["count"], 60);
+    assert!(
+        f["evidence"]["figures"]["p50_500_ms"]
+            .as_f64()
+            .expect("figure")
+            < 10.0
+    );
+}
+
+#[test]
+fn generic_500_burst_points_to_503_502() {
+    let mut rng = Rng::new(2);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 120);
+    log.spread(720, 0.0, 7200.0, |_, t| {
+        let in_outage = (3600.0..3960.0).contains(&t);
+        req(t, "GET", "/api/items", if in_outage { 500 } else { 200 })
+            .ms(rng.latency(40.0))
+            .client(rng.client(80))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    let f = fires(&fs, "generic-500", "GET", "/api/items", 500, &[503, 502]);
+    assert_eq!(f["count"], 36);
+    assert_eq!(
+        f["evidence"]["time_window"]["start"],
+        "2024-05-01T01:00:00Z"
+    );
+    assert_eq!(f["evidence"]["time_window"]["end"], "2024-05-01T01:06:00Z");
+    assert_eq!(f["confidence"], "high");
+}
+
+#[test]
+fn generic_500_load_correlated_points_to_503_429() {
+    let mut rng = Rng::new(3);
+    let mut log = Log::new();
+    // Quiet minutes at 10 requests, busy minutes at 60 across the API; under load a third of
+    // /api/search fails.
+    for minute in 0..120 {
+        let busy = (minute / 10) % 3 == 2;
+        let n = if busy { 60 } else { 10 };
+        let base = minute as f64 * 60.0;
+        log.spread(2 * n, base, base + 60.0, |i, t| {
+            req(t, "GET", &format!("/api/products/{i}"), 200).client(rng.client(300))
+        });
+        log.spread(n, base, base + 60.0, |i, t| {
+            let fail = busy && i % 3 == 0;
+            req(t, "GET", "/api/search", if fail { 500 } else { 200 })
+                .ms(rng.latency(80.0))
+                .client(rng.client(300))
+        });
+    }
+    let fs = findings(&log.combined(), "a.log");
+    let f = fires(&fs, "generic-500", "GET", "/api/search", 500, &[503, 429]);
+    assert!(
+        f["evidence"]["figures"]["load_correlation"]
+            .as_f64()
+            .expect("r")
+            > 0.8
+    );
+}
+
+#[test]
+fn generic_500_near_misses() {
+    let mut rng = Rng::new(4);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 120);
+    // 1% of 500s spread evenly: a few bugs, nothing more precise to say.
+    log.spread(1000, 0.0, 7200.0, |i, t| {
+        req(t, "GET", "/api/items", if i % 100 == 7 { 500 } else { 200 })
+            .ms(rng.latency(40.0))
+            .client(rng.client(80))
+    });
+    // 10% of slow 500s on a read, steady over time: no evidence of a more precise cause.
+    log.spread(400, 0.0, 7200.0, |i, t| {
+        req(
+            t,
+            "GET",
+            "/api/reports/{x}",
+            if i % 10 == 3 { 500 } else { 200 },
+        )
+        .ms(rng.latency(120.0))
+        .client(rng.client(80))
+    });
+    // Ten fast 500s on a write: too few to say anything.
+    log.spread(100, 0.0, 7200.0, |i, t| {
+        let fail = i % 10 == 0;
+        req(t, "POST", "/api/orders", if fail { 500 } else { 201 })
+            .ms(if fail { 3.0 } else { 150.0 })
+            .client(rng.client(50))
+    });
+    silent(&findings(&log.combined(), "a.log"), "generic-500");
+}
+
+// ---- app-timeout-500 ------------------------------------------------------------------------
+
+#[test]
+fn app_timeout_500_fires_at_a_latency_ceiling_and_generic_500_stays_quiet() {
+    let mut rng = Rng::new(5);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 60);
+    log.spread(240, 0.0, 3600.0, |i, t| {
+        if i % 6 == 0 {
+            req(t, "GET", "/api/report", 500).ms(30_000.0 + rng.range(0, 40) as f64)
+        } else {
+            req(t, "GET", "/api/report", 200).ms(rng.latency(300.0))
+        }
+        .client(rng.client(40))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    let f = fires(
+        &fs,
+        "app-timeout-500",
+        "GET",
+        "/api/report",
+        500,
+        &[504, 503],
+    );
+    assert_eq!(f["count"], 40);
+    let low = f["evidence"]["figures"]["ceiling_low_ms"]
+        .as_f64()
+        .expect("ms");
+    assert!((29_500.0..=30_100.0).contains(&low), "{low}");
+    silent(&fs, "generic-500");
+}
+
+#[test]
+fn app_timeout_500_near_miss_spread_latencies() {
+    let mut rng = Rng::new(6);
+    let mut log = Log::new();
+    log.spread(240, 0.0, 3600.0, |i, t| {
+        if i % 6 == 0 {
+            req(t, "GET", "/api/report", 500).ms(50.0 + rng.range(0, 20_000) as f64)
+        } else {
+            req(t, "GET", "/api/report", 200).ms(rng.latency(300.0))
+        }
+        .client(rng.client(40))
+    });
+    // Successes that also run up to the "ceiling" make it a slow endpoint, not a timeout.
+    log.spread(240, 0.0, 3600.0, |i, t| {
+        if i % 6 == 0 {
+            req(t, "GET", "/api/slow", 500).ms(5_000.0)
+        } else {
+            req(t, "GET", "/api/slow", 200).ms(4_000.0 + rng.range(0, 3_000) as f64)
+        }
+        .client(rng.client(40))
+    });
+    silent(&findings(&log.combined(), "a.log"), "app-timeout-500");
+}
+
+// ---- wrong-method-404 -----------------------------------------------------------------------
+
+#[test]
+fn wrong_method_404_fires_when_other_methods_succeed() {
+    let mut rng = Rng::new(7);
+    let mut log = Log::new();
+    log.spread(200, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/users", 200).client(rng.client(60))
+    });
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "DELETE", "/api/users", 404).client(rng.client(60))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    let f = fires(&fs, "wrong-method-404", "DELETE", "/api/users", 404, &[405]);
+    assert_eq!(f["confidence"], "high");
+    assert!(f["message"].as_str().expect("text").contains("Allow: GET"));
+}
+
+#[test]
+fn wrong_method_404_near_miss_unknown_ids() {
+    let mut rng = Rng::new(8);
+    let mut log = Log::new();
+    // GET /users/{id} answers 200 for known ids and 404 for unknown ones (healthy), and
+    // DELETE on ids that are mostly unknown: on a templated route the GETs 404 too often for
+    // a missing DELETE handler to be the explanation.
+    log.spread(300, 0.0, 3600.0, |i, t| {
+        let status = if i % 4 == 0 { 404 } else { 200 };
+        req(t, "GET", &format!("/api/users/{}", 1000 + i), status).client(rng.client(60))
+    });
+    log.spread(40, 0.0, 3600.0, |i, t| {
+        req(t, "DELETE", &format!("/api/users/{}", 5000 + i), 404).client(rng.client(60))
+    });
+    // A method that sometimes works is not a wrong method.
+    log.spread(40, 0.0, 3600.0, |i, t| {
+        req(t, "PUT", "/api/users", if i % 2 == 0 { 404 } else { 200 }).client(rng.client(60))
+    });
+    log.spread(100, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/users", 200).client(rng.client(60))
+    });
+    silent(&findings(&log.combined(), "a.log"), "wrong-method-404");
+}
+
+// ---- error-body-200 -------------------------------------------------------------------------
+
+#[test]
+fn error_body_200_recommends_what_the_marker_implies() {
+    let mut rng = Rng::new(9);
+    let mut log = Log::new();
+    log.spread(200, 0.0, 3600.0, |i, t| {
+        let r = req(t, "POST", "/api/pay", 200).client(rng.client(50));
+        if i % 5 == 0 {
+            r.marker("CARD_VALIDATION_FAILED")
+        } else {
+            r
+        }
+    });
+    let fs = findings(&log.json(), "a.jsonl");
+    let f = fires(&fs, "error-body-200", "POST", "/api/pay", 200, &[422]);
+    assert_eq!(f["count"], 40);
+    assert_eq!(f["severity"], "error");
+}
+
+#[test]
+fn error_body_200_near_miss_rare_markers_and_marked_errors() {
+    let mut rng = Rng::new(10);
+    let mut log = Log::new();
+    log.spread(1000, 0.0, 3600.0, |i, t| {
+        let r = req(t, "POST", "/api/pay", 200).client(rng.client(50));
+        if i % 200 == 0 {
+            r.marker("E_X")
+        } else {
+            r
+        }
+    });
+    // Error markers on 4xx are how it should be.
+    log.spread(100, 0.0, 3600.0, |_, t| {
+        req(t, "POST", "/api/cards", 422)
+            .marker("VALIDATION")
+            .client(rng.client(50))
+    });
+    silent(&findings(&log.json(), "a.jsonl"), "error-body-200");
+}
+
+// ---- create-200 -----------------------------------------------------------------------------
+
+#[test]
+fn create_200_on_a_collection() {
+    let mut rng = Rng::new(11);
+    let mut log = Log::new();
+    log.spread(60, 0.0, 3600.0, |_, t| {
+        req(t, "POST", "/api/orders", 200).client(rng.client(50))
+    });
+    log.spread(200, 0.0, 3600.0, |i, t| {
+        req(t, "GET", &format!("/api/orders/{}", 7000 + i), 200).client(rng.client(50))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    let f = fires(&fs, "create-200", "POST", "/api/orders", 200, &[201, 202]);
+    assert_eq!(f["confidence"], "medium", "members, but no listing");
+    log.spread(50, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/orders", 200).client(rng.client(50))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    let f = fires(&fs, "create-200", "POST", "/api/orders", 200, &[201, 202]);
+    assert_eq!(f["confidence"], "high", "members and a listing");
+}
+
+#[test]
+fn create_200_near_miss_rpc_posts_and_201s() {
+    let mut rng = Rng::new(12);
+    let mut log = Log::new();
+    log.spread(100, 0.0, 3600.0, |_, t| {
+        req(t, "POST", "/api/login", 200).client(rng.client(50))
+    });
+    // A search taking both GET and POST lists nothing that POST creates.
+    log.spread(100, 0.0, 3600.0, |i, t| {
+        req(
+            t,
+            if i % 2 == 0 { "GET" } else { "POST" },
+            "/api/search",
+            200,
+        )
+        .client(rng.client(50))
+    });
+    log.spread(60, 0.0, 3600.0, |_, t| {
+        req(t, "POST", "/api/tickets", 201).client(rng.client(50))
+    });
+    log.spread(100, 0.0, 3600.0, |i, t| {
+        req(t, "GET", &format!("/api/tickets/{}", 100 + i), 200).client(rng.client(50))
+    });
+    silent(&findings(&log.combined(), "a.log"), "create-200");
+}
+
+// ---- empty-200 ------------------------------------------------------------------------------
+
+#[test]
+fn empty_200_on_delete() {
+    let mut rng = Rng::new(13);
+    let mut log = Log::new();
+    log.spread(50, 0.0, 3600.0, |i, t| {
+        req(t, "DELETE", &format!("/api/users/{}", 300 + i), 200)
+            .bytes(0)
+            .client(rng.client(50))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    let f = fires(&fs, "empty-200", "DELETE", "/api/users/{id}", 200, &[204]);
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["evidence"]["figures"]["bytes_kind"], "body");
+}
+
+#[test]
+fn empty_200_near_miss_204_head_and_bodies() {
+    let mut rng = Rng::new(14);
+    let mut log = Log::new();
+    log.spread(50, 0.0, 3600.0, |i, t| {
+        req(t, "DELETE", &format!("/api/users/{}", 300 + i), 204)
+            .bytes(0)
+            .client(rng.client(50))
+    });
+    log.spread(50, 0.0, 3600.0, |_, t| {
+        req(t, "HEAD", "/api/users", 200)
+            .bytes(0)
+            .client(rng.client(50))
+    });
+    log.spread(50, 0.0, 3600.0, |i, t| {
+        req(t, "PUT", &format!("/api/users/{}", 300 + i), 200)
+            .bytes(rng.range(80, 900))
+            .client(rng.client(50))
+    });
+    silent(&findings(&log.combined(), "a.log"), "empty-200");
+}
+
+// ---- slow-sync ------------------------------------------------------------------------------
+
+#[test]
+fn slow_sync_write() {
+    let mut rng = Rng::new(15);
+    let mut log = Log::new();
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "POST", "/api/exports", 201)
+            .ms(5_000.0 + rng.range(0, 4_000) as f64)
+            .client(rng.client(20))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    let f = fires(&fs, "slow-sync", "POST", "/api/exports", 201, &[202]);
+    assert!(f["evidence"]["figures"]["p50_2xx_ms"].as_f64().expect("ms") >= 5_000.0);
+}
+
+#[test]
+fn slow_sync_near_miss_fast_writes_and_slow_reads() {
+    let mut rng = Rng::new(16);
+    let mut log = Log::new();
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "POST", "/api/exports", 201)
+            .ms(rng.latency(300.0))
+            .client(rng.client(20))
+    });
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/reports", 200)
+            .ms(6_000.0)
+            .client(rng.client(20))
+    });
+    // Slow failures do not make a write slow.
+    log.spread(40, 0.0, 3600.0, |i, t| {
+        if i % 2 == 0 {
+            req(t, "PUT", "/api/jobs", 200).ms(100.0)
+        } else {
+            req(t, "PUT", "/api/jobs", 504).ms(9_000.0)
+        }
+        .client(rng.client(20))
+    });
+    silent(&findings(&log.combined(), "a.log"), "slow-sync");
+}
+
+// ---- retry-storm ----------------------------------------------------------------------------
+
+#[test]
+fn retry_storm_client_hammering_after_429() {
+    let mut rng = Rng::new(17);
+    let mut log = Log::new();
+    log.spread(300, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/quote", 200).client(rng.client(100))
+    });
+    // One client retries every half second through a two-minute throttle.
+    log.spread(240, 600.0, 720.0, |_, t| {
+        req(t, "GET", "/api/quote", 429).client("10.9.9.9")
+    });
+    let fs = findings(&log.json(), "a.jsonl");
+    let f = fires(&fs, "retry-storm", "GET", "/api/quote", 429, &[429]);
+    assert_eq!(f["evidence"]["figures"]["storming_clients"], 1);
+    assert!(f["message"].as_str().expect("text").contains("10.9.9.9"));
+}
+
+#[test]
+fn retry_storm_near_miss_clients_backing_off() {
+    let mut rng = Rng::new(18);
+    let mut log = Log::new();
+    log.spread(300, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/quote", 200).client(rng.client(100))
+    });
+    // Throttled clients come back after 30 s or more.
+    for c in 0..5 {
+        log.spread(
+            40,
+            100.0 + c as f64,
+            100.0 + c as f64 + 40.0 * 45.0,
+            |_, t| req(t, "GET", "/api/quote", 429).client(format!("10.8.8.{c}")),
+        );
+    }
+    silent(&findings(&log.json(), "a.jsonl"), "retry-storm");
+}
+
+// ---- anon-403 -------------------------------------------------------------------------------
+
+#[test]
+fn anon_403_without_credentials() {
+    let mut rng = Rng::new(19);
+    let mut log = Log::new();
+    log.spread(100, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/account", 200)
+            .user("alice")
+            .client(rng.client(60))
+    });
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/account", 403)
+            .user("")
+            .client(rng.client(60))
+    });
+    let fs = findings(&log.json(), "a.jsonl");
+    let f = fires(&fs, "anon-403", "GET", "/api/account", 403, &[401]);
+    assert_eq!(f["confidence"], "high");
+}
+
+#[test]
+fn anon_403_near_miss_authenticated_or_unknowable() {
+    let mut rng = Rng::new(20);
+    let mut log = Log::new();
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "DELETE", "/api/admin/users", 403)
+            .user("bob")
+            .client(rng.client(60))
+    });
+    // A missing login answered 401 is right.
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/account", 401)
+            .user("")
+            .client(rng.client(60))
+    });
+    silent(&findings(&log.json(), "a.jsonl"), "anon-403");
+    // A combined log's `-` user says nothing about bearer tokens: unknown, never anonymous.
+    let mut log = Log::new();
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/account", 403).client(rng.client(60))
+    });
+    silent(&findings(&log.combined(), "a.log"), "anon-403");
+}
+
+// ---- retired-404 ----------------------------------------------------------------------------
+
+#[test]
+fn retired_404_change_point() {
+    let mut rng = Rng::new(21);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 120);
+    log.spread(240, 0.0, 7200.0, |_, t| {
+        req(
+            t,
+            "GET",
+            "/api/v1/items",
+            if t < 3600.0 { 200 } else { 404 },
+        )
+        .client(rng.client(60))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    let f = fires(&fs, "retired-404", "GET", "/api/v1/items", 404, &[410]);
+    assert_eq!(f["count"], 120);
+    assert_eq!(
+        f["evidence"]["figures"]["change_point"],
+        "2024-05-01T01:00:00Z"
+    );
+}
+
+#[test]
+fn retired_404_near_miss_mixed_and_late() {
+    let mut rng = Rng::new(22);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 120);
+    // 404s for unknown ids all along.
+    log.spread(400, 0.0, 7200.0, |i, t| {
+        req(
+            t,
+            "GET",
+            &format!("/api/users/{}", i),
+            if i % 3 == 0 { 404 } else { 200 },
+        )
+        .client(rng.client(60))
+    });
+    // Only the last five minutes fail: too short to call it a retirement.
+    log.spread(240, 0.0, 7200.0, |_, t| {
+        req(
+            t,
+            "GET",
+            "/api/v1/items",
+            if t < 6900.0 { 200 } else { 404 },
+        )
+        .client(rng.client(60))
+    });
+    silent(&findings(&log.combined(), "a.log"), "retired-404");
+}
+
+// ---- gateway-5xx ----------------------------------------------------------------------------
+
+#[test]
+fn gateway_5xx_splits_by_origin_and_reports_499() {
+    let mut rng = Rng::new(23);
+    let mut log = Log::new();
+    log.spread(1000, 0.0, 3600.0, |i, t| {
+        let r = match i % 20 {
+            0 => req(t, "GET", "/api/items", 502).by_gateway(),
+            1 if i % 40 == 1 => req(t, "GET", "/api/items", 503),
+            _ => req(t, "GET", "/api/items", 200),
+        };
+        r.client(rng.client(80))
+    });
+    log.spread(500, 0.0, 3600.0, |i, t| {
+        let status = if i % 10 == 0 { 499 } else { 200 };
+        req(t, "GET", "/api/search", status)
+            .ms(if status == 499 { 10_000.0 } else { 900.0 })
+            .client(rng.client(80))
+    });
+    let fs = findings(&log.json(), "a.jsonl");
+    let f = fires(&fs, "gateway-5xx", "GET", "/api/items", 502, &[]);
+    assert_eq!(f["evidence"]["figures"]["by_gateway"], 50);
+    assert_eq!(f["evidence"]["figures"]["by_other"], 25);
+    fires(&fs, "gateway-5xx", "GET", "/api/search", 499, &[]);
+}
+
+#[test]
+fn gateway_5xx_near_miss_occasional_502() {
+    let mut rng = Rng::new(24);
+    let mut log = Log::new();
+    log.spread(2000, 0.0, 3600.0, |i, t| {
+        let r = if i % 400 == 0 {
+            req(t, "GET", "/api/items", 502).by_gateway()
+        } else {
+            req(t, "GET", "/api/items", 200)
+        };
+        r.client(rng.client(80))
+    });
+    silent(&findings(&log.json(), "a.jsonl"), "gateway-5xx");
+}
+
+// ---- nonstandard-code -----------------------------------------------------------------------
+
+#[test]
+fn nonstandard_code_names_the_registered_fit() {
+    let mut rng = Rng::new(25);
+    let mut log = Log::new();
+    log.spread(100, 0.0, 3600.0, |i, t| {
+        req(t, "POST", "/api/login", if i % 10 == 0 { 420 } else { 200 }).client(rng.client(80))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    fires(&fs, "nonstandard-code", "POST", "/api/login", 420, &[429]);
+}
+
+#[test]
+fn nonstandard_code_near_miss_499_and_rare_codes() {
+    let mut rng = Rng::new(26);
+    let mut log = Log::new();
+    log.spread(100, 0.0, 3600.0, |i, t| {
+        let status = match i % 25 {
+            0 => 499,
+            1 if i < 50 => 420,
+            _ => 200,
+        };
+        req(t, "POST", "/api/login", status).client(rng.client(80))
+    });
+    silent(&findings(&log.combined(), "a.log"), "nonstandard-code");
+}
+
+// ---- mixed-validation -----------------------------------------------------------------------
+
+#[test]
+fn mixed_validation_reports_the_odd_one_out() {
+    let mut rng = Rng::new(27);
+    let mut log = Log::new();
+    for (method, path, code) in [
+        ("POST", "/api/users", 422),
+        ("PUT", "/api/users/7", 422),
+        ("POST", "/api/teams", 422),
+        ("POST", "/api/orders", 400),
+    ] {
+        log.spread(100, 0.0, 3600.0, |i, t| {
+            req(t, method, path, if i % 5 == 0 { code } else { 201 }).client(rng.client(80))
+        });
+    }
+    let fs = findings(&log.combined(), "a.log");
+    fires(&fs, "mixed-validation", "POST", "/api/orders", 400, &[422]);
+    assert_eq!(of(&fs, "mixed-validation").len(), 1);
+}
+
+#[test]
+fn mixed_validation_near_miss_one_convention() {
+    let mut rng = Rng::new(28);
+    let mut log = Log::new();
+    // 400 for malformed bodies and 422 for invalid ones, on every endpoint: consistent.
+    for path in ["/api/users", "/api/teams", "/api/orders"] {
+        log.spread(100, 0.0, 3600.0, |i, t| {
+            let status = match i % 10 {
+                0 | 1 => 422,
+                2 => 400,
+                _ => 201,
+            };
+            req(t, "POST", path, status).client(rng.client(80))
+        });
+    }
+    silent(&findings(&log.combined(), "a.log"), "mixed-validation");
+}
+
+// ---- scanner noise, healthy API, determinism, configuration ---------------------------------
+
+/// One client probing many paths that do not exist, some on real routes with the wrong method.
+fn scanner(log: &mut Log, client: &str, start: f64) {
+    let probes = [
+        "/wp-login.php",
+        "/.env",
+        "/.git/config",
+        "/admin.php",
+        "/phpmyadmin/",
+        "/xmlrpc.php",
+        "/config.json",
+        "/backup.zip",
+        "/server-status",
+        "/actuator/env",
+        "/.aws/credentials",
+        "/wp-admin/setup.php",
+        "/vendor/phpunit/eval-stdin.php",
+        "/cgi-bin/test.cgi",
+        "/solr/admin/info",
+        "/console",
+        "/debug/pprof",
+        "/.DS_Store",
+        "/owa/auth/logon.aspx",
+        "/HNAP1/",
+    ];
+    let mut t = start;
+    for p in probes {
+        for _ in 0..2 {
+            log.push(req(t, "GET", p, 404).client(client).user(""));
+            t += 0.5;
+        }
+    }
+    // Wrong-method probes on a real route, and 403s on a protected path, all anonymous.
+    for _ in 0..25 {
+        log.push(req(t, "DELETE", "/api/users", 404).client(client).user(""));
+        log.push(
+            req(t, "GET", "/internal/metrics", 403)
+                .client(client)
+                .user(""),
+        );
+        t += 0.5;
+    }
+}
+
+#[test]
+fn scanner_noise_is_reported_apart_and_kept_out_of_the_rules() {
+    let mut rng = Rng::new(29);
+    let mut log = Log::new();
+    log.spread(300, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/users", 200)
+            .user("alice")
+            .client(rng.client(60))
+    });
+    scanner(&mut log, "203.0.113.66", 1200.0);
+    let r = report(&log.json(), "a.jsonl", &[]);
+    let fs = r["findings"].as_array().expect("findings");
+    silent(fs, "wrong-method-404");
+    silent(fs, "anon-403");
+    assert_eq!(r["noise"]["scanner_count"], 1);
+    assert_eq!(r["noise"]["scanners"][0]["client"], "203.0.113.66");
+    assert_eq!(
+        r["noise"]["endpoints"], 22,
+        "20 probed paths + DELETE /api/users + /internal"
+    );
+    // The same requests from many ordinary clients are not noise: the rules see them.
+    let mut log = Log::new();
+    log.spread(300, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/users", 200)
+            .user("alice")
+            .client(rng.client(60))
+    });
+    log.spread(25, 0.0, 3600.0, |_, t| {
+        req(t, "DELETE", "/api/users", 404)
+            .user("")
+            .client(rng.client(60))
+    });
+    let fs = findings(&log.json(), "a.jsonl");
+    fires(&fs, "wrong-method-404", "DELETE", "/api/users", 404, &[405]);
+}
+
+/// A healthy API: every healthy pattern of SPEC §5, realistic volumes, and a scanner.
+fn healthy_api() -> Log {
+    let mut rng = Rng::new(30);
+    let mut log = Log::new();
+    let hours = 4.0 * 3600.0;
+    // Reads: collections, members with 404 for unknown ids, 304 for conditional GETs.
+    log.spread(6000, 0.0, hours, |i, t| {
+        let c = rng.client(400);
+        let user = if i % 3 == 0 { "svc-web" } else { "alice" };
+        match i % 4 {
+            0 => req(
+                t,
+                "GET",
+                "/api/products",
+                if rng.chance(0.2) { 304 } else { 200 },
+            )
+            .bytes(rng.range(2_000, 9_000)),
+            1 => {
+                let status = if rng.chance(0.07) { 404 } else { 200 };
+                req(
+                    t,
+                    "GET",
+                    &format!("/api/products/{}", rng.range(1, 5_000)),
+                    status,
+                )
+                .bytes(if status == 404 {
+                    60
+                } else {
+                    rng.range(300, 2_000)
+                })
+            }
+            2 => {
+                let status = if rng.chance(0.05) { 404 } else { 200 };
+                req(
+                    t,
+                    "GET",
+                    &format!("/api/orders/{}", rng.range(1, 90_000)),
+                    status,
+                )
+                .bytes(rng.range(200, 1_500))
+            }
+            _ => req(t, "GET", "/api/orders", 200).bytes(rng.range(1_000, 20_000)),
+        }
+        .ms(rng.latency(35.0))
+        .client(c)
+        .user(user)
+    });
+    // Writes: 201 on create (fast 422 for invalid input, 400 for malformed), 200 with a body
+    // on update, 204 on delete; 405 for an unsupported method.
+    log.spread(1500, 0.0, hours, |i, t| {
+        let c = rng.client(400);
+        match i % 5 {
+            0 | 1 => {
+                let status = match rng.range(0, 99) {
+                    0..=5 => 422,
+                    6..=7 => 400,
+                    8 => 409,
+                    _ => 201,
+                };
+                req(t, "POST", "/api/orders", status).bytes(if status == 201 { 350 } else { 90 })
+            }
+            2 => req(
+                t,
+                "PUT",
+                &format!("/api/orders/{}", rng.range(1, 90_000)),
+                200,
+            )
+            .bytes(rng.range(300, 900)),
+            3 => req(
+                t,
+                "DELETE",
+                &format!("/api/orders/{}", rng.range(1, 90_000)),
+                204,
+            )
+            .bytes(0),
+            _ => req(t, "PATCH", "/api/products", 405).bytes(40),
+        }
+        .ms(rng.latency(90.0))
+        .client(c)
+        .user("alice")
+    });
+    // Auth: 401 to anonymous callers, 403 to authenticated ones without the role.
+    log.spread(300, 0.0, hours, |i, t| {
+        if i % 2 == 0 {
+            req(t, "GET", "/api/admin/reports", 401).user("")
+        } else {
+            req(t, "GET", "/api/admin/reports", 403).user("bob")
+        }
+        .client(rng.client(400))
+    });
+    // Rate limiting with clients that back off (one retry a minute).
+    for c in 0..4 {
+        log.spread(
+            30,
+            600.0 + c as f64 * 7.0,
+            600.0 + c as f64 * 7.0 + 30.0 * 61.0,
+            |_, t| req(t, "GET", "/api/search", 429).client(format!("10.7.7.{c}")),
+        );
+    }
+    log.spread(800, 0.0, hours, |_, t| {
+        req(t, "GET", "/api/search", 200)
+            .ms(rng.latency(120.0))
+            .client(rng.client(400))
+    });
+    // A gateway's own occasional 502/504 and a few clients giving up (499), a rare 500.
+    log.spread(12, 0.0, hours, |i, t| {
+        let (path, status) = match i % 3 {
+            0 => ("/api/products", 502),
+            1 => ("/api/orders", 504),
+            _ => ("/api/search", 499),
+        };
+        let r = req(t, "GET", path, status).client(rng.client(400));
+        if status == 499 {
+            r
+        } else {
+            r.by_gateway()
+        }
+    });
+    log.spread(6, 0.0, hours, |_, t| {
+        req(t, "GET", "/api/orders", 500)
+            .ms(rng.latency(40.0))
+            .client(rng.client(400))
+    });
+    scanner(&mut log, "198.51.100.7", 5000.0);
+    log
+}
+
+#[test]
+fn healthy_api_has_no_findings() {
+    let r = report(&healthy_api().json(), "healthy.jsonl", &[]);
+    let fs = r["findings"].as_array().expect("findings");
+    assert!(fs.is_empty(), "no rule may fire on a healthy API: {fs:#?}");
+    assert_eq!(r["summary"]["rejected"], 0);
+    assert_eq!(
+        r["noise"]["scanner_count"], 1,
+        "the scanner is noise, reported apart"
+    );
+}
+
+/// A log with several smells at once, for the determinism tests.
+fn smelly_api() -> Log {
+    let mut log = healthy_api();
+    let mut rng = Rng::new(31);
+    log.spread(300, 0.0, 7200.0, |i, t| {
+        let fail = i % 5 == 0;
+        req(t, "POST", "/api/payments", if fail { 500 } else { 201 })
+            .ms(if fail {
+                rng.latency(4.0)
+            } else {
+                rng.latency(150.0)
+            })
+            .client(rng.client(50))
+    });
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "DELETE", "/api/products", 404).client(rng.client(60))
+    });
+    log.spread(240, 600.0, 720.0, |_, t| {
+        req(t, "GET", "/api/search", 429).client("10.9.9.9")
+    });
+    log.spread(60, 0.0, 3600.0, |i, t| {
+        req(t, "POST", "/api/carts", 200)
+            .marker(if i % 2 == 0 { "CART_NOT_FOUND" } else { "E_X" })
+            .client(rng.client(60))
+    });
+    log
+}
+
+fn without_samples(mut fs: Vec<Value>) -> Vec<Value> {
+    for f in &mut fs {
+        f["evidence"]["samples"] = Value::Null;
+    }
+    fs
+}
+
+#[test]
+fn findings_do_not_depend_on_jobs_or_on_the_split() {
+    let text = smelly_api().json();
+    let whole = tempfile::tempdir().expect("tempdir");
+    let p = write(whole.path(), "all.jsonl", text.as_bytes());
+    let one = report_of(&p, &["--jobs", "1"]);
+    let four = report_of(&p, &["--jobs", "4"]);
+    let fs = one["findings"].as_array().expect("findings").clone();
+    assert!(fs.len() >= 4, "the smells fire: {fs:#?}");
+    assert_eq!(
+        one["findings"], four["findings"],
+        "same findings, samples included"
+    );
+    // Split into three files by line, written in a shuffled order under shuffled names.
+    let lines: Vec<&str> = text.lines().collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (k, name) in [(2, "a.jsonl"), (0, "b.jsonl"), (1, "c.jsonl")] {
+        let part: String = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 3 == k)
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        write(dir.path(), name, part.as_bytes());
+    }
+    let out = statuslens()
+        .arg(dir.path())
+        .args(["--format", "json", "--jobs", "3"])
+        .output()
+        .expect("runs");
+    let split: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        without_samples(split["findings"].as_array().expect("findings").clone()),
+        without_samples(fs)
+    );
+}
+
+#[test]
+fn configuration_changes_thresholds_severities_and_ignores() {
+    let text = smelly_api().json();
+    let base = report(&text, "a.jsonl", &[]);
+    let fs = base["findings"].as_array().expect("findings");
+    fires(fs, "generic-500", "POST", "/api/payments", 500, &[409, 422]);
+    fires(
+        fs,
+        "wrong-method-404",
+        "DELETE",
+        "/api/products",
+        404,
+        &[405],
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "a.jsonl", text.as_bytes());
+    write(
+        dir.path(),
+        "statuslens.toml",
+        br#"
+        ignore_routes = ["/api/carts"]
+        [rules.generic-500]
+        min_500 = 1000
+        [rules.wrong-method-404]
+        severity = "error"
+        "#,
+    );
+    let out = statuslens()
+        .current_dir(dir.path())
+        .arg(&log)
+        .args(["--format", "json", "--rule", "retry-storm=off"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let fs = r["findings"].as_array().expect("findings");
+    silent(fs, "generic-500");
+    silent(fs, "retry-storm");
+    silent(fs, "error-body-200");
+    let f = fires(
+        fs,
+        "wrong-method-404",
+        "DELETE",
+        "/api/products",
+        404,
+        &[405],
+    );
+    assert_eq!(f["severity"], "error");
+    assert_eq!(fs[0]["severity"], "error", "errors sort first");
+    // A typo is an error naming the file, the key and the closest known one.
+    write(
+        dir.path(),
+        "bad.toml",
+        b"[rules.generic-500]\nmin_5000 = 3\n",
+    );
+    let out = statuslens()
+        .current_dir(dir.path())
+        .arg(&log)
+        .args(["--config", "bad.toml"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml")
+            && err.contains("min_5000")
+            && err.contains("did you mean `min_500`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn text_report_groups_findings_by_severity() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "a.jsonl", smelly_api().json().as_bytes());
+    let out = statuslens().arg(&log).output().expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    let err_at = text.find("ERROR (").expect("an error group");
+    let warn_at = text.find("WARNING (").expect("a warning group");
+    assert!(err_at < warn_at, "{text}");
+    assert!(
+        text.contains("[generic-500] POST /api/payments  500 → 409/422"),
+        "{text}"
+    );
+    assert!(text.contains("samples: "), "{text}");
+    assert!(text.contains("Scanner noise"), "{text}");
+}
+
+#[test]
+fn rules_and_codes_commands_document_everything() {
+    let out = statuslens().arg("rules").output().expect("runs");
+    let list = String::from_utf8(out.stdout).expect("utf8");
+    for id in [
+        "generic-500",
+        "app-timeout-500",
+        "wrong-method-404",
+        "error-body-200",
+        "create-200",
+        "empty-200",
+        "slow-sync",
+        "retry-storm",
+        "anon-403",
+        "retired-404",
+        "gateway-5xx",
+        "nonstandard-code",
+        "mixed-validation",
+    ] {
+        assert!(list.contains(id), "{id} listed");
+        let out = statuslens().args(["rules", id]).output().expect("runs");
+        assert_eq!(out.status.code(), Some(0));
+        let doc = String::from_utf8(out.stdout).expect("utf8");
+        let committed = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/rules/{id}.md")),
+        )
+        .expect("committed docs");
+        assert_eq!(
+            doc, committed,
+            "`statuslens rules {id}` prints docs/rules/{id}.md"
+        );
+    }
+    let out = statuslens()
+        .args(["rules", "SL003"])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("# wrong-method-404"));
+    let out = statuslens().args(["codes", "422"]).output().expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    assert!(
+        text.contains("Unprocessable Content") && text.contains("400"),
+        "{text}"
+    );
+    let out = statuslens().args(["codes", "5xx"]).output().expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    assert!(
+        text.contains("504 Gateway Timeout") && !text.contains("404"),
+        "{text}"
+    );
+    let out = statuslens().args(["codes", "777"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let out = statuslens()
+        .args(["rules", "retired-410"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `retired-404`"));
+}
