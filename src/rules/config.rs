@@ -414,6 +414,29 @@ mod tests {
     }
 
     #[test]
+    fn every_threshold_is_in_the_config_schema() {
+        for r in RULES {
+            let m = r.meta();
+            for t in m.thresholds {
+                let text = format!("[rules.{}]\n{} = 12345\n", m.id, t.name);
+                let cfg = RulesConfig::from_toml(&text)
+                    .unwrap_or_else(|e| panic!("{}.{}: {e}", m.id, t.name));
+                assert_eq!(cfg.settings(m.id).get(t.name), 12345.0, "{}.{}", m.id, t.name);
+                assert_eq!(
+                    RulesConfig::default().settings(m.id).get(t.name),
+                    t.default,
+                    "{}.{} defaults",
+                    m.id,
+                    t.name
+                );
+            }
+            let off = RulesConfig::from_toml(&format!("[rules.{}]\nseverity = \"off\"", m.id))
+                .expect("severity is a key of every rule");
+            assert!(!off.settings(m.id).enabled);
+        }
+    }
+
+    #[test]
     fn rule_flags() {
         let mut cfg = RulesConfig::default();
         cfg.apply_flag("empty-200=off").expect("valid");

@@ -77,9 +77,9 @@ impl Rule for Gateway5xx {
             let total: u64 = codes.iter().map(|c| e.status(*c)).sum();
             if total as f64 >= min && e.share(total) >= min_share {
                 let gateway: u64 = codes.iter().map(|c| e.gateway_status(*c)).sum();
-                // Whether the log says who produced a status: some lines of the endpoint have an
+                // Whether the log says who produced a status: every line of the endpoint has an
                 // origin (upstream status, target status, response flags).
-                let known = e.stats.origins[2] < e.stats.count;
+                let known = e.stats.origins[2] == 0;
                 let observed = codes
                     .into_iter()
                     .max_by_key(|c| (e.status(*c), std::cmp::Reverse(*c)))

@@ -470,9 +470,13 @@ fn bundled_sample_runs() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("21,000 lines in 4 files"), "{text}");
+    assert!(text.contains("lines in 5 files"), "{text}");
     assert!(
-        text.contains("combined+sec (3 files), json (1 file)"),
+        text.contains("combined+sec (3 files), json (2 files)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[generic-500] POST /api/payments  500 → 409/422"),
         "{text}"
     );
 }

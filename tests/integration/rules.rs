@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Rng};
-use crate::util::{statuslens, write};
+use crate::util::{gzip, statuslens, write};
 
 /// Run the real binary over `text` written to a temp file `name`; the JSON report.
 fn report(text: &str, name: &str, extra: &[&str]) -> Value {
@@ -84,9 +84,13 @@ fn fires<'a>(
         !samples.is_empty() && samples.len() <= 5,
         "1..=5 samples: {f:#}"
     );
-    assert!(samples.iter().all(|s| s
-        .as_str()
-        .is_some_and(|s| s.contains(".log:") || s.contains(".jsonl:"))));
+    assert!(
+        samples.iter().all(|s| s
+            .as_str()
+            .and_then(|s| s.rsplit_once(':'))
+            .is_some_and(|(file, line)| !file.is_empty() && line.parse::<u64>().is_ok())),
+        "samples are file:line: {f:#}"
+    );
     f
 }
 
@@ -1175,4 +1179,43 @@ fn rules_and_codes_commands_document_everything() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `retired-404`"));
+}
+
+/// `fixtures/sample/api-smells.json.log.gz` is [`smelly_api`] as JSON lines, so the README's
+/// first command shows findings; regenerate with `STATUSLENS_BLESS=1`.
+#[test]
+fn bundled_smells_sample_is_current_and_shows_the_findings() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/sample/api-smells.json.log.gz");
+    let want = gzip(smelly_api().json().as_bytes());
+    if std::env::var_os("STATUSLENS_BLESS").is_some() {
+        std::fs::write(&path, &want).expect("write the sample");
+    }
+    let have = std::fs::read(&path).expect("the sample is committed");
+    assert!(
+        have == want,
+        "fixtures/sample/api-smells.json.log.gz is stale: run `STATUSLENS_BLESS=1 cargo test --release --test integration bundled_smells`"
+    );
+    let fs = report_of(&path, &[])["findings"]
+        .as_array()
+        .expect("findings")
+        .clone();
+    fires(
+        &fs,
+        "generic-500",
+        "POST",
+        "/api/payments",
+        500,
+        &[409, 422],
+    );
+    fires(
+        &fs,
+        "wrong-method-404",
+        "DELETE",
+        "/api/products",
+        404,
+        &[405],
+    );
+    fires(&fs, "retry-storm", "GET", "/api/search", 429, &[429]);
+    fires(&fs, "error-body-200", "POST", "/api/carts", 200, &[404]);
 }
