@@ -421,7 +421,13 @@ mod tests {
                 let text = format!("[rules.{}]\n{} = 12345\n", m.id, t.name);
                 let cfg = RulesConfig::from_toml(&text)
                     .unwrap_or_else(|e| panic!("{}.{}: {e}", m.id, t.name));
-                assert_eq!(cfg.settings(m.id).get(t.name), 12345.0, "{}.{}", m.id, t.name);
+                assert_eq!(
+                    cfg.settings(m.id).get(t.name),
+                    12345.0,
+                    "{}.{}",
+                    m.id,
+                    t.name
+                );
                 assert_eq!(
                     RulesConfig::default().settings(m.id).get(t.name),
                     t.default,

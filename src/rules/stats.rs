@@ -123,7 +123,7 @@ pub struct Burst {
 /// series spans at least three such windows (so "concentrated" means something).
 pub fn burst(series: &[Minute], slot: usize, width: i64) -> Option<Burst> {
     let (first, last) = (series.first()?.0, series.last()?.0);
-    if last - first + 1 < 3 * width {
+    if (last - first).saturating_add(1) < width.saturating_mul(3) {
         return None;
     }
     let total_hits: u64 = series.iter().map(|(_, c)| u64::from(c[slot])).sum();
@@ -131,7 +131,7 @@ pub fn burst(series: &[Minute], slot: usize, width: i64) -> Option<Burst> {
     let mut best: Option<(usize, usize, u64, u64)> = None;
     let (mut j, mut hits, mut req) = (0usize, 0u64, 0u64);
     for i in 0..series.len() {
-        while j < series.len() && series[j].0 < series[i].0 + width {
+        while j < series.len() && series[j].0 < series[i].0.saturating_add(width) {
             hits += u64::from(series[j].1[slot]);
             req += minute_total(&series[j].1);
             j += 1;

@@ -1017,12 +1017,7 @@ fn findings_do_not_depend_on_jobs_or_on_the_split() {
             .collect();
         write(dir.path(), name, part.as_bytes());
     }
-    let out = statuslens()
-        .arg(dir.path())
-        .args(["--format", "json", "--jobs", "3"])
-        .output()
-        .expect("runs");
-    let split: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let split = report_of(dir.path(), &["--jobs", "3"]);
     assert_eq!(
         without_samples(split["findings"].as_array().expect("findings").clone()),
         without_samples(fs)
@@ -1218,4 +1213,26 @@ fn bundled_smells_sample_is_current_and_shows_the_findings() {
     );
     fires(&fs, "retry-storm", "GET", "/api/search", 429, &[429]);
     fires(&fs, "error-body-200", "POST", "/api/carts", 200, &[404]);
+}
+
+/// Thresholds are user input: zero, negative and huge values give findings or none, never a
+/// panic.
+#[test]
+fn extreme_thresholds_never_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "a.jsonl", smelly_api().json().as_bytes());
+    for value in ["0", "-1", "1e300"] {
+        let mut toml =
+            format!("[noise]\nmin_missed_endpoints = {value}\nmin_miss_share = {value}\n");
+        for r in statuslens::rules::RULES {
+            let m = r.meta();
+            toml.push_str(&format!("[rules.{}]\n", m.id));
+            for t in m.thresholds {
+                toml.push_str(&format!("{} = {value}\n", t.name));
+            }
+        }
+        let cfg = write(dir.path(), "extreme.toml", toml.as_bytes());
+        let r = report_of(&log, &["--config", cfg.to_str().expect("utf-8 temp path")]);
+        assert!(r["findings"].is_array());
+    }
 }
