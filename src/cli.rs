@@ -21,6 +21,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Analyse logs and print the report (the default).
     Report(ReportArgs),
+    /// Analyse logs, print the report, and exit 1 when it has what CI should fail on.
+    Check(CheckArgs),
     /// Print every parsed line as one normalized JSON object per line.
     Records(InputArgs),
     /// List the rule catalogue, or explain one rule.
@@ -78,6 +80,45 @@ pub(crate) enum OutputFormat {
     Text,
     /// The full report as JSON (schema in the README).
     Json,
+    /// Markdown for a pull-request comment or a CI job summary (bounded in size).
+    Markdown,
+    /// One self-contained HTML file with charts and a sortable endpoint table.
+    Html,
+    /// JUnit XML for CI test reporters: findings are failures.
+    Junit,
+}
+
+/// Severities `check` can fail on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum FailOn {
+    /// Any finding.
+    Info,
+    /// Warnings and errors.
+    Warning,
+    /// Errors only.
+    #[default]
+    Error,
+}
+
+/// Arguments of `check`.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct CheckArgs {
+    /// Everything `report` takes.
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Fail on findings of this severity or higher.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Fail when the share of 5xx responses exceeds this (0..1, e.g. 0.01).
+    #[arg(long, value_name = "RATE")]
+    pub max_5xx_rate: Option<f64>,
+    /// Fail when the share of rejected lines exceeds this (0..1).
+    #[arg(long, value_name = "RATE")]
+    pub max_reject_rate: Option<f64>,
+    /// A previous JSON report: only findings that are new since then count (same rule,
+    /// method and route).
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<String>,
 }
 
 /// When to colour the text report.
@@ -101,8 +142,8 @@ pub(crate) struct ReportArgs {
     /// Report format on standard output.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Option<OutputFormat>,
-    /// Write a report to FILE (format from the extension: .json, .txt) or FMT=FILE; repeatable.
-    /// With -o nothing is printed on standard output.
+    /// Write a report to FILE (format from the extension: .json, .txt, .md, .html, .xml) or
+    /// FMT=FILE; repeatable. With -o nothing is printed on standard output.
     #[arg(long = "output", short = 'o', value_name = "FILE")]
     pub output: Vec<String>,
     /// Colour the text report.

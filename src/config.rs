@@ -120,6 +120,7 @@ pub(crate) fn run_options(a: &InputArgs, cfg: &RulesConfig) -> Result<RunOptions
         route_cap: a.route_cap,
         window,
         jobs,
+        progress: None,
     })
 }
 
@@ -127,6 +128,9 @@ fn format_from_name(s: &str) -> Option<OutputFormat> {
     match s {
         "json" => Some(OutputFormat::Json),
         "text" | "txt" => Some(OutputFormat::Text),
+        "markdown" | "md" => Some(OutputFormat::Markdown),
+        "html" | "htm" => Some(OutputFormat::Html),
+        "junit" | "xml" => Some(OutputFormat::Junit),
         _ => None,
     }
 }
@@ -140,12 +144,12 @@ pub(crate) fn targets(a: &ReportArgs) -> Result<Vec<Target>, String> {
         .iter()
         .map(|o| {
             if let Some((fmt, path)) = o.split_once('=') {
-                let f = format_from_name(fmt).ok_or_else(|| format!("-o `{o}`: unknown report format `{fmt}` (json, text)"))?;
+                let f = format_from_name(fmt).ok_or_else(|| format!("-o `{o}`: unknown report format `{fmt}` (text, json, markdown, html, junit)"))?;
                 return Ok(Target::File(f, PathBuf::from(path)));
             }
             let ext = std::path::Path::new(o).extension().and_then(|e| e.to_str()).unwrap_or("");
             let f = format_from_name(ext)
-                .ok_or_else(|| format!("-o `{o}`: cannot tell the report format from the extension; use .json or .txt, or FMT=PATH"))?;
+                .ok_or_else(|| format!("-o `{o}`: cannot tell the report format from the extension; use .txt, .json, .md, .html or .xml, or FMT=PATH"))?;
             Ok(Target::File(f, PathBuf::from(o)))
         })
         .collect()

@@ -6,6 +6,7 @@
 //! [`pipeline`] wires the steps together over all cores.
 
 pub mod aggregate;
+pub mod check;
 pub mod codes;
 pub mod format;
 pub mod input;

@@ -3,24 +3,33 @@
 
 mod cli;
 mod config;
+mod progress;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, InputArgs, OutputFormat, ReportArgs};
+use cli::{CheckArgs, Cli, Command, FailOn, InputArgs, OutputFormat, ReportArgs};
 use config::Target;
+use statuslens::check;
 use statuslens::input::discover::discover;
 use statuslens::pipeline::{self, open_input};
+use statuslens::report::html::HtmlRenderer;
+use statuslens::report::junit::JunitRenderer;
+use statuslens::report::markdown::MarkdownRenderer;
 use statuslens::report::records::RecordJson;
+use statuslens::report::text::DEFAULT_WIDTH;
 use statuslens::report::{json::JsonRenderer, text::TextRenderer, Render, ReportModel};
+use statuslens::rules::Severity;
 use statuslens::rules::{self, Facts};
 
 /// Exit statuses (SPEC §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Exit {
     Success,
+    /// `check` found what it was told to fail on.
+    Failed,
     Error,
 }
 
@@ -28,6 +37,7 @@ impl From<Exit> for ExitCode {
     fn from(e: Exit) -> ExitCode {
         match e {
             Exit::Success => ExitCode::SUCCESS,
+            Exit::Failed => ExitCode::from(1),
             Exit::Error => ExitCode::from(2),
         }
     }
@@ -48,16 +58,30 @@ fn check_stdin(paths: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn run_report(a: &ReportArgs) -> Result<Exit, String> {
+/// The analysis of `report` and `check`: the model and the rules that ran.
+struct Analysis {
+    model: ReportModel,
+    rules: Vec<&'static str>,
+}
+
+fn analyse(a: &ReportArgs) -> Result<Analysis, String> {
     let rules_cfg = config::rules_config(a)?;
-    let opts = config::run_options(&a.input, &rules_cfg)?;
-    let targets = config::targets(a)?;
+    let mut opts = config::run_options(&a.input, &rules_cfg)?;
+    config::targets(a)?;
     check_stdin(&a.input.paths)?;
     let (inputs, disc_errors) = discover(&a.input.paths);
     for e in &disc_errors {
         warn(&format!("{}: {}", e.path, e.message));
     }
+    let display = progress::wanted(a.no_progress).then(|| {
+        let p = std::sync::Arc::new(pipeline::Progress::default());
+        opts.progress = Some(std::sync::Arc::clone(&p));
+        progress::start(p, &inputs)
+    });
     let out = pipeline::run(&inputs, &opts);
+    if let Some(d) = display {
+        d.finish();
+    }
     for f in &out.files {
         if let Some(e) = &f.error {
             warn(&format!("{}: {e}", f.name));
@@ -70,41 +94,132 @@ fn run_report(a: &ReportArgs) -> Result<Exit, String> {
     let facts = Facts::new(&out.aggregate, &rules_cfg);
     let findings = rules::run(&facts, &rules_cfg);
     let model = ReportModel::build(&out, &errs, opts.route_cap, &findings, &facts.noise);
-    for t in targets {
+    let rules = rules::RULES
+        .iter()
+        .map(|r| r.meta().id)
+        .filter(|id| rules_cfg.settings(id).enabled)
+        .collect();
+    Ok(Analysis { model, rules })
+}
+
+/// Write every requested output. `Ok(false)`: standard output was closed (stop quietly).
+fn write_outputs(a: &ReportArgs, an: &Analysis) -> Result<bool, String> {
+    let model = &an.model;
+    for t in config::targets(a)? {
         let (fmt, path) = match &t {
             Target::Stdout(f) => (*f, None),
             Target::File(f, p) => (*f, Some(p)),
         };
         let color = path.is_none() && config::use_color(a.color, io::stdout().is_terminal());
         let renderer: Box<dyn Render> = match fmt {
-            OutputFormat::Text => Box::new(TextRenderer { color, top: a.top }),
+            OutputFormat::Text => Box::new(TextRenderer {
+                color,
+                top: a.top,
+                width: if path.is_none() && io::stdout().is_terminal() {
+                    console::Term::stdout()
+                        .size_checked()
+                        .map_or(DEFAULT_WIDTH, |(_, w)| usize::from(w))
+                } else {
+                    DEFAULT_WIDTH
+                },
+            }),
             OutputFormat::Json => Box::new(JsonRenderer),
+            OutputFormat::Markdown => Box::new(MarkdownRenderer),
+            OutputFormat::Html => Box::new(HtmlRenderer),
+            OutputFormat::Junit => Box::new(JunitRenderer {
+                rules: an.rules.clone(),
+            }),
         };
         let result = match path {
             None => {
                 let mut w = BufWriter::new(io::stdout().lock());
-                renderer.render(&model, &mut w).and_then(|()| w.flush())
+                renderer.render(model, &mut w).and_then(|()| w.flush())
             }
             Some(p) => std::fs::File::create(p).and_then(|f| {
                 let mut w = BufWriter::new(f);
-                renderer.render(&model, &mut w)?;
+                renderer.render(model, &mut w)?;
                 w.flush()
             }),
         };
         match result {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Exit::Success),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(false),
             Err(e) => {
                 let name = path.map_or("standard output".to_string(), |p| p.display().to_string());
                 return Err(format!("cannot write the report to {name}: {e}"));
             }
         }
     }
-    Ok(if model.errors.is_empty() {
+    Ok(true)
+}
+
+fn run_report(a: &ReportArgs) -> Result<Exit, String> {
+    let an = analyse(a)?;
+    if !write_outputs(a, &an)? {
+        return Ok(Exit::Success);
+    }
+    Ok(if an.model.errors.is_empty() {
         Exit::Success
     } else {
         Exit::Error
     })
+}
+
+fn run_check(c: &CheckArgs) -> Result<Exit, String> {
+    for (flag, v) in [
+        ("--max-5xx-rate", c.max_5xx_rate),
+        ("--max-reject-rate", c.max_reject_rate),
+    ] {
+        if let Some(r) = v {
+            if !(0.0..=1.0).contains(&r) {
+                return Err(format!(
+                    "{flag} {r}: give a share between 0 and 1 (0.01 = 1%)"
+                ));
+            }
+        }
+    }
+    let baseline = match &c.baseline {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("--baseline {p}: cannot read it: {e}"))?;
+            Some(check::baseline_keys(&text).map_err(|e| format!("--baseline {p}: {e}"))?)
+        }
+    };
+    let an = analyse(&c.report)?;
+    if !write_outputs(&c.report, &an)? {
+        return Ok(Exit::Success);
+    }
+    if !an.model.errors.is_empty() {
+        return Err(format!(
+            "check: {} input problem(s) (first: {}: {}); fix or leave out the file",
+            an.model.errors.len(),
+            an.model.errors[0].file,
+            an.model.errors[0].message
+        ));
+    }
+    let gate = check::Gate {
+        fail_on: Some(match c.fail_on {
+            FailOn::Info => Severity::Info,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Error => Severity::Error,
+        }),
+        max_5xx_rate: c.max_5xx_rate,
+        max_reject_rate: c.max_reject_rate,
+        baseline,
+    };
+    let verdict = check::judge(&an.model, &gate);
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        let lines = check::github_annotations(&an.model, &verdict);
+        if !lines.is_empty() {
+            let _ = print(&(lines.join("\n") + "\n"));
+        }
+    }
+    if verdict.failed {
+        warn(&format!("check failed: {}", verdict.reasons.join("; ")));
+        return Ok(Exit::Failed);
+    }
+    Ok(Exit::Success)
 }
 
 fn run_records(a: &InputArgs) -> Result<Exit, String> {
@@ -261,6 +376,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         None => run_report(&cli.report),
         Some(Command::Report(a)) => run_report(a),
+        Some(Command::Check(c)) => run_check(c),
         Some(Command::Records(a)) => run_records(a),
         Some(Command::Rules { id }) => run_rules(id.as_deref()),
         Some(Command::Codes { code }) => run_codes(code.as_deref()),

@@ -7,7 +7,7 @@
 //! feeds them. Buffers are recycled through a fixed pool, so memory does not grow with input.
 
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{bounded, Receiver, Sender};
@@ -35,6 +35,19 @@ pub struct RunOptions {
     pub window: Option<(i64, i64)>,
     /// Parse workers.
     pub jobs: usize,
+    /// Counters for a progress display, when one is shown.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Live counters of a run, for a progress display (read from another thread).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes of the inputs read, as stored (compressed bytes for compressed files).
+    pub bytes: Arc<AtomicU64>,
+    /// Inputs finished (read to the end or given up on).
+    pub files_done: AtomicU64,
+    /// Lines parsed or rejected so far.
+    pub lines: AtomicU64,
 }
 
 /// What happened to one input.
@@ -114,7 +127,9 @@ impl Opened {
 
 /// Open `input`, read its first chunk into `buf` and choose its format.
 pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<Opened, String> {
-    let (stream, compression) = decompress::open(input).map_err(|e| format!("cannot open: {e}"))?;
+    let counter = opts.progress.as_ref().map(|p| &p.bytes);
+    let (stream, compression) =
+        decompress::open_counted(input, counter).map_err(|e| format!("cannot open: {e}"))?;
     let mut reader = ChunkReader::new(stream);
     let first = match reader.next_chunk(&mut buf) {
         Ok(Some(kind)) => Some((kind, buf)),
@@ -281,7 +296,15 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
                     let mut agg = Aggregate::default();
                     let mut scratch = Scratch::default();
                     for work in rx {
+                        let before = agg.chunk_lines.len();
                         process_chunk(&mut agg, &work, ctx, &mut scratch);
+                        if let Some(p) = &opts.progress {
+                            let n: u64 = agg.chunk_lines[before..]
+                                .iter()
+                                .map(|c| u64::from(c.2))
+                                .sum();
+                            p.lines.fetch_add(n, Ordering::Relaxed);
+                        }
                         let _ = pool.try_send(work.buf);
                     }
                     agg
@@ -304,10 +327,16 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
                         }
                     };
                     let buf = pool.try_recv().unwrap_or_default();
+                    let done = || {
+                        if let Some(p) = &opts.progress {
+                            p.files_done.fetch_add(1, Ordering::Relaxed);
+                        }
+                    };
                     let mut opened = match open_input(input, opts, buf) {
                         Ok(o) => o,
                         Err(msg) => {
                             set(&|f| f.error = Some(msg.clone()));
+                            done();
                             continue;
                         }
                     };
@@ -342,6 +371,7 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
                             }
                         }
                     }
+                    done();
                 })
             })
             .collect();

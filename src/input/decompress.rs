@@ -4,6 +4,8 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Chain, Cursor, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use super::Input;
 
@@ -66,11 +68,40 @@ pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Co
 
 /// Open an input for reading, decompressed.
 pub fn open(input: &Input) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+    open_counted(input, None)
+}
+
+/// A reader that adds the bytes it reads to a shared counter (progress: bytes of the input as
+/// stored, before decompression).
+struct Counted<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// [`open`], adding the raw bytes read to `counter` when given.
+pub fn open_counted(
+    input: &Input,
+    counter: Option<&Arc<AtomicU64>>,
+) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     let raw: Box<dyn Read + Send> = match input {
         Input::Stdin => Box::new(io::stdin()),
         Input::File(p) => Box::new(File::open(p)?),
     };
-    decode(raw)
+    match counter {
+        Some(c) => decode(Box::new(Counted {
+            inner: raw,
+            counter: Arc::clone(c),
+        })),
+        None => decode(raw),
+    }
 }
 
 #[cfg(test)]

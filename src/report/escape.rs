@@ -42,9 +42,71 @@ pub fn clip(s: &str, max: usize) -> String {
     out
 }
 
+/// Text for an HTML text node or a quoted attribute value: `& < > " '` escaped, after
+/// [`sanitize`] (so control and bidi characters show as escapes, not as effects).
+pub fn html(s: &str) -> String {
+    let s = sanitize(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for XML 1.0 (JUnit): like [`html`]; XML cannot carry control characters at all, and
+/// [`sanitize`] has already spelled them out.
+pub fn xml(s: &str) -> String {
+    html(s)
+}
+
+/// Text for one Markdown table cell or inline text: one line, and `|`, backticks and the
+/// characters that start Markdown or HTML markup are backslash-escaped or entity-encoded, so a
+/// log line cannot break the table, open a code span, or inject a link or a tag.
+pub fn markdown(s: &str) -> String {
+    let s = sanitize(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '|' | '`' | '*' | '_' | '[' | ']' | '\\' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_for_html_xml_and_markdown() {
+        let evil = "\"><script>alert(1)</script>";
+        assert_eq!(
+            html(evil),
+            "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(html("it's & \x1b"), "it&#39;s &amp; \\u{1b}");
+        assert_eq!(xml("a\u{0}b"), "a\\u{0}b");
+        // The newline is spelled `\n` by `sanitize`, whose backslash Markdown then escapes.
+        assert_eq!(markdown("a|b`c\nd"), "a\\|b\\`c\\\\nd");
+        assert_eq!(
+            markdown("[x](javascript:y) <b>"),
+            "\\[x\\](javascript:y) &lt;b&gt;"
+        );
+    }
 
     #[test]
     fn escapes_terminal_tricks() {

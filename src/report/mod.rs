@@ -38,7 +38,10 @@
 //! Keys are snake_case and stable; strings from logs are lossy UTF-8 (invalid bytes → U+FFFD).
 
 pub mod escape;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod records;
 pub mod text;
 
@@ -633,6 +636,61 @@ impl FindingReport {
                 samples: f.evidence.samples.iter().map(|p| source(*p)).collect(),
             },
         }
+    }
+}
+
+/// `1234567` → `1,234,567`.
+pub(crate) fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` of `of` as a percentage with one decimal, `-` when `of` is 0.
+pub(crate) fn pct(n: u64, of: u64) -> String {
+    if of == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", n as f64 * 100.0 / of as f64)
+    }
+}
+
+/// Requests per status class (index 0 = no status, 1..=5 = 1xx..5xx) of a `by_status` map.
+pub(crate) fn class_counts(by_status: &BTreeMap<String, u64>) -> [u64; 6] {
+    let mut class = [0u64; 6];
+    for (code, n) in by_status {
+        let i = code
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (100..600).contains(c))
+            .map_or(0, |c| usize::from(c / 100));
+        class[i] += n;
+    }
+    class
+}
+
+impl ReportModel {
+    /// Share of responses with a 5xx status.
+    pub fn rate_5xx(&self) -> f64 {
+        let total: u64 = self.summary.by_class.values().sum();
+        crate::rules::stats::ratio(
+            self.summary.by_class.get("5xx").copied().unwrap_or(0),
+            total,
+        )
+    }
+
+    /// Share of lines (blank ones aside) that were rejected.
+    pub fn reject_rate(&self) -> f64 {
+        crate::rules::stats::ratio(
+            self.summary.rejected,
+            self.summary.lines - self.summary.skipped,
+        )
     }
 }
 

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use super::escape::{clip, sanitize};
-use super::{Render, ReportModel};
+use super::{pct, thousands, Render, ReportModel};
 use crate::rules::{Confidence, Severity};
 
 /// Text renderer.
@@ -15,25 +15,22 @@ pub struct TextRenderer {
     pub color: bool,
     /// Endpoints listed.
     pub top: usize,
+    /// Columns available (the terminal's width, or [`DEFAULT_WIDTH`] off a terminal).
+    pub width: usize,
 }
 
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
+/// Width assumed when the output is not a terminal.
+pub const DEFAULT_WIDTH: usize = 144;
+
+impl TextRenderer {
+    /// Width of the route column: what the other columns leave, within reason.
+    fn route_width(&self) -> usize {
+        self.width.saturating_sub(100).clamp(24, 100)
     }
-    out
-}
 
-fn pct(n: u64, of: u64) -> String {
-    if of == 0 {
-        "-".to_string()
-    } else {
-        format!("{:.1}%", n as f64 * 100.0 / of as f64)
+    /// Width of wrapped prose.
+    fn prose_width(&self) -> usize {
+        self.width.saturating_sub(8).clamp(40, 120)
     }
 }
 
@@ -143,7 +140,11 @@ impl TextRenderer {
                         Confidence::High => "high",
                     }
                 )?;
-                writeln!(out, "      {}", wrap(&sanitize(&f.message), 96, "      "))?;
+                writeln!(
+                    out,
+                    "      {}",
+                    wrap(&sanitize(&f.message), self.prose_width(), "      ")
+                )?;
                 let figures: Vec<String> = f
                     .evidence
                     .figures
@@ -154,7 +155,10 @@ impl TextRenderer {
                     writeln!(
                         out,
                         "      {}",
-                        self.paint(&wrap(&sanitize(&figures.join(", ")), 96, "      "), "dim")
+                        self.paint(
+                            &wrap(&sanitize(&figures.join(", ")), self.prose_width(), "      "),
+                            "dim"
+                        )
                     )?;
                 }
                 if let Some(w) = &f.evidence.time_window {
@@ -286,6 +290,7 @@ impl Render for TextRenderer {
         self.findings(m, out)?;
         self.noise(m, out)?;
 
+        let rw = self.route_width();
         let shown = m.endpoints.len().min(self.top);
         writeln!(
             out,
@@ -296,19 +301,11 @@ impl Render for TextRenderer {
         )?;
         writeln!(
             out,
-            "  {:<7} {:<44} {:>10} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}  top codes",
+            "  {:<7} {:<rw$} {:>10} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}  top codes",
             "METHOD", "ROUTE", "REQUESTS", "2xx", "3xx", "4xx", "5xx", "p50 ms", "p95 ms", "p99 ms"
         )?;
         for e in m.endpoints.iter().take(self.top) {
-            let mut class = [0u64; 6];
-            for (code, n) in &e.by_status {
-                let i = code
-                    .parse::<u16>()
-                    .ok()
-                    .filter(|c| (100..600).contains(c))
-                    .map_or(0, |c| usize::from(c / 100));
-                class[i] += n;
-            }
+            let class = super::class_counts(&e.by_status);
             let lat = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
             let mut top: Vec<(&String, &u64)> = e.by_status.iter().collect();
             top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
@@ -319,9 +316,9 @@ impl Render for TextRenderer {
                 .collect();
             writeln!(
                 out,
-                "  {:<7} {:<44} {:>10} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}  {}",
+                "  {:<7} {:<rw$} {:>10} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}  {}",
                 clip(&sanitize(&e.method), 7),
-                clip(&sanitize(&e.route), 44),
+                clip(&sanitize(&e.route), rw),
                 thousands(e.count),
                 pct(class[2], e.count),
                 pct(class[3], e.count),
@@ -353,6 +350,16 @@ impl Render for TextRenderer {
             for e in &m.errors {
                 writeln!(out, "  {}: {}", sanitize(&e.file), sanitize(&e.message))?;
             }
+        }
+        if !m.findings.is_empty() {
+            writeln!(
+                out,
+                "\n{}",
+                self.paint(
+                    "`statuslens rules RULE` explains a finding's rule; `statuslens codes CODE` a status code.",
+                    "dim"
+                )
+            )?;
         }
         Ok(())
     }

@@ -1,0 +1,169 @@
+//! `--format markdown`: a summary that fits a pull-request comment or a CI job summary
+//! (GitHub caps a step summary at 1 MiB). Size is bounded whatever the input: at most
+//! [`MAX_FINDINGS`] findings and [`MAX_ENDPOINTS`] endpoints are listed, every cell is clipped,
+//! and log-sourced text goes through [`escape::markdown`](super::escape::markdown).
+
+use std::io::Write;
+
+use super::escape::{clip, markdown as md};
+use super::{pct, thousands, Render, ReportModel};
+
+/// Findings listed (the rest are counted).
+pub const MAX_FINDINGS: usize = 50;
+/// Endpoints listed.
+pub const MAX_ENDPOINTS: usize = 20;
+/// Reject reasons listed.
+const MAX_REASONS: usize = 20;
+
+/// Markdown renderer.
+#[derive(Debug, Default)]
+pub struct MarkdownRenderer;
+
+fn recommended(f: &super::FindingReport) -> String {
+    if f.recommended_status.is_empty() {
+        "triage".to_string()
+    } else {
+        f.recommended_status
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+impl Render for MarkdownRenderer {
+    fn render(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
+        let s = &m.summary;
+        writeln!(out, "## statuslens report\n")?;
+        writeln!(
+            out,
+            "| lines | parsed | rejected | parse rate | 5xx | time range |"
+        )?;
+        writeln!(out, "|---:|---:|---:|---:|---:|---|")?;
+        let total: u64 = s.by_class.values().sum();
+        let c5 = s.by_class.get("5xx").copied().unwrap_or(0);
+        writeln!(
+            out,
+            "| {} | {} | {} | {:.2}% | {} | {} |",
+            thousands(s.lines),
+            thousands(s.parsed),
+            thousands(s.rejected),
+            s.parse_rate * 100.0,
+            pct(c5, total),
+            s.time_range
+                .as_ref()
+                .map_or("none".to_string(), |t| format!("{} → {}", t.start, t.end))
+        )?;
+        let classes: Vec<String> = s
+            .by_class
+            .iter()
+            .map(|(c, n)| format!("{c} {}", pct(*n, total)))
+            .collect();
+        writeln!(out, "\nStatus classes: {}", classes.join(" · "))?;
+
+        let count =
+            |sev: crate::rules::Severity| m.findings.iter().filter(|f| f.severity == sev).count();
+        writeln!(
+            out,
+            "\n### Findings ({}: {} error, {} warning, {} info)\n",
+            m.findings.len(),
+            count(crate::rules::Severity::Error),
+            count(crate::rules::Severity::Warning),
+            count(crate::rules::Severity::Info)
+        )?;
+        if m.findings.is_empty() {
+            writeln!(out, "No findings.")?;
+        } else {
+            writeln!(
+                out,
+                "| severity | rule | endpoint | observed → recommended | requests | why |"
+            )?;
+            writeln!(out, "|---|---|---|---|---:|---|")?;
+            for f in m.findings.iter().take(MAX_FINDINGS) {
+                writeln!(
+                    out,
+                    "| {} | `{}` | {} {} | {} → {} | {} ({:.1}%) | {} |",
+                    f.severity.as_str(),
+                    f.rule,
+                    md(&clip(&f.method, 10)),
+                    md(&clip(&f.route, 80)),
+                    f.observed_status,
+                    recommended(f),
+                    thousands(f.count),
+                    f.share * 100.0,
+                    md(&clip(&f.message, 300))
+                )?;
+            }
+            if m.findings.len() > MAX_FINDINGS {
+                writeln!(
+                    out,
+                    "\n… and {} more findings (see the JSON or HTML report).",
+                    m.findings.len() - MAX_FINDINGS
+                )?;
+            }
+        }
+
+        writeln!(
+            out,
+            "\n### Top endpoints ({} of {})\n",
+            m.endpoints.len().min(MAX_ENDPOINTS),
+            m.endpoints.len()
+        )?;
+        writeln!(
+            out,
+            "| method | route | requests | 2xx | 4xx | 5xx | p50 ms | p95 ms | p99 ms |"
+        )?;
+        writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|")?;
+        for e in m.endpoints.iter().take(MAX_ENDPOINTS) {
+            let class = super::class_counts(&e.by_status);
+            let lat = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                md(&clip(&e.method, 10)),
+                md(&clip(&e.route, 80)),
+                thousands(e.count),
+                pct(class[2], e.count),
+                pct(class[4], e.count),
+                pct(class[5], e.count),
+                lat(e.latency_ms.as_ref().map(|l| l.p50)),
+                lat(e.latency_ms.as_ref().map(|l| l.p95)),
+                lat(e.latency_ms.as_ref().map(|l| l.p99)),
+            )?;
+        }
+        if !m.rejects.by_reason.is_empty() {
+            writeln!(out, "\n### Rejected lines\n")?;
+            writeln!(out, "| reason | lines |")?;
+            writeln!(out, "|---|---:|")?;
+            for (reason, n) in m.rejects.by_reason.iter().take(MAX_REASONS) {
+                writeln!(out, "| {} | {} |", md(reason), thousands(*n))?;
+            }
+        }
+        if m.noise.scanner_count > 0 {
+            writeln!(
+                out,
+                "\nScanner noise: {} client(s) probing nonexistent paths, {} requests on {} endpoints, kept out of the findings.",
+                m.noise.scanner_count,
+                thousands(m.noise.requests),
+                thousands(m.noise.endpoints)
+            )?;
+        }
+        if !m.errors.is_empty() {
+            writeln!(out, "\n### Input problems\n")?;
+            for e in m.errors.iter().take(MAX_REASONS) {
+                writeln!(
+                    out,
+                    "- {}: {}",
+                    md(&clip(&e.file, 120)),
+                    md(&clip(&e.message, 200))
+                )?;
+            }
+        }
+        writeln!(
+            out,
+            "\n<sub>statuslens {} · `statuslens rules RULE` explains a rule</sub>",
+            env!("CARGO_PKG_VERSION")
+        )?;
+        Ok(())
+    }
+}
