@@ -4,5 +4,6 @@ mod cli;
 mod corpus;
 mod logbuilder;
 mod properties;
+mod reports;
 mod rules;
 mod util;

@@ -1,0 +1,610 @@
+//! Reports people read and CI gates (issue 5): every renderer snapshotted on one canonical run,
+//! Markdown and JUnit parsed back, the HTML page's escaping, `check` exit statuses, several
+//! outputs in one run, the progress bar only on a terminal, and the page in a real headless
+//! browser.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::logbuilder::{req, Log, Rng};
+use crate::util::{statuslens, write};
+
+/// Log text that ends up in reports: it must render as text everywhere.
+const EVIL_PATH: &str =
+    "/search/\"><script>document.title='PWNED'</script><img src=x onerror=alert(1)>";
+
+/// A small API log with a few findings, hostile strings, a rejected line and a scanner.
+fn canonical_log() -> String {
+    let mut rng = Rng::new(99);
+    let mut log = Log::new();
+    log.spread(200, 0.0, 3600.0, |i, t| {
+        req(
+            t,
+            "GET",
+            &format!("/api/users/{}", 100 + i % 50),
+            if i % 10 == 0 { 404 } else { 200 },
+        )
+        .ms(rng.latency(30.0))
+        .client(rng.client(40))
+        .user("alice")
+    });
+    log.spread(100, 0.0, 3600.0, |i, t| {
+        let fail = i % 4 == 0;
+        req(t, "POST", "/api/orders", if fail { 500 } else { 201 })
+            .ms(if fail { 3.0 } else { rng.latency(150.0) })
+            .client(rng.client(40))
+            .user("alice")
+    });
+    log.spread(30, 0.0, 3600.0, |_, t| {
+        req(t, "DELETE", "/api/users", 404)
+            .client(rng.client(40))
+            .user("alice")
+    });
+    log.spread(50, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/users", 200)
+            .client(rng.client(40))
+            .user("alice")
+    });
+    log.spread(20, 0.0, 3600.0, |_, t| {
+        req(t, "POST", "/api/pay", 200)
+            .marker("CARD_VALIDATION\"><script>alert(1)</script>|`x`")
+            .client(rng.client(40))
+            .user("alice")
+    });
+    log.spread(5, 0.0, 3600.0, |_, t| {
+        req(t, "GET", EVIL_PATH, 418)
+            .client("javascript:alert(1)")
+            .user("alice")
+    });
+    log.spread(5, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/go/javascript:alert(1)", 302)
+            .client("10.0.0.8")
+            .user("alice")
+    });
+    log.push(req(1800.0, "GET", "/esc/\u{1b}[31mred\u{202e}txt", 200).client("10.0.0.9"));
+    let mut t = 2000.0;
+    for p in 0..12 {
+        log.push(
+            req(t, "GET", &format!("/probe-{p}.php"), 404)
+                .client("203.0.113.9")
+                .user(""),
+        );
+        t += 1.0;
+    }
+    let mut text = log.json();
+    text.push_str("{\"this is\": not json\n");
+    text
+}
+
+/// Run the real binary once over the canonical log with every output format; the outputs by
+/// extension, with the temp dir's path replaced by `DIR` (no markup, so XML stays XML).
+fn canonical_outputs() -> Vec<(&'static str, String)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "api.jsonl", canonical_log().as_bytes());
+    let mut cmd = statuslens();
+    cmd.arg(&log);
+    let exts = ["txt", "json", "md", "html", "xml"];
+    for ext in exts {
+        cmd.arg("-o").arg(dir.path().join(format!("report.{ext}")));
+    }
+    let out = cmd.output().expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "with -o nothing goes to stdout");
+    let prefix = format!("{}/", dir.path().display());
+    exts.iter()
+        .map(|ext| {
+            let text =
+                std::fs::read_to_string(dir.path().join(format!("report.{ext}"))).expect("written");
+            (*ext, text.replace(&prefix, "DIR/"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_renderer_on_the_canonical_run() {
+    let outputs = canonical_outputs();
+    let version = env!("CARGO_PKG_VERSION");
+    for (ext, text) in outputs {
+        // The version is in footers; keep snapshots stable across releases.
+        let text = text.replace(version, "VERSION");
+        insta::assert_snapshot!(format!("canonical_{ext}"), text);
+    }
+}
+
+#[test]
+fn html_escapes_log_text_and_is_self_contained() {
+    let outputs = canonical_outputs();
+    let html = &outputs.iter().find(|(e, _)| *e == "html").expect("html").1;
+    assert!(
+        !html.contains("<script>document.title"),
+        "injected script is text"
+    );
+    assert!(!html.contains("<img src=x"), "injected tag is text");
+    assert!(html.contains("&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;"));
+    assert!(html.contains("javascript:alert(1)"), "shown as text");
+    assert!(
+        !html.contains("href="),
+        "no links at all, so no javascript: link"
+    );
+    assert!(
+        html.contains("\\u{1b}[31mred\\u{202e}txt"),
+        "control and bidi characters spelled out"
+    );
+    assert_eq!(
+        html.matches("<script>").count(),
+        1,
+        "only our own inline script"
+    );
+    for needle in ["http://", "https://", "src=\"", "@import", "url("] {
+        assert!(!html.contains(needle), "no external resource ({needle})");
+    }
+    assert!(html.contains("Content-Security-Policy"));
+    for id in [
+        "timeline-chart",
+        "latency-chart",
+        "id=\"ep\"",
+        "id=\"findings\"",
+        "id=\"rejects\"",
+        "id=\"noise\"",
+    ] {
+        assert!(html.contains(id), "{id} present");
+    }
+}
+
+/// Split a Markdown table row into cells, honouring backslash escapes.
+fn cells(row: &str) -> usize {
+    let mut n = 0;
+    let mut escaped = false;
+    for c in row.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '|' if !escaped => n += 1,
+            _ => escaped = false,
+        }
+        if c != '\\' {
+            escaped = false;
+        }
+    }
+    n
+}
+
+#[test]
+fn markdown_tables_stay_tables() {
+    let outputs = canonical_outputs();
+    let md = &outputs.iter().find(|(e, _)| *e == "md").expect("md").1;
+    let mut header_cells = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            header_cells = None;
+            continue;
+        }
+        let n = cells(line);
+        match header_cells {
+            None => header_cells = Some(n),
+            Some(h) => assert_eq!(n, h, "row breaks its table: {line}"),
+        }
+    }
+    assert!(md.contains("\\<script\\>") || md.contains("&lt;script&gt;"));
+    assert!(!md.contains("<script>"));
+    assert!(md.contains("| error | `error-body-200` |"), "{md}");
+}
+
+#[test]
+fn markdown_is_bounded_on_100_000_routes() {
+    let mut log = Log::new();
+    let long = "x".repeat(300);
+    // 100 000 distinct paths, each answered with a nonstandard code, and a config that makes
+    // every one of them a finding.
+    log.spread(100_000, 0.0, 36_000.0, |i, t| {
+        req(
+            t,
+            "GET",
+            &format!("/r{}/s{}/{long}|`{i}`", i % 1000, i / 1000),
+            420,
+        )
+        .client("10.0.0.1")
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "many.jsonl", log.json().as_bytes());
+    write(
+        dir.path(),
+        "t.toml",
+        b"[rules.nonstandard-code]\nmin_count = 1\n",
+    );
+    let out = statuslens()
+        .current_dir(dir.path())
+        .arg(&p)
+        .args([
+            "--config",
+            "t.toml",
+            "--route-cap",
+            "200000",
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(md.len() < 100 * 1024, "markdown is {} bytes", md.len());
+    assert!(md.contains("more findings"), "the rest is counted");
+}
+
+#[test]
+fn junit_has_the_schema_shape() {
+    let outputs = canonical_outputs();
+    let xml = &outputs.iter().find(|(e, _)| *e == "xml").expect("xml").1;
+    let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let num = |n: roxmltree::Node<'_, '_>, a: &str| -> usize {
+        n.attribute(a)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{a} on {n:?}"))
+    };
+    let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
+    assert_eq!(suites.len(), 13, "one suite per rule that ran");
+    let (mut tests, mut failures) = (0, 0);
+    for s in &suites {
+        assert_eq!(s.tag_name().name(), "testsuite");
+        assert!(s
+            .attribute("name")
+            .is_some_and(|n| n.starts_with("statuslens.")));
+        let cases: Vec<_> = s.children().filter(|n| n.is_element()).collect();
+        assert_eq!(num(*s, "tests"), cases.len());
+        let failed = cases
+            .iter()
+            .filter(|c| c.children().any(|f| f.has_tag_name("failure")))
+            .count();
+        assert_eq!(num(*s, "failures"), failed);
+        for c in &cases {
+            assert_eq!(c.tag_name().name(), "testcase");
+            assert!(c.attribute("classname").is_some() && c.attribute("name").is_some());
+            for f in c.children().filter(|f| f.has_tag_name("failure")) {
+                assert!(f.attribute("message").is_some_and(|m| !m.is_empty()));
+                assert!(matches!(
+                    f.attribute("type"),
+                    Some("info" | "warning" | "error")
+                ));
+                assert!(
+                    f.text().is_some_and(|t| t.contains("sample: ")),
+                    "evidence in the body"
+                );
+            }
+        }
+        tests += cases.len();
+        failures += failed;
+    }
+    assert_eq!(num(root, "tests"), tests);
+    assert_eq!(num(root, "failures"), failures);
+    assert!(failures >= 3, "the canonical run's findings are failures");
+    let marker = doc
+        .descendants()
+        .filter_map(|n| n.attribute("message"))
+        .find(|m| m.contains("CARD_VALIDATION"))
+        .expect("the marker's message");
+    assert!(
+        marker.contains("<script>"),
+        "escaped in the file, text after parsing: {marker}"
+    );
+}
+
+#[test]
+fn json_report_carries_findings_and_noise() {
+    let outputs = canonical_outputs();
+    let v: Value =
+        serde_json::from_str(&outputs.iter().find(|(e, _)| *e == "json").expect("json").1)
+            .expect("JSON");
+    assert!(v["findings"].as_array().is_some_and(|f| f.len() >= 3));
+    assert_eq!(v["noise"]["scanner_count"], 1);
+    assert_eq!(v["summary"]["rejected"], 1);
+}
+
+// ---- check ------------------------------------------------------------------------------------
+
+fn check(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = statuslens()
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_exit_statuses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rng = Rng::new(5);
+    let mut clean = Log::new();
+    clean.spread(300, 0.0, 3600.0, |i, t| {
+        req(t, "GET", &format!("/api/users/{i}"), 200).client(rng.client(50))
+    });
+    write(dir.path(), "clean.log", clean.combined().as_bytes());
+    let mut smelly = clean.clone();
+    smelly.spread(30, 0.0, 3600.0, |_, t| {
+        req(t, "DELETE", "/api/items", 404).client(rng.client(50))
+    });
+    smelly.spread(60, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/items", 200).client(rng.client(50))
+    });
+    write(dir.path(), "smelly.log", smelly.combined().as_bytes());
+
+    let (code, _, err) = check(dir.path(), &["clean.log"]);
+    assert_eq!((code, err.as_str()), (0, ""), "a clean log passes");
+
+    let (code, _, err) = check(dir.path(), &["smelly.log"]);
+    assert_eq!(
+        code, 0,
+        "a warning does not fail at the default --fail-on error: {err}"
+    );
+    let (code, _, err) = check(dir.path(), &["smelly.log", "--fail-on", "warning"]);
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1, "one-line reason: {err}");
+    assert!(err.contains("1 finding at or above warning"), "{err}");
+
+    // A baseline that already has the finding: nothing new, pass.
+    let (code, _, _) = check(
+        dir.path(),
+        &["smelly.log", "--fail-on", "warning", "-o", "base.json"],
+    );
+    assert_eq!(code, 1);
+    let (code, _, err) = check(
+        dir.path(),
+        &[
+            "smelly.log",
+            "--fail-on",
+            "warning",
+            "--baseline",
+            "base.json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // ... but a baseline from the clean log does not excuse it.
+    check(dir.path(), &["clean.log", "-o", "clean.json"]);
+    let (code, _, err) = check(
+        dir.path(),
+        &[
+            "smelly.log",
+            "--fail-on",
+            "warning",
+            "--baseline",
+            "clean.json",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("new since the baseline"), "{err}");
+
+    let (code, _, err) = check(dir.path(), &["clean.log", "--max-5xx-rate", "0"]);
+    assert_eq!(code, 0, "{err}");
+    let mut failing = clean.clone();
+    failing.spread(10, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/x", 503).client("10.0.0.2")
+    });
+    write(dir.path(), "failing.log", failing.combined().as_bytes());
+    let (code, _, err) = check(dir.path(), &["failing.log", "--max-5xx-rate", "0.01"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("5xx rate 3.23% > 1.00%"), "{err}");
+    write(
+        dir.path(),
+        "junk.log",
+        format!("{}garbage\ngarbage\n", clean.combined()).as_bytes(),
+    );
+    let (code, _, err) = check(dir.path(), &["junk.log", "--max-reject-rate", "0.001"]);
+    assert_eq!(code, 1, "{err}");
+
+    // Usage and input errors: 2, with a one-line message naming what is wrong.
+    for args in [
+        &["clean.log", "--fail-on", "fatal"][..],
+        &["clean.log", "--max-5xx-rate", "5"],
+        &["missing.log"],
+        &["clean.log", "--baseline", "nope.json"],
+        &["clean.log", "--baseline", "clean.log"],
+    ] {
+        let (code, _, err) = check(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(!err.is_empty(), "{args:?} explains itself");
+    }
+    let (_, _, err) = check(dir.path(), &["missing.log"]);
+    assert!(err.contains("missing.log"), "{err}");
+}
+
+#[test]
+fn check_annotates_github_actions_with_a_cap() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut log = Log::new();
+    // Twenty endpoints with a nonstandard code each: twenty warnings.
+    for e in 0..20 {
+        log.spread(10, 0.0, 3600.0, |_, t| {
+            req(t, "GET", &format!("/api/e{e}"), 420).client("10.0.0.1")
+        });
+    }
+    write(dir.path(), "a.log", log.combined().as_bytes());
+    let out = statuslens()
+        .current_dir(dir.path())
+        .args(["check", "a.log", "--fail-on", "warning", "-o", "r.json"])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let annotations: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning title="))
+        .collect();
+    assert_eq!(annotations.len(), 10, "capped: {stdout}");
+    assert!(annotations[0].contains("nonstandard-code"));
+    let out = statuslens()
+        .current_dir(dir.path())
+        .args(["check", "a.log", "--fail-on", "warning", "-o", "r.json"])
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("runs");
+    assert!(
+        out.stdout.is_empty(),
+        "no annotations outside GitHub Actions"
+    );
+}
+
+// ---- progress ---------------------------------------------------------------------------------
+
+/// Run `statuslens` on a pseudo-terminal (util-linux `script`) reading a stdin that stays open
+/// for two seconds; what the terminal showed.
+fn on_terminal(extra: &str, env: &[(&str, &str)]) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin("statuslens");
+    let mut cmd = Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("sleep 2 | {} - -o json=/dev/null {extra}", bin.display()),
+        "/dev/null",
+    ]);
+    cmd.env_remove("CI");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn progress_only_on_a_terminal() {
+    let Some(shown) = on_terminal("", &[]) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI has util-linux `script`"
+        );
+        eprintln!("skipped: no `script` to make a terminal");
+        return;
+    };
+    assert!(
+        shown.contains(" read "),
+        "a bar on a terminal after a second: {shown:?}"
+    );
+    assert!(shown.contains("files 0/1"), "{shown:?}");
+    let quiet = on_terminal("--no-progress", &[]).expect("script ran");
+    assert!(!quiet.contains(" read "), "--no-progress: {quiet:?}");
+    let ci = on_terminal("", &[("CI", "true")]).expect("script ran");
+    assert!(!ci.contains(" read "), "never in CI: {ci:?}");
+    // Off a terminal (stderr captured by a pipe): nothing.
+    let out = statuslens()
+        .arg("-")
+        .args(["-o", "json=/dev/null"])
+        .env_remove("CI")
+        .write_stdin("")
+        .output()
+        .expect("runs");
+    assert!(out.stderr.is_empty());
+}
+
+// ---- the page in a real browser -------------------------------------------------------------
+
+fn chromium() -> Option<&'static str> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+}
+
+#[test]
+fn html_report_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI installs chromium (.ci/run); the browser test must run there"
+        );
+        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "api.jsonl", canonical_log().as_bytes());
+    let page = dir.path().join("report.html");
+    let out = statuslens()
+        .arg(&log)
+        .arg("-o")
+        .arg(&page)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let base = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--enable-logging=stderr",
+        "--v=0",
+    ];
+    let profile = dir.path().join("profile");
+    let url = format!("file://{}", page.display());
+    let dom = Command::new(browser)
+        .args(base)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--virtual-time-budget=2000", "--dump-dom", &url])
+        .output()
+        .expect("chromium runs");
+    let html = String::from_utf8_lossy(&dom.stdout);
+    let log_text = String::from_utf8_lossy(&dom.stderr);
+    assert!(
+        html.contains("<title>statuslens report</title>"),
+        "page loaded: {log_text}"
+    );
+    assert!(
+        !html.contains("<script>document.title"),
+        "the injected script is text, not an element"
+    );
+    for id in ["timeline-chart", "latency-chart", "id=\"ep\"", "Findings ("] {
+        assert!(html.contains(id), "{id} in the rendered DOM");
+    }
+    assert!(
+        html.matches("<tr>").count() > 5,
+        "the endpoint table has rows"
+    );
+    for bad in ["Uncaught", "Refused to", "ERR_", "SyntaxError", "TypeError"] {
+        let hits: Vec<&str> = log_text
+            .lines()
+            .filter(|l| l.contains("CONSOLE") || l.contains("console"))
+            .filter(|l| l.contains(bad))
+            .collect();
+        assert!(hits.is_empty(), "console error ({bad}): {hits:?}");
+    }
+    // A screenshot of the bundled sample's report, for the README (docs/report.png).
+    if std::env::var_os("STATUSLENS_BLESS").is_some() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let sample_page = dir.path().join("sample.html");
+        statuslens()
+            .current_dir(root)
+            .arg("fixtures/sample")
+            .arg("-o")
+            .arg(&sample_page)
+            .output()
+            .expect("runs");
+        let shot = root.join("docs/report.png");
+        let status = Command::new(browser)
+            .args(base)
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(["--window-size=1280,1800", "--hide-scrollbars"])
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(format!("file://{}", sample_page.display()))
+            .output()
+            .expect("chromium runs");
+        assert!(status.status.success() && shot.exists());
+    }
+}
