@@ -71,6 +71,10 @@ pub(crate) struct InputArgs {
     /// default: `statuslens.toml` in the working directory if present.
     #[arg(long, value_name = "FILE")]
     pub config: Option<String>,
+    /// Take only shard I of N of the input files (0-based; file k goes to shard k mod N), for
+    /// array jobs that each write a partial aggregate.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
 }
 
 /// Report formats.
@@ -86,6 +90,8 @@ pub(crate) enum OutputFormat {
     Html,
     /// JUnit XML for CI test reporters: findings are failures.
     Junit,
+    /// A partial aggregate to merge later (any command takes it as an input; SPEC §7).
+    Partial,
 }
 
 /// Severities `check` can fail on.

@@ -131,7 +131,32 @@ fn format_from_name(s: &str) -> Option<OutputFormat> {
         "markdown" | "md" => Some(OutputFormat::Markdown),
         "html" | "htm" => Some(OutputFormat::Html),
         "junit" | "xml" => Some(OutputFormat::Junit),
+        "partial" => Some(OutputFormat::Partial),
         _ => None,
+    }
+}
+
+/// Keep shard `I/N` of `inputs` (file k goes to shard k mod N).
+pub(crate) fn shard(
+    inputs: Vec<statuslens::input::Input>,
+    spec: Option<&str>,
+) -> Result<Vec<statuslens::input::Input>, String> {
+    let Some(spec) = spec else {
+        return Ok(inputs);
+    };
+    let parsed = spec
+        .split_once('/')
+        .and_then(|(i, n)| Some((i.parse::<usize>().ok()?, n.parse::<usize>().ok()?)));
+    match parsed {
+        Some((i, n)) if n > 0 && i < n => Ok(inputs
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % n == i)
+            .map(|(_, x)| x)
+            .collect()),
+        _ => Err(format!(
+            "--shard `{spec}`: expected I/N with 0 <= I < N, e.g. 0/4 for the first of four shards"
+        )),
     }
 }
 
@@ -144,12 +169,12 @@ pub(crate) fn targets(a: &ReportArgs) -> Result<Vec<Target>, String> {
         .iter()
         .map(|o| {
             if let Some((fmt, path)) = o.split_once('=') {
-                let f = format_from_name(fmt).ok_or_else(|| format!("-o `{o}`: unknown report format `{fmt}` (text, json, markdown, html, junit)"))?;
+                let f = format_from_name(fmt).ok_or_else(|| format!("-o `{o}`: unknown report format `{fmt}` (text, json, markdown, html, junit, partial)"))?;
                 return Ok(Target::File(f, PathBuf::from(path)));
             }
             let ext = std::path::Path::new(o).extension().and_then(|e| e.to_str()).unwrap_or("");
             let f = format_from_name(ext)
-                .ok_or_else(|| format!("-o `{o}`: cannot tell the report format from the extension; use .txt, .json, .md, .html or .xml, or FMT=PATH"))?;
+                .ok_or_else(|| format!("-o `{o}`: cannot tell the report format from the extension; use .txt, .json, .md, .html or .xml, or FMT=PATH (partial=PATH for a partial aggregate)"))?;
             Ok(Target::File(f, PathBuf::from(o)))
         })
         .collect()

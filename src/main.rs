@@ -12,8 +12,10 @@ use clap::Parser;
 
 use cli::{CheckArgs, Cli, Command, FailOn, InputArgs, OutputFormat, ReportArgs};
 use config::Target;
+use statuslens::aggregate::partial;
 use statuslens::check;
 use statuslens::input::discover::discover;
+use statuslens::input::Input;
 use statuslens::pipeline::{self, open_input};
 use statuslens::report::html::HtmlRenderer;
 use statuslens::report::junit::JunitRenderer;
@@ -73,24 +75,65 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, String> {
     for e in &disc_errors {
         warn(&format!("{}: {}", e.path, e.message));
     }
+    let inputs = config::shard(inputs, a.input.shard.as_deref())?;
+    let mut errs: Vec<(String, String)> = disc_errors
+        .iter()
+        .map(|e| (e.path.clone(), e.message.clone()))
+        .collect();
+    // Partial aggregates among the inputs are merged, not parsed.
+    let (partials, logs): (Vec<Input>, Vec<Input>) =
+        inputs.into_iter().partition(pipeline::is_partial_input);
     let display = progress::wanted(a.no_progress).then(|| {
         let p = std::sync::Arc::new(pipeline::Progress::default());
         opts.progress = Some(std::sync::Arc::clone(&p));
-        progress::start(p, &inputs)
+        progress::start(p, &logs)
     });
-    let out = pipeline::run(&inputs, &opts);
+    let mut parts = vec![pipeline::collect(&logs, &opts)];
     if let Some(d) = display {
         d.finish();
     }
+    for p in &partials {
+        match pipeline::read_partial(p) {
+            Ok(out) => parts.push(out),
+            Err(e) => {
+                warn(&format!("{}: {e}", p.name()));
+                errs.push((p.name(), e));
+            }
+        }
+    }
+    let mut out = partial::merge_outputs(parts);
     for f in &out.files {
         if let Some(e) = &f.error {
             warn(&format!("{}: {e}", f.name));
         }
     }
-    let errs: Vec<(String, String)> = disc_errors
-        .iter()
-        .map(|e| (e.path.clone(), e.message.clone()))
-        .collect();
+    for t in config::targets(a)? {
+        let (fmt, path) = match &t {
+            Target::Stdout(f) => (*f, None),
+            Target::File(f, p) => (*f, Some(p)),
+        };
+        if fmt != OutputFormat::Partial {
+            continue;
+        }
+        let result = match path {
+            None => {
+                let mut w = BufWriter::new(io::stdout().lock());
+                partial::write(&out, &mut w).and_then(|()| w.flush())
+            }
+            Some(p) => std::fs::File::create(p).and_then(|f| {
+                let mut w = BufWriter::new(f);
+                partial::write(&out, &mut w)?;
+                w.flush()
+            }),
+        };
+        if let Err(e) = result {
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                let name = path.map_or("standard output".to_string(), |p| p.display().to_string());
+                return Err(format!("cannot write the partial aggregate to {name}: {e}"));
+            }
+        }
+    }
+    out.aggregate.finish(&opts.routes, opts.route_cap);
     let facts = Facts::new(&out.aggregate, &rules_cfg);
     let findings = rules::run(&facts, &rules_cfg);
     let model = ReportModel::build(&out, &errs, opts.route_cap, &findings, &facts.noise);
@@ -112,6 +155,8 @@ fn write_outputs(a: &ReportArgs, an: &Analysis) -> Result<bool, String> {
         };
         let color = path.is_none() && config::use_color(a.color, io::stdout().is_terminal());
         let renderer: Box<dyn Render> = match fmt {
+            // Written by `analyse`, before the aggregate is finished.
+            OutputFormat::Partial => continue,
             OutputFormat::Text => Box::new(TextRenderer {
                 color,
                 top: a.top,

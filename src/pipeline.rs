@@ -66,7 +66,7 @@ pub struct FileInfo {
 /// The result of a run.
 #[derive(Debug)]
 pub struct RunOutput {
-    /// The merged aggregate (already [`Aggregate::finish`]ed).
+    /// The merged aggregate ([`Aggregate::finish`]ed by [`run`], not by [`collect`]).
     pub aggregate: Aggregate,
     /// One entry per input, in input order.
     pub files: Vec<FileInfo>,
@@ -258,8 +258,42 @@ pub fn for_each_line(data: &[u8], mut f: impl FnMut(u32, &[u8])) -> u32 {
     n
 }
 
-/// Analyse `inputs` and return the merged aggregate.
+/// Whether `input` is a partial aggregate (a file whose decompressed text starts like one;
+/// standard input is always read as logs).
+pub fn is_partial_input(input: &Input) -> bool {
+    if matches!(input, Input::Stdin) {
+        return false;
+    }
+    let Ok((mut r, _)) = decompress::open(input) else {
+        return false;
+    };
+    let mut head = [0u8; 64];
+    let mut n = 0;
+    while n < head.len() {
+        match r.read(&mut head[n..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => n += k,
+        }
+    }
+    crate::aggregate::partial::is_partial(&head[..n])
+}
+
+/// Read a partial aggregate input.
+pub fn read_partial(input: &Input) -> Result<RunOutput, String> {
+    let (mut r, _) = decompress::open(input).map_err(|e| format!("cannot open: {e}"))?;
+    crate::aggregate::partial::read(&mut r)
+}
+
+/// Analyse `inputs` and return the merged, finished aggregate.
 pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
+    let mut out = collect(inputs, opts);
+    out.aggregate.finish(&opts.routes, opts.route_cap);
+    out
+}
+
+/// Analyse `inputs` and return the merged aggregate *before* [`Aggregate::finish`]: what a
+/// partial aggregate holds, and what merges exactly with other runs.
+pub fn collect(inputs: &[Input], opts: &RunOptions) -> RunOutput {
     let jobs = opts.jobs.max(1);
     let readers = inputs.len().clamp(1, jobs);
     // Enough buffers to keep every worker busy while readers fill the next ones.
@@ -385,7 +419,6 @@ pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
             }
         }
     });
-    total.finish(&opts.routes, opts.route_cap);
     let files = files.into_inner().unwrap_or_default();
     RunOutput {
         aggregate: total,

@@ -5,6 +5,7 @@
 //! here depends on arrival order except the per-worker route cap (see [`Aggregate::add`]).
 //! [`Aggregate::finish`] runs once after the merge: `{param}` collapse, then the route cap.
 
+pub mod partial;
 pub mod signals;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use std::hash::BuildHasher;
 
 use hdrhistogram::Histogram;
 use rustc_hash::{FxBuildHasher, FxHashMap};
+use serde::{Deserialize, Serialize};
 
 use signals::{sample_key, ClientSet, ClientStats, ErrorBodies, Samples, Throttles, SIZE_BUCKETS};
 
@@ -20,7 +22,9 @@ use crate::route::{self, Normalizer};
 
 /// Where a line is: file index, chunk index within the file, line index within the chunk.
 /// Ordered like the input, so "the first N samples" is well defined whatever the split.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Pos {
     /// Index of the file in the run's input list.
     pub file: u32,
@@ -31,11 +35,12 @@ pub struct Pos {
 }
 
 /// A rejected line kept as an example.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sample {
     /// Where it is.
     pub pos: Pos,
     /// The first bytes of the line.
+    #[serde(with = "partial::bytes_vec")]
     pub snippet: Vec<u8>,
 }
 
@@ -70,13 +75,14 @@ pub fn class_index(status: Option<u16>) -> usize {
 }
 
 /// Statistics of one (method, route).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct EndpointStats {
     /// Requests.
     pub count: u64,
     /// Requests per exact status (0 = no status logged), unsorted.
     pub statuses: Vec<(u16, u64)>,
     /// Latency in µs, for the lines that log a duration.
+    #[serde(with = "partial::histogram")]
     pub latency: Option<Histogram<u64>>,
     /// Exact largest duration (µs); the histogram only knows it to its precision.
     pub max_us: u64,
@@ -92,6 +98,7 @@ pub struct EndpointStats {
     pub last_ms: Option<i64>,
     /// Requests per minute (epoch minute) by status class, plus 500 and 404 (see
     /// [`MINUTE_SLOTS`]).
+    #[serde(with = "partial::sorted_map")]
     pub minutes: FxHashMap<i64, [u32; MINUTE_SLOTS]>,
     /// Requests whose minute was not kept because of [`MAX_MINUTES`].
     pub minutes_dropped: u64,
@@ -100,8 +107,10 @@ pub struct EndpointStats {
     /// Lines with an error marker.
     pub error_marked: u64,
     /// Latency (µs) of the 2xx responses.
+    #[serde(with = "partial::histogram")]
     pub latency_2xx: Option<Histogram<u64>>,
     /// Latency (µs) of the 500 responses.
+    #[serde(with = "partial::histogram")]
     pub latency_500: Option<Histogram<u64>>,
     /// Requests per status whose status the gateway produced (origin `gateway`), unsorted.
     pub gateway_statuses: Vec<(u16, u64)>,
@@ -331,7 +340,7 @@ impl EndpointStats {
 }
 
 /// Rejected lines of one reason.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectStats {
     /// Lines rejected for this reason.
     pub count: u64,
@@ -340,7 +349,7 @@ pub struct RejectStats {
 }
 
 /// Line counts of one file (SPEC §2 invariant: `lines = parsed + rejected + skipped`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileCounts {
     /// Lines read.
     pub lines: u64,
@@ -362,9 +371,10 @@ impl FileCounts {
 }
 
 /// Everything a run learns from its input; see the module docs.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Aggregate {
     /// Per (method, route): the key is `METHOD route` (method `-` when unknown).
+    #[serde(with = "partial::endpoint_map")]
     pub endpoints: FxHashMap<Box<[u8]>, EndpointStats>,
     /// Rejected lines by reason.
     pub rejects: BTreeMap<RejectKind, RejectStats>,
@@ -380,6 +390,7 @@ pub struct Aggregate {
     pub folded_routes: u64,
     /// Per client that got a miss or a throttle (by hash of the logged client), up to
     /// [`MAX_CLIENTS`].
+    #[serde(with = "partial::sorted_map")]
     pub clients: FxHashMap<u64, ClientStats>,
     /// Misses and throttles of clients beyond [`MAX_CLIENTS`], not classified.
     pub clients_untracked: u64,

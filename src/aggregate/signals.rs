@@ -7,6 +7,8 @@
 //! the earliest input positions. That is what makes findings identical at any `--jobs` and for
 //! any split of the input into files.
 
+use serde::{Deserialize, Serialize};
+
 use super::Pos;
 
 /// Most evidence samples kept per signal (SPEC §5: up to 5 `source` references).
@@ -23,7 +25,7 @@ pub mod sample_key {
 }
 
 /// The earliest few input positions per key (a status code or a [`sample_key`]).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Samples {
     sets: Vec<(u16, Vec<Pos>)>,
 }
@@ -57,6 +59,14 @@ impl Samples {
             .map_or(&[], |(_, s)| s.as_slice())
     }
 
+    /// Apply `f` to every kept position (renumbering files), keeping each set sorted.
+    pub fn for_each_pos(&mut self, mut f: impl FnMut(&mut Pos)) {
+        for (_, set) in &mut self.sets {
+            set.iter_mut().for_each(&mut f);
+            set.sort_unstable();
+        }
+    }
+
     /// Fold `other` into `self`.
     pub fn merge(&mut self, other: Samples) {
         for (k, set) in other.sets {
@@ -69,7 +79,7 @@ impl Samples {
 
 /// A bottom-k set of 64-bit hashes: the `K` smallest distinct values seen. Its size is exact up
 /// to `K`, and merging keeps the `K` smallest of the union, so it does not depend on the split.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BottomK<const K: usize> {
     values: Vec<u64>,
 }
@@ -108,9 +118,10 @@ impl<const K: usize> BottomK<K> {
 
 /// What one client collected (misses and throttles), for scanner classification (SPEC §5: "one client probing many
 /// nonexistent paths").
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClientStats {
     /// The client as logged (address, or whatever the format calls the client).
+    #[serde(with = "super::partial::bytes_box")]
     pub name: Box<[u8]>,
     /// Requests answered 429 or 503.
     pub throttled: u64,
@@ -143,7 +154,7 @@ pub fn is_miss(status: u16) -> bool {
 pub const CLIENT_SET_CAP: usize = 16;
 
 /// One client's requests on one endpoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientCount {
     /// Client hash.
     pub client: u64,
@@ -155,7 +166,8 @@ pub struct ClientCount {
 
 /// The clients of one endpoint: exact while there are at most [`CLIENT_SET_CAP`] of them (and
 /// all of them are known), else just "many".
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ClientSet {
     /// Per client, sorted by hash.
     Few(Vec<ClientCount>),
@@ -211,7 +223,7 @@ impl ClientSet {
 
 /// Throttled responses of one client on one endpoint, per minute: a bitmap of the seconds that
 /// had one and the count. Enough to tell how soon the client came back.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThrottleTrack {
     /// Client hash.
     pub client: u64,
@@ -269,7 +281,7 @@ impl ThrottleTrack {
 }
 
 /// Throttle timelines of an endpoint, a bottom-k sample of its throttled clients.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Throttles {
     /// Sorted by client hash.
     pub tracks: Vec<ThrottleTrack>,
@@ -406,9 +418,10 @@ pub const MARKER_BYTES: usize = 64;
 
 /// 2xx responses with an error marker, by the status the marker implies, with the smallest
 /// marker text of each as an example.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ErrorBodies {
     /// (implied status, count, example marker), unsorted.
+    #[serde(with = "super::partial::marker_list")]
     pub classes: Vec<(u16, u64, Box<[u8]>)>,
 }
 

@@ -227,7 +227,10 @@ impl<'a> Record<'a> {
 }
 
 /// Why a line was rejected. Small and `Copy`: the hot path never allocates for a bad line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum RejectKind {
     /// The line ended before a required field.
     Truncated,

@@ -13,7 +13,8 @@
 //!     "time_range": {"start": RFC 3339, "end": RFC 3339} | null,
 //!     "formats": {"combined": files, …},
 //!     "files": [{"name", "format", "compression", "lines", "parsed", "rejected", "skipped", "error"}],
-//!     "routes": {"distinct", "cap", "folded_routes", "folded_lines", "minutes_dropped"}
+//!     "routes": {"distinct", "cap", "folded_routes", "folded_lines", "minutes_dropped",
+//!                "clients_untracked"}
 //!   },
 //!   "endpoints": [{"method", "route", "count", "by_status": {…},
 //!                  "latency_ms": {"count", "p50", "p95", "p99", "max"} | null,
@@ -110,6 +111,9 @@ pub struct RouteTotals {
     pub folded_lines: u64,
     /// Requests left out of the timeline because an endpoint had more distinct minutes than kept.
     pub minutes_dropped: u64,
+    /// Misses and throttles of clients beyond the client table's cap: scanner classification
+    /// did not see them, and with several workers or partials it may depend on the split.
+    pub clients_untracked: u64,
 }
 
 /// One input's counts.
@@ -519,6 +523,7 @@ impl ReportModel {
                     folded_routes: agg.folded_routes,
                     folded_lines: agg.folded_lines,
                     minutes_dropped: agg.endpoints.values().map(|e| e.minutes_dropped).sum(),
+                    clients_untracked: agg.clients_untracked,
                 },
             },
             endpoints,

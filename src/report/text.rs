@@ -257,6 +257,13 @@ impl Render for TextRenderer {
             )?;
         }
 
+        if s.routes.clients_untracked > 0 {
+            writeln!(
+                out,
+                "  client cap reached: {} misses/throttles of further clients not classified (scanner noise is approximate)",
+                thousands(s.routes.clients_untracked)
+            )?;
+        }
         if s.routes.minutes_dropped > 0 {
             writeln!(
                 out,

@@ -3,6 +3,7 @@
 mod cli;
 mod corpus;
 mod logbuilder;
+mod partials;
 mod properties;
 mod reports;
 mod rules;

@@ -1,0 +1,396 @@
+//! Partial aggregates (`--format partial`, SPEC §7): the whole unfinished [`Aggregate`] of a run
+//! and its file list, written so that another run can merge it exactly.
+//!
+//! # Format, version 1
+//!
+//! One JSON document (compress it with gzip or zstd if you like; inputs are sniffed by magic
+//! bytes, partials included):
+//!
+//! ```text
+//! {"statuslens_partial": 1,            format version; a reader refuses other versions
+//!  "statuslens_version": "0.1.0",      the writer; partials merge only with the same version,
+//!                                      because client and endpoint hashes are the build's
+//!  "files": [{"name", "format", "compression", "error"}],   inputs, file index = position
+//!  "aggregate": {
+//!    "endpoints": [["METHOD route", {…EndpointStats…}], …]  sorted by key,
+//!    "rejects": {reason: {"count", "samples": [{"pos": {"file", "chunk", "line"}, "snippet"}]}},
+//!    "files": {index: {"lines", "parsed", "rejected", "skipped"}},
+//!    "chunk_lines": [[file, chunk, lines], …],
+//!    "out_of_window", "folded_lines", "folded_routes", "clients_untracked": integers,
+//!    "clients": {hash: {"name", "misses", "throttled", "missed_endpoints"}}}}
+//! ```
+//!
+//! Latency histograms are HdrHistogram's standard V2 serialization, base64-encoded. Byte strings
+//! (routes, client names, samples) are JSON strings when they are UTF-8, else `{"base64": …}`.
+//! Every other field is the [`EndpointStats`](super::EndpointStats) field of the same name.
+//! Partials are written *before* [`Aggregate::finish`] (no `{param}` collapse, no route cap
+//! folding), so merging partials and finishing once gives the report of a single run.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use base64::Engine as _;
+use hdrhistogram::serialization::{Deserializer as HdrDeserializer, Serializer as _, V2Serializer};
+use hdrhistogram::Histogram;
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::ser::Serializer;
+use serde::{Deserialize, Serialize};
+
+use super::{Aggregate, Pos};
+use crate::pipeline::{FileInfo, RunOutput};
+
+/// Version of the partial format.
+pub const PARTIAL_VERSION: u32 = 1;
+
+/// The bytes a partial starts with (after optional whitespace).
+const MAGIC: &[u8] = b"{\"statuslens_partial\":";
+
+/// Whether `prefix` (the first bytes of a decompressed input) is a partial aggregate.
+pub fn is_partial(prefix: &[u8]) -> bool {
+    let start = prefix
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(prefix.len());
+    prefix[start..].starts_with(MAGIC)
+}
+
+#[derive(Serialize, Deserialize)]
+struct FileEntry {
+    name: String,
+    format: Option<String>,
+    compression: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PartialOut<'a> {
+    statuslens_partial: u32,
+    statuslens_version: &'static str,
+    files: Vec<FileEntry>,
+    aggregate: &'a Aggregate,
+}
+
+#[derive(Deserialize)]
+struct PartialHeader {
+    statuslens_partial: u32,
+}
+
+#[derive(Deserialize)]
+struct PartialIn {
+    statuslens_partial: u32,
+    statuslens_version: String,
+    files: Vec<FileEntry>,
+    aggregate: Aggregate,
+}
+
+/// Write `out` (unfinished) as a partial.
+pub fn write(out: &RunOutput, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let doc = PartialOut {
+        statuslens_partial: PARTIAL_VERSION,
+        statuslens_version: env!("CARGO_PKG_VERSION"),
+        files: out
+            .files
+            .iter()
+            .map(|f| FileEntry {
+                name: f.name.clone(),
+                format: f.format.clone(),
+                compression: f.compression.map(str::to_string),
+                error: f.error.clone(),
+            })
+            .collect(),
+        aggregate: &out.aggregate,
+    };
+    serde_json::to_writer(&mut *w, &doc).map_err(std::io::Error::from)?;
+    w.write_all(b"\n")
+}
+
+/// Compression names as `&'static str` (what [`FileInfo`] holds).
+fn static_compression(c: &str) -> &'static str {
+    match c {
+        "gzip" => "gzip",
+        "zstd" => "zstd",
+        _ => "none",
+    }
+}
+
+/// Read a partial.
+pub fn read(r: &mut dyn Read) -> Result<RunOutput, String> {
+    let mut text = Vec::new();
+    r.read_to_end(&mut text)
+        .map_err(|e| format!("cannot read the partial aggregate: {e}"))?;
+    let invalid = |e: serde_json::Error| {
+        format!(
+            "not a valid statuslens partial aggregate (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        )
+    };
+    // The version first, so a newer format is named as such rather than as a parse error.
+    let header: PartialHeader = serde_json::from_slice(&text).map_err(invalid)?;
+    if header.statuslens_partial != PARTIAL_VERSION {
+        return Err(format!(
+            "partial aggregate format {} is not supported (this statuslens reads version {PARTIAL_VERSION})",
+            header.statuslens_partial
+        ));
+    }
+    let doc: PartialIn = serde_json::from_slice(&text).map_err(invalid)?;
+    if doc.statuslens_partial != PARTIAL_VERSION {
+        return Err(format!(
+            "partial aggregate format {} is not supported (this statuslens reads version {PARTIAL_VERSION})",
+            doc.statuslens_partial
+        ));
+    }
+    if doc.statuslens_version != env!("CARGO_PKG_VERSION") {
+        return Err(format!(
+            "written by statuslens {}, read by {}: partials merge only within one version (write them again)",
+            doc.statuslens_version,
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+    let files = doc
+        .files
+        .into_iter()
+        .map(|f| FileInfo {
+            name: f.name,
+            format: f.format,
+            compression: f.compression.as_deref().map(static_compression),
+            error: f.error,
+        })
+        .collect();
+    Ok(RunOutput {
+        aggregate: doc.aggregate,
+        files,
+    })
+}
+
+impl Aggregate {
+    /// Renumber file indices: file `i` becomes `map[i]` (in samples, line counts and chunks).
+    pub fn remap_files(&mut self, map: &[u32]) {
+        let re = |f: u32| map.get(f as usize).copied().unwrap_or(f);
+        let pos = |p: &mut Pos| p.file = re(p.file);
+        for e in self.endpoints.values_mut() {
+            e.samples.for_each_pos(pos);
+        }
+        for r in self.rejects.values_mut() {
+            for s in &mut r.samples {
+                pos(&mut s.pos);
+            }
+            r.samples.sort_by_key(|s| s.pos);
+        }
+        self.files = std::mem::take(&mut self.files)
+            .into_iter()
+            .map(|(f, c)| (re(f), c))
+            .collect();
+        for c in &mut self.chunk_lines {
+            c.0 = re(c.0);
+        }
+    }
+}
+
+/// Merge run outputs (logs parsed here, partials read) into one, with files in a canonical
+/// order — by name, then by their order of arrival — so that the earliest-sample choices, which
+/// follow file order, are the same however the inputs were sharded. Not finished.
+pub fn merge_outputs(parts: Vec<RunOutput>) -> RunOutput {
+    let mut all_files: Vec<(FileInfo, usize, u32)> = Vec::new(); // (file, part, index in part)
+    for (p, part) in parts.iter().enumerate() {
+        for (i, f) in part.files.iter().enumerate() {
+            all_files.push((f.clone(), p, i as u32));
+        }
+    }
+    let mut order: Vec<usize> = (0..all_files.len()).collect();
+    order.sort_by(|&a, &b| {
+        all_files[a]
+            .0
+            .name
+            .cmp(&all_files[b].0.name)
+            .then(a.cmp(&b))
+    });
+    // new index of (part, index in part)
+    let mut maps: Vec<Vec<u32>> = parts.iter().map(|p| vec![0; p.files.len()]).collect();
+    for (new, &old) in order.iter().enumerate() {
+        let (_, p, i) = &all_files[old];
+        maps[*p][*i as usize] = new as u32;
+    }
+    let files = order.iter().map(|&i| all_files[i].0.clone()).collect();
+    let mut total = Aggregate::default();
+    for (p, mut part) in parts.into_iter().enumerate() {
+        part.aggregate.remap_files(&maps[p]);
+        total.merge(part.aggregate);
+    }
+    RunOutput {
+        aggregate: total,
+        files,
+    }
+}
+
+/// Byte strings: a JSON string when UTF-8, else `{"base64": "…"}`.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum ByteText {
+    Text(String),
+    Binary { base64: String },
+}
+
+fn to_text(b: &[u8]) -> ByteText {
+    match std::str::from_utf8(b) {
+        Ok(s) => ByteText::Text(s.to_string()),
+        Err(_) => ByteText::Binary {
+            base64: base64::engine::general_purpose::STANDARD.encode(b),
+        },
+    }
+}
+
+fn from_text<E: serde::de::Error>(t: ByteText) -> Result<Vec<u8>, E> {
+    match t {
+        ByteText::Text(s) => Ok(s.into_bytes()),
+        ByteText::Binary { base64 } => base64::engine::general_purpose::STANDARD
+            .decode(base64)
+            .map_err(E::custom),
+    }
+}
+
+/// `Vec<u8>` as [`ByteText`].
+pub mod bytes_vec {
+    use super::*;
+
+    /// Serialize.
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        to_text(b).serialize(s)
+    }
+
+    /// Deserialize.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        from_text(ByteText::deserialize(d)?)
+    }
+}
+
+/// `Box<[u8]>` as [`ByteText`].
+pub mod bytes_box {
+    use super::*;
+
+    /// Serialize.
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        to_text(b).serialize(s)
+    }
+
+    /// Deserialize.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<[u8]>, D::Error> {
+        Ok(from_text(ByteText::deserialize(d)?)?.into())
+    }
+}
+
+/// Error-marker classes with their example marker as [`ByteText`].
+pub mod marker_list {
+    use super::*;
+
+    /// (implied status, count, example marker).
+    type MarkerClass = (u16, u64, Box<[u8]>);
+
+    /// Serialize.
+    pub fn serialize<S: Serializer>(v: &[MarkerClass], s: S) -> Result<S::Ok, S::Error> {
+        let mut sorted: Vec<(u16, u64, ByteText)> =
+            v.iter().map(|(c, n, m)| (*c, *n, to_text(m))).collect();
+        sorted.sort_by_key(|x| x.0);
+        sorted.serialize(s)
+    }
+
+    /// Deserialize.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<MarkerClass>, D::Error> {
+        Vec::<(u16, u64, ByteText)>::deserialize(d)?
+            .into_iter()
+            .map(|(c, n, m)| Ok((c, n, from_text::<D::Error>(m)?.into())))
+            .collect()
+    }
+}
+
+/// An optional HdrHistogram as base64 of its V2 serialization.
+pub mod histogram {
+    use super::*;
+
+    /// Serialize.
+    pub fn serialize<S: Serializer>(h: &Option<Histogram<u64>>, s: S) -> Result<S::Ok, S::Error> {
+        match h {
+            None => s.serialize_none(),
+            Some(h) => {
+                let mut buf = Vec::new();
+                V2Serializer::new()
+                    .serialize(h, &mut buf)
+                    .map_err(|e| serde::ser::Error::custom(format!("{e:?}")))?;
+                s.serialize_some(&base64::engine::general_purpose::STANDARD.encode(buf))
+            }
+        }
+    }
+
+    /// Deserialize.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Histogram<u64>>, D::Error> {
+        let Some(text) = Option::<String>::deserialize(d)? else {
+            return Ok(None);
+        };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(serde::de::Error::custom)?;
+        let mut h: Histogram<u64> = HdrDeserializer::new()
+            .deserialize(&mut bytes.as_slice())
+            .map_err(|e| serde::de::Error::custom(format!("histogram: {e:?}")))?;
+        // Recording into a merged histogram must grow it like the ones built here.
+        h.auto(true);
+        Ok(Some(h))
+    }
+}
+
+/// A hash map as a JSON object with sorted keys (stable output).
+pub mod sorted_map {
+    use super::*;
+    use std::hash::Hash;
+
+    /// Serialize.
+    pub fn serialize<K, V, S>(m: &rustc_hash::FxHashMap<K, V>, s: S) -> Result<S::Ok, S::Error>
+    where
+        K: Serialize + Ord,
+        V: Serialize,
+        S: Serializer,
+    {
+        let sorted: BTreeMap<&K, &V> = m.iter().collect();
+        sorted.serialize(s)
+    }
+
+    /// Deserialize.
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<rustc_hash::FxHashMap<K, V>, D::Error>
+    where
+        K: DeserializeOwned + Eq + Hash + Ord,
+        V: DeserializeOwned,
+        D: Deserializer<'de>,
+    {
+        Ok(BTreeMap::<K, V>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+/// The endpoint table as a list of `[key, stats]` sorted by key.
+pub mod endpoint_map {
+    use super::*;
+    use crate::aggregate::EndpointStats;
+
+    /// Serialize.
+    pub fn serialize<S: Serializer>(
+        m: &rustc_hash::FxHashMap<Box<[u8]>, EndpointStats>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut v: Vec<(&Box<[u8]>, &EndpointStats)> = m.iter().collect();
+        v.sort_by(|a, b| a.0.cmp(b.0));
+        let out: Vec<(ByteText, &EndpointStats)> =
+            v.into_iter().map(|(k, e)| (to_text(k), e)).collect();
+        out.serialize(s)
+    }
+
+    /// Deserialize.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<rustc_hash::FxHashMap<Box<[u8]>, EndpointStats>, D::Error> {
+        Vec::<(ByteText, EndpointStats)>::deserialize(d)?
+            .into_iter()
+            .map(|(k, e)| Ok((from_text::<D::Error>(k)?.into_boxed_slice(), e)))
+            .collect()
+    }
+}
