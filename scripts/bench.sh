@@ -72,3 +72,43 @@ awk -v bytes="$bytes" -v lines="$lines" -v cores="$(nproc)" '
     printf "ALB: statuslens / cat: %.1fx the time (target <= 6x)\n", t["statuslens-alb"]/t["cat-alb"]
     printf "JSON: statuslens / cat: %.1fx the time (target <= 10x)\n", t["statuslens-json"]/t["cat-json"]
   }' "$DATA/results.txt"
+
+# ---- scale (issue 6): memory on an adversarial log, merging partials, and other tools ----------
+# Peak RSS on ~10 million lines of distinct random paths (a scanner's dream: every line a new
+# route), the time to merge 1 000 partial aggregates, and — when installed (apt-get install
+# goaccess mawk) — GoAccess and a one-pass mawk count of status per (method, path) over the same
+# 1 GB combined log.
+ADV=$DATA/adversarial-10M.log
+if [ ! -s "$ADV" ]; then
+  echo "generating $ADV ..." >&2
+  awk 'BEGIN { srand(3); for (i = 0; i < 10000000; i++) {
+      n = 1 + int(rand() * 3); p = "";
+      for (j = 0; j < n; j++) p = p "/" sprintf("%x%x", int(rand() * 2147483647), int(rand() * 65535));
+      printf "10.%d.%d.%d - - [01/May/2024:%02d:%02d:%02d +0000] \"GET %s HTTP/1.1\" 404 12 \"-\" \"scan\" 0.001\n",
+        int(rand() * 256), int(rand() * 256), int(rand() * 256), int(i / 3600000) % 24, int(i / 60000) % 60, int(i / 1000) % 60, p } }' > "$ADV"
+fi
+PARTS=$DATA/partials-1000
+if [ ! -d "$PARTS" ]; then
+  mkdir -p "$PARTS"
+  "$BIN" fixtures/sample/ -o "partial=$PARTS/p0000.partial"
+  for i in $(seq 1 999); do cp "$PARTS/p0000.partial" "$PARTS/p$(printf %04d "$i").partial"; done
+fi
+{
+  best statuslens-adversarial "$BIN" "$ADV" --format json
+  best merge-1000-partials "$BIN" "$PARTS" --format json
+  if command -v goaccess > /dev/null; then
+    RUNS=1 best goaccess goaccess "$LOG" --log-format=COMBINED --no-global-config -o "$DATA/goaccess.json"
+  fi
+  if command -v mawk > /dev/null; then
+    best mawk mawk '{ c[$6 " " $7 " " $9]++ } END { for (k in c) n++; print n }' "$LOG"
+  fi
+} > "$DATA/results-scale.txt"
+awk -v base="$(awk '$1 == "statuslens" { print $2 }' "$DATA/results.txt")" '
+  { t[$1]=$2; m[$1]=$3 }
+  END {
+    printf "\n| command | seconds | peak RSS |\n|---|---:|---:|\n"
+    for (k in t) printf "| %s | %.2f | %.1f MB |\n", k, t[k], m[k]/1024
+    printf "\nadversarial 10M distinct paths: peak RSS %.1f MB (target < 256 MB)\n", m["statuslens-adversarial"]/1024
+    if ("goaccess" in t) printf "GoAccess / statuslens on the 1 GB combined log: %.1fx (goal >= 60x)\n", t["goaccess"]/base
+    if ("mawk" in t) printf "mawk count / statuslens on the 1 GB combined log: %.1fx (goal >= 4x)\n", t["mawk"]/base
+  }' "$DATA/results-scale.txt"

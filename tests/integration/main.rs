@@ -7,4 +7,5 @@ mod partials;
 mod properties;
 mod reports;
 mod rules;
+mod spark;
 mod util;

@@ -8,7 +8,7 @@ use crate::util::{gzip, statuslens, write};
 
 /// A multi-file log with findings: a healthy background, a fast-500 write, a wrong method, a
 /// retry storm split across files, and a scanner.
-fn fixture_files() -> Vec<(String, String)> {
+pub(crate) fn fixture_files() -> Vec<(String, String)> {
     let mut rng = Rng::new(61);
     let mut log = Log::new();
     log.spread(6000, 0.0, 6.0 * 3600.0, |i, t| {
