@@ -88,20 +88,46 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, String> {
         opts.progress = Some(std::sync::Arc::clone(&p));
         progress::start(p, &logs)
     });
-    let mut parts = vec![pipeline::collect(&logs, &opts)];
+    let logs_out = pipeline::collect(&logs, &opts);
     if let Some(d) = display {
         d.finish();
     }
+    // Plan the merge from the partials' file lists, then read them one at a time: memory holds
+    // the running total and one partial, whatever their number.
+    let mut lists = vec![logs_out.files.clone()];
+    let mut readable = Vec::new();
     for p in &partials {
-        match pipeline::read_partial(p) {
-            Ok(out) => parts.push(out),
+        match pipeline::read_partial_files(p) {
+            Ok(files) => {
+                lists.push(files);
+                readable.push(p);
+            }
             Err(e) => {
                 warn(&format!("{}: {e}", p.name()));
                 errs.push((p.name(), e));
             }
         }
     }
-    let mut out = partial::merge_outputs(parts);
+    let (files, maps) = partial::canonical_order(&lists);
+    let mut total = logs_out.aggregate;
+    total.remap_files(&maps[0]);
+    for (k, p) in readable.iter().enumerate() {
+        match pipeline::read_partial(p) {
+            Ok(part) => {
+                let mut agg = part.aggregate;
+                agg.remap_files(&maps[k + 1]);
+                total.merge(agg);
+            }
+            Err(e) => {
+                warn(&format!("{}: {e}", p.name()));
+                errs.push((p.name(), e));
+            }
+        }
+    }
+    let mut out = pipeline::RunOutput {
+        aggregate: total,
+        files,
+    };
     for f in &out.files {
         if let Some(e) = &f.error {
             warn(&format!("{}: {e}", f.name));

@@ -278,6 +278,12 @@ pub fn is_partial_input(input: &Input) -> bool {
     crate::aggregate::partial::is_partial(&head[..n])
 }
 
+/// Read only the file list of a partial aggregate input.
+pub fn read_partial_files(input: &Input) -> Result<Vec<FileInfo>, String> {
+    let (mut r, _) = decompress::open(input).map_err(|e| format!("cannot open: {e}"))?;
+    crate::aggregate::partial::read_files(&mut r)
+}
+
 /// Read a partial aggregate input.
 pub fn read_partial(input: &Input) -> Result<RunOutput, String> {
     let (mut r, _) = decompress::open(input).map_err(|e| format!("cannot open: {e}"))?;

@@ -147,16 +147,7 @@ pub fn read(r: &mut dyn Read) -> Result<RunOutput, String> {
             env!("CARGO_PKG_VERSION")
         ));
     }
-    let files = doc
-        .files
-        .into_iter()
-        .map(|f| FileInfo {
-            name: f.name,
-            format: f.format,
-            compression: f.compression.as_deref().map(static_compression),
-            error: f.error,
-        })
-        .collect();
+    let files = doc.files.into_iter().map(file_info).collect();
     Ok(RunOutput {
         aggregate: doc.aggregate,
         files,
@@ -187,14 +178,15 @@ impl Aggregate {
     }
 }
 
-/// Merge run outputs (logs parsed here, partials read) into one, with files in a canonical
-/// order — by name, then by their order of arrival — so that the earliest-sample choices, which
-/// follow file order, are the same however the inputs were sharded. Not finished.
-pub fn merge_outputs(parts: Vec<RunOutput>) -> RunOutput {
-    let mut all_files: Vec<(FileInfo, usize, u32)> = Vec::new(); // (file, part, index in part)
-    for (p, part) in parts.iter().enumerate() {
-        for (i, f) in part.files.iter().enumerate() {
-            all_files.push((f.clone(), p, i as u32));
+/// The canonical file order of several parts (a run over logs, partials): by name, then by
+/// order of arrival. Returns the files in that order and, per part, the new index of each of
+/// its files. Merging in this order makes the earliest-sample choices, which follow file order,
+/// the same however the inputs were sharded.
+pub fn canonical_order(parts: &[Vec<FileInfo>]) -> (Vec<FileInfo>, Vec<Vec<u32>>) {
+    let mut all_files: Vec<(&FileInfo, usize, usize)> = Vec::new(); // (file, part, index in part)
+    for (p, files) in parts.iter().enumerate() {
+        for (i, f) in files.iter().enumerate() {
+            all_files.push((f, p, i));
         }
     }
     let mut order: Vec<usize> = (0..all_files.len()).collect();
@@ -205,13 +197,52 @@ pub fn merge_outputs(parts: Vec<RunOutput>) -> RunOutput {
             .cmp(&all_files[b].0.name)
             .then(a.cmp(&b))
     });
-    // new index of (part, index in part)
-    let mut maps: Vec<Vec<u32>> = parts.iter().map(|p| vec![0; p.files.len()]).collect();
+    let mut maps: Vec<Vec<u32>> = parts.iter().map(|p| vec![0; p.len()]).collect();
     for (new, &old) in order.iter().enumerate() {
-        let (_, p, i) = &all_files[old];
-        maps[*p][*i as usize] = new as u32;
+        let (_, p, i) = all_files[old];
+        maps[p][i] = new as u32;
     }
     let files = order.iter().map(|&i| all_files[i].0.clone()).collect();
+    (files, maps)
+}
+
+/// Read only the file list of a partial (to plan a merge before reading the aggregates one by
+/// one, so memory holds one partial at a time).
+pub fn read_files(r: &mut dyn Read) -> Result<Vec<FileInfo>, String> {
+    #[derive(Deserialize)]
+    struct FilesOnly {
+        statuslens_partial: u32,
+        files: Vec<FileEntry>,
+    }
+    let doc: FilesOnly = serde_json::from_reader(std::io::BufReader::new(r)).map_err(|e| {
+        format!(
+            "not a valid statuslens partial aggregate (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        )
+    })?;
+    if doc.statuslens_partial != PARTIAL_VERSION {
+        return Err(format!(
+            "partial aggregate format {} is not supported (this statuslens reads version {PARTIAL_VERSION})",
+            doc.statuslens_partial
+        ));
+    }
+    Ok(doc.files.into_iter().map(file_info).collect())
+}
+
+fn file_info(f: FileEntry) -> FileInfo {
+    FileInfo {
+        name: f.name,
+        format: f.format,
+        compression: f.compression.as_deref().map(static_compression),
+        error: f.error,
+    }
+}
+
+/// Merge run outputs held in memory into one, in [`canonical_order`]. Not finished.
+pub fn merge_outputs(parts: Vec<RunOutput>) -> RunOutput {
+    let lists: Vec<Vec<FileInfo>> = parts.iter().map(|p| p.files.clone()).collect();
+    let (files, maps) = canonical_order(&lists);
     let mut total = Aggregate::default();
     for (p, mut part) in parts.into_iter().enumerate() {
         part.aggregate.remap_files(&maps[p]);
