@@ -305,6 +305,13 @@ fn run_records(a: &InputArgs) -> Result<Exit, String> {
     let mut buf = Vec::new();
     for input in &inputs {
         let name = input.name();
+        if pipeline::is_partial_input(input) {
+            warn(&format!(
+                "{name}: is a partial aggregate, which has no lines to print; give it to `statuslens report`"
+            ));
+            failed = true;
+            continue;
+        }
         let mut opened = match open_input(input, &opts, std::mem::take(&mut buf)) {
             Ok(o) => o,
             Err(e) => {
