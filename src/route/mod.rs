@@ -7,21 +7,17 @@
 //! than `threshold` distinct literal values becomes `{param}`. Because it runs after the merge,
 //! its result does not depend on how the input was split.
 
+pub mod template;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::format::Record;
-
-/// A `--route` template such as `/api/users/{id}`.
-#[derive(Clone, Debug)]
-struct Template {
-    text: String,
-    segs: Vec<Option<Vec<u8>>>, // None = parameter
-}
+use template::TemplateSet;
 
 /// Per-line route normaliser: user templates, then heuristics.
 #[derive(Clone, Debug, Default)]
 pub struct Normalizer {
-    templates: Vec<Template>,
+    templates: TemplateSet,
 }
 
 /// The route of lines whose request line was not a valid request (null path).
@@ -34,37 +30,19 @@ fn is_placeholder(seg: &[u8]) -> bool {
 }
 
 impl Normalizer {
-    /// A normaliser with the user's templates (first match wins, in the order given).
+    /// A normaliser with the user's templates, matched as [`template`] describes (literal
+    /// segments win over parameters; otherwise the first given wins).
     pub fn new(templates: &[String]) -> Result<Normalizer, String> {
-        let mut out = Vec::new();
+        let mut set = TemplateSet::default();
         for t in templates {
-            if !t.starts_with('/') {
-                return Err(format!(
-                    "--route `{t}`: a template starts with `/`, e.g. /api/users/{{id}}"
-                ));
-            }
-            let segs = t
-                .split('/')
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    if is_placeholder(s.as_bytes()) {
-                        None
-                    } else {
-                        Some(s.as_bytes().to_vec())
-                    }
-                })
-                .collect();
-            out.push(Template {
-                text: t.clone(),
-                segs,
-            });
+            set.add(t).map_err(|e| format!("--route {e}"))?;
         }
-        Ok(Normalizer { templates: out })
+        Ok(Normalizer { templates: set })
     }
 
     /// Whether `route` is one of the user's templates (they are never collapsed).
     pub fn is_template(&self, route: &str) -> bool {
-        self.templates.iter().any(|t| t.text == route)
+        self.templates.contains(route)
     }
 
     /// Append the route of a record to `out`: its path's route, or [`NO_REQUEST`] when the line
@@ -82,8 +60,8 @@ impl Normalizer {
         let path = strip_origin(target);
         if !self.templates.is_empty() {
             let p = path_part(path);
-            if let Some(t) = self.templates.iter().find(|t| matches(t, p)) {
-                out.extend_from_slice(t.text.as_bytes());
+            if let Some(t) = self.templates.find(p) {
+                out.extend_from_slice(t.as_bytes());
                 return;
             }
         }
@@ -141,19 +119,6 @@ fn path_part(p: &[u8]) -> &[u8] {
     p.iter()
         .position(|&b| b == b'?' || b == b'#')
         .map_or(p, |i| &p[..i])
-}
-
-fn matches(t: &Template, path: &[u8]) -> bool {
-    let mut segs = path.split(|&b| b == b'/').filter(|s| !s.is_empty());
-    for want in &t.segs {
-        match (segs.next(), want) {
-            (None, _) => return false,
-            (Some(_), None) => {}
-            (Some(s), Some(lit)) if s == lit.as_slice() => {}
-            _ => return false,
-        }
-    }
-    segs.next().is_none()
 }
 
 fn is_uuid(s: &[u8]) -> bool {
