@@ -255,15 +255,7 @@ fn latency_svg(m: &ReportModel, out: &mut String) {
 }
 
 fn finding_html(f: &FindingReport, out: &mut String) {
-    let rec = if f.recommended_status.is_empty() {
-        "triage".to_string()
-    } else {
-        f.recommended_status
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(" / ")
-    };
+    let rec = f.recommended_text(" / ");
     let sev = f.severity.as_str();
     let _ = write!(
         out,

@@ -25,15 +25,7 @@ fn evidence_text(f: &FindingReport) -> String {
         f.method,
         f.route,
         f.observed_status,
-        if f.recommended_status.is_empty() {
-            "triage".to_string()
-        } else {
-            f.recommended_status
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join("/")
-        },
+        f.recommended_text("/"),
         f.message
     );
     for (k, v) in &f.evidence.figures {

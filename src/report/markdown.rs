@@ -19,18 +19,6 @@ const MAX_REASONS: usize = 20;
 #[derive(Debug, Default)]
 pub struct MarkdownRenderer;
 
-fn recommended(f: &super::FindingReport) -> String {
-    if f.recommended_status.is_empty() {
-        "triage".to_string()
-    } else {
-        f.recommended_status
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join("/")
-    }
-}
-
 impl Render for MarkdownRenderer {
     fn render(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
         let s = &m.summary;
@@ -88,7 +76,7 @@ impl Render for MarkdownRenderer {
                     md(&clip(&f.method, 10)),
                     md(&clip(&f.route, 80)),
                     f.observed_status,
-                    recommended(f),
+                    f.recommended_text("/"),
                     thousands(f.count),
                     f.share * 100.0,
                     md(&clip(&f.message, 300))

@@ -609,6 +609,18 @@ pub struct NoiseReport {
 const MAX_SCANNERS: usize = 20;
 
 impl FindingReport {
+    /// The recommended codes joined by `sep` (`409/422`), or `triage` when there are none.
+    pub fn recommended_text(&self, sep: &str) -> String {
+        if self.recommended_status.is_empty() {
+            return "triage".to_string();
+        }
+        self.recommended_status
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
     fn new(f: &Finding, source: &dyn Fn(Pos) -> String) -> FindingReport {
         let mut figures = serde_json::Map::new();
         for (name, v) in &f.evidence.figures {

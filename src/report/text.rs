@@ -110,19 +110,15 @@ impl TextRenderer {
                 )
             )?;
             for f in group {
-                let rec = if f.recommended_status.is_empty() {
-                    "triage".to_string()
-                } else if f.recommended_status == [f.observed_status] {
+                let rec = if !f.recommended_status.is_empty()
+                    && f.recommended_status == [f.observed_status]
+                {
                     format!(
                         "{} (the code is right; the behaviour is not)",
                         f.observed_status
                     )
                 } else {
-                    f.recommended_status
-                        .iter()
-                        .map(u16::to_string)
-                        .collect::<Vec<_>>()
-                        .join("/")
+                    f.recommended_text("/")
                 };
                 writeln!(
                     out,
