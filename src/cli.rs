@@ -46,7 +46,8 @@ pub(crate) struct InputArgs {
     /// gzip and zstd are detected by magic bytes.
     #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
-    /// Log format: auto, combined, common, json, or nginx:'<log_format body>' pasted from nginx.conf.
+    /// Log format: auto, combined, common, alb, elb, cloudfront, envoy, json, or
+    /// nginx:'<log_format body>' pasted from nginx.conf.
     #[arg(long, value_name = "FORMAT", default_value = "auto")]
     pub log_format: String,
     /// Map a JSON key (dotted for nested objects) to a record field, e.g. `resp.code=status`.
