@@ -141,23 +141,10 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, String> {
         if fmt != OutputFormat::Partial {
             continue;
         }
-        let result = match path {
-            None => {
-                let mut w = BufWriter::new(io::stdout().lock());
-                partial::write(&out, &mut w).and_then(|()| w.flush())
-            }
-            Some(p) => std::fs::File::create(p).and_then(|f| {
-                let mut w = BufWriter::new(f);
-                partial::write(&out, &mut w)?;
-                w.flush()
-            }),
-        };
-        if let Err(e) = result {
-            if e.kind() != io::ErrorKind::BrokenPipe {
-                let name = path.map_or("standard output".to_string(), |p| p.display().to_string());
-                return Err(format!("cannot write the partial aggregate to {name}: {e}"));
-            }
-        }
+        // A closed standard output is noticed again, and quietly, by `write_outputs`.
+        write_to(path.map(|p| p.as_path()), "the partial aggregate", |w| {
+            partial::write(&out, w)
+        })?;
     }
     out.aggregate.finish(&opts.routes, opts.route_cap);
     let facts = Facts::new(&out.aggregate, &rules_cfg);
@@ -201,27 +188,41 @@ fn write_outputs(a: &ReportArgs, an: &Analysis) -> Result<bool, String> {
                 rules: an.rules.clone(),
             }),
         };
-        let result = match path {
-            None => {
-                let mut w = BufWriter::new(io::stdout().lock());
-                renderer.render(model, &mut w).and_then(|()| w.flush())
-            }
-            Some(p) => std::fs::File::create(p).and_then(|f| {
-                let mut w = BufWriter::new(f);
-                renderer.render(model, &mut w)?;
-                w.flush()
-            }),
-        };
-        match result {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(false),
-            Err(e) => {
-                let name = path.map_or("standard output".to_string(), |p| p.display().to_string());
-                return Err(format!("cannot write the report to {name}: {e}"));
-            }
+        if !write_to(path.map(|p| p.as_path()), "the report", |w| {
+            renderer.render(model, w)
+        })? {
+            return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// Write with `write` to `path`, or to standard output when `None`. `Ok(false)`: standard
+/// output was closed; other errors name the destination and `what` was being written.
+fn write_to(
+    path: Option<&std::path::Path>,
+    what: &str,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<bool, String> {
+    let result = match path {
+        None => {
+            let mut w = BufWriter::new(io::stdout().lock());
+            write(&mut w).and_then(|()| w.flush())
+        }
+        Some(p) => std::fs::File::create(p).and_then(|f| {
+            let mut w = BufWriter::new(f);
+            write(&mut w)?;
+            w.flush()
+        }),
+    };
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => {
+            let name = path.map_or("standard output".to_string(), |p| p.display().to_string());
+            Err(format!("cannot write {what} to {name}: {e}"))
+        }
+    }
 }
 
 fn run_report(a: &ReportArgs) -> Result<Exit, String> {
@@ -403,12 +404,7 @@ fn run_rules(id: Option<&str>) -> Result<Exit, String> {
     let rule = rules::RULES
         .iter()
         .find(|r| r.meta().id == id || r.meta().code.eq_ignore_ascii_case(id))
-        .ok_or_else(|| {
-            format!(
-                "unknown rule `{id}`{}; `statuslens rules` lists them",
-                rules::config::suggest(id, rules::RULES.iter().map(|r| r.meta().id))
-            )
-        })?;
+        .ok_or_else(|| rules::config::unknown_rule(id))?;
     print(&rules::render_docs(rule.meta()))
 }
 

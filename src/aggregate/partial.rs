@@ -113,32 +113,37 @@ fn static_compression(c: &str) -> &'static str {
     }
 }
 
+fn invalid(e: &serde_json::Error) -> String {
+    format!(
+        "not a valid statuslens partial aggregate (line {}, column {}): {e}",
+        e.line(),
+        e.column()
+    )
+}
+
+fn unsupported(version: u32) -> String {
+    format!(
+        "partial aggregate format {version} is not supported (this statuslens reads version {PARTIAL_VERSION})"
+    )
+}
+
 /// Read a partial.
 pub fn read(r: &mut dyn Read) -> Result<RunOutput, String> {
     let mut text = Vec::new();
     r.read_to_end(&mut text)
         .map_err(|e| format!("cannot read the partial aggregate: {e}"))?;
-    let invalid = |e: serde_json::Error| {
-        format!(
-            "not a valid statuslens partial aggregate (line {}, column {}): {e}",
-            e.line(),
-            e.column()
-        )
+    let doc: PartialIn = match serde_json::from_slice(&text) {
+        Ok(doc) => doc,
+        // A newer format is named as such rather than as a parse error.
+        Err(e) => match serde_json::from_slice::<PartialHeader>(&text) {
+            Ok(h) if h.statuslens_partial != PARTIAL_VERSION => {
+                return Err(unsupported(h.statuslens_partial))
+            }
+            _ => return Err(invalid(&e)),
+        },
     };
-    // The version first, so a newer format is named as such rather than as a parse error.
-    let header: PartialHeader = serde_json::from_slice(&text).map_err(invalid)?;
-    if header.statuslens_partial != PARTIAL_VERSION {
-        return Err(format!(
-            "partial aggregate format {} is not supported (this statuslens reads version {PARTIAL_VERSION})",
-            header.statuslens_partial
-        ));
-    }
-    let doc: PartialIn = serde_json::from_slice(&text).map_err(invalid)?;
     if doc.statuslens_partial != PARTIAL_VERSION {
-        return Err(format!(
-            "partial aggregate format {} is not supported (this statuslens reads version {PARTIAL_VERSION})",
-            doc.statuslens_partial
-        ));
+        return Err(unsupported(doc.statuslens_partial));
     }
     if doc.statuslens_version != env!("CARGO_PKG_VERSION") {
         return Err(format!(
@@ -214,18 +219,10 @@ pub fn read_files(r: &mut dyn Read) -> Result<Vec<FileInfo>, String> {
         statuslens_partial: u32,
         files: Vec<FileEntry>,
     }
-    let doc: FilesOnly = serde_json::from_reader(std::io::BufReader::new(r)).map_err(|e| {
-        format!(
-            "not a valid statuslens partial aggregate (line {}, column {}): {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
+    let doc: FilesOnly =
+        serde_json::from_reader(std::io::BufReader::new(r)).map_err(|e| invalid(&e))?;
     if doc.statuslens_partial != PARTIAL_VERSION {
-        return Err(format!(
-            "partial aggregate format {} is not supported (this statuslens reads version {PARTIAL_VERSION})",
-            doc.statuslens_partial
-        ));
+        return Err(unsupported(doc.statuslens_partial));
     }
     Ok(doc.files.into_iter().map(file_info).collect())
 }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::escape::{clip, html as h};
-use super::{class_counts, pct, thousands, FindingReport, Render, ReportModel};
+use super::{class_counts, figure_text, pct, thousands, FindingReport, Render, ReportModel};
 use crate::rules::Severity;
 
 /// Endpoint rows in the table (the busiest; the rest are counted).
@@ -281,15 +281,7 @@ fn finding_html(f: &FindingReport, out: &mut String) {
     );
     out.push_str("<table class=\"fig\">");
     for (k, v) in &f.evidence.figures {
-        let text = match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Array(a) => a
-                .iter()
-                .map(|x| x.as_str().map_or(x.to_string(), str::to_string))
-                .collect::<Vec<_>>()
-                .join("; "),
-            other => other.to_string(),
-        };
+        let text = figure_text(v);
         let _ = write!(out, "<tr><td>{}</td><td>{}</td></tr>", h(k), h(&text));
     }
     if let Some(w) = &f.evidence.time_window {

@@ -678,6 +678,15 @@ pub(crate) fn pct(n: u64, of: u64) -> String {
     }
 }
 
+/// An evidence figure as text: strings as they are, lists joined by `; `.
+pub(crate) fn figure_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(figure_text).collect::<Vec<_>>().join("; "),
+        other => other.to_string(),
+    }
+}
+
 /// Requests per status class (index 0 = no status, 1..=5 = 1xx..5xx) of a `by_status` map.
 pub(crate) fn class_counts(by_status: &BTreeMap<String, u64>) -> [u64; 6] {
     let mut class = [0u64; 6];

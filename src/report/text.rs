@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use super::escape::{clip, sanitize};
-use super::{pct, thousands, Render, ReportModel};
+use super::{figure_text, pct, thousands, Render, ReportModel};
 use crate::rules::{Confidence, Severity};
 
 /// Text renderer.
@@ -70,14 +70,6 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
         col += w;
     }
     out
-}
-
-fn figure_text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(a) => a.iter().map(figure_text).collect::<Vec<_>>().join("; "),
-        other => other.to_string(),
-    }
 }
 
 impl TextRenderer {

@@ -154,7 +154,8 @@ fn rule_ids() -> impl Iterator<Item = &'static str> {
     RULES.iter().map(|r| r.meta().id)
 }
 
-fn unknown_rule(id: &str) -> String {
+/// "unknown rule `X` (did you mean `Y`?); …": the message for an id no rule has.
+pub fn unknown_rule(id: &str) -> String {
     format!(
         "unknown rule `{id}`{}; `statuslens rules` lists them",
         suggest(id, rule_ids())

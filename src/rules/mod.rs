@@ -331,7 +331,7 @@ impl<'a> Facts<'a> {
             {
                 scanner_hashes.insert(*h);
                 scanners.push(Scanner {
-                    client: crate::report::escape::clip(&String::from_utf8_lossy(&c.name), 80),
+                    client: client_label(c),
                     misses: c.misses,
                     distinct_endpoints: c.missed_endpoints.len(),
                 });
@@ -398,11 +398,13 @@ impl<'a> Facts<'a> {
 
     /// Name of a client by hash, when it was tracked.
     pub fn client_name(&self, h: u64) -> Option<String> {
-        self.aggregate
-            .clients
-            .get(&h)
-            .map(|c| crate::report::escape::clip(&String::from_utf8_lossy(&c.name), 80))
+        self.aggregate.clients.get(&h).map(client_label)
     }
+}
+
+/// A client as shown in findings and the noise section (lossy UTF-8, clipped).
+fn client_label(c: &crate::aggregate::signals::ClientStats) -> String {
+    crate::report::escape::clip(&String::from_utf8_lossy(&c.name), 80)
 }
 
 /// Run every enabled rule over `facts`; findings sorted by severity (highest first), then

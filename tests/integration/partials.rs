@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Rng};
-use crate::util::{gzip, statuslens, write};
+use crate::util::{gzip, json_of, statuslens, write};
 
 /// A multi-file log with findings: a healthy background, a fast-500 write, a wrong method, a
 /// retry storm split across files, and a scanner.
@@ -66,16 +66,6 @@ pub(crate) fn fixture_files() -> Vec<(String, String)> {
     files
 }
 
-fn json(out: &std::process::Output) -> Value {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON report")
-}
-
 #[test]
 fn file_shards_merge_to_the_single_run_byte_for_byte() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -88,7 +78,7 @@ fn file_shards_merge_to_the_single_run_byte_for_byte() {
         .args(["logs", "--format", "json"])
         .output()
         .expect("runs");
-    let whole = json(&whole);
+    let whole = json_of(&whole);
     assert!(
         whole["findings"].as_array().is_some_and(|f| f.len() >= 3),
         "{whole:#}"
@@ -128,7 +118,7 @@ fn file_shards_merge_to_the_single_run_byte_for_byte() {
         ])
         .output()
         .expect("runs");
-    assert_eq!(json(&merged), whole, "merged shards = one run");
+    assert_eq!(json_of(&merged), whole, "merged shards = one run");
     let level2 = statuslens()
         .current_dir(dir.path())
         .args([
@@ -150,7 +140,7 @@ fn file_shards_merge_to_the_single_run_byte_for_byte() {
         ])
         .output()
         .expect("runs");
-    assert_eq!(json(&merged), whole, "partials of partials merge too");
+    assert_eq!(json_of(&merged), whole, "partials of partials merge too");
 }
 
 /// The report with everything that names input files taken out.
@@ -171,7 +161,7 @@ fn line_range_shards_mixed_with_logs_give_the_same_figures_and_findings() {
     let dir = tempfile::tempdir().expect("tempdir");
     let all: String = fixture_files().into_iter().map(|(_, t)| t).collect();
     let whole_path = write(dir.path(), "all.log", all.as_bytes());
-    let whole = json(
+    let whole = json_of(
         &statuslens()
             .arg(&whole_path)
             .args(["--format", "json"])
@@ -200,7 +190,7 @@ fn line_range_shards_mixed_with_logs_give_the_same_figures_and_findings() {
         inputs.push(part);
     }
     inputs.reverse();
-    let merged = json(
+    let merged = json_of(
         &statuslens()
             .args(&inputs)
             .args(["--format", "json"])
@@ -264,7 +254,7 @@ fn partials_keep_non_utf8_routes_and_clients() {
         );
     }
     let log = write(dir.path(), "raw.log", &text);
-    let whole = json(
+    let whole = json_of(
         &statuslens()
             .arg(&log)
             .args(["--format", "json"])
@@ -282,7 +272,7 @@ fn partials_keep_non_utf8_routes_and_clients() {
     assert!(std::fs::read_to_string(&part)
         .expect("UTF-8 JSON")
         .contains("\"base64\""));
-    let merged = json(
+    let merged = json_of(
         &statuslens()
             .arg(&part)
             .args(["--format", "json"])
@@ -300,7 +290,7 @@ fn shard_flag_partitions_the_file_list() {
     }
     let mut seen = Vec::new();
     for i in 0..4 {
-        let v = json(
+        let v = json_of(
             &statuslens()
                 .arg(dir.path())
                 .args(["--shard", &format!("{i}/4"), "--format", "json"])

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Rng};
-use crate::util::{gzip, statuslens, write};
+use crate::util::{gzip, json_of, statuslens, write};
 
 /// Run the real binary over `text` written to a temp file `name`; the JSON report.
 fn report(text: &str, name: &str, extra: &[&str]) -> Value {
@@ -23,13 +23,7 @@ fn report_of(p: &std::path::Path, extra: &[&str]) -> Value {
         .args(extra)
         .output()
         .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON report")
+    json_of(&out)
 }
 
 fn findings(text: &str, name: &str) -> Vec<Value> {

@@ -73,3 +73,14 @@ pub(crate) fn sample_log(n: usize) -> String {
     }
     out
 }
+
+/// The JSON report a run printed, after checking that it exited 0 (stderr shown otherwise).
+pub(crate) fn json_of(out: &std::process::Output) -> serde_json::Value {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
