@@ -13,6 +13,7 @@ use statuslens::format::clf::{ClfFormat, TrailingDuration};
 use statuslens::format::json::{JsonFormat, JsonMapping};
 use statuslens::format::nginx::NginxFormat;
 use statuslens::format::LogFormat;
+use statuslens::route::openapi::Api;
 use statuslens::route::Normalizer;
 
 const COMBINED: &str = r#"10.2.157.40 - - [01/May/2024:00:00:00 +0000] "GET /api/v1/tickets/58617 HTTP/1.1" 200 7973 "https://app.example.com/" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36" 0.222"#;
@@ -124,7 +125,79 @@ fn routes(c: &mut Criterion) {
             out.len()
         })
     });
+    // A generated OpenAPI document of 5 000 paths (500 resources × 10 path shapes, base path
+    // from `servers`), read by the same code as `--openapi`.
+    let spec = openapi_5000();
+    let api = Api::parse(&spec).expect("valid spec");
+    assert_eq!(api.spec_templates().len(), 5000);
+    let from_spec = Normalizer::with_api(&[], &api).expect("valid templates");
+    let requests: Vec<&[u8]> = vec![
+        b"/v1/r417/93811",
+        b"/v1/r3/93811/items/7?expand=all",
+        b"/v1/r250/search?q=x",
+        b"/v1/r499/8/files/report.final.pdf",
+        b"/v1/r12/export/2024-05.csv",
+        b"/v1/r77/5/history/",
+        b"/v1/r77/5/unknown",
+        b"/v2/other/42",
+    ];
+    for (p, want) in [
+        (requests[1], &b"/v1/r3/{id}/items/{itemId}"[..]),
+        (requests[3], b"/v1/r499/{id}/files/{name}.{ext}"),
+        (requests[6], b"/v1/r77/{id}/unknown"),
+    ] {
+        out.clear();
+        from_spec.normalize(p, &mut out);
+        assert_eq!(out, want, "{}", String::from_utf8_lossy(p));
+    }
+    g.throughput(Throughput::Elements(requests.len() as u64));
+    g.bench_function("openapi_5000", |b| {
+        b.iter(|| {
+            for p in &requests {
+                out.clear();
+                from_spec.normalize(black_box(p), &mut out);
+            }
+            out.len()
+        })
+    });
+    g.throughput(Throughput::Elements(5000));
+    g.sample_size(10);
+    g.bench_function("openapi_5000_load", |b| {
+        b.iter(|| {
+            let api = Api::parse(black_box(&spec)).expect("valid");
+            Normalizer::with_api(&[], &api)
+                .expect("valid")
+                .is_template("/v1/r1")
+        })
+    });
     g.finish();
+}
+
+/// An OpenAPI 3.0 YAML document with 5 000 paths.
+fn openapi_5000() -> String {
+    let shapes = [
+        "",
+        "/{id}",
+        "/{id}/items",
+        "/{id}/items/{itemId}",
+        "/search",
+        "/{id}/files/{name}.{ext}",
+        "/export/{year}-{month}.csv",
+        "/{id}/status",
+        "/batch",
+        "/{id}/history",
+    ];
+    let mut s = String::from(
+        "openapi: 3.0.3\ninfo: {title: big, version: '1'}\nservers:\n  - url: https://api.example.com/v1\npaths:\n",
+    );
+    for r in 0..500 {
+        for shape in shapes {
+            s.push_str(&format!(
+                "  /r{r}{shape}:\n    get:\n      responses:\n        '200': {{description: ok}}\n        '404': {{description: none}}\n    post:\n      responses:\n        '201': {{description: created}}\n        4XX: {{description: bad}}\n"
+            ));
+        }
+    }
+    s
 }
 
 criterion_group!(benches, parsers, routes);

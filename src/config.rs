@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use crate::cli::{ColorChoice, InputArgs, OutputFormat, ReportArgs};
 use statuslens::format::{json::JsonMapping, time, FormatOptions, FormatSpec};
 use statuslens::pipeline::RunOptions;
+use statuslens::route::openapi::Api;
 use statuslens::route::Normalizer;
 use statuslens::rules::RulesConfig;
 
 /// Load the rule configuration: `--config FILE`, else `statuslens.toml` in the working
-/// directory when present, else the defaults. Errors name the file.
+/// directory when present, else the defaults. Errors name the file. Its `openapi` path is made
+/// relative to the file's directory.
 pub(crate) fn load_config(a: &InputArgs) -> Result<RulesConfig, String> {
     let (path, explicit) = match &a.config {
         Some(p) => (PathBuf::from(p), true),
@@ -23,7 +25,22 @@ pub(crate) fn load_config(a: &InputArgs) -> Result<RulesConfig, String> {
         }
         Err(e) => return Err(format!("--config {}: cannot read it: {e}", path.display())),
     };
-    RulesConfig::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let mut cfg = RulesConfig::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let (Some(spec), Some(dir)) = (&cfg.openapi, path.parent()) {
+        cfg.openapi = Some(dir.join(spec).display().to_string());
+    }
+    Ok(cfg)
+}
+
+/// What the API declares: `--openapi FILE` (else the config's `openapi`), then the config's
+/// `[[routes]]` methods on top.
+pub(crate) fn api(a: &InputArgs, cfg: &RulesConfig) -> Result<Api, String> {
+    let mut api = match a.openapi.as_ref().or(cfg.openapi.as_ref()) {
+        Some(p) => Api::load(std::path::Path::new(p)).map_err(|e| format!("--openapi {e}"))?,
+        None => Api::default(),
+    };
+    api.extend(&cfg.declared);
+    Ok(api)
 }
 
 /// The rule configuration of `report`: the file, then `--rule` flags.
@@ -70,8 +87,13 @@ pub(crate) fn parse_time_arg(flag: &str, v: &str, now_ms: i64) -> Result<i64, St
     Err(format!("{flag} `{v}`: expected an RFC 3339 time (2024-05-01T12:00:00Z) or a relative one (24h, 30m, 7d)"))
 }
 
-/// Build the run options from input arguments.
-pub(crate) fn run_options(a: &InputArgs, cfg: &RulesConfig) -> Result<RunOptions, String> {
+/// Build the run options from input arguments; routes match `a.route`, the config's routes,
+/// then `api`'s OpenAPI paths.
+pub(crate) fn run_options(
+    a: &InputArgs,
+    cfg: &RulesConfig,
+    api: &Api,
+) -> Result<RunOptions, String> {
     let spec = FormatSpec::parse(&a.log_format).map_err(|e| format!("--log-format: {e}"))?;
     let mut mapping = JsonMapping::default();
     // The config file's mappings first, so that --json-field wins on the same key.
@@ -84,7 +106,7 @@ pub(crate) fn run_options(a: &InputArgs, cfg: &RulesConfig) -> Result<RunOptions
         mapping.add(f)?;
     }
     let templates: Vec<String> = a.route.iter().chain(&cfg.routes).cloned().collect();
-    let routes = Normalizer::new(&templates)?;
+    let routes = Normalizer::with_api(&templates, api)?;
     let now = chrono::Utc::now().timestamp_millis();
     let since = a
         .since

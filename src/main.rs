@@ -17,6 +17,7 @@ use statuslens::check;
 use statuslens::input::discover::discover;
 use statuslens::input::Input;
 use statuslens::pipeline::{self, open_input};
+use statuslens::report::api::ApiReport;
 use statuslens::report::html::HtmlRenderer;
 use statuslens::report::junit::JunitRenderer;
 use statuslens::report::markdown::MarkdownRenderer;
@@ -68,7 +69,8 @@ struct Analysis {
 
 fn analyse(a: &ReportArgs) -> Result<Analysis, String> {
     let rules_cfg = config::rules_config(a)?;
-    let mut opts = config::run_options(&a.input, &rules_cfg)?;
+    let api = config::api(&a.input, &rules_cfg)?;
+    let mut opts = config::run_options(&a.input, &rules_cfg, &api)?;
     config::targets(a)?;
     check_stdin(&a.input.paths)?;
     let (inputs, disc_errors) = discover(&a.input.paths);
@@ -147,13 +149,14 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, String> {
         })?;
     }
     out.aggregate.finish(&opts.routes, opts.route_cap);
-    let facts = Facts::new(&out.aggregate, &rules_cfg);
+    let facts = Facts::new(&out.aggregate, &rules_cfg, &api);
     let findings = rules::run(&facts, &rules_cfg);
-    let model = ReportModel::build(&out, &errs, opts.route_cap, &findings, &facts.noise);
+    let mut model = ReportModel::build(&out, &errs, opts.route_cap, &findings, &facts.noise);
+    model.api = ApiReport::build(&facts);
     let rules = rules::RULES
         .iter()
+        .filter(|r| rules_cfg.settings(r.meta().id).enabled && r.applies(&facts))
         .map(|r| r.meta().id)
-        .filter(|id| rules_cfg.settings(id).enabled)
         .collect();
     Ok(Analysis { model, rules })
 }
@@ -295,7 +298,8 @@ fn run_check(c: &CheckArgs) -> Result<Exit, String> {
 }
 
 fn run_records(a: &InputArgs) -> Result<Exit, String> {
-    let opts = config::run_options(a, &config::load_config(a)?)?;
+    let cfg = config::load_config(a)?;
+    let opts = config::run_options(a, &cfg, &config::api(a, &cfg)?)?;
     check_stdin(&a.paths)?;
     let (inputs, disc_errors) = discover(&a.paths);
     let mut failed = !disc_errors.is_empty();

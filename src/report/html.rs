@@ -515,6 +515,48 @@ impl HtmlRenderer {
         }
         out.push_str("</section>");
 
+        if let Some(a) = &m.api {
+            let _ = write!(
+                out,
+                "<section id=\"api\"><h2>API spec <span class=\"mono\">{}</span></h2><p>{}.</p>",
+                h(&a.spec),
+                h(&a.headline())
+            );
+            if !a.undocumented.is_empty() {
+                out.push_str("<h3>Undocumented endpoints</h3><table><thead><tr><th>Method</th><th>Route</th><th class=\"n\">Requests</th><th>Top codes</th></tr></thead><tbody>");
+                for u in &a.undocumented {
+                    let _ = write!(
+                        out,
+                        "<tr><td>{}</td><td class=\"mono\">{}{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                        h(&u.method),
+                        h(&u.route),
+                        if u.route_declared { " <em>(method not declared)</em>" } else { "" },
+                        thousands(u.count),
+                        h(&u.top_codes())
+                    );
+                }
+                out.push_str("</tbody></table>");
+            }
+            if !a.untouched.is_empty() {
+                let _ = write!(
+                    out,
+                    "<h3>Declared operations without traffic ({})</h3><ul class=\"mono\">",
+                    thousands(a.untouched.len() as u64)
+                );
+                for o in a.untouched.iter().take(1000) {
+                    let _ = write!(out, "<li>{} {}</li>", h(&o.method), h(&o.route));
+                }
+                if a.untouched.len() > 1000 {
+                    let _ = write!(
+                        out,
+                        "<li>… {} more in the JSON report</li>",
+                        thousands(a.untouched.len() as u64 - 1000)
+                    );
+                }
+                out.push_str("</ul>");
+            }
+            out.push_str("</section>");
+        }
         if !m.errors.is_empty() {
             out.push_str("<section id=\"errors\"><h2>Input problems</h2><ul>");
             for e in &m.errors {

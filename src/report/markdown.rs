@@ -136,6 +136,48 @@ impl Render for MarkdownRenderer {
                 thousands(m.noise.endpoints)
             )?;
         }
+        if let Some(a) = &m.api {
+            writeln!(out, "\n### API spec: {}\n", md(&clip(&a.spec, 120)))?;
+            writeln!(out, "{}.", a.headline())?;
+            if !a.undocumented.is_empty() {
+                writeln!(out, "\n| undocumented endpoint | requests | top codes |")?;
+                writeln!(out, "|---|---:|---|")?;
+                for u in a.undocumented.iter().take(MAX_ENDPOINTS) {
+                    writeln!(
+                        out,
+                        "| {} {}{} | {} | {} |",
+                        md(&clip(&u.method, 10)),
+                        md(&clip(&u.route, 120)),
+                        if u.route_declared {
+                            " (method not declared)"
+                        } else {
+                            ""
+                        },
+                        thousands(u.count),
+                        md(&u.top_codes())
+                    )?;
+                }
+            }
+            if !a.untouched.is_empty() {
+                let list: Vec<String> = a
+                    .untouched
+                    .iter()
+                    .take(MAX_ENDPOINTS)
+                    .map(|o| format!("{} {}", md(&o.method), md(&clip(&o.route, 120))))
+                    .collect();
+                writeln!(
+                    out,
+                    "\nDeclared operations without traffic ({}): {}{}",
+                    thousands(a.untouched.len() as u64),
+                    list.join(", "),
+                    if a.untouched.len() > MAX_ENDPOINTS {
+                        ", …"
+                    } else {
+                        ""
+                    }
+                )?;
+            }
+        }
         if !m.errors.is_empty() {
             writeln!(out, "\n### Input problems\n")?;
             for e in m.errors.iter().take(MAX_REASONS) {

@@ -32,12 +32,18 @@
 //!                                                 sorted by severity (highest first), route, method, rule
 //!   "noise": {"scanners": [{"client", "misses", "distinct_endpoints"}] (top 20),
 //!             "scanner_count", "endpoints", "requests"},   kept out of every rule
+//!   "api": {"spec": file, "operations", "operations_with_traffic", "documented_requests",
+//!           "undocumented_requests", "undocumented_endpoints",
+//!           "undocumented": [{"method", "route", "route_declared", "count", "by_status"}] (top 100),
+//!           "undocumented_by_class": {"4xx": n, …},
+//!           "untouched": [{"method", "route"}]},        only with --openapi
 //!   "rejects": {"by_reason": {"truncated": n, …}, "samples": [{"reason", "source", "snippet"}]},
 //!   "errors": [{"file", "message"}]
 //! }
 //! ```
 //! Keys are snake_case and stable; strings from logs are lossy UTF-8 (invalid bytes → U+FFFD).
 
+pub mod api;
 pub mod escape;
 pub mod html;
 pub mod json;
@@ -83,6 +89,9 @@ pub struct ReportModel {
     pub findings: Vec<FindingReport>,
     /// Scanner noise, kept out of the rules.
     pub noise: NoiseReport,
+    /// The API against its OpenAPI document (`--openapi` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api: Option<api::ApiReport>,
     /// Rejected lines.
     pub rejects: Rejects,
     /// Inputs that could not be read completely.
@@ -546,6 +555,7 @@ impl ReportModel {
                 endpoints: noise.endpoints,
                 requests: noise.requests,
             },
+            api: None,
             rejects,
             errors,
         }

@@ -195,6 +195,73 @@ impl TextRenderer {
     }
 }
 
+impl TextRenderer {
+    fn api(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
+        let Some(a) = &m.api else {
+            return Ok(());
+        };
+        writeln!(
+            out,
+            "\n{}",
+            self.paint(&format!("API spec: {}", sanitize(&a.spec)), "bold")
+        )?;
+        writeln!(out, "  {}", wrap(&a.headline(), self.prose_width(), "  "))?;
+        let rw = self.route_width();
+        if !a.undocumented.is_empty() {
+            writeln!(
+                out,
+                "  Undocumented endpoints (busiest {} of {}):",
+                a.undocumented.len().min(10),
+                thousands(a.undocumented_endpoints as u64)
+            )?;
+            for u in a.undocumented.iter().take(10) {
+                writeln!(
+                    out,
+                    "    {:<7} {:<rw$} {:>10}  {}{}",
+                    clip(&sanitize(&u.method), 7),
+                    clip(&sanitize(&u.route), rw),
+                    thousands(u.count),
+                    u.top_codes(),
+                    if u.route_declared {
+                        "  (route declared, method not)"
+                    } else {
+                        ""
+                    }
+                )?;
+            }
+        }
+        if !a.untouched.is_empty() {
+            writeln!(
+                out,
+                "  Declared operations without traffic ({}):",
+                thousands(a.untouched.len() as u64)
+            )?;
+            for o in a.untouched.iter().take(20) {
+                writeln!(
+                    out,
+                    "    {:<7} {}",
+                    sanitize(&o.method),
+                    clip(&sanitize(&o.route), rw)
+                )?;
+            }
+            if a.untouched.len() > 20 {
+                writeln!(
+                    out,
+                    "    … {} more in the JSON report",
+                    thousands(a.untouched.len() as u64 - 20)
+                )?;
+            }
+            if m.summary.routes.folded_lines > 0 {
+                writeln!(
+                    out,
+                    "    (route cap reached: some may have had requests counted under (other))"
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Render for TextRenderer {
     fn render(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
         let s = &m.summary;
@@ -284,6 +351,7 @@ impl Render for TextRenderer {
 
         self.findings(m, out)?;
         self.noise(m, out)?;
+        self.api(m, out)?;
 
         let rw = self.route_width();
         let shown = m.endpoints.len().min(self.top);

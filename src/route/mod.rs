@@ -7,6 +7,7 @@
 //! than `threshold` distinct literal values becomes `{param}`. Because it runs after the merge,
 //! its result does not depend on how the input was split.
 
+pub mod openapi;
 pub mod template;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -14,7 +15,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::format::Record;
 use template::TemplateSet;
 
-/// Per-line route normaliser: user templates, then heuristics.
+/// Per-line route normaliser: declared templates (`--route`, the config's `routes`, the OpenAPI
+/// document's paths) in one trie, then heuristics.
 #[derive(Clone, Debug, Default)]
 pub struct Normalizer {
     templates: TemplateSet,
@@ -40,7 +42,19 @@ impl Normalizer {
         Ok(Normalizer { templates: set })
     }
 
-    /// Whether `route` is one of the user's templates (they are never collapsed).
+    /// A normaliser with explicit `templates` and the paths of `api`'s OpenAPI document. The
+    /// most specific template wins whichever list it came from (literal segments over
+    /// parameters, as OpenAPI specifies); of two with the same shape (`/users/{id}` and
+    /// `/users/{userId}`) the explicit one.
+    pub fn with_api(templates: &[String], api: &openapi::Api) -> Result<Normalizer, String> {
+        let mut n = Normalizer::new(templates)?;
+        for t in api.spec_templates() {
+            n.templates.add(t).map_err(|e| format!("--openapi {e}"))?;
+        }
+        Ok(n)
+    }
+
+    /// Whether `route` is one of the declared templates (they are never collapsed).
     pub fn is_template(&self, route: &str) -> bool {
         self.templates.contains(route)
     }
@@ -59,8 +73,7 @@ impl Normalizer {
         let start = out.len();
         let path = strip_origin(target);
         if !self.templates.is_empty() {
-            let p = path_part(path);
-            if let Some(t) = self.templates.find(p) {
+            if let Some(t) = self.templates.find(path_part(path)) {
                 out.extend_from_slice(t.as_bytes());
                 return;
             }

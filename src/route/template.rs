@@ -1,4 +1,4 @@
-//! Declared route templates (`--route`, and the foundation for `--openapi`, issue 7) matched in
+//! Declared route templates (`--route`, the config's `routes`, `--openapi` paths) matched in
 //! a segment trie: per request the work is proportional to its number of segments, not to the
 //! number of templates.
 //!
@@ -180,6 +180,34 @@ impl TemplateSet {
     }
 }
 
+/// The shape of a template: parameter names dropped, empty segments and trailing slashes
+/// ignored (`/users/{userId}/` → `/users/{}`). Templates of one shape match the same requests.
+pub fn shape(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    for seg in template.split('/').filter(|s| !s.is_empty()) {
+        out.push('/');
+        let mut rest = seg;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            match rest[open..].find('}') {
+                Some(close) => {
+                    out.push_str("{}");
+                    rest = &rest[open + close + 1..];
+                }
+                None => {
+                    out.push_str(&rest[open..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
 fn find_in(node: &Node, segs: &[&[u8]]) -> Option<usize> {
     let Some((first, rest)) = segs.split_first() else {
         return node.end;
@@ -257,6 +285,16 @@ mod tests {
         // Backtracks when the literal branch dead-ends.
         let b = set(&["/a/b/d", "/a/{x}/c"]);
         assert_eq!(b.find(b"/a/b/c"), Some("/a/{x}/c"));
+    }
+
+    #[test]
+    fn shapes() {
+        assert_eq!(shape("/users/{userId}/"), "/users/{}");
+        assert_eq!(shape("//users//{id}"), "/users/{}");
+        assert_eq!(shape("/files/{name}.{ext}"), "/files/{}.{}");
+        assert_eq!(shape("/"), "/");
+        assert_eq!(shape("/r/{year}-{month}.csv"), "/r/{}-{}.csv");
+        assert_eq!(shape("(other)"), "/(other)");
     }
 
     #[test]

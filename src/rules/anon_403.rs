@@ -76,16 +76,14 @@ impl Rule for Anon403 {
                 "{} {} answered 403 to {} requests that carried no credentials ({:.0}% of its 403s with known credentials); a missing login is 401 with WWW-Authenticate, 403 is for an authenticated caller without permission.",
                 e.method, e.route, anon, share * 100.0
             );
-            let mut ev = f
+            f.evidence = f
                 .evidence
                 .clone()
                 .figure("anonymous_403", anon)
                 .figure("authenticated_403", authed)
                 .figure("unknown_403", unknown)
-                .rate("anonymous_share", share);
-            ev.window = e.stats.first_ms.zip(e.stats.last_ms);
-            ev.samples = e.stats.samples.get(sample_key::ANON_403).to_vec();
-            f.evidence = ev;
+                .rate("anonymous_share", share)
+                .over(e, sample_key::ANON_403);
             out.push(f);
         }
     }

@@ -3,6 +3,12 @@
 //! ```toml
 //! ignore_routes = ["/health", "/internal/*"]   # never reported by any rule
 //! routes = ["/api/users/{id}"]                 # route templates, like --route
+//! openapi = "openapi.yaml"                     # like --openapi (relative to this file)
+//!
+//! [[routes]]                                   # or: a template with its declared methods
+//! template = "/api/jobs/{id}"
+//! methods = ["GET", "DELETE"]                  # optional: other methods are undeclared
+//! responses = ["200", "404", "5XX"]            # optional: documented responses
 //!
 //! [fields]                                     # JSON key -> record field, like --json-field
 //! "resp.code" = "status"
@@ -23,6 +29,7 @@
 use std::collections::BTreeMap;
 
 use super::{Severity, RULES};
+use crate::route::openapi::Api;
 
 /// A route glob: `*` matches any run of characters (slashes included).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,8 +117,12 @@ pub struct RulesConfig {
     pub ignore_routes: Vec<RoutePattern>,
     /// `[fields]`: JSON key → record field mappings (`KEY=FIELD`, as `--json-field`).
     pub fields: Vec<String>,
-    /// `routes`: route templates, as `--route`.
+    /// `routes`: route templates, as `--route` (strings and `[[routes]]` tables alike).
     pub routes: Vec<String>,
+    /// `[[routes]]` tables with `methods`: what they declare.
+    pub declared: Api,
+    /// `openapi`: the OpenAPI document, as written in the file.
+    pub openapi: Option<String>,
 }
 
 impl Default for RulesConfig {
@@ -136,6 +147,8 @@ impl Default for RulesConfig {
             ignore_routes: Vec::new(),
             fields: Vec::new(),
             routes: Vec::new(),
+            declared: Api::default(),
+            openapi: None,
         }
     }
 }
@@ -218,7 +231,14 @@ impl RulesConfig {
                         .map(|p| RoutePattern::new(p))
                         .collect();
                 }
-                "routes" => cfg.routes = string_list(v, key)?,
+                "routes" => cfg.parse_routes(v)?,
+                "openapi" => {
+                    cfg.openapi = Some(
+                        v.as_str()
+                            .ok_or("`openapi` must be the path of an OpenAPI document")?
+                            .to_string(),
+                    );
+                }
                 "fields" => {
                     let t = v
                         .as_table()
@@ -261,12 +281,90 @@ impl RulesConfig {
                 _ => {
                     return Err(format!(
                         "unknown key `{key}`{}",
-                        suggest(key, ["ignore_routes", "routes", "fields", "noise", "rules"])
+                        suggest(
+                            key,
+                            [
+                                "ignore_routes",
+                                "routes",
+                                "openapi",
+                                "fields",
+                                "noise",
+                                "rules"
+                            ]
+                        )
                     ))
                 }
             }
         }
         Ok(cfg)
+    }
+
+    /// `routes = ["/a/{id}"]` or `[[routes]]` tables (`template`, optional `methods` and
+    /// `responses`); both forms may be mixed.
+    fn parse_routes(&mut self, v: &toml::Value) -> Result<(), String> {
+        let list = v
+            .as_array()
+            .ok_or("`routes` must be a list of templates or [[routes]] tables")?;
+        for (i, entry) in list.iter().enumerate() {
+            let at = format!("routes[{i}]");
+            let t = match entry {
+                toml::Value::String(t) => {
+                    self.routes.push(t.clone());
+                    continue;
+                }
+                toml::Value::Table(t) => t,
+                _ => return Err(format!("`{at}` must be a template string or a table")),
+            };
+            let mut template = None;
+            let mut methods = Vec::new();
+            let mut responses = Vec::new();
+            for (k, x) in t {
+                let key = format!("{at}.{k}");
+                match k.as_str() {
+                    "template" => {
+                        template = Some(
+                            x.as_str()
+                                .ok_or_else(|| format!("`{key}` must be a string"))?
+                                .to_string(),
+                        );
+                    }
+                    "methods" => methods = string_list(x, &key)?,
+                    "responses" => {
+                        let arr = x.as_array().ok_or_else(|| {
+                            format!("`{key}` must be a list such as [\"200\", \"4XX\"]")
+                        })?;
+                        for r in arr {
+                            responses.push(match r {
+                                toml::Value::Integer(n) => n.to_string(),
+                                toml::Value::String(s) => s.clone(),
+                                _ => {
+                                    return Err(format!(
+                                        "`{key}` must be a list such as [\"200\", \"4XX\"]"
+                                    ))
+                                }
+                            });
+                        }
+                    }
+                    _ => {
+                        return Err(format!(
+                            "unknown key `{key}`{}",
+                            suggest(k, ["template", "methods", "responses"])
+                        ))
+                    }
+                }
+            }
+            let template = template.ok_or_else(|| format!("`{at}` has no `template`"))?;
+            if methods.is_empty() && !responses.is_empty() {
+                return Err(format!(
+                    "`{at}`: `responses` are documented per method; give `methods` too"
+                ));
+            }
+            self.declared
+                .declare(&template, &methods, &responses)
+                .map_err(|e| format!("`{at}`: {e}"))?;
+            self.routes.push(template);
+        }
+        Ok(())
     }
 
     fn apply_rule_table(&mut self, id: &str, body: &toml::Value) -> Result<(), String> {
@@ -392,6 +490,77 @@ mod tests {
         assert_eq!(cfg.fields, ["resp.code=status"]);
         assert_eq!(cfg.routes, ["/api/users/{id}"]);
         assert_eq!(cfg.noise.min_missed_endpoints, 5.0);
+    }
+
+    #[test]
+    fn routes_as_strings_and_tables() {
+        let cfg = RulesConfig::from_toml(
+            r#"
+            openapi = "spec/openapi.yaml"
+            routes = ["/a/{id}", { template = "/b/{id}", methods = ["get", "DELETE"] }]
+            [[more]]
+            "#,
+        )
+        .expect_err("unknown [[more]]");
+        assert!(cfg.contains("unknown key `more`"), "{cfg}");
+        let cfg = RulesConfig::from_toml(
+            r#"
+            openapi = "spec/openapi.yaml"
+            [[routes]]
+            template = "/jobs/{id}"
+            methods = ["GET", "DELETE"]
+            responses = [200, "404", "5XX"]
+            [[routes]]
+            template = "/jobs"
+            "#,
+        )
+        .expect("valid");
+        assert_eq!(cfg.routes, ["/jobs/{id}", "/jobs"]);
+        assert_eq!(cfg.openapi.as_deref(), Some("spec/openapi.yaml"));
+        use crate::route::openapi::MethodStatus;
+        assert_eq!(
+            cfg.declared.method_status("POST", "/jobs/{id}"),
+            MethodStatus::Undeclared(vec!["DELETE", "GET"])
+        );
+        assert!(matches!(
+            cfg.declared.method_status("GET", "/jobs/{id}"),
+            MethodStatus::Declared(r) if r.documents(503) && !r.documents(400)
+        ));
+        assert_eq!(
+            cfg.declared.method_status("GET", "/jobs"),
+            MethodStatus::UnknownRoute,
+            "a table without methods is a template only"
+        );
+        for (text, want) in [
+            (
+                "[[routes]]\nmethods = [\"GET\"]",
+                "`routes[0]` has no `template`",
+            ),
+            (
+                "[[routes]]\ntemplate = \"/a\"\nmethod = []",
+                "did you mean `methods`",
+            ),
+            (
+                "[[routes]]\ntemplate = \"a\"",
+                "`routes[0]`: `a`: a template starts with `/`",
+            ),
+            (
+                "[[routes]]\ntemplate = \"/a\"\nresponses = [200]",
+                "give `methods` too",
+            ),
+            (
+                "[[routes]]\ntemplate = \"/a\"\nmethods = [\"GET\"]\nresponses = [\"2YY\"]",
+                "`2YY` is not a response key",
+            ),
+            (
+                "routes = [1]",
+                "`routes[0]` must be a template string or a table",
+            ),
+            ("openapi = 1", "`openapi` must be the path"),
+        ] {
+            let e = RulesConfig::from_toml(text).expect_err(text);
+            assert!(e.contains(want), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -115,8 +115,7 @@ impl Rule for Create200 {
             if let Some(p) = p50 {
                 ev = ev.ms("p50_2xx_ms", p);
             }
-            ev.window = e.stats.first_ms.zip(e.stats.last_ms);
-            ev.samples = e.stats.samples.get(200).to_vec();
+            ev = ev.over(e, 200);
             f.evidence = ev;
             out.push(f);
         }

@@ -128,8 +128,7 @@ impl Rule for ErrorBody200 {
                     ),
                 );
             }
-            ev.window = e.stats.first_ms.zip(e.stats.last_ms);
-            ev.samples = e.stats.samples.get(sample_key::ERROR_BODY).to_vec();
+            ev = ev.over(e, sample_key::ERROR_BODY);
             f.evidence = ev;
             out.push(f);
         }

@@ -144,8 +144,7 @@ impl Rule for Gateway5xx {
                         e.status(c),
                     );
                 }
-                ev.window = e.stats.first_ms.zip(e.stats.last_ms);
-                ev.samples = e.stats.samples.get(observed).to_vec();
+                ev = ev.over(e, observed);
                 f.evidence = ev;
                 out.push(f);
             }
@@ -174,8 +173,7 @@ impl Rule for Gateway5xx {
                 if let Some(p) = p50 {
                     ev = ev.ms("p50_2xx_ms", p);
                 }
-                ev.window = e.stats.first_ms.zip(e.stats.last_ms);
-                ev.samples = e.stats.samples.get(499).to_vec();
+                ev = ev.over(e, 499);
                 f.evidence = ev;
                 out.push(f);
             }

@@ -89,15 +89,13 @@ impl Rule for MixedValidation {
                 "{} {} answers invalid input with {} ({} times) while {} other write endpoint(s) use {}; pick one convention for validation failures and document it.",
                 e.method, e.route, observed, n, majority_len, recommended
             );
-            let mut ev = f
+            f.evidence = f
                 .evidence
                 .clone()
                 .figure("count", n)
                 .figure("endpoints_using_422", uses_422.len())
-                .figure("endpoints_using_400_only", uses_400.len());
-            ev.window = e.stats.first_ms.zip(e.stats.last_ms);
-            ev.samples = e.stats.samples.get(observed).to_vec();
-            f.evidence = ev;
+                .figure("endpoints_using_400_only", uses_400.len())
+                .over(e, observed);
             out.push(f);
         }
     }

@@ -23,6 +23,7 @@ mod nonstandard_code;
 mod retired_404;
 mod retry_storm;
 mod slow_sync;
+mod undocumented_status;
 mod wrong_method_404;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,6 +33,7 @@ use serde::Serialize;
 
 use crate::aggregate::signals::ClientSet;
 use crate::aggregate::{Aggregate, EndpointStats, Pos};
+use crate::route::openapi::Api;
 pub use config::{RuleSettings, RulesConfig};
 
 /// How much a finding matters.
@@ -116,9 +118,15 @@ pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     /// Append the findings of this rule over `facts`.
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>);
+    /// Whether the rule can say anything about `facts` (reports list only the rules that
+    /// checked something, e.g. JUnit's suites).
+    fn applies(&self, _facts: &Facts<'_>) -> bool {
+        true
+    }
 }
 
-/// Every rule, in catalogue order (SPEC §5). `undocumented-status` comes with `--openapi`.
+/// Every rule, in catalogue order (SPEC §5). `undocumented-status` needs documented responses
+/// (`--openapi`, or `[[routes]]` with `responses`).
 pub static RULES: &[&dyn Rule] = &[
     &generic_500::Generic500,
     &app_timeout_500::AppTimeout500,
@@ -133,6 +141,7 @@ pub static RULES: &[&dyn Rule] = &[
     &gateway_5xx::Gateway5xx,
     &nonstandard_code::NonstandardCode,
     &mixed_validation::MixedValidation,
+    &undocumented_status::UndocumentedStatus,
 ];
 
 /// The rule with this id.
@@ -161,6 +170,14 @@ impl Evidence {
     /// Add a rate, rounded to 4 decimals.
     pub fn rate(self, name: &'static str, v: f64) -> Self {
         self.figure(name, stats::round(v, 4))
+    }
+
+    /// The window of `e`'s requests and its earliest samples under `sample_key` (a status or
+    /// a [`sample_key`](crate::aggregate::signals) signal).
+    pub fn over(mut self, e: &Endpoint<'_>, sample_key: u16) -> Self {
+        self.window = e.stats.first_ms.zip(e.stats.last_ms);
+        self.samples = e.stats.samples.get(sample_key).to_vec();
+        self
     }
 
     /// Add a duration in ms, rounded to 1 µs.
@@ -306,12 +323,14 @@ pub struct Facts<'a> {
     pub aggregate: &'a Aggregate,
     /// Scanner noise, reported apart.
     pub noise: Noise,
+    /// What the API declares (`--openapi`, `[[routes]]`); empty without.
+    pub api: &'a Api,
 }
 
 impl<'a> Facts<'a> {
     /// Build the view: classify scanners, drop the endpoints only they touched and those
     /// matching `cfg.ignore_routes`.
-    pub fn new(agg: &'a Aggregate, cfg: &RulesConfig) -> Facts<'a> {
+    pub fn new(agg: &'a Aggregate, cfg: &RulesConfig, api: &'a Api) -> Facts<'a> {
         // Successful requests seen per client where the endpoint's clients are known: a proxy
         // or a busy integration collects misses too, but far more successes.
         let mut known_hits: FxHashMap<u64, u64> = FxHashMap::default();
@@ -385,6 +404,7 @@ impl<'a> Facts<'a> {
             load,
             aggregate: agg,
             noise,
+            api,
         }
     }
 
@@ -496,7 +516,7 @@ mod tests {
                 m.code
             );
         }
-        assert_eq!(RULES.len(), 13, "the thirteen log-only rules of SPEC §5");
+        assert_eq!(RULES.len(), 14, "the fourteen rules of SPEC §5");
     }
 
     #[test]

@@ -80,14 +80,12 @@ impl Rule for NonstandardCode {
                     fit,
                     if by_gateway * 2 > n { " (the gateway produced most of them)" } else { "" }
                 );
-                let mut ev = f
+                f.evidence = f
                     .evidence
                     .clone()
                     .figure("count", n)
-                    .figure("by_gateway", by_gateway);
-                ev.window = e.stats.first_ms.zip(e.stats.last_ms);
-                ev.samples = e.stats.samples.get(code).to_vec();
-                f.evidence = ev;
+                    .figure("by_gateway", by_gateway)
+                    .over(e, code);
                 out.push(f);
             }
         }

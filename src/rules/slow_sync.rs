@@ -89,15 +89,13 @@ impl Rule for SlowSync {
                 "{} {}: half of its {} successful responses took {:.1} s or more (p95 {:.1} s); the client waits for the work. Queue it and answer 202 Accepted with a status URL.",
                 e.method, e.route, timed, p50 / 1000.0, p95 / 1000.0
             );
-            let mut ev = f
+            f.evidence = f
                 .evidence
                 .clone()
                 .figure("count_2xx_timed", timed)
                 .ms("p50_2xx_ms", p50)
-                .ms("p95_2xx_ms", p95);
-            ev.window = e.stats.first_ms.zip(e.stats.last_ms);
-            ev.samples = e.stats.samples.get(observed).to_vec();
-            f.evidence = ev;
+                .ms("p95_2xx_ms", p95)
+                .over(e, observed);
             out.push(f);
         }
     }

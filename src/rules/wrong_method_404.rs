@@ -1,7 +1,10 @@
 //! `wrong-method-404`: a method answered only with 404 on a route other methods serve.
 
 use super::stats::{self, ratio};
-use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+use super::{
+    Confidence, Endpoint, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold,
+};
+use crate::route::openapi::MethodStatus;
 
 /// See [`META`].
 pub(crate) struct WrongMethod404;
@@ -21,6 +24,13 @@ falls through to "not found" instead of "method not allowed".
 On a route with an id placeholder (`/users/{id}`) a method could also 404 because the ids do not
 exist, so there the rule also asks that the succeeding methods rarely 404 on the same route
 (the ids callers use do exist), and reports at medium confidence. Scanner traffic is left out.
+
+With an OpenAPI document (`--openapi`) or `[[routes]]` entries with `methods`, the declared
+methods are authoritative: a method the route does not declare that answers 404 is reported at
+high confidence whatever the other methods do, with the declared methods as the `Allow` header;
+a declared method is never reported (its 404s are about the resource). HEAD counts as declared
+wherever GET is, and OPTIONS is left alone. Routes the declaration does not know fall back to
+the comparison above.
 
 ## Why it matters
 404 tells a client the resource is not there; a client (or a developer reading the response)
@@ -63,6 +73,11 @@ implement the method if clients need it. See `statuslens codes 405`.
             default: 0.1,
             doc: "on routes with placeholders: largest 404 share of the succeeding method (0..1)",
         },
+        Threshold {
+            name: "min_requests_undeclared",
+            default: 5.0,
+            doc: "on declared routes: fewest requests of a method the route does not declare",
+        },
     ],
 };
 
@@ -74,6 +89,14 @@ impl Rule for WrongMethod404 {
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         let min = cfg.get("min_requests");
         for e in &facts.endpoints {
+            match facts.api.method_status(e.method, e.route) {
+                MethodStatus::UnknownRoute => {}
+                MethodStatus::Undeclared(allow) => {
+                    declared_check(facts, e, &allow, cfg, out);
+                    continue;
+                }
+                MethodStatus::Declared(_) | MethodStatus::Implicit => continue,
+            }
             let n404 = e.status(404);
             if (e.stats.count as f64) < min || e.share(n404) < cfg.get("min_404_share") {
                 continue;
@@ -124,10 +147,50 @@ impl Rule for WrongMethod404 {
                     ),
                 );
             }
-            ev.window = e.stats.first_ms.zip(e.stats.last_ms);
-            ev.samples = e.stats.samples.get(404).to_vec();
+            ev = ev.over(e, 404);
             f.evidence = ev;
             out.push(f);
         }
     }
+}
+
+/// A method the route does not declare: certain, whatever the other methods do.
+fn declared_check(
+    facts: &Facts<'_>,
+    e: &Endpoint<'_>,
+    allow: &[&str],
+    cfg: &RuleSettings,
+    out: &mut Vec<Finding>,
+) {
+    let n404 = e.status(404);
+    if (e.stats.count as f64) < cfg.get("min_requests_undeclared")
+        || e.share(n404) < cfg.get("min_404_share")
+    {
+        return;
+    }
+    let source = match &facts.api.spec {
+        Some(spec) if facts.api.route(e.route).is_some_and(|r| r.from_spec) => {
+            format!("the OpenAPI document ({spec})")
+        }
+        _ => "the declared routes (statuslens.toml)".to_string(),
+    };
+    let allow = allow.join(", ");
+    let mut f = Finding::new(&META, e, 404, vec![405], n404);
+    f.confidence = Confidence::High;
+    f.message = format!(
+        "{} {} answered 404 to {:.0}% of {} requests, but {source} declares {} with {allow} only: the route exists and the method is what is unsupported, which is 405 with `Allow: {allow}`.",
+        e.method,
+        e.route,
+        e.share(n404) * 100.0,
+        e.stats.count,
+        e.route,
+    );
+    f.evidence = f
+        .evidence
+        .clone()
+        .figure("count_404", n404)
+        .rate("share_404", e.share(n404))
+        .figure("declared_methods", allow)
+        .over(e, 404);
+    out.push(f);
 }

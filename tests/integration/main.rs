@@ -3,6 +3,7 @@
 mod cli;
 mod corpus;
 mod logbuilder;
+mod openapi;
 mod partials;
 mod properties;
 mod reports;

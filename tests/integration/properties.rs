@@ -176,7 +176,8 @@ fn report(agg: &Aggregate) -> String {
     // Findings included: the rules read only the merged aggregate, so they must not depend on
     // the split either.
     let cfg = RulesConfig::default();
-    let facts = Facts::new(&out.aggregate, &cfg);
+    let api = statuslens::route::openapi::Api::default();
+    let facts = Facts::new(&out.aggregate, &cfg, &api);
     let findings = statuslens::rules::run(&facts, &cfg);
     serde_json::to_string(&ReportModel::build(
         &out,
