@@ -394,6 +394,10 @@ pub struct Aggregate {
     pub clients: FxHashMap<u64, ClientStats>,
     /// Misses and throttles of clients beyond [`MAX_CLIENTS`], not classified.
     pub clients_untracked: u64,
+    /// Endpoints of declared templates (standard methods) that [`Aggregate::add`] created: the
+    /// route cap counts only the others. Only used while adding, so not in partials.
+    #[serde(skip)]
+    pub declared_endpoints: usize,
 }
 
 /// Hash of a client or endpoint key (stable within a build; used only inside one run).
@@ -447,7 +451,7 @@ impl Aggregate {
         };
         key.extend_from_slice(method);
         key.push(b' ');
-        ctx.routes.record_route(rec, key);
+        let declared = ctx.routes.record_route(rec, key) && route::is_standard_method(method);
         let client = rec.client.map(key_hash);
         if let (Some(h), Some(status)) = (client, rec.status) {
             // Only misses and throttles touch the client table: a lookup per line would cost a
@@ -460,8 +464,13 @@ impl Aggregate {
             s.add(rec, pos, client);
             return true;
         }
-        if self.endpoints.len() >= ctx.route_cap {
-            // Bounded memory whatever the input: the rest goes to `(other)`.
+        if declared {
+            self.declared_endpoints += 1;
+        } else if self.endpoints.len() - self.declared_endpoints.min(self.endpoints.len())
+            >= ctx.route_cap
+        {
+            // Bounded memory whatever the input: the rest goes to `(other)`; endpoints of
+            // declared templates are bounded by the declaration.
             self.folded_lines += 1;
             key.clear();
             key.extend_from_slice(b"* ");
@@ -591,11 +600,25 @@ impl Aggregate {
                 }
             }
         }
-        if self.endpoints.len() > route_cap {
+        // Endpoints of declared templates are bounded by the declaration: the cap counts the rest.
+        let declared = |k: &[u8]| {
+            let text = std::str::from_utf8(k).unwrap_or("");
+            text.split_once(' ').is_some_and(|(m, r)| {
+                route::is_standard_method(m.as_bytes()) && routes.is_template(r)
+            })
+        };
+        let capped = self.endpoints.keys().filter(|k| !declared(k)).count();
+        if capped > route_cap {
             let other_key: Box<[u8]> = format!("* {}", route::OTHER).into_bytes().into();
             let mut other = self.endpoints.remove(&other_key).unwrap_or_default();
-            let mut entries: Vec<(Box<[u8]>, EndpointStats)> =
-                std::mem::take(&mut self.endpoints).into_iter().collect();
+            let mut entries: Vec<(Box<[u8]>, EndpointStats)> = Vec::new();
+            for (k, v) in std::mem::take(&mut self.endpoints) {
+                if declared(&k) {
+                    self.endpoints.insert(k, v);
+                } else {
+                    entries.push((k, v));
+                }
+            }
             entries.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
             let keep = route_cap.saturating_sub(1);
             for (i, (k, v)) in entries.into_iter().enumerate() {
@@ -683,6 +706,57 @@ mod tests {
         assert_eq!(agg.folded_routes, 1);
         let total: u64 = agg.endpoints.values().map(|e| e.count).sum();
         assert_eq!(total, 6, "folding never loses a request");
+    }
+
+    #[test]
+    fn declared_templates_are_outside_the_route_cap() {
+        let routes = Normalizer::new(&["/spec/{id}".to_string(), "/spec/x/{id}".to_string()])
+            .expect("valid");
+        let ctx = AddContext {
+            routes: &routes,
+            route_cap: 2,
+            window: None,
+        };
+        let mut agg = Aggregate::default();
+        let mut scratch = Scratch::default();
+        let mut t = 0;
+        let mut add = |agg: &mut Aggregate, method: &'static [u8], p: &'static [u8]| {
+            t += 1;
+            let mut r = rec(p, 200, t);
+            r.method = Some(method);
+            agg.add(&r, Pos::default(), &ctx, &mut scratch);
+        };
+        for p in [&b"/a"[..], b"/b", b"/c", b"/d"] {
+            add(&mut agg, b"GET", p);
+            add(&mut agg, b"GET", p);
+        }
+        // The table is full of heuristic routes; declared ones still get their own endpoints,
+        // a nonstandard method on them does not.
+        add(&mut agg, b"GET", b"/spec/1");
+        add(&mut agg, b"DELETE", b"/spec/x/2");
+        add(&mut agg, b"BREW", b"/spec/3");
+        assert!(agg.endpoints.contains_key(&b"GET /spec/{id}"[..]));
+        assert!(agg.endpoints.contains_key(&b"DELETE /spec/x/{id}"[..]));
+        assert!(!agg.endpoints.contains_key(&b"BREW /spec/{id}"[..]));
+        agg.finish(&routes, 2);
+        let mut keys: Vec<String> = agg
+            .endpoints
+            .keys()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "* (other)",
+                "DELETE /spec/x/{id}",
+                "GET /a",
+                "GET /spec/{id}"
+            ],
+            "the cap of 2 holds /a and (other); declared endpoints come on top"
+        );
+        let total: u64 = agg.endpoints.values().map(|e| e.count).sum();
+        assert_eq!(total, 11);
     }
 
     #[test]

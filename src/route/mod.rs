@@ -60,27 +60,30 @@ impl Normalizer {
     }
 
     /// Append the route of a record to `out`: its path's route, or [`NO_REQUEST`] when the line
-    /// held no valid request line (no method or no path).
-    pub fn record_route(&self, rec: &Record<'_>, out: &mut Vec<u8>) {
+    /// held no valid request line (no method or no path). True when a declared template matched.
+    pub fn record_route(&self, rec: &Record<'_>, out: &mut Vec<u8>) -> bool {
         match (rec.method, rec.route_path()) {
             (Some(_), Some(p)) => self.normalize(&p, out),
-            _ => out.extend_from_slice(NO_REQUEST.as_bytes()),
+            _ => {
+                out.extend_from_slice(NO_REQUEST.as_bytes());
+                false
+            }
         }
     }
 
-    /// Append the route of `target` to `out`.
-    pub fn normalize(&self, target: &[u8], out: &mut Vec<u8>) {
+    /// Append the route of `target` to `out`. True when a declared template matched.
+    pub fn normalize(&self, target: &[u8], out: &mut Vec<u8>) -> bool {
         let start = out.len();
         let path = strip_origin(target);
         if !self.templates.is_empty() {
             if let Some(t) = self.templates.find(path_part(path)) {
                 out.extend_from_slice(t.as_bytes());
-                return;
+                return true;
             }
         }
         if path == b"*" {
             out.push(b'*');
-            return;
+            return false;
         }
         // One pass: segment boundaries, the end of the path (`?`/`#`), and each segment's last dot.
         let mut seg_start = 0;
@@ -110,7 +113,18 @@ impl Normalizer {
         if out.len() == start {
             out.push(b'/');
         }
+        false
     }
+}
+
+/// Whether `method` is one of the eight methods an OpenAPI path item can declare: endpoints of a
+/// declared template with one of them are bounded by the declaration, so the route cap leaves
+/// them alone.
+pub fn is_standard_method(method: &[u8]) -> bool {
+    matches!(
+        method,
+        b"GET" | b"PUT" | b"POST" | b"DELETE" | b"OPTIONS" | b"HEAD" | b"PATCH" | b"TRACE"
+    )
 }
 
 /// Drop the `scheme://host` of an absolute-form target.

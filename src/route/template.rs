@@ -172,12 +172,19 @@ impl TemplateSet {
 
     /// The template matching `path` (no query string), if any.
     pub fn find(&self, path: &[u8]) -> Option<&str> {
-        let segs: Vec<&[u8]> = path
-            .split(|&b| b == b'/')
-            .filter(|s| !s.is_empty())
-            .collect();
-        find_in(&self.root, &segs).map(|i| self.texts[i].as_str())
+        find_in(&self.root, path).map(|i| self.texts[i].as_str())
     }
+}
+
+/// The first non-empty segment of `p` and what follows it.
+#[inline]
+fn next_segment(p: &[u8]) -> Option<(&[u8], &[u8])> {
+    let start = p.iter().position(|&b| b != b'/')?;
+    let p = &p[start..];
+    Some(match memchr::memchr(b'/', p) {
+        Some(i) => (&p[..i], &p[i..]),
+        None => (p, &[]),
+    })
 }
 
 /// The shape of a template: parameter names dropped, empty segments and trailing slashes
@@ -208,8 +215,10 @@ pub fn shape(template: &str) -> String {
     out
 }
 
-fn find_in(node: &Node, segs: &[&[u8]]) -> Option<usize> {
-    let Some((first, rest)) = segs.split_first() else {
+/// The template matching the rest of a path, segment by segment (no allocation unless a
+/// segment is percent-encoded); backtracks from a literal branch that dead-ends.
+fn find_in(node: &Node, path: &[u8]) -> Option<usize> {
+    let Some((first, rest)) = next_segment(path) else {
         return node.end;
     };
     let seg = percent_decode(first);
@@ -285,6 +294,15 @@ mod tests {
         // Backtracks when the literal branch dead-ends.
         let b = set(&["/a/b/d", "/a/{x}/c"]);
         assert_eq!(b.find(b"/a/b/c"), Some("/a/{x}/c"));
+    }
+
+    #[test]
+    fn deep_paths() {
+        let deep = format!("/{}", vec!["a"; 30].join("/"));
+        let s = set(&[&deep, "/a/{x}"]);
+        assert_eq!(s.find(deep.as_bytes()), Some(deep.as_str()));
+        assert_eq!(s.find(format!("{deep}/a").as_bytes()), None);
+        assert_eq!(s.find(b"/a/b"), Some("/a/{x}"));
     }
 
     #[test]
