@@ -15,6 +15,9 @@ use serde_json::Value;
 
 use super::template::{shape, TemplateSet};
 
+/// Largest document read (memory stays bounded whatever file is given).
+pub const MAX_SPEC_BYTES: u64 = 64 << 20;
+
 /// The methods an OpenAPI path item can declare, as logged.
 const METHODS: [&str; 8] = [
     "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
@@ -124,6 +127,14 @@ impl Api {
     /// Read an OpenAPI document. Errors name `path` and the place in the document.
     pub fn load(path: &std::path::Path) -> Result<Api, String> {
         let name = path.display().to_string();
+        let len = std::fs::metadata(path)
+            .map_err(|e| format!("{name}: cannot read it: {e}"))?
+            .len();
+        if len > MAX_SPEC_BYTES {
+            return Err(format!(
+                "{name}: {len} bytes is more than an OpenAPI document should be ({MAX_SPEC_BYTES} at most); is it the right file?"
+            ));
+        }
         let text = std::fs::read(path).map_err(|e| format!("{name}: cannot read it: {e}"))?;
         let text = String::from_utf8(text).map_err(|e| {
             format!(
@@ -644,6 +655,32 @@ components:
             let e = Api::parse(doc).expect_err(doc);
             assert!(e.contains(want), "{doc:?}: {e}");
         }
+    }
+
+    #[test]
+    fn hostile_documents_are_errors_not_crashes() {
+        let mut laughs = String::from("openapi: 3.0.0\npaths: {}\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(",");
+            laughs.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        let e = Api::parse(&laughs).expect_err("billion laughs");
+        assert!(e.contains("repetition limit"), "{e}");
+        let deep = format!(
+            "openapi: 3.0.0\npaths:\n  /a: {}{}\n",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        let e = Api::parse(&deep).expect_err("deep YAML");
+        assert!(e.contains("recursion limit"), "{e}");
+        let deep = format!(
+            "{{\"openapi\": \"3.0.0\", \"paths\": {{\"/a\": {}{}}}}}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        let e = Api::parse(&deep).expect_err("deep JSON");
+        assert!(e.contains("recursion limit"), "{e}");
     }
 
     #[test]

@@ -424,6 +424,19 @@ fn bad_specs_are_errors_naming_the_file_and_place() {
             assert!(out.stdout.is_empty(), "nothing analysed");
         }
     }
+    // A file far too large to be a spec is refused before it is read (a sparse file here).
+    let huge = dir.path().join("huge.yaml");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(65 << 20))
+        .expect("sparse file");
+    let out = statuslens()
+        .arg(&log)
+        .arg("--openapi")
+        .arg(&huge)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is it the right file?"));
     let out = statuslens()
         .arg(&log)
         .args(["--openapi", "/nonexistent/spec.yaml"])
