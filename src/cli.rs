@@ -56,8 +56,9 @@ pub(crate) struct InputArgs {
     /// Route template that wins over the heuristics, e.g. `/api/users/{id}` (repeatable).
     #[arg(long, value_name = "TEMPLATE")]
     pub route: Vec<String>,
-    /// OpenAPI document (3.0/3.1 or Swagger 2.0, JSON or YAML): its paths become the route
-    /// templates (after `--route`), its methods and responses are checked against the logs.
+    /// OpenAPI document (3.0/3.1 or Swagger 2.0, JSON or YAML): its paths become route templates
+    /// beside `--route` (which wins on equal shape); its methods and responses are checked
+    /// against the logs.
     #[arg(long, value_name = "FILE")]
     pub openapi: Option<String>,
     /// Only requests at or after this time: RFC 3339, or relative like `24h`, `30m`, `7d`.

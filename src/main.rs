@@ -17,7 +17,6 @@ use statuslens::check;
 use statuslens::input::discover::discover;
 use statuslens::input::Input;
 use statuslens::pipeline::{self, open_input};
-use statuslens::report::api::ApiReport;
 use statuslens::report::html::HtmlRenderer;
 use statuslens::report::junit::JunitRenderer;
 use statuslens::report::markdown::MarkdownRenderer;
@@ -152,7 +151,7 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, String> {
     let facts = Facts::new(&out.aggregate, &rules_cfg, &api);
     let findings = rules::run(&facts, &rules_cfg);
     let mut model = ReportModel::build(&out, &errs, opts.route_cap, &findings, &facts.noise);
-    model.api = ApiReport::build(&facts);
+    model.attach_api(&facts);
     let rules = rules::RULES
         .iter()
         .filter(|r| rules_cfg.settings(r.meta().id).enabled && r.applies(&facts))

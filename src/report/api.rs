@@ -76,6 +76,23 @@ impl UndocumentedEndpoint {
     }
 }
 
+impl super::ReportModel {
+    /// Add the API section and mark each endpoint documented or not, when an OpenAPI document
+    /// was given.
+    pub fn attach_api(&mut self, facts: &Facts<'_>) {
+        self.api = ApiReport::build(facts);
+        if self.api.is_none() {
+            return;
+        }
+        for e in &mut self.endpoints {
+            e.documented = Some(matches!(
+                facts.api.method_status(&e.method, &e.route),
+                MethodStatus::Declared(_) | MethodStatus::Implicit
+            ));
+        }
+    }
+}
+
 impl ApiReport {
     /// `spec: 12 of 14 declared operations received requests; 321 requests (2.5%) on 4
     /// endpoints it does not declare`.

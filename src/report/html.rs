@@ -433,7 +433,7 @@ impl HtmlRenderer {
                 out,
                 "<tr><td>{}</td><td class=\"route\">{}</td><td class=\"n\" data-v=\"{}\">{}</td><td data-v=\"{:.3}\">{}</td>",
                 h(&e.method),
-                h(&e.route),
+                h(&e.route) + if e.documented == Some(false) { " <em>undocumented</em>" } else { "" },
                 e.count,
                 thousands(e.count),
                 share(class[5]),

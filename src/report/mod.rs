@@ -20,7 +20,8 @@
 //!                  "latency_ms": {"count", "p50", "p95", "p99", "max"} | null,
 //!                  "bytes": {"count", "total", "mean", "kind": "body" | "total" | "mixed"} | null,
 //!                  "first_seen", "last_seen", "origin": {"app", "gateway", "unknown"},
-//!                  "error_marked"}],            sorted by count desc, then route, then method
+//!                  "error_marked", "documented" (only with --openapi)}],
+//!                                               sorted by count desc, then route, then method
 //!   "timeline": {"bucket_seconds", "buckets": [{"start", "1xx", "2xx", "3xx", "4xx", "5xx", "none"}]},
 //!   "findings": [{"rule", "code", "severity": "info" | "warning" | "error",
 //!                 "confidence": "low" | "medium" | "high", "method", "route",
@@ -237,6 +238,10 @@ pub struct Endpoint {
     pub origin: OriginCounts,
     /// Responses whose line carried an error marker.
     pub error_marked: u64,
+    /// With `--openapi`: whether the document declares the endpoint (HEAD where GET is, and
+    /// OPTIONS on a declared route, count as declared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documented: Option<bool>,
 }
 
 /// One time bucket.
@@ -361,6 +366,7 @@ fn endpoint(key: &[u8], s: &EndpointStats) -> Endpoint {
             unknown: s.origins[2],
         },
         error_marked: s.error_marked,
+        documented: None,
     }
 }
 

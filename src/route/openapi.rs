@@ -350,16 +350,12 @@ fn scalar_text(v: &Value) -> String {
     }
 }
 
-/// `/v1/` → `/v1`; `/` → ``.
+/// `/v1/` → `/v1`; `/` → ``; `./v1` (relative to the document) → `/v1`.
 fn normalize_base(b: &str) -> String {
-    let t = b.trim().trim_end_matches('/');
-    if t.is_empty() {
-        String::new()
-    } else if t.starts_with('/') {
-        t.to_string()
-    } else {
-        format!("/{t}")
-    }
+    b.trim()
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .fold(String::new(), |acc, s| acc + "/" + s)
 }
 
 /// The distinct base paths of a `servers` list (`[""]` when there is none): each URL's path,
@@ -573,6 +569,7 @@ paths:
             (r#"[{"url": "/"}]"#, vec![""]),
             (r#"[{"url": "/v2/"}]"#, vec!["/v2"]),
             (r#"[{"url": "v2"}]"#, vec!["/v2"]),
+            (r#"[{"url": "./v2/"}]"#, vec!["/v2"]),
             (r#"[{"url": "https://h.example"}]"#, vec![""]),
             (r#"[{"url": "//h.example/a/b?x=1"}]"#, vec!["/a/b"]),
             (

@@ -240,6 +240,27 @@ fn api_section_lists_undocumented_endpoints_and_idle_operations() {
         ]
     );
     assert_eq!(a["undocumented_by_class"], json!({"2xx": 6, "4xx": 16}));
+    // Each endpoint says whether the document declares it, and the flags agree with the list.
+    let eps = r["endpoints"].as_array().expect("endpoints");
+    assert_eq!(eps.len(), 17);
+    let undocumented: Vec<String> = eps
+        .iter()
+        .filter(|e| e["documented"] == false)
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["method"].as_str().expect("m"),
+                e["route"].as_str().expect("r")
+            )
+        })
+        .collect();
+    assert_eq!(undocumented.len(), 5);
+    assert!(undocumented.contains(&"DELETE /v1/orders/{orderId}".to_string()));
+    assert!(eps.iter().all(|e| e["documented"].is_boolean()));
+    assert!(
+        report(&[])["endpoints"][0].get("documented").is_none(),
+        "no flag without a spec"
+    );
     // JUnit has a suite for the rule only when responses are documented.
     for (args, want) in [
         (&["--openapi", &spec_arg("shop.openapi.yaml")][..], true),
