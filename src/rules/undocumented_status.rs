@@ -21,6 +21,9 @@ With `--openapi FILE` (or `[[routes]]` entries with `responses` in `statuslens.t
 `default` response documents every other code, as OpenAPI defines it, so operations with one
 are never reported). HEAD requests are checked against GET's responses.
 
+An undocumented 5xx is reported at info severity: clients handle every 5xx alike (retry, back
+off, report), so it is a gap in the document more than a trap for callers.
+
 Left out: statuses the gateway produced (a load balancer's own 502/504 is not the
 application's contract), nginx's 499 (the client left; nothing was answered), 304 on GET and
 HEAD (conditional requests), and operations that document no response at all. Endpoints outside
@@ -97,6 +100,11 @@ impl Rule for UndocumentedStatus {
                 let documented = docs.describe();
                 let mut f = Finding::new(&META, e, code, fits.clone(), n);
                 f.confidence = Confidence::High;
+                if code >= 500 {
+                    // Clients handle any 5xx alike (retry, back off, report): an undocumented
+                    // one is a gap in the document more than a trap for callers.
+                    f.severity = Severity::Info;
+                }
                 f.message = format!(
                     "{} {} answered {} {} times ({:.1}% of its requests), but its operation documents only {}. Clients generated from the document do not expect {}: document it{}.",
                     e.method,

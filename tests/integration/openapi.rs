@@ -322,6 +322,9 @@ responses = [200]
 template = "/v1/orders/{orderId}"
 methods = ["DELETE"]
 responses = ["204", "404"]
+
+[rules.undocumented-status]
+min_count = 2
 "#,
     );
     let r = report(&["--config", &cfg.display().to_string()]);
@@ -346,6 +349,17 @@ responses = ["204", "404"]
         )),
         "the declared DELETE answers an undocumented 405: {keys:?}"
     );
+    // With min_count 2 the two 500s of GET /v1/products/{productId} count, at info severity.
+    let f500: Vec<&Value> = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "undocumented-status" && f["observed_status"] == 500)
+        .collect();
+    assert_eq!(f500.len(), 1, "{f500:?}");
+    assert_eq!(f500[0]["route"], "/v1/products/{productId}");
+    assert_eq!(f500[0]["severity"], "info");
+    assert_eq!(f500[0]["recommended_status"], json!([]));
 
     // Declared methods without any spec: wrong-method-404 is certain from them alone.
     let cfg = write(
