@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::{status_key, CLASS_NAMES};
-use crate::aggregate::class_index;
+use super::{busiest_codes, class_name, status_key};
 use crate::route::openapi::MethodStatus;
 use crate::route::template::shape;
 use crate::rules::Facts;
@@ -65,12 +64,9 @@ pub struct ApiReport {
 impl UndocumentedEndpoint {
     /// `404: 120, 200: 3`: the three most frequent statuses.
     pub fn top_codes(&self) -> String {
-        let mut codes: Vec<(&String, &u64)> = self.by_status.iter().collect();
-        codes.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-        codes
+        busiest_codes(&self.by_status, 3)
             .iter()
-            .take(3)
-            .map(|(c, n)| format!("{c}: {}", super::thousands(**n)))
+            .map(|(c, n)| format!("{c}: {}", super::thousands(*n)))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -132,8 +128,7 @@ impl ApiReport {
                 MethodStatus::UnknownRoute => false,
             };
             for (code, n) in &e.stats.statuses {
-                let class = CLASS_NAMES[class_index((*code != 0).then_some(*code))];
-                *by_class.entry(class.to_string()).or_default() += n;
+                *by_class.entry(class_name(*code).to_string()).or_default() += n;
             }
             undocumented.push(UndocumentedEndpoint {
                 method: e.method.to_string(),

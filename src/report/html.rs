@@ -422,12 +422,9 @@ impl HtmlRenderer {
                     format!("<td class=\"n\" data-v=\"{x}\">{x:.1}</td>")
                 })
             };
-            let mut top: Vec<(&String, &u64)> = e.by_status.iter().collect();
-            top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-            let top: Vec<String> = top
+            let top: Vec<String> = super::busiest_codes(&e.by_status, 4)
                 .iter()
-                .take(4)
-                .map(|(c, n)| format!("{}×{}", h(c), thousands(**n)))
+                .map(|(c, n)| format!("{}×{}", h(c), thousands(*n)))
                 .collect();
             let _ = write!(
                 out,

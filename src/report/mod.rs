@@ -465,8 +465,7 @@ impl ReportModel {
             let s = &agg.endpoints[k];
             for (code, n) in &s.statuses {
                 *by_status.entry(*code).or_default() += n;
-                let class = CLASS_NAMES[class_index(if *code == 0 { None } else { Some(*code) })];
-                *by_class.entry(class.to_string()).or_default() += n;
+                *by_class.entry(class_name(*code).to_string()).or_default() += n;
             }
             first = min_opt(first, s.first_ms);
             last = max_opt(last, s.last_ms);
@@ -701,6 +700,19 @@ pub(crate) fn figure_text(v: &serde_json::Value) -> String {
         serde_json::Value::Array(a) => a.iter().map(figure_text).collect::<Vec<_>>().join("; "),
         other => other.to_string(),
     }
+}
+
+/// The `n` most frequent statuses of a `by_status` map, most requests first (ties by code).
+pub(crate) fn busiest_codes(by_status: &BTreeMap<String, u64>, n: usize) -> Vec<(&str, u64)> {
+    let mut codes: Vec<(&str, u64)> = by_status.iter().map(|(c, k)| (c.as_str(), *k)).collect();
+    codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    codes.truncate(n);
+    codes
+}
+
+/// The class name (`2xx`, …, `none`) of a status code (0 = none).
+fn class_name(code: u16) -> &'static str {
+    CLASS_NAMES[class_index((code != 0).then_some(code))]
 }
 
 /// Requests per status class (index 0 = no status, 1..=5 = 1xx..5xx) of a `by_status` map.

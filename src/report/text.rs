@@ -340,12 +340,9 @@ impl Render for TextRenderer {
                 self.paint(&bar, class)
             )?;
         }
-        let mut codes: Vec<(&String, &u64)> = s.by_status.iter().collect();
-        codes.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-        let codes: Vec<String> = codes
+        let codes: Vec<String> = super::busiest_codes(&s.by_status, 12)
             .iter()
-            .take(12)
-            .map(|(c, n)| format!("{c}: {}", thousands(**n)))
+            .map(|(c, n)| format!("{c}: {}", thousands(*n)))
             .collect();
         writeln!(out, "  codes: {}", codes.join(", "))?;
 
@@ -370,12 +367,9 @@ impl Render for TextRenderer {
         for e in m.endpoints.iter().take(self.top) {
             let class = super::class_counts(&e.by_status);
             let lat = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
-            let mut top: Vec<(&String, &u64)> = e.by_status.iter().collect();
-            top.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-            let top: Vec<String> = top
+            let top: Vec<String> = super::busiest_codes(&e.by_status, 4)
                 .iter()
-                .take(4)
-                .map(|(c, n)| format!("{c}×{}", thousands(**n)))
+                .map(|(c, n)| format!("{c}×{}", thousands(*n)))
                 .collect();
             writeln!(
                 out,

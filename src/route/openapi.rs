@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::template::{shape, TemplateSet};
+use super::template::{shape, validate};
 
 /// Largest document read (memory stays bounded whatever file is given).
 pub const MAX_SPEC_BYTES: u64 = 64 << 20;
@@ -163,7 +163,7 @@ impl Api {
         methods: &[String],
         responses: &[String],
     ) -> Result<(), String> {
-        TemplateSet::default().add(template)?;
+        validate(template)?;
         let mut docs = Responses::default();
         for r in responses {
             docs.add_key(r)?;
@@ -327,9 +327,7 @@ impl Api {
             }
             for base in &path_bases {
                 let template = format!("{base}{path}");
-                TemplateSet::default()
-                    .add(&template)
-                    .map_err(|e| format!("{at}: {e}"))?;
+                validate(&template).map_err(|e| format!("{at}: {e}"))?;
                 let route = self.entry(&template);
                 route.operations.extend(operations.clone());
                 if !route.from_spec {

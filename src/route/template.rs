@@ -187,6 +187,11 @@ fn next_segment(p: &[u8]) -> Option<(&[u8], &[u8])> {
     })
 }
 
+/// Check a template as [`TemplateSet::add`] would, without keeping it.
+pub fn validate(template: &str) -> Result<(), String> {
+    TemplateSet::default().add(template).map(|_| ())
+}
+
 /// The shape of a template: parameter names dropped, empty segments and trailing slashes
 /// ignored (`/users/{userId}/` → `/users/{}`). Templates of one shape match the same requests.
 pub fn shape(template: &str) -> String {

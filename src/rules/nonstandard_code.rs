@@ -51,9 +51,7 @@ impl Rule for NonstandardCode {
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
-            let mut statuses = e.stats.statuses.clone();
-            statuses.sort_unstable();
-            for (code, n) in statuses {
+            for (code, n) in e.stats.sorted_statuses() {
                 if code == 0
                     || code == 499
                     || codes::is_registered(code)

@@ -84,9 +84,7 @@ impl Rule for UndocumentedStatus {
             if docs.is_empty() {
                 continue;
             }
-            let mut statuses = e.stats.statuses.clone();
-            statuses.sort_unstable();
-            for (code, n) in statuses {
+            for (code, n) in e.stats.sorted_statuses() {
                 let n = n - e.gateway_status(code).min(n);
                 if code < 100
                     || code == 499

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::util::{gzip, sample_log, statuslens, write, zstd};
+use crate::util::{gzip, json_of, sample_log, statuslens, write, zstd};
 
 fn json_report(args: &[&str]) -> (Value, i32) {
     let out = statuslens()
@@ -177,8 +177,7 @@ fn stdin_is_read() {
         .write_stdin(gzip(log.as_bytes()))
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(0));
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = json_of(&out);
     assert_eq!(v["summary"]["parsed"], 100);
     assert_eq!(v["summary"]["files"][0]["name"], "<stdin>");
     let out = statuslens()
@@ -349,13 +348,7 @@ fn nginx_log_format_and_routes_from_the_command_line() {
         ])
         .output()
         .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = json_of(&out);
     assert_eq!(v["summary"]["formats"]["nginx"], 1);
     let eps = v["endpoints"].as_array().expect("endpoints");
     let files = eps
@@ -513,13 +506,7 @@ fn load_balancer_and_container_wrapped_logs_in_one_folder() {
         .args(["--format", "json"])
         .output()
         .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = json_of(&out);
     assert_eq!(v["summary"]["formats"]["alb"], 1);
     assert_eq!(v["summary"]["formats"]["cloudfront"], 1);
     assert_eq!(v["summary"]["formats"]["json in cri"], 1);

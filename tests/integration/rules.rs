@@ -1051,13 +1051,7 @@ fn configuration_changes_thresholds_severities_and_ignores() {
         .args(["--format", "json", "--rule", "retry-storm=off"])
         .output()
         .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let r = json_of(&out);
     let fs = r["findings"].as_array().expect("findings");
     silent(fs, "generic-500");
     silent(fs, "retry-storm");
