@@ -69,11 +69,12 @@ fn bench(c: &mut Criterion) {
     let parts: Vec<Aggregate> = (0..8).map(|_| build()).collect();
     let mut g = c.benchmark_group("aggregate");
     g.throughput(Throughput::Elements(parts.len() as u64));
-    g.bench_function("merge_8_workers_and_finish", |b| {
+    // What the reducer does per chunk: absorb a chunk's aggregate into the running total.
+    g.bench_function("absorb_8_chunks_and_finish", |b| {
         b.iter(|| {
             let mut total = Aggregate::default();
             for p in parts.iter().cloned() {
-                total.merge(p);
+                total.absorb(p, &ctx);
             }
             total.finish(&routes, 10_000);
             total.endpoints.len()

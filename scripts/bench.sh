@@ -103,6 +103,17 @@ if [ ! -s "$ADV" ]; then
       printf "10.%d.%d.%d - - [01/May/2024:%02d:%02d:%02d +0000] \"GET %s HTTP/1.1\" 404 12 \"-\" \"scan\" 0.001\n",
         int(rand() * 256), int(rand() * 256), int(rand() * 256), int(i / 3600000) % 24, int(i / 60000) % 60, int(i / 1000) % 60, p } }' > "$ADV"
 fi
+# The route table's memory in --jobs (issue 12): 3 M distinct random paths from 1 M client
+# addresses, at --jobs 2 and --jobs 16 (target: <= 256 MB, and --jobs 16 <= 1.5x --jobs 2).
+RAND3M=$DATA/random-3M.log
+if [ ! -s "$RAND3M" ]; then
+  echo "generating $RAND3M ..." >&2
+  awk 'BEGIN { srand(11); for (i = 0; i < 3000000; i++) {
+      c = i < 1000000 ? i : int(rand() * 1000000);
+      printf "10.%d.%d.%d - - [02/May/2024:%02d:%02d:%02d +0000] \"GET /%x%x/%x HTTP/1.1\" 404 0 \"-\" \"scan\"\n",
+        int(c / 65536) % 256, int(c / 256) % 256, c % 256, 10 + int(i / 3600000), int(i / 60000) % 60, int(i / 1000) % 60,
+        int(rand() * 2147483647), int(rand() * 65535), int(rand() * 16777215) } }' > "$RAND3M"
+fi
 PARTS=$DATA/partials-1000
 if [ ! -d "$PARTS" ]; then
   mkdir -p "$PARTS"
@@ -112,6 +123,8 @@ fi
 {
   best statuslens-adversarial "$BIN" "$ADV" --format json
   best merge-1000-partials "$BIN" "$PARTS" --format json
+  best random-3M-jobs-2 "$BIN" "$RAND3M" --format json --jobs 2
+  best random-3M-jobs-16 "$BIN" "$RAND3M" --format json --jobs 16
   if command -v goaccess > /dev/null; then
     RUNS=1 best goaccess goaccess "$LOG" --log-format=COMBINED --no-global-config -o "$DATA/goaccess.json"
   fi
@@ -125,6 +138,7 @@ awk -v base="$(awk '$1 == "statuslens" { print $2 }' "$DATA/results.txt")" '
     printf "\n| command | seconds | peak RSS |\n|---|---:|---:|\n"
     for (k in t) printf "| %s | %.2f | %.1f MB |\n", k, t[k], m[k]/1024
     printf "\nadversarial 10M distinct paths: peak RSS %.1f MB (target < 256 MB)\n", m["statuslens-adversarial"]/1024
+    printf "3M random paths: peak RSS %.1f MB at --jobs 2, %.1f MB at --jobs 16 (%.2fx; target <= 256 MB, <= 1.5x)\n", m["random-3M-jobs-2"]/1024, m["random-3M-jobs-16"]/1024, m["random-3M-jobs-16"]/m["random-3M-jobs-2"]
     if ("goaccess" in t) printf "GoAccess / statuslens on the 1 GB combined log: %.1fx (goal >= 60x)\n", t["goaccess"]/base
     if ("mawk" in t) printf "mawk count / statuslens on the 1 GB combined log: %.1fx (goal >= 4x)\n", t["mawk"]/base
   }' "$DATA/results-scale.txt"

@@ -112,12 +112,17 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, String> {
     let (files, maps) = partial::canonical_order(&lists);
     let mut total = logs_out.aggregate;
     total.remap_files(&maps[0]);
+    let ctx = statuslens::aggregate::AddContext {
+        routes: &opts.routes,
+        route_cap: opts.route_cap,
+        window: opts.window,
+    };
     for (k, p) in readable.iter().enumerate() {
         match pipeline::read_partial(p) {
             Ok(part) => {
                 let mut agg = part.aggregate;
                 agg.remap_files(&maps[k + 1]);
-                total.merge(agg);
+                total.absorb(agg, &ctx);
             }
             Err(e) => {
                 warn(&format!("{}: {e}", p.name()));
@@ -466,3 +471,8 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// mimalloc: the run allocates chunk aggregates on the parse workers and frees them on the
+/// reducing thread, which glibc's per-thread arenas handle slowly and with fragmentation.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,16 +1,20 @@
 //! Wires input → format → aggregate over all cores.
 //!
-//! Reader threads take files from a shared queue, decode them (gzip/zstd) and cut them into
-//! chunks of whole lines; parse workers take chunks from a bounded channel, each folding into
-//! its own [`Aggregate`]; the workers' aggregates are merged at the end. A large plain file is
-//! thus parsed by every worker at once, and a compressed one is decoded in a pipeline that
-//! feeds them. Buffers are recycled through a fixed pool, so memory does not grow with input.
+//! A reader thread opens the files in input order, decodes them (gzip/zstd) and cuts them into
+//! chunks of whole lines (boundaries depend only on the bytes). Each chunk is parsed on the
+//! rayon pool (`--jobs` threads) into its own, uncapped [`Aggregate`]. The calling thread
+//! absorbs the chunk aggregates in input order — file by file, chunk by chunk — which is where
+//! the route and client caps act: the total is a function of the input alone, whichever worker
+//! parsed which chunk. A fixed number of chunks is in flight at once (a permit per chunk, given
+//! back when the chunk is absorbed), so memory does not grow with the input or with lagging
+//! workers; buffers are recycled through a pool.
 
+use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{bounded, unbounded};
 
 use crate::aggregate::{AddContext, Aggregate, FileCounts, Pos, Scratch};
 use crate::format::wrap::{self, Wrap};
@@ -290,144 +294,176 @@ pub fn read_partial(input: &Input) -> Result<RunOutput, String> {
     crate::aggregate::partial::read(&mut r)
 }
 
-/// Analyse `inputs` and return the merged, finished aggregate.
-pub fn run(inputs: &[Input], opts: &RunOptions) -> RunOutput {
-    let mut out = collect(inputs, opts);
-    out.aggregate.finish(&opts.routes, opts.route_cap);
-    out
+/// Most parse workers: four per core (more only adds threads that wait).
+pub fn max_jobs() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get() * 4)
 }
 
-/// Analyse `inputs` and return the merged aggregate *before* [`Aggregate::finish`]: what a
-/// partial aggregate holds, and what merges exactly with other runs.
+/// What a parse task or the reader hands to the reducer.
+enum Done {
+    /// The aggregate of chunk `.1` of file `.0`.
+    Chunk(u32, u32, Box<Aggregate>),
+    /// File `.0` has no more chunks than `.1`.
+    FileEnd(u32, u32),
+}
+
+/// Analyse `inputs` and return the total aggregate *before* [`Aggregate::finish`]: what a
+/// partial aggregate holds, and what merges with other runs.
 pub fn collect(inputs: &[Input], opts: &RunOptions) -> RunOutput {
-    let jobs = opts.jobs.max(1);
-    let readers = inputs.len().clamp(1, jobs);
-    // Enough buffers to keep every worker busy while readers fill the next ones.
-    let pool_size = jobs * 2 + readers;
-    // Buffers are recycled through `pool`; memory is bounded by the work channel's capacity
-    // (readers block when workers fall behind), not by the pool, so taking from an empty pool
-    // just allocates and nothing can deadlock.
-    let (pool_tx, pool_rx) = bounded::<Vec<u8>>(pool_size);
-    let (work_tx, work_rx) = bounded::<Work>(jobs);
-    let next_file = AtomicUsize::new(0);
-    let files: Mutex<Vec<FileInfo>> = Mutex::new(
-        inputs
-            .iter()
-            .map(|i| FileInfo {
-                name: i.name(),
-                ..FileInfo::default()
-            })
-            .collect(),
-    );
+    let jobs = opts.jobs.clamp(1, max_jobs());
+    // Chunks parsed or waiting to be absorbed at once: enough to keep every core busy while the
+    // reader fills the next ones and the reducer catches up. Workers beyond the cores add no
+    // parallelism, so they add no chunks in flight either: memory stays flat in `--jobs`.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let in_flight = jobs.min(cores) * 2 + 2;
+    let (permit_tx, permit_rx) = bounded::<()>(in_flight);
+    for _ in 0..in_flight {
+        let _ = permit_tx.send(());
+    }
+    let (pool_tx, pool_rx) = bounded::<Vec<u8>>(in_flight + 1);
+    let (done_tx, done_rx) = unbounded::<Done>();
     let ctx = AddContext {
         routes: &opts.routes,
         route_cap: opts.route_cap,
         window: opts.window,
     };
+    let workers = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("statuslens-parse-{i}"))
+        .build();
 
     let mut total = Aggregate::default();
+    let mut files: Vec<FileInfo> = Vec::new();
     std::thread::scope(|s| {
-        let workers: Vec<_> = (0..jobs)
-            .map(|_| {
-                let rx: Receiver<Work> = work_rx.clone();
-                let pool: Sender<Vec<u8>> = pool_tx.clone();
-                let ctx = &ctx;
-                s.spawn(move || {
-                    let mut agg = Aggregate::default();
-                    let mut scratch = Scratch::default();
-                    for work in rx {
-                        let before = agg.chunk_lines.len();
-                        process_chunk(&mut agg, &work, ctx, &mut scratch);
-                        if let Some(p) = &opts.progress {
-                            let n: u64 = agg.chunk_lines[before..]
-                                .iter()
-                                .map(|c| u64::from(c.2))
-                                .sum();
-                            p.lines.fetch_add(n, Ordering::Relaxed);
-                        }
-                        let _ = pool.try_send(work.buf);
-                    }
-                    agg
-                })
-            })
-            .collect();
-        drop(work_rx);
-        let reader_handles: Vec<_> = (0..readers)
-            .map(|_| {
-                let tx = work_tx.clone();
-                let pool = pool_rx.clone();
-                let (next_file, files) = (&next_file, &files);
-                s.spawn(move || loop {
-                    let idx = next_file.fetch_add(1, Ordering::Relaxed);
-                    let Some(input) = inputs.get(idx) else { break };
-                    let file = idx as u32;
-                    let set = |f: &dyn Fn(&mut FileInfo)| {
-                        if let Ok(mut v) = files.lock() {
-                            f(&mut v[idx]);
-                        }
-                    };
-                    let buf = pool.try_recv().unwrap_or_default();
-                    let done = || {
-                        if let Some(p) = &opts.progress {
-                            p.files_done.fetch_add(1, Ordering::Relaxed);
-                        }
-                    };
-                    let mut opened = match open_input(input, opts, buf) {
-                        Ok(o) => o,
-                        Err(msg) => {
-                            set(&|f| f.error = Some(msg.clone()));
-                            done();
-                            continue;
-                        }
-                    };
-                    let name = opened.format_name();
-                    let comp = opened.compression.as_str();
-                    set(&|f| {
-                        f.format = Some(name.clone());
-                        f.compression = Some(comp);
-                    });
-                    let mut chunk = 0u32;
-                    loop {
-                        match opened.next_chunk(pool.try_recv().unwrap_or_default()) {
-                            Ok(Some((kind, buf))) => {
-                                let w = Work {
-                                    file,
-                                    chunk,
-                                    kind,
-                                    format: opened.format.clone(),
-                                    wrap: opened.wrap,
-                                    buf,
-                                };
-                                if tx.send(w).is_err() {
-                                    return;
-                                }
-                                chunk += 1;
-                            }
-                            Ok(None) => break,
-                            Err(e) => {
-                                let msg = read_error(opened.compression, &e);
-                                set(&|f| f.error = Some(msg.clone()));
-                                break;
-                            }
-                        }
-                    }
-                    done();
-                })
-            })
-            .collect();
-        drop(work_tx);
-        for h in reader_handles {
-            let _ = h.join();
-        }
-        for w in workers {
-            if let Ok(agg) = w.join() {
-                total.merge(agg);
+        let reader = s.spawn(|| {
+            let read_all = |spawn: &dyn Fn(Work)| {
+                read_inputs(
+                    inputs, opts, &permit_rx, &permit_tx, &pool_rx, &done_tx, spawn,
+                )
+            };
+            match &workers {
+                Ok(pool) => pool.in_place_scope(|scope| {
+                    read_all(&|work: Work| {
+                        let (done, pool_tx, ctx) = (done_tx.clone(), pool_tx.clone(), &ctx);
+                        scope.spawn(move |_| parse_task(work, ctx, opts, &done, &pool_tx));
+                    })
+                }),
+                // No thread could be started: parse on the reader thread.
+                Err(_) => read_all(&|work: Work| parse_task(work, &ctx, opts, &done_tx, &pool_tx)),
+            }
+        });
+        // The reducer: absorb chunk aggregates in (file, chunk) order.
+        let mut pending: BTreeMap<(u32, u32), Box<Aggregate>> = BTreeMap::new();
+        let mut ends: BTreeMap<u32, u32> = BTreeMap::new();
+        let (mut file, mut chunk) = (0u32, 0u32);
+        while (file as usize) < inputs.len() {
+            if let Some(agg) = pending.remove(&(file, chunk)) {
+                total.absorb(*agg, &ctx);
+                let _ = permit_tx.send(());
+                chunk += 1;
+                continue;
+            }
+            if ends.get(&file) == Some(&chunk) {
+                file += 1;
+                chunk = 0;
+                continue;
+            }
+            match done_rx.recv() {
+                Ok(Done::Chunk(f, c, agg)) => {
+                    pending.insert((f, c), agg);
+                }
+                Ok(Done::FileEnd(f, n)) => {
+                    ends.insert(f, n);
+                }
+                // Every sender is gone: nothing more will come (a worker panicked).
+                Err(_) => break,
             }
         }
+        files = reader.join().unwrap_or_default();
     });
-    let files = files.into_inner().unwrap_or_default();
     RunOutput {
         aggregate: total,
         files,
     }
+}
+
+/// Parse one chunk into a fresh aggregate and hand it to the reducer.
+fn parse_task(
+    work: Work,
+    ctx: &AddContext<'_>,
+    opts: &RunOptions,
+    done: &crossbeam_channel::Sender<Done>,
+    pool: &crossbeam_channel::Sender<Vec<u8>>,
+) {
+    let mut agg = Aggregate::default();
+    process_chunk(&mut agg, &work, ctx, &mut Scratch::default());
+    if let Some(p) = &opts.progress {
+        let n: u64 = agg.chunk_lines.iter().map(|c| u64::from(c.2)).sum();
+        p.lines.fetch_add(n, Ordering::Relaxed);
+    }
+    let (file, chunk) = (work.file, work.chunk);
+    let _ = pool.try_send(work.buf);
+    let _ = done.send(Done::Chunk(file, chunk, Box::new(agg)));
+}
+
+/// The reader: open every input in order, cut it into chunks and `spawn` a parse task for each
+/// (taking a permit first). Returns what happened to each input.
+fn read_inputs(
+    inputs: &[Input],
+    opts: &RunOptions,
+    permits: &crossbeam_channel::Receiver<()>,
+    give_back: &crossbeam_channel::Sender<()>,
+    pool: &crossbeam_channel::Receiver<Vec<u8>>,
+    done: &crossbeam_channel::Sender<Done>,
+    spawn: &dyn Fn(Work),
+) -> Vec<FileInfo> {
+    let mut infos = Vec::with_capacity(inputs.len());
+    for (idx, input) in inputs.iter().enumerate() {
+        let file = idx as u32;
+        let mut info = FileInfo {
+            name: input.name(),
+            ..FileInfo::default()
+        };
+        let mut chunk = 0u32;
+        match open_input(input, opts, pool.try_recv().unwrap_or_default()) {
+            Err(msg) => info.error = Some(msg),
+            Ok(mut opened) => {
+                info.format = Some(opened.format_name());
+                info.compression = Some(opened.compression.as_str());
+                loop {
+                    if permits.recv().is_err() {
+                        break;
+                    }
+                    match opened.next_chunk(pool.try_recv().unwrap_or_default()) {
+                        Ok(Some((kind, buf))) => {
+                            spawn(Work {
+                                file,
+                                chunk,
+                                kind,
+                                format: opened.format.clone(),
+                                wrap: opened.wrap,
+                                buf,
+                            });
+                            chunk += 1;
+                        }
+                        Ok(None) => {
+                            let _ = give_back.send(());
+                            break;
+                        }
+                        Err(e) => {
+                            let _ = give_back.send(());
+                            info.error = Some(read_error(opened.compression, &e));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(p) = &opts.progress {
+            p.files_done.fetch_add(1, Ordering::Relaxed);
+        }
+        let _ = done.send(Done::FileEnd(file, chunk));
+        infos.push(info);
+    }
+    infos
 }

@@ -1,12 +1,17 @@
-//! The mergeable aggregate: per-endpoint statistics plus global totals and rejects.
+//! The aggregate: per-endpoint statistics plus global totals and rejects.
 //!
-//! Every accumulator has a `merge`, and merging is commutative and associative, so workers fold
-//! chunks in any order and the merged result is the same at any `--jobs` (SPEC §7). Nothing
-//! here depends on arrival order except the per-worker route cap (see [`Aggregate::add`]).
-//! [`Aggregate::finish`] runs once after the merge: `{param}` collapse, then the route cap.
+//! A parse worker folds one chunk into a fresh, uncapped [`Aggregate`] with
+//! [`Aggregate::add`] (a chunk is bounded, so is its aggregate). The run then
+//! [`Aggregate::absorb`]s the chunk aggregates into one total *in input order* (file, then
+//! chunk), and that is where everything bounded happens: `{param}` collapse before an endpoint
+//! is charged to the cap, the heavy-hitter route cap ([`table::Heavy`]), the client cap. Chunk
+//! boundaries depend only on the bytes, so the total is a function of the input alone: the same
+//! at any `--jobs` and on every run. [`Aggregate::finish`] runs once at the end: the last
+//! collapse pass and the fold to `route_cap` rows.
 
 pub mod partial;
 pub mod signals;
+pub mod table;
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
@@ -16,6 +21,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::{Deserialize, Serialize};
 
 use signals::{sample_key, ClientSet, ClientStats, ErrorBodies, Samples, Throttles, SIZE_BUCKETS};
+use table::{Collapser, Distinct, Heavy};
 
 use crate::format::{BytesKind, Origin, Record, RejectKind};
 use crate::route::{self, Normalizer};
@@ -306,9 +312,12 @@ impl EndpointStats {
         self.bytes_total_count += other.bytes_total_count;
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);
+        // Within the minute cap the order does not matter; at the cap, earliest minutes first.
         let mut other_minutes: Vec<(i64, [u32; MINUTE_SLOTS])> =
             other.minutes.into_iter().collect();
-        other_minutes.sort_unstable_by_key(|(m, _)| *m);
+        if self.minutes.len() + other_minutes.len() > MAX_MINUTES {
+            other_minutes.sort_unstable_by_key(|(m, _)| *m);
+        }
         for (m, c) in other_minutes {
             let slot = if self.minutes.len() < MAX_MINUTES {
                 Some(self.minutes.entry(m).or_default())
@@ -375,7 +384,7 @@ impl FileCounts {
 pub struct Aggregate {
     /// Per (method, route): the key is `METHOD route` (method `-` when unknown).
     #[serde(with = "partial::endpoint_map")]
-    pub endpoints: FxHashMap<Box<[u8]>, EndpointStats>,
+    pub endpoints: EndpointTable,
     /// Rejected lines by reason.
     pub rejects: BTreeMap<RejectKind, RejectStats>,
     /// Per-file line counts, by file index.
@@ -384,20 +393,55 @@ pub struct Aggregate {
     pub chunk_lines: Vec<(u32, u32, u32)>,
     /// Parsed lines left out by `--since`/`--until`.
     pub out_of_window: u64,
-    /// Lines counted under `(other)` because the route table was full.
+    /// Requests counted under `(other)` because the route table was full (exact).
     pub folded_lines: u64,
-    /// Routes folded into `(other)` by [`Aggregate::finish`].
-    pub folded_routes: u64,
+    /// Distinct endpoints that had requests counted under `(other)` (exact while few, then an
+    /// estimate: see [`Distinct`]).
+    pub folded_routes: Distinct,
+    /// Most requests of any endpoint shown that were counted under `(other)` instead (before
+    /// the endpoint came back into the table): 0 while the table never overflowed.
+    pub fold_error: u64,
     /// Per client that got a miss or a throttle (by hash of the logged client), up to
     /// [`MAX_CLIENTS`].
     #[serde(with = "partial::sorted_map")]
     pub clients: FxHashMap<u64, ClientStats>,
     /// Misses and throttles of clients beyond [`MAX_CLIENTS`], not classified.
     pub clients_untracked: u64,
-    /// Endpoints of declared templates (standard methods) that [`Aggregate::add`] created: the
-    /// route cap counts only the others. Only used while adding, so not in partials.
+    /// Parent positions and their children, for `{param}` collapse while absorbing.
     #[serde(skip)]
-    pub declared_endpoints: usize,
+    collapser: Collapser,
+    /// Which capped endpoints stay in the table.
+    #[serde(skip)]
+    heavy: Heavy,
+}
+
+/// The endpoint table: `METHOD route` → statistics (boxed: rows move when the table grows or
+/// re-keys, and a pointer moves faster than the statistics).
+pub type EndpointTable = FxHashMap<Box<[u8]>, Box<EndpointStats>>;
+
+/// The key of the endpoint that collects what the route cap folds.
+pub const OTHER_KEY: &[u8] = b"* (other)";
+/// The method of requests whose method token is not a registered HTTP method.
+pub const INVALID_METHOD: &[u8] = b"(invalid method)";
+
+/// Split an endpoint key into method and route.
+pub fn split_key(key: &[u8]) -> (&[u8], &str) {
+    // Methods hold no space; `(invalid method)` does, and comes first.
+    let at = if key.starts_with(INVALID_METHOD) {
+        INVALID_METHOD.len()
+    } else {
+        key.iter().position(|&b| b == b' ').unwrap_or(key.len())
+    };
+    let route = key.get(at + 1..).unwrap_or_default();
+    (&key[..at], std::str::from_utf8(route).unwrap_or(""))
+}
+
+fn endpoint_key(method: &[u8], route: &str) -> Box<[u8]> {
+    let mut k = Vec::with_capacity(method.len() + 1 + route.len());
+    k.extend_from_slice(method);
+    k.push(b' ');
+    k.extend_from_slice(route.as_bytes());
+    k.into_boxed_slice()
 }
 
 /// Hash of a client or endpoint key (stable within a build; used only inside one run).
@@ -446,12 +490,13 @@ impl Aggregate {
         let key = &mut scratch.key;
         key.clear();
         let method = match (rec.method, rec.path) {
-            (Some(m), Some(_)) => m,
+            (Some(m), Some(_)) if route::is_registered_method(m) => m,
+            (Some(_), Some(_)) => INVALID_METHOD,
             _ => b"-",
         };
         key.extend_from_slice(method);
         key.push(b' ');
-        let declared = ctx.routes.record_route(rec, key) && route::is_standard_method(method);
+        ctx.routes.record_route(rec, key);
         let client = rec.client.map(key_hash);
         if let (Some(h), Some(status)) = (client, rec.status) {
             // Only misses and throttles touch the client table: a lookup per line would cost a
@@ -464,23 +509,8 @@ impl Aggregate {
             s.add(rec, pos, client);
             return true;
         }
-        if declared {
-            self.declared_endpoints += 1;
-        } else if self.endpoints.len() - self.declared_endpoints.min(self.endpoints.len())
-            >= ctx.route_cap
-        {
-            // Bounded memory whatever the input: the rest goes to `(other)`; endpoints of
-            // declared templates are bounded by the declaration.
-            self.folded_lines += 1;
-            key.clear();
-            key.extend_from_slice(b"* ");
-            key.extend_from_slice(route::OTHER.as_bytes());
-            if let Some(s) = self.endpoints.get_mut(key.as_slice()) {
-                s.add(rec, pos, client);
-                return true;
-            }
-        }
-        let mut s = EndpointStats::default();
+        // No cap here: a chunk's aggregate is bounded by the chunk; `absorb` applies the cap.
+        let mut s = Box::<EndpointStats>::default();
         s.add(rec, pos, client);
         self.endpoints.insert(key.as_slice().into(), s);
         true
@@ -527,15 +557,14 @@ impl Aggregate {
             .push((file, chunk, counts.lines.min(u64::from(u32::MAX)) as u32));
     }
 
-    /// Fold `other` into `self`.
-    pub fn merge(&mut self, other: Aggregate) {
+    /// Fold `other` (a chunk's aggregate, or a whole run's from a partial) into `self`, applying
+    /// the bounds: `{param}` collapse, the heavy-hitter route cap, the client cap. Call it in
+    /// input order: the result is then a function of the input alone.
+    pub fn absorb(&mut self, other: Aggregate, ctx: &AddContext<'_>) {
+        // The iteration order of a chunk's table is a function of the chunk (a fixed hasher
+        // and the same insertions), so it needs no sort.
         for (k, v) in other.endpoints {
-            match self.endpoints.get_mut(&k) {
-                Some(s) => s.merge(v),
-                None => {
-                    self.endpoints.insert(k, v);
-                }
-            }
+            self.absorb_endpoint(k, v, ctx);
         }
         for (k, v) in other.rejects {
             let r = self.rejects.entry(k).or_default();
@@ -550,7 +579,8 @@ impl Aggregate {
         self.chunk_lines.extend(other.chunk_lines);
         self.out_of_window += other.out_of_window;
         self.folded_lines += other.folded_lines;
-        self.folded_routes += other.folded_routes;
+        self.folded_routes.merge(&other.folded_routes);
+        self.fold_error += other.fold_error;
         self.clients_untracked += other.clients_untracked;
         for (h, c) in other.clients {
             let full = self.clients.len() >= MAX_CLIENTS;
@@ -566,72 +596,163 @@ impl Aggregate {
         }
     }
 
-    /// Post-merge steps: collapse high-cardinality positions to `{param}`, then fold the
-    /// endpoints beyond `route_cap` (least requested first) into `(other)`.
-    pub fn finish(&mut self, routes: &Normalizer, route_cap: usize) {
-        let keys: Vec<String> = self
+    fn absorb_endpoint(&mut self, key: Box<[u8]>, stats: Box<EndpointStats>, ctx: &AddContext<'_>) {
+        if &*key == OTHER_KEY {
+            self.endpoints.entry(key).or_default().merge(*stats);
+            return;
+        }
+        let (method, route) = split_key(&key);
+        if route::is_standard_method(method) && ctx.routes.is_template(route) {
+            // Declared endpoints are bounded by the declaration: outside the cap.
+            self.endpoints.entry(key).or_default().merge(*stats);
+            return;
+        }
+        let w = stats.count.max(1);
+        self.place_mapped(key, stats, w, ctx);
+    }
+
+    /// Map a capped endpoint's route through the collapse, re-key what a position that went
+    /// wide holds (merging those rows frees slots), then place it.
+    fn place_mapped(
+        &mut self,
+        key: Box<[u8]>,
+        stats: Box<EndpointStats>,
+        w: u64,
+        ctx: &AddContext<'_>,
+    ) {
+        let (method, route) = split_key(&key);
+        let mapped = self.collapser.map(route);
+        let key = if mapped.route == route {
+            key
+        } else {
+            endpoint_key(method, &mapped.route)
+        };
+        for parent in mapped.widened {
+            self.rekey_under(&parent, ctx);
+        }
+        self.place(key, stats, w, ctx.route_cap);
+    }
+
+    /// A parent position went wide: re-key the table's routes under it to `{param}`.
+    fn rekey_under(&mut self, parent: &str, ctx: &AddContext<'_>) {
+        // (old key, re-keyed).
+        let mut moved: Vec<(Box<[u8]>, _)> = self
             .endpoints
             .keys()
-            .map(|k| String::from_utf8_lossy(k).into_owned())
+            .filter(|k| self.heavy.contains(k))
+            .filter_map(|k| {
+                let (method, route) = split_key(k);
+                table::rekey(route, parent).map(|r| (k.clone(), endpoint_key(method, &r)))
+            })
             .collect();
-        let route_of = |k: &str| k.split_once(' ').map_or("", |(_, r)| r).to_string();
-        let mut distinct: Vec<String> = keys.iter().map(|k| route_of(k)).collect();
+        moved.sort_unstable();
+        for (old, new) in moved {
+            let Some(stats) = self.endpoints.remove(&old) else {
+                continue;
+            };
+            let w = self.heavy.remove(&old).unwrap_or(1).max(1);
+            // Deeper positions of the re-keyed route are now children of the collapsed prefix.
+            self.place_mapped(new, stats, w, ctx);
+        }
+    }
+
+    /// Put a capped endpoint into the table with Misra–Gries weight `w`, evicting to `(other)`
+    /// what the summary drops. The table holds `route_cap - 1` capped endpoints, so with
+    /// `(other)` the report has at most `route_cap` rows besides declared ones.
+    fn place(&mut self, key: Box<[u8]>, stats: Box<EndpointStats>, w: u64, route_cap: usize) {
+        if let Some(s) = self.endpoints.get_mut(&key) {
+            s.merge(*stats);
+            self.heavy.bump(&key, w);
+            return;
+        }
+        let capacity = route_cap.saturating_sub(1).max(1);
+        if self.heavy.len() >= capacity {
+            let before = self.heavy.offset;
+            let (evicted, dropped) = self.heavy.make_room(w);
+            self.fold_error += self.heavy.offset - before;
+            for k in evicted {
+                if let Some(s) = self.endpoints.remove(&k) {
+                    self.fold(&k, s);
+                }
+            }
+            if dropped {
+                self.fold(&key, stats);
+                return;
+            }
+        }
+        self.heavy.bump(&key, w);
+        self.endpoints.insert(key, stats);
+    }
+
+    /// Count an endpoint's statistics under `(other)`.
+    fn fold(&mut self, key: &[u8], stats: Box<EndpointStats>) {
+        self.folded_lines += stats.count;
+        self.folded_routes.insert(key_hash(key));
+        self.endpoints
+            .entry(OTHER_KEY.into())
+            .or_default()
+            .merge(*stats);
+    }
+
+    /// Last steps: a collapse pass over the table (positions whose children came from several
+    /// absorbed runs), then the fold of the capped endpoints beyond `route_cap - 1` (least
+    /// requested first, ties by key) into `(other)`. Declared endpoints stay.
+    pub fn finish(&mut self, routes: &Normalizer, route_cap: usize) {
+        let declared = |k: &[u8]| {
+            let (m, r) = split_key(k);
+            route::is_standard_method(m) && routes.is_template(r)
+        };
+        let mut distinct: Vec<&str> = self
+            .endpoints
+            .keys()
+            .filter(|k| &***k != OTHER_KEY)
+            .map(|k| split_key(k).1)
+            .collect();
         distinct.sort_unstable();
         distinct.dedup();
-        let refs: Vec<&str> = distinct.iter().map(String::as_str).collect();
-        let rewrites =
-            route::collapse(&refs, route::COLLAPSE_THRESHOLD, &|r| routes.is_template(r));
+        let rewrites = route::collapse(&distinct, route::COLLAPSE_THRESHOLD, &|r| {
+            routes.is_template(r)
+        });
         if !rewrites.is_empty() {
-            let old = std::mem::take(&mut self.endpoints);
-            let mut entries: Vec<(Box<[u8]>, EndpointStats)> = old.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let rewrites: FxHashMap<String, String> = rewrites
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            let mut entries: Vec<(Box<[u8]>, Box<EndpointStats>)> =
+                std::mem::take(&mut self.endpoints).into_iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             for (k, v) in entries {
-                let text = String::from_utf8_lossy(&k).into_owned();
-                let (method, r) = text.split_once(' ').unwrap_or(("-", ""));
-                let key: Box<[u8]> = match rewrites.get(r) {
-                    Some(new) => format!("{method} {new}").into_bytes().into(),
-                    None => k,
+                let (method, r) = split_key(&k);
+                let key = match rewrites.get(r) {
+                    Some(new) if !declared(&k) => endpoint_key(method, new),
+                    _ => k,
                 };
-                match self.endpoints.get_mut(&key) {
-                    Some(s) => s.merge(v),
-                    None => {
-                        self.endpoints.insert(key, v);
-                    }
-                }
+                self.endpoints.entry(key).or_default().merge(*v);
             }
         }
-        // Endpoints of declared templates are bounded by the declaration: the cap counts the rest.
-        let declared = |k: &[u8]| {
-            let text = std::str::from_utf8(k).unwrap_or("");
-            text.split_once(' ').is_some_and(|(m, r)| {
-                route::is_standard_method(m.as_bytes()) && routes.is_template(r)
-            })
+        let mut entries: Vec<(Box<[u8]>, Box<EndpointStats>)> = Vec::new();
+        for (k, v) in std::mem::take(&mut self.endpoints) {
+            if declared(&k) || &*k == OTHER_KEY {
+                self.endpoints.insert(k, v);
+            } else {
+                entries.push((k, v));
+            }
+        }
+        entries.sort_unstable_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+        let keep = if self.endpoints.contains_key(OTHER_KEY) || entries.len() > route_cap {
+            route_cap.saturating_sub(1)
+        } else {
+            route_cap
         };
-        let capped = self.endpoints.keys().filter(|k| !declared(k)).count();
-        if capped > route_cap {
-            let other_key: Box<[u8]> = format!("* {}", route::OTHER).into_bytes().into();
-            let mut other = self.endpoints.remove(&other_key).unwrap_or_default();
-            let mut entries: Vec<(Box<[u8]>, EndpointStats)> = Vec::new();
-            for (k, v) in std::mem::take(&mut self.endpoints) {
-                if declared(&k) {
-                    self.endpoints.insert(k, v);
-                } else {
-                    entries.push((k, v));
-                }
+        for (i, (k, v)) in entries.into_iter().enumerate() {
+            if i < keep {
+                self.endpoints.insert(k, v);
+            } else {
+                self.fold(&k, v);
             }
-            entries.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
-            let keep = route_cap.saturating_sub(1);
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i < keep {
-                    self.endpoints.insert(k, v);
-                } else {
-                    self.folded_routes += 1;
-                    self.folded_lines += v.count;
-                    other.merge(v);
-                }
-            }
-            self.endpoints.insert(other_key, other);
         }
+        self.heavy = Heavy::default();
+        self.collapser = Collapser::default();
     }
 
     /// Turn a [`Pos`] into a 1-based line number within its file.
@@ -672,89 +793,149 @@ mod tests {
         }
     }
 
-    #[test]
-    fn route_cap_folds_into_other() {
-        let routes = Normalizer::default();
+    /// Add each record to its own chunk aggregate and absorb the chunks in order.
+    fn run(routes: &Normalizer, cap: usize, chunks: &[Vec<Record<'static>>]) -> Aggregate {
         let ctx = AddContext {
-            routes: &routes,
-            route_cap: 3,
+            routes,
+            route_cap: cap,
             window: None,
         };
-        let mut agg = Aggregate::default();
-        let mut scratch = Scratch::default();
-        for (i, p) in [&b"/a"[..], b"/b", b"/c", b"/d", b"/e", b"/a"]
-            .iter()
-            .enumerate()
-        {
-            agg.add(&rec(p, 200, i as i64), Pos::default(), &ctx, &mut scratch);
+        let mut total = Aggregate::default();
+        for (c, recs) in chunks.iter().enumerate() {
+            let mut agg = Aggregate::default();
+            let mut scratch = Scratch::default();
+            for (i, r) in recs.iter().enumerate() {
+                let pos = Pos {
+                    file: 0,
+                    chunk: c as u32,
+                    line: i as u32,
+                };
+                agg.add(r, pos, &ctx, &mut scratch);
+            }
+            total.absorb(agg, &ctx);
         }
-        // Per worker: /a /b /c kept, /d and /e counted under (other) (the table holds cap + 1).
-        assert_eq!(agg.folded_lines, 2);
-        agg.finish(&routes, 3);
-        assert_eq!(agg.endpoints.len(), 3);
-        let other = &agg.endpoints[&b"* (other)"[..]];
-        assert_eq!(
-            other.count, 3,
-            "(other) keeps the per-worker overflow (/d, /e) and the least requested route (/c)"
-        );
-        assert_eq!(agg.endpoints[&b"GET /a"[..]].count, 2);
-        assert_eq!(
-            agg.endpoints[&b"GET /b"[..]].count,
-            1,
-            "ties keep the smaller key"
-        );
-        assert_eq!(agg.folded_routes, 1);
+        total.finish(routes, cap);
+        total
+    }
+
+    fn count(agg: &Aggregate, key: &str) -> u64 {
+        agg.endpoints.get(key.as_bytes()).map_or(0, |e| e.count)
+    }
+
+    #[test]
+    fn route_cap_keeps_the_busiest_whatever_comes_first() {
+        let routes = Normalizer::default();
+        // 50 one-hit junk paths first, then three real endpoints; cap 4 (3 rows + (other)).
+        let junk: Vec<Record<'static>> = (0..50)
+            .map(|i| {
+                let p: &'static str = Box::leak(format!("/junk{i}x").into_boxed_str());
+                rec(p.as_bytes(), 404, i)
+            })
+            .collect();
+        let real: Vec<Record<'static>> = (0..60)
+            .map(|i| rec([&b"/a"[..], b"/b", b"/c"][i % 3], 200, 100 + i as i64))
+            .collect();
+        let agg = run(&routes, 4, &[junk, real]);
+        for k in ["GET /a", "GET /b", "GET /c"] {
+            assert_eq!(count(&agg, k), 20, "{k}");
+        }
+        assert_eq!(count(&agg, "* (other)"), 50);
+        assert_eq!(agg.folded_lines, 50);
+        assert_eq!(agg.folded_routes.count(), (50, false));
+        assert_eq!(agg.endpoints.len(), 4);
         let total: u64 = agg.endpoints.values().map(|e| e.count).sum();
-        assert_eq!(total, 6, "folding never loses a request");
+        assert_eq!(total, 110, "folding never loses a request");
+    }
+
+    #[test]
+    fn slugs_collapse_before_the_cap() {
+        let routes = Normalizer::default();
+        let recs: Vec<Record<'static>> = (0..400)
+            .map(|i| {
+                let p: &'static str =
+                    Box::leak(format!("/blog/post-title-{}", word(i)).into_boxed_str());
+                rec(p.as_bytes(), 200, i as i64)
+            })
+            .collect();
+        let mut recs = recs;
+        for i in 0..400 {
+            recs.insert(i * 2, rec(b"/api/comments", 200, i as i64));
+        }
+        let chunks: Vec<Vec<Record<'static>>> = recs.chunks(7).map(<[_]>::to_vec).collect();
+        // A cap just above the collapse threshold: charged per raw path, the slugs would fill it
+        // and push the comments out.
+        let agg = run(&routes, route::COLLAPSE_THRESHOLD + 2, &chunks);
+        assert_eq!(count(&agg, "GET /blog/{param}"), 400);
+        assert_eq!(count(&agg, "GET /api/comments"), 400);
+        assert_eq!(agg.folded_lines, 0);
+        assert_eq!(agg.endpoints.len(), 2);
+    }
+
+    fn word(i: usize) -> String {
+        let mut s = String::new();
+        let mut n = i;
+        loop {
+            s.push(char::from(b'a' + (n % 26) as u8));
+            n /= 26;
+            if n == 0 {
+                break s;
+            }
+        }
+    }
+
+    #[test]
+    fn unregistered_methods_share_one_entry_per_route() {
+        let routes = Normalizer::default();
+        let recs: Vec<Record<'static>> = (0..30)
+            .map(|i| {
+                let m: &'static str = Box::leak(format!("X{}Y", word(i)).into_boxed_str());
+                let mut r = rec(b"/", 400, i as i64);
+                r.method = Some(m.as_bytes());
+                r
+            })
+            .chain(std::iter::once(rec(b"/", 200, 99)))
+            .collect();
+        let agg = run(&routes, 10, &[recs]);
+        assert_eq!(count(&agg, "(invalid method) /"), 30);
+        assert_eq!(count(&agg, "GET /"), 1);
+        assert_eq!(
+            split_key(b"(invalid method) /a b"),
+            (&b"(invalid method)"[..], "/a b")
+        );
+        assert_eq!(split_key(b"GET /a"), (&b"GET"[..], "/a"));
     }
 
     #[test]
     fn declared_templates_are_outside_the_route_cap() {
         let routes = Normalizer::new(&["/spec/{id}".to_string(), "/spec/x/{id}".to_string()])
             .expect("valid");
-        let ctx = AddContext {
-            routes: &routes,
-            route_cap: 2,
-            window: None,
-        };
-        let mut agg = Aggregate::default();
-        let mut scratch = Scratch::default();
+        let mut recs = Vec::new();
         let mut t = 0;
-        let mut add = |agg: &mut Aggregate, method: &'static [u8], p: &'static [u8]| {
+        let mut add = |method: &'static [u8], p: &'static [u8]| {
             t += 1;
             let mut r = rec(p, 200, t);
             r.method = Some(method);
-            agg.add(&r, Pos::default(), &ctx, &mut scratch);
+            recs.push(r);
         };
         for p in [&b"/a"[..], b"/b", b"/c", b"/d"] {
-            add(&mut agg, b"GET", p);
-            add(&mut agg, b"GET", p);
+            add(b"GET", p);
+            add(b"GET", p);
         }
-        // The table is full of heuristic routes; declared ones still get their own endpoints,
-        // a nonstandard method on them does not.
-        add(&mut agg, b"GET", b"/spec/1");
-        add(&mut agg, b"DELETE", b"/spec/x/2");
-        add(&mut agg, b"BREW", b"/spec/3");
-        assert!(agg.endpoints.contains_key(&b"GET /spec/{id}"[..]));
-        assert!(agg.endpoints.contains_key(&b"DELETE /spec/x/{id}"[..]));
-        assert!(!agg.endpoints.contains_key(&b"BREW /spec/{id}"[..]));
-        agg.finish(&routes, 2);
-        let mut keys: Vec<String> = agg
+        add(b"GET", b"/spec/1");
+        add(b"DELETE", b"/spec/x/2");
+        add(b"BREW", b"/spec/3");
+        let agg = run(&routes, 2, &[recs]);
+        // The cap of 2 holds one capped row and (other); declared endpoints come on top, and an
+        // unregistered method on a declared route is not declared.
+        assert_eq!(count(&agg, "GET /spec/{id}"), 1);
+        assert_eq!(count(&agg, "DELETE /spec/x/{id}"), 1);
+        assert!(agg.endpoints.contains_key(OTHER_KEY));
+        let capped = agg
             .endpoints
             .keys()
-            .map(|k| String::from_utf8_lossy(k).into_owned())
-            .collect();
-        keys.sort();
-        assert_eq!(
-            keys,
-            [
-                "* (other)",
-                "DELETE /spec/x/{id}",
-                "GET /a",
-                "GET /spec/{id}"
-            ],
-            "the cap of 2 holds /a and (other); declared endpoints come on top"
-        );
+            .filter(|k| !k.ends_with(b"{id}") && &***k != OTHER_KEY)
+            .count();
+        assert_eq!(capped, 1, "{:?}", agg.endpoints.keys().collect::<Vec<_>>());
         let total: u64 = agg.endpoints.values().map(|e| e.count).sum();
         assert_eq!(total, 11);
     }

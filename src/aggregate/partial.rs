@@ -16,15 +16,18 @@
 //!    "rejects": {reason: {"count", "samples": [{"pos": {"file", "chunk", "line"}, "snippet"}]}},
 //!    "files": {index: {"lines", "parsed", "rejected", "skipped"}},
 //!    "chunk_lines": [[file, chunk, lines], …],
-//!    "out_of_window", "folded_lines", "folded_routes", "clients_untracked": integers,
+//!    "out_of_window", "folded_lines", "fold_error", "clients_untracked": integers,
+//!    "folded_routes": {"exact": [hash, …], "registers": HyperLogLog registers (bytes)},
 //!    "clients": {hash: {"name", "misses", "throttled", "missed_endpoints"}}}}
 //! ```
 //!
 //! Latency histograms are HdrHistogram's standard V2 serialization, base64-encoded. Byte strings
 //! (routes, client names, samples) are JSON strings when they are UTF-8, else `{"base64": …}`.
 //! Every other field is the [`EndpointStats`](super::EndpointStats) field of the same name.
-//! Partials are written *before* [`Aggregate::finish`] (no `{param}` collapse, no route cap
-//! folding), so merging partials and finishing once gives the report of a single run.
+//! Partials are written *before* [`Aggregate::finish`]. Below the route cap, merging partials
+//! and finishing once gives the report of a single run byte for byte; beyond it the two can
+//! differ in which endpoints' early requests went to `(other)`, by at most the `fold_error`
+//! each reports.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -236,21 +239,6 @@ fn file_info(f: FileEntry) -> FileInfo {
     }
 }
 
-/// Merge run outputs held in memory into one, in [`canonical_order`]. Not finished.
-pub fn merge_outputs(parts: Vec<RunOutput>) -> RunOutput {
-    let lists: Vec<Vec<FileInfo>> = parts.iter().map(|p| p.files.clone()).collect();
-    let (files, maps) = canonical_order(&lists);
-    let mut total = Aggregate::default();
-    for (p, mut part) in parts.into_iter().enumerate() {
-        part.aggregate.remap_files(&maps[p]);
-        total.merge(part.aggregate);
-    }
-    RunOutput {
-        aggregate: total,
-        files,
-    }
-}
-
 /// Byte strings: a JSON string when UTF-8, else `{"base64": "…"}`.
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
@@ -402,10 +390,10 @@ pub mod endpoint_map {
 
     /// Serialize.
     pub fn serialize<S: Serializer>(
-        m: &rustc_hash::FxHashMap<Box<[u8]>, EndpointStats>,
+        m: &crate::aggregate::EndpointTable,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        let mut v: Vec<(&Box<[u8]>, &EndpointStats)> = m.iter().collect();
+        let mut v: Vec<(&Box<[u8]>, &EndpointStats)> = m.iter().map(|(k, e)| (k, &**e)).collect();
         v.sort_by(|a, b| a.0.cmp(b.0));
         let out: Vec<(ByteText, &EndpointStats)> =
             v.into_iter().map(|(k, e)| (to_text(k), e)).collect();
@@ -415,10 +403,10 @@ pub mod endpoint_map {
     /// Deserialize.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
-    ) -> Result<rustc_hash::FxHashMap<Box<[u8]>, EndpointStats>, D::Error> {
+    ) -> Result<crate::aggregate::EndpointTable, D::Error> {
         Vec::<(ByteText, EndpointStats)>::deserialize(d)?
             .into_iter()
-            .map(|(k, e)| Ok((from_text::<D::Error>(k)?.into_boxed_slice(), e)))
+            .map(|(k, e)| Ok((from_text::<D::Error>(k)?.into_boxed_slice(), Box::new(e))))
             .collect()
     }
 }

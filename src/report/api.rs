@@ -158,8 +158,10 @@ impl ApiReport {
             .aggregate
             .endpoints
             .keys()
-            .filter_map(|k| std::str::from_utf8(k).ok()?.split_once(' '))
-            .map(|(m, r)| (m, shape(r)))
+            .filter_map(|k| {
+                let (m, r) = crate::aggregate::split_key(k);
+                Some((std::str::from_utf8(m).ok()?, shape(r)))
+            })
             .collect();
         let mut untouched = Vec::new();
         for r in api.routes() {

@@ -115,10 +115,17 @@ pub struct RouteTotals {
     pub distinct: usize,
     /// The cap.
     pub cap: usize,
-    /// Routes folded into `(other)`.
+    /// Distinct endpoints with requests counted under `(other)`.
     pub folded_routes: u64,
-    /// Requests counted under `(other)`.
+    /// Whether `folded_routes` is an estimate (past a few thousand it is a HyperLogLog count).
+    pub folded_routes_estimated: bool,
+    /// Relative standard error of `folded_routes` when estimated (0 when exact).
+    pub folded_routes_error: f64,
+    /// Requests counted under `(other)` (exact).
     pub folded_lines: u64,
+    /// Most requests of any endpoint shown that were counted under `(other)` instead, before the
+    /// endpoint proved frequent enough to keep (0: every count shown is exact).
+    pub fold_error: u64,
     /// Requests left out of the timeline because an endpoint had more distinct minutes than kept.
     pub minutes_dropped: u64,
     /// Misses and throttles of clients beyond the client table's cap: scanner classification
@@ -335,8 +342,8 @@ fn latency(s: &EndpointStats) -> Option<Latency> {
 }
 
 fn endpoint(key: &[u8], s: &EndpointStats) -> Endpoint {
-    let text = String::from_utf8_lossy(key);
-    let (method, route) = text.split_once(' ').unwrap_or(("-", &text));
+    let (method, route) = crate::aggregate::split_key(key);
+    let method = String::from_utf8_lossy(method);
     let bytes = (s.bytes_count > 0).then(|| Bytes {
         count: s.bytes_count,
         total: s.bytes_sum,
@@ -534,8 +541,11 @@ impl ReportModel {
                 routes: RouteTotals {
                     distinct: agg.endpoints.len(),
                     cap: route_cap,
-                    folded_routes: agg.folded_routes,
+                    folded_routes: agg.folded_routes.count().0,
+                    folded_routes_estimated: agg.folded_routes.count().1,
+                    folded_routes_error: agg.folded_routes.relative_error(),
                     folded_lines: agg.folded_lines,
+                    fold_error: agg.fold_error,
                     minutes_dropped: agg.endpoints.values().map(|e| e.minutes_dropped).sum(),
                     clients_untracked: agg.clients_untracked,
                 },

@@ -305,11 +305,23 @@ impl Render for TextRenderer {
         if s.routes.folded_lines > 0 {
             writeln!(
                 out,
-                "  route cap {} reached: {} requests on {} rare routes counted under (other)",
+                "  route cap {} reached: {} requests on {}{} rare routes counted under (other)",
                 thousands(s.routes.cap as u64),
                 thousands(s.routes.folded_lines),
+                if s.routes.folded_routes_estimated {
+                    "~"
+                } else {
+                    ""
+                },
                 thousands(s.routes.folded_routes)
             )?;
+            if s.routes.fold_error > 0 {
+                writeln!(
+                    out,
+                    "  counts shown may miss up to {} requests each (counted under (other) before the endpoint proved frequent)",
+                    thousands(s.routes.fold_error)
+                )?;
+            }
         }
 
         if s.routes.clients_untracked > 0 {

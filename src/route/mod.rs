@@ -127,6 +127,56 @@ pub fn is_standard_method(method: &[u8]) -> bool {
     )
 }
 
+/// Whether `method` is in the IANA HTTP Method Registry (RFC 9110 and the WebDAV, versioning,
+/// calendaring and binding extensions), or is `PRI` (the HTTP/2 preface) or `QUERY`. Anything
+/// else — garbage from scanners, binary junk on a plain-text port — is counted under one
+/// `(invalid method)` entry per route rather than one endpoint per token.
+pub fn is_registered_method(method: &[u8]) -> bool {
+    matches!(
+        method,
+        b"GET"
+            | b"HEAD"
+            | b"POST"
+            | b"PUT"
+            | b"DELETE"
+            | b"CONNECT"
+            | b"OPTIONS"
+            | b"TRACE"
+            | b"PATCH"
+            | b"QUERY"
+            | b"PRI"
+            | b"ACL"
+            | b"BASELINE-CONTROL"
+            | b"BIND"
+            | b"CHECKIN"
+            | b"CHECKOUT"
+            | b"COPY"
+            | b"LABEL"
+            | b"LINK"
+            | b"LOCK"
+            | b"MERGE"
+            | b"MKACTIVITY"
+            | b"MKCALENDAR"
+            | b"MKCOL"
+            | b"MKREDIRECTREF"
+            | b"MKWORKSPACE"
+            | b"MOVE"
+            | b"ORDERPATCH"
+            | b"PROPFIND"
+            | b"PROPPATCH"
+            | b"REBIND"
+            | b"REPORT"
+            | b"SEARCH"
+            | b"UNBIND"
+            | b"UNCHECKOUT"
+            | b"UNLINK"
+            | b"UNLOCK"
+            | b"UPDATE"
+            | b"UPDATEREDIRECTREF"
+            | b"VERSION-CONTROL"
+    )
+}
+
 /// Drop the `scheme://host` of an absolute-form target.
 fn strip_origin(target: &[u8]) -> &[u8] {
     for scheme in [&b"http://"[..], b"https://"] {

@@ -367,10 +367,10 @@ impl<'a> Facts<'a> {
         };
         let mut endpoints = Vec::with_capacity(agg.endpoints.len());
         for (k, s) in &agg.endpoints {
-            let Ok(text) = std::str::from_utf8(k) else {
+            let (method, route) = crate::aggregate::split_key(k);
+            let Ok(method) = std::str::from_utf8(method) else {
                 continue;
             };
-            let (method, route) = text.split_once(' ').unwrap_or(("-", text));
             let only_scanners = match &s.clients {
                 ClientSet::Few(v) => {
                     !v.is_empty() && v.iter().all(|c| scanner_hashes.contains(&c.client))

@@ -7,6 +7,7 @@ mod openapi;
 mod partials;
 mod properties;
 mod reports;
+mod route_table;
 mod rules;
 mod spark;
 mod util;

@@ -135,7 +135,7 @@ fn log_line() -> impl Strategy<Value = String> {
 }
 
 /// Aggregate `parts` (chunks 0..n of one file) in the given processing order, one aggregate per
-/// part, merged in that order.
+/// part, absorbed in that order. Below the route cap the order does not matter.
 fn aggregate_chunks(parts: &[&[u8]], order: &[usize]) -> Aggregate {
     let fmt: Arc<dyn LogFormat> =
         Arc::new(ClfFormat::new("combined+sec", TrailingDuration::Seconds));
@@ -157,7 +157,7 @@ fn aggregate_chunks(parts: &[&[u8]], order: &[usize]) -> Aggregate {
             buf: parts[i].to_vec(),
         };
         process_chunk(&mut agg, &work, &ctx, &mut Scratch::default());
-        total.merge(agg);
+        total.absorb(agg, &ctx);
     }
     total.finish(&routes, 10_000);
     total

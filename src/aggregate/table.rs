@@ -1,0 +1,435 @@
+//! The bounded parts of the endpoint table: `{param}` collapse before the cap, the heavy-hitter
+//! bookkeeping that decides which endpoints the cap keeps, and the distinct count of what it
+//! folded.
+//!
+//! All three are driven by [`Aggregate::absorb`](super::Aggregate::absorb), which the run calls
+//! once per chunk *in input order* (file, then chunk): their state is a function of the input
+//! alone, whatever the number of workers that parsed the chunks.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
+
+/// More distinct literal values than this at one position under one parent → `{param}`.
+pub const COLLAPSE_THRESHOLD: usize = crate::route::COLLAPSE_THRESHOLD;
+/// Most parent positions whose children are tracked. A parent that went wide stays (it decides
+/// how later routes are keyed); narrow ones with a single child are dropped when the tracker is
+/// full, and when nothing can be dropped new parents are not tracked (their children compete
+/// for the cap as they are).
+pub const MAX_PARENTS: usize = 16_384;
+
+/// Children seen under one parent position.
+#[derive(Clone, Debug)]
+enum Children {
+    /// Exact while at most [`COLLAPSE_THRESHOLD`].
+    Few(FxHashSet<Box<str>>),
+    /// Past the threshold: the position is `{param}`.
+    Wide,
+}
+
+/// Decides, route by route, which segment positions are `{param}`: a position under one parent
+/// with more than [`COLLAPSE_THRESHOLD`] distinct literal values is collapsed as soon as it
+/// has them, so a route with 30 000 slugs takes one slot in the table, not 30 000.
+#[derive(Clone, Debug, Default)]
+pub struct Collapser {
+    parents: FxHashMap<Box<str>, Children>,
+}
+
+/// What [`Collapser::map`] found.
+pub struct Mapped {
+    /// The route with its wide positions collapsed.
+    pub route: String,
+    /// Parents that went wide while mapping it: routes already in the table under them need
+    /// re-keying.
+    pub widened: Vec<String>,
+}
+
+fn is_placeholder(seg: &str) -> bool {
+    seg.len() >= 2 && seg.starts_with('{') && seg.ends_with('}')
+}
+
+impl Collapser {
+    /// Map `route` through the wide positions, recording its literal segments as children (which
+    /// may widen a parent). The first segment never collapses: it names the API, not a value.
+    pub fn map(&mut self, route: &str) -> Mapped {
+        let mut widened = Vec::new();
+        if !route.starts_with('/') {
+            return Mapped {
+                route: route.to_string(),
+                widened,
+            };
+        }
+        let mut out = String::with_capacity(route.len() + 8);
+        for (depth, seg) in route[1..].split('/').enumerate() {
+            let collapse = if depth > 0 && seg == "{param}" {
+                // Collapsed elsewhere (an absorbed partial): the position is wide here too.
+                if self.widen(&out) {
+                    widened.push(out.clone());
+                }
+                true
+            } else if depth > 0 && !is_placeholder(seg) {
+                match self.observe(&out, seg) {
+                    Seen::Narrow => false,
+                    Seen::Wide => true,
+                    Seen::Widened => {
+                        widened.push(out.clone());
+                        true
+                    }
+                }
+            } else {
+                false
+            };
+            out.push('/');
+            out.push_str(if collapse { "{param}" } else { seg });
+        }
+        Mapped {
+            route: out,
+            widened,
+        }
+    }
+
+    /// Mark `parent` wide; true when it was not yet.
+    fn widen(&mut self, parent: &str) -> bool {
+        match self.parents.get_mut(parent) {
+            Some(Children::Wide) => false,
+            Some(c) => {
+                *c = Children::Wide;
+                true
+            }
+            None => {
+                if self.parents.len() >= MAX_PARENTS {
+                    self.parents
+                        .retain(|_, c| !matches!(c, Children::Few(s) if s.len() <= 1));
+                }
+                self.parents.insert(parent.into(), Children::Wide);
+                true
+            }
+        }
+    }
+
+    /// Record `child` under `parent`.
+    fn observe(&mut self, parent: &str, child: &str) -> Seen {
+        if let Some(c) = self.parents.get_mut(parent) {
+            return match c {
+                Children::Wide => Seen::Wide,
+                Children::Few(set) => {
+                    if !set.contains(child) {
+                        if set.len() >= COLLAPSE_THRESHOLD {
+                            *c = Children::Wide;
+                            return Seen::Widened;
+                        }
+                        set.insert(child.into());
+                    }
+                    Seen::Narrow
+                }
+            };
+        }
+        if self.parents.len() >= MAX_PARENTS {
+            self.parents
+                .retain(|_, c| !matches!(c, Children::Few(s) if s.len() <= 1));
+            if self.parents.len() >= MAX_PARENTS {
+                return Seen::Narrow;
+            }
+        }
+        let mut set = FxHashSet::default();
+        set.insert(child.into());
+        self.parents.insert(parent.into(), Children::Few(set));
+        Seen::Narrow
+    }
+}
+
+/// What [`Collapser::observe`] made of a child.
+enum Seen {
+    Narrow,
+    Wide,
+    /// This child made the position wide.
+    Widened,
+}
+
+/// Rewrite `route` (one of the table's) for a parent that went wide: the literal segment right
+/// under `parent` becomes `{param}`. `None` when the route is not under it.
+pub fn rekey(route: &str, parent: &str) -> Option<String> {
+    let rest = route.strip_prefix(parent)?.strip_prefix('/')?;
+    let (seg, tail) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if seg.is_empty() || is_placeholder(seg) {
+        return None;
+    }
+    Some(format!("{parent}/{{param}}{tail}"))
+}
+
+/// Misra–Gries bookkeeping for the capped part of the endpoint table (Misra and Gries, 1982;
+/// weighted and mergeable as in Agarwal et al., "Mergeable Summaries", PODS 2012).
+///
+/// Each kept key has a counter; when a new key arrives at a full table, the smallest counter
+/// among the table and the newcomer (δ) is subtracted from every counter (as one offset) and
+/// the keys whose counter reaches zero are evicted to `(other)`. A key's counter is never more
+/// than `offset` below its true count, so every key with more than `N / (capacity + 1)`
+/// requests is in the table at the end, and the requests of a kept key counted elsewhere
+/// (under `(other)` before it came back) are at most `offset`.
+#[derive(Clone, Debug, Default)]
+pub struct Heavy {
+    /// Sum of the δs subtracted so far.
+    pub offset: u64,
+    /// (counter + offset at insertion, arrival number) → key, smallest first; ties go by
+    /// arrival, so eviction order is a function of the input.
+    order: BTreeMap<(u64, u64), Box<[u8]>>,
+    /// Key → (counter, arrival number).
+    counters: FxHashMap<Box<[u8]>, (u64, u64)>,
+    arrivals: u64,
+}
+
+impl Heavy {
+    /// Keys tracked.
+    pub fn len(&self) -> usize {
+        self.counters.len()
+    }
+
+    /// Whether no key is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.counters.is_empty()
+    }
+
+    /// Whether `key` is tracked.
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.counters.contains_key(key)
+    }
+
+    /// Add `w` to a tracked key's counter, or start tracking it with `w`.
+    pub fn bump(&mut self, key: &[u8], w: u64) {
+        match self.counters.get_mut(key) {
+            Some((c, seq)) => {
+                let k = self.order.remove(&(*c, *seq)).unwrap_or_else(|| key.into());
+                *c += w;
+                self.order.insert((*c, *seq), k);
+            }
+            None => {
+                let c = self.offset + w;
+                self.arrivals += 1;
+                self.counters.insert(key.into(), (c, self.arrivals));
+                self.order.insert((c, self.arrivals), key.into());
+            }
+        }
+    }
+
+    /// Stop tracking `key`; returns its counter above the offset.
+    pub fn remove(&mut self, key: &[u8]) -> Option<u64> {
+        let (c, seq) = self.counters.remove(key)?;
+        self.order.remove(&(c, seq));
+        Some(c.saturating_sub(self.offset))
+    }
+
+    /// Make room for a newcomer of weight `w` at a full table: subtract δ = min(w, smallest
+    /// counter) from every counter and return the evicted keys (smallest first). True in the
+    /// second field when the newcomer itself does not make it (its weight was the smallest).
+    pub fn make_room(&mut self, w: u64) -> (Vec<Box<[u8]>>, bool) {
+        let smallest = self
+            .order
+            .first_key_value()
+            .map_or(u64::MAX, |((c, _), _)| c.saturating_sub(self.offset));
+        let delta = w.min(smallest);
+        self.offset += delta;
+        let mut out = Vec::new();
+        while let Some(((c, _), _)) = self.order.first_key_value() {
+            if *c > self.offset {
+                break;
+            }
+            let (_, k) = self.order.pop_first().expect("first exists");
+            self.counters.remove(&k);
+            out.push(k);
+        }
+        (out, w <= delta)
+    }
+}
+
+/// Registers of the distinct-count sketch (2^12: standard error 1.04/√4096 ≈ 1.6 %).
+const HLL_BITS: u32 = 12;
+const HLL_REGISTERS: usize = 1 << HLL_BITS;
+/// Distinct keys counted exactly before the sketch takes over.
+const EXACT_DISTINCT: usize = 4096;
+
+/// Distinct count of folded routes: exact up to [`EXACT_DISTINCT`], then a HyperLogLog estimate
+/// (Flajolet et al., 2007) with its standard error. Mergeable and independent of order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Distinct {
+    /// Exact hashes while few, sorted.
+    exact: Vec<u64>,
+    /// HyperLogLog registers once past [`EXACT_DISTINCT`] (empty before).
+    #[serde(with = "super::partial::bytes_vec")]
+    registers: Vec<u8>,
+}
+
+/// A 64-bit finaliser (SplitMix64) so that HyperLogLog sees well-spread bits.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Distinct {
+    /// Count a key by its hash.
+    pub fn insert(&mut self, h: u64) {
+        if self.registers.is_empty() {
+            if let Err(at) = self.exact.binary_search(&h) {
+                self.exact.insert(at, h);
+            }
+            if self.exact.len() > EXACT_DISTINCT {
+                self.registers = vec![0; HLL_REGISTERS];
+                for v in std::mem::take(&mut self.exact) {
+                    self.register(v);
+                }
+            }
+        } else {
+            self.register(h);
+        }
+    }
+
+    fn register(&mut self, h: u64) {
+        let x = mix(h);
+        let idx = (x >> (64 - HLL_BITS)) as usize;
+        let rank = ((x << HLL_BITS) | (1 << (HLL_BITS - 1))).leading_zeros() as u8 + 1;
+        if self.registers[idx] < rank {
+            self.registers[idx] = rank;
+        }
+    }
+
+    /// Fold `other` in.
+    pub fn merge(&mut self, other: &Distinct) {
+        for &h in &other.exact {
+            self.insert(h);
+        }
+        if !other.registers.is_empty() {
+            if self.registers.is_empty() {
+                self.registers = vec![0; HLL_REGISTERS];
+                for v in std::mem::take(&mut self.exact) {
+                    self.register(v);
+                }
+            }
+            for (a, b) in self.registers.iter_mut().zip(&other.registers) {
+                *a = (*a).max(*b);
+            }
+        }
+    }
+
+    /// The count, and whether it is an estimate.
+    pub fn count(&self) -> (u64, bool) {
+        if self.registers.is_empty() {
+            return (self.exact.len() as u64, false);
+        }
+        let m = HLL_REGISTERS as f64;
+        let sum: f64 = self
+            .registers
+            .iter()
+            .map(|&r| 2f64.powi(-i32::from(r)))
+            .sum();
+        let alpha = 0.7213 / (1.0 + 1.079 / m);
+        let raw = alpha * m * m / sum;
+        let zeros = self.registers.iter().filter(|&&r| r == 0).count();
+        let est = if raw <= 2.5 * m && zeros > 0 {
+            m * (m / zeros as f64).ln()
+        } else {
+            raw
+        };
+        (est.round() as u64, true)
+    }
+
+    /// Relative standard error of the estimate (0 while exact).
+    pub fn relative_error(&self) -> f64 {
+        if self.registers.is_empty() {
+            0.0
+        } else {
+            1.04 / (HLL_REGISTERS as f64).sqrt()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wide_position_collapses_when_it_passes_the_threshold() {
+        let mut c = Collapser::default();
+        let mut widened = Vec::new();
+        for i in 0..=COLLAPSE_THRESHOLD {
+            let m = c.map(&format!("/blog/post-{i}/comments"));
+            widened.extend(m.widened);
+            if i < COLLAPSE_THRESHOLD {
+                assert_eq!(m.route, format!("/blog/post-{i}/comments"));
+            } else {
+                assert_eq!(m.route, "/blog/{param}/comments");
+            }
+        }
+        assert_eq!(widened, ["/blog"]);
+        assert_eq!(c.map("/blog/new-one").route, "/blog/{param}");
+        assert_eq!(c.map("/blog/{id}").route, "/blog/{id}");
+        // the first segment never collapses
+        for i in 0..200 {
+            assert_eq!(c.map(&format!("/x{i}")).route, format!("/x{i}"));
+        }
+        assert_eq!(
+            rekey("/blog/post-3/comments", "/blog").as_deref(),
+            Some("/blog/{param}/comments")
+        );
+        assert_eq!(rekey("/blogs/x", "/blog"), None);
+        assert_eq!(rekey("/blog/{param}", "/blog"), None);
+    }
+
+    #[test]
+    fn misra_gries_keeps_what_is_frequent() {
+        let mut h = Heavy::default();
+        let cap = 4;
+        let mut other = 0u64;
+        let mut feed = |h: &mut Heavy, key: &[u8], w: u64| {
+            if h.contains(key) || h.len() < cap {
+                h.bump(key, w);
+                return;
+            }
+            let (evicted, dropped) = h.make_room(w);
+            other += evicted.len() as u64;
+            if dropped {
+                other += 1;
+            } else {
+                h.bump(key, w);
+            }
+        };
+        for i in 0..100u32 {
+            feed(&mut h, format!("junk{i}").as_bytes(), 1);
+        }
+        for _ in 0..50 {
+            feed(&mut h, b"real", 3);
+        }
+        assert!(h.contains(b"real"));
+        assert!(h.offset <= 100 / (cap as u64 + 1) + 1);
+    }
+
+    #[test]
+    fn distinct_is_exact_then_estimates() {
+        let mut d = Distinct::default();
+        for i in 0..1000u64 {
+            d.insert(i);
+            d.insert(i);
+        }
+        assert_eq!(d.count(), (1000, false));
+        let mut a = Distinct::default();
+        let mut b = Distinct::default();
+        for i in 0..100_000u64 {
+            if i % 3 == 0 {
+                a.insert(i);
+            } else {
+                b.insert(i);
+            }
+        }
+        a.merge(&b);
+        let (n, est) = a.count();
+        assert!(est);
+        let err = (n as f64 - 100_000.0).abs() / 100_000.0;
+        assert!(err < 4.0 * a.relative_error(), "estimate {n}");
+        let mut c = b.clone();
+        c.merge(&a);
+        assert_eq!(c.count(), a.count(), "merge is order-independent");
+    }
+}
