@@ -6,6 +6,9 @@ use std::collections::BTreeSet;
 use crate::report::{FindingReport, ReportModel};
 use crate::rules::Severity;
 
+/// Findings of a baseline report: (rule, method, route).
+pub type Baseline = BTreeSet<(String, String, String)>;
+
 /// What `check` fails on.
 #[derive(Clone, Debug, Default)]
 pub struct Gate {
@@ -32,7 +35,7 @@ pub struct Verdict {
 }
 
 /// The (rule, method, route) keys of a JSON report's findings.
-pub fn baseline_keys(json: &str) -> Result<BTreeSet<(String, String, String)>, String> {
+pub fn baseline_keys(json: &str) -> Result<Baseline, String> {
     let v: serde_json::Value =
         serde_json::from_str(json).map_err(|e| format!("not a statuslens JSON report: {e}"))?;
     let findings = v
@@ -108,7 +111,7 @@ pub fn judge(m: &ReportModel, gate: &Gate) -> Verdict {
 /// GitHub Actions workflow-command text: `%`, CR and LF escaped (and `:`/`,` in properties).
 pub fn github_escape(s: &str, property: bool) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in crate::report::escape::sanitize(s).chars() {
+    for c in crate::escape::sanitize(s).chars() {
         match c {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
@@ -139,8 +142,8 @@ pub fn github_annotations(m: &ReportModel, v: &Verdict) -> Vec<String> {
             let title = format!("statuslens {} {} {}", f.rule, f.method, f.route);
             format!(
                 "::{level} title={}::{}",
-                github_escape(&crate::report::escape::clip(&title, 200), true),
-                github_escape(&crate::report::escape::clip(&f.message, 1000), false)
+                github_escape(&crate::escape::clip(&title, 200), true),
+                github_escape(&crate::escape::clip(&f.message, 1000), false)
             )
         })
         .collect()

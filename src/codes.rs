@@ -165,6 +165,43 @@ pub fn render(c: &CodeInfo) -> String {
     )
 }
 
+/// The answer of `statuslens codes [CODE]`: every code, one class (`4xx`), or one code explained.
+pub fn query(code: Option<&str>) -> Result<String, String> {
+    let list = |pred: &dyn Fn(u16) -> bool| {
+        let mut s = String::new();
+        for c in CODES.iter().filter(|c| pred(c.code)) {
+            s.push_str(&format!(
+                "{} {:<34} {}\n",
+                c.code,
+                c.name,
+                if c.registered { "" } else { "(not registered)" }
+            ));
+        }
+        s.push_str("\n`statuslens codes CODE` explains one.\n");
+        s
+    };
+    let Some(code) = code else {
+        return Ok(list(&|_| true));
+    };
+    if let Some(class) = code
+        .strip_suffix("xx")
+        .and_then(|d| d.parse::<u16>().ok())
+        .filter(|d| (1..=5).contains(d))
+    {
+        return Ok(list(&|c| c / 100 == class));
+    }
+    let n: u16 = code.parse().map_err(|_| {
+        format!("`{code}` is not a status code: give a number like 404 or a class like 4xx")
+    })?;
+    match lookup(n) {
+        Some(c) => Ok(render(c)),
+        None => Err(format!(
+            "{n} is neither registered nor a known vendor code; registered codes in its class: `statuslens codes {}xx`",
+            (n / 100).clamp(1, 5)
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{ColorChoice, InputArgs, OutputFormat, ReportArgs};
+use crate::cli::{CheckArgs, ColorChoice, InputArgs, OutputFormat, ReportArgs};
+use statuslens::analysis;
 use statuslens::format::{json::JsonMapping, time, FormatOptions, FormatSpec};
 use statuslens::pipeline::RunOptions;
 use statuslens::route::openapi::Api;
@@ -158,30 +159,6 @@ fn format_from_name(s: &str) -> Option<OutputFormat> {
     }
 }
 
-/// Keep shard `I/N` of `inputs` (file k goes to shard k mod N).
-pub(crate) fn shard(
-    inputs: Vec<statuslens::input::Input>,
-    spec: Option<&str>,
-) -> Result<Vec<statuslens::input::Input>, String> {
-    let Some(spec) = spec else {
-        return Ok(inputs);
-    };
-    let parsed = spec
-        .split_once('/')
-        .and_then(|(i, n)| Some((i.parse::<usize>().ok()?, n.parse::<usize>().ok()?)));
-    match parsed {
-        Some((i, n)) if n > 0 && i < n => Ok(inputs
-            .into_iter()
-            .enumerate()
-            .filter(|(k, _)| k % n == i)
-            .map(|(_, x)| x)
-            .collect()),
-        _ => Err(format!(
-            "--shard `{spec}`: expected I/N with 0 <= I < N, e.g. 0/4 for the first of four shards"
-        )),
-    }
-}
-
 /// Where the reports go.
 pub(crate) fn targets(a: &ReportArgs) -> Result<Vec<Target>, String> {
     if a.output.is_empty() {
@@ -211,6 +188,55 @@ pub(crate) fn use_color(choice: ColorChoice, stdout_is_terminal: bool) -> bool {
             stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     }
+}
+
+/// The library's run configuration for `report` and `check`.
+pub(crate) fn analysis_config(a: &ReportArgs) -> Result<analysis::Config, String> {
+    let rules = rules_config(a)?;
+    let api = api(&a.input, &rules)?;
+    let run = run_options(&a.input, &rules, &api)?;
+    let shard = match a.input.shard.as_deref() {
+        None => None,
+        Some(spec) => Some(
+            spec.split_once('/')
+                .and_then(|(i, n)| Some((i.parse::<usize>().ok()?, n.parse::<usize>().ok()?)))
+                .filter(|&(i, n)| n > 0 && i < n)
+                .ok_or_else(|| format!(
+                    "--shard `{spec}`: expected I/N with 0 <= I < N, e.g. 0/4 for the first of four shards"
+                ))?,
+        ),
+    };
+    Ok(analysis::Config {
+        paths: a.input.paths.clone(),
+        run,
+        rules,
+        api,
+        shard,
+    })
+}
+
+/// `check`'s rate flags validated and its `--baseline` read.
+pub(crate) fn baseline(c: &CheckArgs) -> Result<Option<statuslens::check::Baseline>, String> {
+    for (flag, v) in [
+        ("--max-5xx-rate", c.max_5xx_rate),
+        ("--max-reject-rate", c.max_reject_rate),
+    ] {
+        if let Some(r) = v {
+            if !(0.0..=1.0).contains(&r) {
+                return Err(format!(
+                    "{flag} {r}: give a share between 0 and 1 (0.01 = 1%)"
+                ));
+            }
+        }
+    }
+    let Some(p) = &c.baseline else {
+        return Ok(None);
+    };
+    let text =
+        std::fs::read_to_string(p).map_err(|e| format!("--baseline {p}: cannot read it: {e}"))?;
+    Ok(Some(
+        statuslens::check::baseline_keys(&text).map_err(|e| format!("--baseline {p}: {e}"))?,
+    ))
 }
 
 #[cfg(test)]

@@ -6,11 +6,16 @@
 //! [`pipeline`] wires the steps together over all cores.
 
 pub mod aggregate;
+pub mod analysis;
 pub mod check;
 pub mod codes;
+pub mod error;
+pub mod escape;
 pub mod format;
 pub mod input;
 pub mod pipeline;
 pub mod report;
 pub mod route;
 pub mod rules;
+
+pub use error::Error;

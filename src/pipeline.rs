@@ -18,7 +18,9 @@ use crossbeam_channel::{bounded, unbounded};
 
 use crate::aggregate::{AddContext, Aggregate, FileCounts, Pos, Scratch};
 use crate::format::wrap::{self, Wrap};
-use crate::format::{self, fields::trim_line, FormatOptions, FormatSpec, LogFormat, RejectKind};
+use crate::format::{
+    self, fields::trim_line, FormatOptions, FormatSpec, LogFormat, Record, RejectKind,
+};
 use crate::input::chunk::{ChunkKind, ChunkReader};
 use crate::input::decompress::{self, Compression};
 use crate::input::Input;
@@ -54,27 +56,7 @@ pub struct Progress {
     pub lines: AtomicU64,
 }
 
-/// What happened to one input.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FileInfo {
-    /// Display name.
-    pub name: String,
-    /// Detected (or given) format; `None` when it could not be opened or recognised.
-    pub format: Option<String>,
-    /// Compression found.
-    pub compression: Option<&'static str>,
-    /// The problem, if the file could not be read completely.
-    pub error: Option<String>,
-}
-
-/// The result of a run.
-#[derive(Debug)]
-pub struct RunOutput {
-    /// The merged aggregate ([`Aggregate::finish`]ed by [`run`], not by [`collect`]).
-    pub aggregate: Aggregate,
-    /// One entry per input, in input order.
-    pub files: Vec<FileInfo>,
-}
+pub use crate::aggregate::{FileInfo, RunOutput};
 
 /// A chunk of one file on its way to a parse worker.
 pub struct Work {
@@ -172,6 +154,77 @@ pub fn read_error(c: Compression, e: &std::io::Error) -> String {
     }
 }
 
+/// Where the pipeline hands lines once parsed: the aggregate for reports, a printer for
+/// `records` (ripgrep's `Sink` separates searching from printing the same way). One read loop,
+/// [`scan_chunk`], serves both.
+pub trait Sink {
+    /// A parsed line at `pos`. Return false to stop reading (a closed output).
+    fn record(&mut self, rec: &Record<'_>, pos: Pos) -> bool;
+    /// A rejected line (blank and header lines are skipped, not rejected).
+    fn reject(&mut self, kind: RejectKind, pos: Pos, line: &[u8]);
+}
+
+/// Parse the lines of one chunk into `sink`. Returns the chunk's line counts, and false when
+/// the sink asked to stop.
+#[inline]
+pub fn scan_chunk<S: Sink>(work: &Work, sink: &mut S) -> (FileCounts, bool) {
+    let mut counts = FileCounts::default();
+    let mut unwrapped = Vec::new();
+    let data = chunk_text(work.wrap, work.kind, &work.buf, &mut unwrapped);
+    let pos = |line: u32| Pos {
+        file: work.file,
+        chunk: work.chunk,
+        line,
+    };
+    if work.kind == ChunkKind::Overlong {
+        counts.lines = 1;
+        counts.rejected = 1;
+        sink.reject(RejectKind::TooLong, pos(0), data);
+        return (counts, true);
+    }
+    let mut more = true;
+    for_each_line(data, |line_no, line| {
+        counts.lines += 1;
+        if line.is_empty() {
+            counts.skipped += 1;
+            return;
+        }
+        match work.format.parse(line) {
+            Ok(rec) => {
+                counts.parsed += 1;
+                if more {
+                    more = sink.record(&rec, pos(line_no));
+                }
+            }
+            Err(e) if e.kind == RejectKind::Header => counts.skipped += 1,
+            Err(e) => {
+                counts.rejected += 1;
+                sink.reject(e.kind, pos(line_no), line);
+            }
+        }
+    });
+    (counts, more)
+}
+
+/// The aggregate as a [`Sink`].
+struct AggregateSink<'a, 'n> {
+    agg: &'a mut Aggregate,
+    ctx: &'a AddContext<'n>,
+    scratch: &'a mut Scratch,
+}
+
+impl Sink for AggregateSink<'_, '_> {
+    #[inline]
+    fn record(&mut self, rec: &Record<'_>, pos: Pos) -> bool {
+        self.agg.add(rec, pos, self.ctx, self.scratch);
+        true
+    }
+
+    fn reject(&mut self, kind: RejectKind, pos: Pos, line: &[u8]) {
+        self.agg.reject(kind, pos, line);
+    }
+}
+
 /// Parse one chunk into `agg`.
 pub fn process_chunk(
     agg: &mut Aggregate,
@@ -179,56 +232,79 @@ pub fn process_chunk(
     ctx: &AddContext<'_>,
     scratch: &mut Scratch,
 ) {
-    let mut counts = FileCounts::default();
-    let mut unwrapped = Vec::new();
-    let data = chunk_text(work.wrap, work.kind, &work.buf, &mut unwrapped);
-    if work.kind == ChunkKind::Overlong {
-        counts.lines = 1;
-        counts.rejected = 1;
-        agg.reject(
-            RejectKind::TooLong,
-            Pos {
-                file: work.file,
-                chunk: work.chunk,
-                line: 0,
-            },
-            data,
-        );
-        agg.count_chunk(work.file, work.chunk, counts);
-        return;
-    }
-    for_each_line(data, |line_no, line| {
-        counts.lines += 1;
-        if line.is_empty() {
-            counts.skipped += 1;
-        } else {
-            match work.format.parse(line) {
-                Ok(rec) => {
-                    counts.parsed += 1;
-                    let pos = Pos {
-                        file: work.file,
-                        chunk: work.chunk,
-                        line: line_no,
+    let (counts, _) = scan_chunk(
+        work,
+        &mut AggregateSink {
+            agg: &mut *agg,
+            ctx,
+            scratch,
+        },
+    );
+    agg.count_chunk(work.file, work.chunk, counts);
+}
+
+/// Read `inputs` one after the other on this thread, in order, into `sink` (what `records`
+/// does). `on_file` is told when each file starts, with its index and what was found of it,
+/// and `on_chunk` after each chunk with its line counts. Stops when the sink asks to; returns
+/// what happened to each input read.
+pub fn scan_inputs<S: Sink>(
+    inputs: &[Input],
+    opts: &RunOptions,
+    sink: &mut S,
+    on_file: &mut dyn FnMut(&mut S, u32, &FileInfo),
+    on_chunk: &mut dyn FnMut(&mut S, &FileCounts),
+) -> Vec<FileInfo> {
+    let mut infos = Vec::with_capacity(inputs.len());
+    let mut buf = Vec::new();
+    for (idx, input) in inputs.iter().enumerate() {
+        let file = idx as u32;
+        let mut info = FileInfo {
+            name: input.name(),
+            ..FileInfo::default()
+        };
+        let mut opened = match open_input(input, opts, std::mem::take(&mut buf)) {
+            Ok(o) => o,
+            Err(msg) => {
+                info.error = Some(msg);
+                infos.push(info);
+                continue;
+            }
+        };
+        info.format = Some(opened.format_name());
+        info.compression = Some(opened.compression.as_str());
+        on_file(sink, file, &info);
+        let mut chunk = 0u32;
+        let mut more = true;
+        while more {
+            match opened.next_chunk(std::mem::take(&mut buf)) {
+                Ok(Some((kind, data))) => {
+                    let work = Work {
+                        file,
+                        chunk,
+                        kind,
+                        format: opened.format.clone(),
+                        wrap: opened.wrap,
+                        buf: data,
                     };
-                    agg.add(&rec, pos, ctx, scratch);
+                    let (counts, go_on) = scan_chunk(&work, sink);
+                    on_chunk(sink, &counts);
+                    more = go_on;
+                    buf = work.buf;
+                    chunk += 1;
                 }
-                Err(e) if e.kind == RejectKind::Header => counts.skipped += 1,
+                Ok(None) => break,
                 Err(e) => {
-                    counts.rejected += 1;
-                    agg.reject(
-                        e.kind,
-                        Pos {
-                            file: work.file,
-                            chunk: work.chunk,
-                            line: line_no,
-                        },
-                        line,
-                    );
+                    info.error = Some(read_error(opened.compression, &e));
+                    break;
                 }
             }
         }
-    });
-    agg.count_chunk(work.file, work.chunk, counts);
+        infos.push(info);
+        if !more {
+            break;
+        }
+    }
+    infos
 }
 
 /// The text of a chunk as the parser sees it: with the container wrapper undone (into `out`)

@@ -26,6 +26,28 @@ use table::{Collapser, Distinct, Heavy};
 use crate::format::{BytesKind, Origin, Record, RejectKind};
 use crate::route::{self, Normalizer};
 
+/// What happened to one input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileInfo {
+    /// Display name.
+    pub name: String,
+    /// Detected (or given) format; `None` when it could not be opened or recognised.
+    pub format: Option<String>,
+    /// Compression found.
+    pub compression: Option<&'static str>,
+    /// The problem, if the file could not be read completely.
+    pub error: Option<String>,
+}
+
+/// The result of a run.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// The total aggregate (not yet [`Aggregate::finish`]ed when it comes from a run).
+    pub aggregate: Aggregate,
+    /// One entry per input, in input order.
+    pub files: Vec<FileInfo>,
+}
+
 /// Where a line is: file index, chunk index within the file, line index within the chunk.
 /// Ordered like the input, so "the first N samples" is well defined whatever the split.
 #[derive(

@@ -39,8 +39,7 @@ use serde::de::{DeserializeOwned, Deserializer};
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
-use super::{Aggregate, Pos};
-use crate::pipeline::{FileInfo, RunOutput};
+use super::{Aggregate, FileInfo, Pos, RunOutput};
 
 /// Version of the partial format.
 pub const PARTIAL_VERSION: u32 = 1;

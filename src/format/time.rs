@@ -206,6 +206,17 @@ pub fn parse_any(v: &[u8]) -> Option<i64> {
         .or_else(|| parse_epoch(v))
 }
 
+/// RFC 3339 UTC text of an epoch-ms time.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string()
+                .replace(".000Z", "Z")
+        })
+        .unwrap_or_else(|| ms.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,7 +45,8 @@
 //! Keys are snake_case and stable; strings from logs are lossy UTF-8 (invalid bytes → U+FFFD).
 
 pub mod api;
-pub mod escape;
+/// Escaping and clipping of log text (lives below the report layer; re-exported for renderers).
+pub use crate::escape;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -64,16 +65,7 @@ use crate::rules::{Confidence, Finding, Noise, Scanner, Severity};
 /// JSON schema version of [`ReportModel`].
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// RFC 3339 UTC text of an epoch-ms time.
-pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| {
-            t.format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                .to_string()
-                .replace(".000Z", "Z")
-        })
-        .unwrap_or_else(|| ms.to_string())
-}
+pub use crate::format::time::rfc3339;
 
 /// The whole report.
 #[derive(Clone, Debug, Serialize)]

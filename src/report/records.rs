@@ -94,3 +94,71 @@ impl RecordJson {
         }
     }
 }
+
+/// The `records` printer: a [`Sink`](crate::pipeline::Sink) that writes each parsed line as one
+/// JSON object with its `file:line` source. It stops the read at the first write error, which
+/// it keeps for the caller (a closed pipe is the reader having seen enough).
+pub struct RecordsSink<'a, W: std::io::Write> {
+    /// Where the lines go.
+    pub out: W,
+    /// The run's route normaliser.
+    pub routes: &'a Normalizer,
+    /// The current file's name and format.
+    pub file: (String, String),
+    /// Lines of the current file before the current chunk.
+    pub line_base: u64,
+    /// The first write error.
+    pub error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> crate::pipeline::Sink for RecordsSink<'_, W> {
+    fn record(&mut self, rec: &Record<'_>, pos: crate::aggregate::Pos) -> bool {
+        let source = format!(
+            "{}:{}",
+            self.file.0,
+            self.line_base + u64::from(pos.line) + 1
+        );
+        let r = RecordJson::new(rec, self.routes, source, &self.file.1);
+        let res = serde_json::to_writer(&mut self.out, &r)
+            .map_err(std::io::Error::from)
+            .and_then(|()| self.out.write_all(b"\n"));
+        match res {
+            Ok(()) => true,
+            Err(e) => {
+                self.error = Some(e);
+                false
+            }
+        }
+    }
+
+    fn reject(&mut self, _: crate::format::RejectKind, _: crate::aggregate::Pos, _: &[u8]) {}
+}
+
+/// Print the records of `logs` to `out`, one JSON object a line, reading the files in order.
+/// Returns what happened to each file, and the first write error (a closed pipe included: the
+/// caller decides whether that matters).
+pub fn print<W: std::io::Write>(
+    logs: &[crate::input::Input],
+    opts: &crate::pipeline::RunOptions,
+    out: W,
+) -> (Vec<crate::aggregate::FileInfo>, std::io::Result<()>) {
+    let mut sink = RecordsSink {
+        out,
+        routes: &opts.routes,
+        file: (String::new(), String::new()),
+        line_base: 0,
+        error: None,
+    };
+    let infos = crate::pipeline::scan_inputs(
+        logs,
+        opts,
+        &mut sink,
+        &mut |s, _, info| {
+            s.file = (info.name.clone(), info.format.clone().unwrap_or_default());
+            s.line_base = 0;
+        },
+        &mut |s, counts| s.line_base += counts.lines,
+    );
+    let flushed = sink.out.flush();
+    (infos, sink.error.map_or(flushed, Err))
+}

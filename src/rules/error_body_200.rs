@@ -90,7 +90,7 @@ impl Rule for ErrorBody200 {
                 .map(|c| {
                     format!(
                         "`{}` ({})",
-                        crate::report::escape::clip(&String::from_utf8_lossy(&c.2), 40),
+                        crate::escape::clip(&String::from_utf8_lossy(&c.2), 40),
                         c.1
                     )
                 })
@@ -119,7 +119,7 @@ impl Rule for ErrorBody200 {
                     format!(
                         "{} × `{}` → {}",
                         c.1,
-                        crate::report::escape::clip(&String::from_utf8_lossy(&c.2), 64),
+                        crate::escape::clip(&String::from_utf8_lossy(&c.2), 64),
                         if c.0 == 0 {
                             "4xx/5xx".to_string()
                         } else {

@@ -424,7 +424,7 @@ impl<'a> Facts<'a> {
 
 /// A client as shown in findings and the noise section (lossy UTF-8, clipped).
 fn client_label(c: &crate::aggregate::signals::ClientStats) -> String {
-    crate::report::escape::clip(&String::from_utf8_lossy(&c.name), 80)
+    crate::escape::clip(&String::from_utf8_lossy(&c.name), 80)
 }
 
 /// Run every enabled rule over `facts`; findings sorted by severity (highest first), then
@@ -482,6 +482,31 @@ pub fn render_docs(meta: &RuleMeta) -> String {
         meta.id
     ));
     s
+}
+
+/// The answer of `statuslens rules [ID]`: the catalogue, or one rule's documentation (by id or
+/// code).
+pub fn query(id: Option<&str>) -> Result<String, String> {
+    let Some(id) = id else {
+        let mut s = String::from("CODE   ID                   SEVERITY  SUMMARY\n");
+        for r in RULES {
+            let m = r.meta();
+            s.push_str(&format!(
+                "{:<6} {:<20} {:<9} {}\n",
+                m.code,
+                m.id,
+                m.severity.as_str(),
+                m.summary
+            ));
+        }
+        s.push_str("\n`statuslens rules ID` explains one; `--rule ID=off|info|warning|error` or statuslens.toml configure them.\n");
+        return Ok(s);
+    };
+    let rule = RULES
+        .iter()
+        .find(|r| r.meta().id == id || r.meta().code.eq_ignore_ascii_case(id))
+        .ok_or_else(|| config::unknown_rule(id))?;
+    Ok(render_docs(rule.meta()))
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ impl Rule for Retired404 {
                 e.method,
                 e.route,
                 ok_before,
-                crate::report::rfc3339((change + 1) * 60_000),
+                crate::format::time::rfc3339((change + 1) * 60_000),
                 nf_after,
                 req_after,
                 end - change
@@ -117,7 +117,7 @@ impl Rule for Retired404 {
                 .clone()
                 .figure(
                     "change_point",
-                    crate::report::rfc3339((change + 1) * 60_000),
+                    crate::format::time::rfc3339((change + 1) * 60_000),
                 )
                 .figure("count_2xx_before", ok_before)
                 .rate("share_2xx_before", ratio(ok_before, req_before))

@@ -1,0 +1,142 @@
+//! One analysis run, without the command line: discover the inputs, aggregate the logs, merge
+//! partial aggregates, finish, run the rules and build the report model. The binary only maps
+//! its arguments onto a [`Config`] and the result onto an exit status.
+
+use crate::aggregate::{partial, AddContext, RunOutput};
+use crate::error::Error;
+use crate::input::discover::discover;
+use crate::input::Input;
+use crate::pipeline::{self, RunOptions};
+use crate::report::ReportModel;
+use crate::route::openapi::Api;
+use crate::rules::{self, Facts, RulesConfig};
+
+/// Everything a run needs.
+#[derive(Debug)]
+pub struct Config {
+    /// Files or directories; empty for standard input.
+    pub paths: Vec<String>,
+    /// Parsing, routes, caps, window, workers.
+    pub run: RunOptions,
+    /// Rule settings.
+    pub rules: RulesConfig,
+    /// The declared API (`--openapi`, `[[routes]]`).
+    pub api: Api,
+    /// Take only shard `(i, n)` of the input files (file k goes to shard k mod n).
+    pub shard: Option<(usize, usize)>,
+}
+
+/// The inputs of a run, found but not read.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Logs to parse.
+    pub logs: Vec<Input>,
+    /// Partial aggregates to merge.
+    pub partials: Vec<Input>,
+    /// Paths that could not be walked: (path, message).
+    pub errors: Vec<(String, String)>,
+}
+
+/// The outcome of a run.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The report model every renderer reads.
+    pub model: ReportModel,
+    /// The rules that ran (enabled and applicable).
+    pub rules: Vec<&'static str>,
+}
+
+impl Config {
+    /// Walk the paths, keep this run's shard, and tell logs from partial aggregates.
+    pub fn inputs(&self) -> Inputs {
+        let (found, errors) = discover(&self.paths);
+        let found: Vec<Input> = match self.shard {
+            Some((i, n)) => found
+                .into_iter()
+                .enumerate()
+                .filter(|(k, _)| k % n == i)
+                .map(|(_, x)| x)
+                .collect(),
+            None => found,
+        };
+        let (partials, logs) = found.into_iter().partition(pipeline::is_partial_input);
+        Inputs {
+            logs,
+            partials,
+            errors: errors.into_iter().map(|e| (e.path, e.message)).collect(),
+        }
+    }
+}
+
+/// Run the analysis over `inputs`. `unfinished` sees the total aggregate before it is finished
+/// (what `--format partial` writes); `warn` gets one line per input problem as it is met.
+pub fn analyse(
+    cfg: &Config,
+    inputs: Inputs,
+    unfinished: &mut dyn FnMut(&RunOutput) -> Result<(), Error>,
+    warn: &mut dyn FnMut(&str),
+) -> Result<Analysis, Error> {
+    let mut errs = inputs.errors;
+    for (p, m) in &errs {
+        warn(&format!("{p}: {m}"));
+    }
+    let logs_out = pipeline::collect(&inputs.logs, &cfg.run);
+    // Plan the merge from the partials' file lists, then read them one at a time: memory holds
+    // the running total and one partial, whatever their number.
+    let mut lists = vec![logs_out.files.clone()];
+    let mut readable = Vec::new();
+    for p in &inputs.partials {
+        match pipeline::read_partial_files(p) {
+            Ok(files) => {
+                lists.push(files);
+                readable.push(p);
+            }
+            Err(e) => {
+                warn(&format!("{}: {e}", p.name()));
+                errs.push((p.name(), e));
+            }
+        }
+    }
+    let (files, maps) = partial::canonical_order(&lists);
+    let mut total = logs_out.aggregate;
+    total.remap_files(&maps[0]);
+    let ctx = AddContext {
+        routes: &cfg.run.routes,
+        route_cap: cfg.run.route_cap,
+        window: cfg.run.window,
+    };
+    for (k, p) in readable.iter().enumerate() {
+        match pipeline::read_partial(p) {
+            Ok(part) => {
+                let mut agg = part.aggregate;
+                agg.remap_files(&maps[k + 1]);
+                total.absorb(agg, &ctx);
+            }
+            Err(e) => {
+                warn(&format!("{}: {e}", p.name()));
+                errs.push((p.name(), e));
+            }
+        }
+    }
+    let mut out = RunOutput {
+        aggregate: total,
+        files,
+    };
+    for f in &out.files {
+        if let Some(e) = &f.error {
+            warn(&format!("{}: {e}", f.name));
+        }
+    }
+    unfinished(&out)?;
+    out.aggregate.finish(&cfg.run.routes, cfg.run.route_cap);
+    let facts = Facts::new(&out.aggregate, &cfg.rules, &cfg.api);
+    let findings = rules::run(&facts, &cfg.rules);
+    let mut model = ReportModel::build(&out, &errs, cfg.run.route_cap, &findings, &facts.noise);
+    model.attach_api(&facts);
+    let rules = rules::RULES
+        .iter()
+        .filter(|r| cfg.rules.settings(r.meta().id).enabled && r.applies(&facts))
+        .map(|r| r.meta().id)
+        .collect();
+    Ok(Analysis { model, rules })
+}

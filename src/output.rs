@@ -1,0 +1,104 @@
+//! Writing reports: to standard output or files, each in its format.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+use statuslens::analysis::Analysis;
+use statuslens::report::html::HtmlRenderer;
+use statuslens::report::junit::JunitRenderer;
+use statuslens::report::markdown::MarkdownRenderer;
+use statuslens::report::text::DEFAULT_WIDTH;
+use statuslens::report::{json::JsonRenderer, text::TextRenderer, Render};
+use statuslens::Error;
+
+use crate::cli::{OutputFormat, ReportArgs};
+use crate::config::{self, Target};
+
+/// Write every requested report (partials are written before the aggregate is finished, by the
+/// caller). `Ok(false)`: standard output was closed (stop quietly).
+pub(crate) fn write_reports(a: &ReportArgs, an: &Analysis) -> Result<bool, Error> {
+    for t in config::targets(a)? {
+        let (fmt, path) = match &t {
+            Target::Stdout(f) => (*f, None),
+            Target::File(f, p) => (*f, Some(p)),
+        };
+        let color = path.is_none() && config::use_color(a.color, io::stdout().is_terminal());
+        let renderer: Box<dyn Render> = match fmt {
+            OutputFormat::Partial => continue,
+            OutputFormat::Text => Box::new(TextRenderer {
+                color,
+                top: a.top,
+                width: if path.is_none() && io::stdout().is_terminal() {
+                    console::Term::stdout()
+                        .size_checked()
+                        .map_or(DEFAULT_WIDTH, |(_, w)| usize::from(w))
+                } else {
+                    DEFAULT_WIDTH
+                },
+            }),
+            OutputFormat::Json => Box::new(JsonRenderer),
+            OutputFormat::Markdown => Box::new(MarkdownRenderer),
+            OutputFormat::Html => Box::new(HtmlRenderer),
+            OutputFormat::Junit => Box::new(JunitRenderer {
+                rules: an.rules.clone(),
+            }),
+        };
+        if !write_to(path.map(|p| p.as_path()), "the report", |w| {
+            renderer.render(&an.model, w)
+        })? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Write with `write` to `path`, or to standard output when `None`. `Ok(false)`: standard
+/// output was closed; other errors name the destination and `what` was being written.
+pub(crate) fn write_to(
+    path: Option<&std::path::Path>,
+    what: &str,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<bool, Error> {
+    let result = match path {
+        None => {
+            let mut w = BufWriter::new(io::stdout().lock());
+            write(&mut w).and_then(|()| w.flush())
+        }
+        Some(p) => std::fs::File::create(p).and_then(|f| {
+            let mut w = BufWriter::new(f);
+            write(&mut w)?;
+            w.flush()
+        }),
+    };
+    match result {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(source) => Err(Error::Output {
+            what: what.to_string(),
+            dest: path.map_or("standard output".to_string(), |p| p.display().to_string()),
+            source,
+        }),
+    }
+}
+
+/// Write the partial-aggregate targets among `targets` (the aggregate before it is finished).
+pub(crate) fn write_partials(
+    targets: &[Target],
+    out: &statuslens::aggregate::RunOutput,
+) -> Result<(), Error> {
+    for t in targets {
+        let path = match t {
+            Target::Stdout(OutputFormat::Partial) => None,
+            Target::File(OutputFormat::Partial, p) => Some(p.as_path()),
+            _ => continue,
+        };
+        write_to(path, "the partial aggregate", |w| {
+            statuslens::aggregate::partial::write(out, w)
+        })?;
+    }
+    Ok(())
+}
+
+/// Write `text` to standard output; a closed pipe is not an error.
+pub(crate) fn print(text: &str) -> Result<(), Error> {
+    write_to(None, "the answer", |w| w.write_all(text.as_bytes())).map(|_| ())
+}
