@@ -83,13 +83,80 @@ pub const MAX_MINUTES: usize = 50_000;
 /// Longest duration recorded (one day, µs); longer values are clamped.
 const MAX_DURATION_US: u64 = 86_400_000_000;
 
-/// Counters per minute: 0 = no status, 1..=5 = 1xx..5xx, then [`MINUTE_500`] and
-/// [`MINUTE_404`] (exact codes the rules follow in time).
-pub const MINUTE_SLOTS: usize = 8;
-/// Per-minute slot of status 500.
-pub const MINUTE_500: usize = 6;
-/// Per-minute slot of status 404.
-pub const MINUTE_404: usize = 7;
+/// What a [`MinuteCounts`] counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counter {
+    /// Requests of a status class: 0 = no status, 1..=5 = 1xx..5xx (see [`class_index`]).
+    Class(u8),
+    /// Requests answered exactly 500 (the rules follow them in time).
+    Status500,
+    /// Requests answered exactly 404.
+    Status404,
+}
+
+/// One minute of one endpoint: requests by status class, plus the exact codes the rules follow
+/// in time. Serialized as the array `[none, 1xx, 2xx, 3xx, 4xx, 5xx, 500, 404]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MinuteCounts([u32; 8]);
+
+impl MinuteCounts {
+    fn slot(c: Counter) -> usize {
+        match c {
+            Counter::Class(i) => usize::from(i.min(5)),
+            Counter::Status500 => 6,
+            Counter::Status404 => 7,
+        }
+    }
+
+    /// Count one request with `status`.
+    #[inline]
+    pub fn add(&mut self, status: Option<u16>) {
+        let c = &mut self.0[class_index(status)];
+        *c = c.saturating_add(1);
+        let exact = match status {
+            Some(500) => Some(Counter::Status500),
+            Some(404) => Some(Counter::Status404),
+            _ => None,
+        };
+        if let Some(e) = exact {
+            let c = &mut self.0[Self::slot(e)];
+            *c = c.saturating_add(1);
+        }
+    }
+
+    /// Fold `other` in.
+    pub fn merge(&mut self, other: &MinuteCounts) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a = a.saturating_add(b);
+        }
+    }
+
+    /// The count of `c`.
+    #[inline]
+    pub fn get(&self, c: Counter) -> u32 {
+        self.0[Self::slot(c)]
+    }
+
+    /// Requests of the minute (every class).
+    pub fn total(&self) -> u64 {
+        self.0[..6].iter().map(|&n| u64::from(n)).sum()
+    }
+
+    /// Requests per class, 0 = no status, 1..=5 = 1xx..5xx.
+    pub fn classes(&self) -> [u32; 6] {
+        [
+            self.0[0], self.0[1], self.0[2], self.0[3], self.0[4], self.0[5],
+        ]
+    }
+
+    /// A minute with these class counts and exact-code counts (for tests and builders).
+    pub fn from_parts(classes: [u32; 6], s500: u32, s404: u32) -> MinuteCounts {
+        let c = classes;
+        MinuteCounts([c[0], c[1], c[2], c[3], c[4], c[5], s500, s404])
+    }
+}
+
 /// Most clients tracked for scanner classification; the rest are not classified.
 pub const MAX_CLIENTS: usize = 100_000;
 
@@ -124,10 +191,9 @@ pub struct EndpointStats {
     pub first_ms: Option<i64>,
     /// Latest request time (ms).
     pub last_ms: Option<i64>,
-    /// Requests per minute (epoch minute) by status class, plus 500 and 404 (see
-    /// [`MINUTE_SLOTS`]).
+    /// Requests per minute (epoch minute): see [`MinuteCounts`].
     #[serde(with = "partial::sorted_map")]
-    pub minutes: FxHashMap<i64, [u32; MINUTE_SLOTS]>,
+    pub minutes: FxHashMap<i64, MinuteCounts>,
     /// Requests whose minute was not kept because of [`MAX_MINUTES`].
     pub minutes_dropped: u64,
     /// Requests by who produced the status: app, gateway, unknown.
@@ -276,18 +342,7 @@ impl EndpointStats {
                 self.minutes.get_mut(&minute)
             };
             match slot {
-                Some(slot) => {
-                    let c = &mut slot[class_index(rec.status)];
-                    *c = c.saturating_add(1);
-                    let exact = match code {
-                        500 => Some(MINUTE_500),
-                        404 => Some(MINUTE_404),
-                        _ => None,
-                    };
-                    if let Some(i) = exact {
-                        slot[i] = slot[i].saturating_add(1);
-                    }
-                }
+                Some(slot) => slot.add(rec.status),
                 None => self.minutes_dropped += 1,
             }
         }
@@ -335,8 +390,7 @@ impl EndpointStats {
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);
         // Within the minute cap the order does not matter; at the cap, earliest minutes first.
-        let mut other_minutes: Vec<(i64, [u32; MINUTE_SLOTS])> =
-            other.minutes.into_iter().collect();
+        let mut other_minutes: Vec<(i64, MinuteCounts)> = other.minutes.into_iter().collect();
         if self.minutes.len() + other_minutes.len() > MAX_MINUTES {
             other_minutes.sort_unstable_by_key(|(m, _)| *m);
         }
@@ -347,12 +401,8 @@ impl EndpointStats {
                 self.minutes.get_mut(&m)
             };
             match slot {
-                Some(slot) => {
-                    for (a, b) in slot.iter_mut().zip(c) {
-                        *a = a.saturating_add(b);
-                    }
-                }
-                None => self.minutes_dropped += c.iter().map(|&n| u64::from(n)).sum::<u64>(),
+                Some(slot) => slot.merge(&c),
+                None => self.minutes_dropped += c.total(),
             }
         }
         self.minutes_dropped += other.minutes_dropped;
@@ -984,7 +1034,11 @@ mod tests {
         let e = &agg.endpoints[&b"GET /x"[..]];
         assert_eq!(e.minutes.len(), MAX_MINUTES);
         assert_eq!(e.minutes_dropped, 10);
-        assert_eq!(e.minutes[&0][5], 1, "a kept minute still counts");
+        assert_eq!(
+            e.minutes[&0].get(Counter::Class(5)),
+            1,
+            "a kept minute still counts"
+        );
         assert_eq!(e.count, MAX_MINUTES as u64 + 11);
     }
 

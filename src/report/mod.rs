@@ -371,7 +371,7 @@ fn endpoint(key: &[u8], s: &EndpointStats) -> Endpoint {
 
 fn timeline(agg: &Aggregate) -> Timeline {
     let mut minutes: BTreeMap<i64, [u64; 6]> = BTreeMap::new();
-    let mut all: Vec<(&i64, &[u32; crate::aggregate::MINUTE_SLOTS])> = agg
+    let mut all: Vec<(&i64, &crate::aggregate::MinuteCounts)> = agg
         .endpoints
         .values()
         .flat_map(|e| e.minutes.iter())
@@ -379,8 +379,8 @@ fn timeline(agg: &Aggregate) -> Timeline {
     all.sort_unstable_by_key(|(m, _)| **m);
     for (m, c) in all {
         let slot = minutes.entry(*m).or_default();
-        for (a, b) in slot.iter_mut().zip(c) {
-            *a += u64::from(*b);
+        for (a, b) in slot.iter_mut().zip(c.classes()) {
+            *a += u64::from(b);
         }
     }
     let (Some(first), Some(last)) = (

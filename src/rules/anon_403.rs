@@ -7,6 +7,20 @@ use crate::aggregate::signals::sample_key;
 /// See [`META`].
 pub(crate) struct Anon403;
 
+/// Threshold `min_anonymous` (see [`META`]).
+const MIN_ANONYMOUS: Threshold = Threshold {
+    name: "min_anonymous",
+    default: 20.0,
+    doc: "fewest 403s to anonymous requests",
+};
+
+/// Threshold `min_anonymous_share` (see [`META`]).
+const MIN_ANONYMOUS_SHARE: Threshold = Threshold {
+    name: "min_anonymous_share",
+    default: 0.9,
+    doc: "share of the 403s whose credentials are known that were anonymous (0..1)",
+};
+
 static META: RuleMeta = RuleMeta {
     id: "anon-403",
     code: "SL009",
@@ -40,18 +54,7 @@ See `statuslens codes 401` and `statuslens codes 403`.
 - RFC 9110 §15.5.2 (401), §15.5.4 (403), §11.6.1 (WWW-Authenticate)
 - SPEC §5
 "#,
-    thresholds: &[
-        Threshold {
-            name: "min_anonymous",
-            default: 20.0,
-            doc: "fewest 403s to anonymous requests",
-        },
-        Threshold {
-            name: "min_anonymous_share",
-            default: 0.9,
-            doc: "share of the 403s whose credentials are known that were anonymous (0..1)",
-        },
-    ],
+    thresholds: &[MIN_ANONYMOUS, MIN_ANONYMOUS_SHARE],
 };
 
 impl Rule for Anon403 {
@@ -63,7 +66,7 @@ impl Rule for Anon403 {
         for e in &facts.endpoints {
             let [anon, authed, unknown] = e.stats.auth_403;
             let share = ratio(anon, anon + authed);
-            if (anon as f64) < cfg.get("min_anonymous") || share < cfg.get("min_anonymous_share") {
+            if (anon as f64) < cfg.get(&MIN_ANONYMOUS) || share < cfg.get(&MIN_ANONYMOUS_SHARE) {
                 continue;
             }
             let mut f = Finding::new(&META, e, 403, vec![401], anon);

@@ -2,10 +2,34 @@
 
 use super::stats::{self, minutes};
 use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
-use crate::aggregate::MINUTE_500;
+use crate::aggregate::Counter;
 
 /// See [`META`].
 pub(crate) struct AppTimeout500;
+
+/// Threshold `min_500` (see [`META`]).
+const MIN_500: Threshold = Threshold {
+    name: "min_500",
+    default: 20.0,
+    doc: "fewest 500s with a logged duration",
+};
+
+/// Threshold `min_ceiling_ms` (see [`META`]).
+const MIN_CEILING_MS: Threshold = Threshold {
+    name: "min_ceiling_ms",
+    default: 1000.0,
+    doc: "lowest latency (ms) a ceiling may sit at",
+};
+
+/// Threshold `pile_share` (see [`META`]).
+const PILE_SHARE: Threshold = Threshold {
+    name: "pile_share",
+    default: 0.5,
+    doc: "share of the 500s inside the ±5% band (0..1)",
+};
+
+/// Threshold `max_2xx_above` (see [`META`]).
+const MAX_2XX_ABOVE: Threshold = Threshold { name: "max_2xx_above", default: 0.01, doc: "largest share of 2xx responses at or above the ceiling (0..1): successes must finish below it" };
 
 static META: RuleMeta = RuleMeta {
     id: "app-timeout-500",
@@ -41,12 +65,7 @@ load); then look at why the dependency is slow. See `statuslens codes 504`.
 - RFC 9110 §15.6.5 (504), §15.6.4 (503)
 - SPEC §5
 "#,
-    thresholds: &[
-        Threshold { name: "min_500", default: 20.0, doc: "fewest 500s with a logged duration" },
-        Threshold { name: "min_ceiling_ms", default: 1000.0, doc: "lowest latency (ms) a ceiling may sit at" },
-        Threshold { name: "pile_share", default: 0.5, doc: "share of the 500s inside the ±5% band (0..1)" },
-        Threshold { name: "max_2xx_above", default: 0.01, doc: "largest share of 2xx responses at or above the ceiling (0..1): successes must finish below it" },
-    ],
+    thresholds: &[MIN_500, MIN_CEILING_MS, PILE_SHARE, MAX_2XX_ABOVE],
 };
 
 impl Rule for AppTimeout500 {
@@ -58,20 +77,20 @@ impl Rule for AppTimeout500 {
         for e in &facts.endpoints {
             let lat = e.stats.latency_500.as_ref();
             let timed = stats::count(lat);
-            if (timed as f64) < cfg.get("min_500") {
+            if (timed as f64) < cfg.get(&MIN_500) {
                 continue;
             }
             let Some(c) = stats::densest_band(lat, 0.1) else {
                 continue;
             };
-            if c.low_ms < cfg.get("min_ceiling_ms") || c.share < cfg.get("pile_share") {
+            if c.low_ms < cfg.get(&MIN_CEILING_MS) || c.share < cfg.get(&PILE_SHARE) {
                 continue;
             }
             let above = stats::share_at_or_above(
                 e.stats.latency_2xx.as_ref(),
                 (c.low_ms * 1000.0 * 0.95) as u64,
             );
-            if above > cfg.get("max_2xx_above") {
+            if above > cfg.get(&MAX_2XX_ABOVE) {
                 continue;
             }
             let mut f = Finding::new(&META, e, 500, vec![504, 503], c.count);
@@ -104,7 +123,7 @@ impl Rule for AppTimeout500 {
             if let Some(p) = p50_2xx {
                 ev = ev.ms("p50_2xx_ms", p);
             }
-            ev.window = stats::window_of(&minutes(e.stats), MINUTE_500);
+            ev.window = stats::window_of(&minutes(e.stats), Counter::Status500);
             ev.samples = e.stats.samples.get(500).to_vec();
             f.evidence = ev;
             out.push(f);

@@ -76,13 +76,13 @@ pub struct RuleSettings {
 }
 
 impl RuleSettings {
-    /// The value of the rule's threshold `name`.
-    pub fn get(&self, name: &str) -> f64 {
+    /// The value of threshold `t`: as configured, else its default. Rules name their thresholds
+    /// by the constant they declare, so there is no name to mistype and nothing to panic on.
+    pub fn get(&self, t: &super::Threshold) -> f64 {
         self.thresholds
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
-            .expect("rules only ask for thresholds they declare (checked by the rule tests)")
+            .find(|(n, _)| *n == t.name)
+            .map_or(t.default, |(_, v)| *v)
     }
 }
 
@@ -484,7 +484,18 @@ mod tests {
         .expect("valid");
         let g = cfg.settings("generic-500");
         assert_eq!(g.severity, Some(Severity::Error));
-        assert_eq!(g.get("min_500"), 50.0);
+        let probe = |name| super::super::Threshold {
+            name,
+            default: -1.0,
+            doc: "",
+        };
+        assert_eq!(g.get(&probe("min_500")), 50.0, "configured");
+        assert_eq!(g.get(&probe("dominance")), 0.8, "the rule's default");
+        assert_eq!(
+            g.get(&probe("no_such")),
+            -1.0,
+            "an undeclared name falls back, never panics"
+        );
         assert!(g.ignore_routes[0].matches("/batch/7"));
         assert!(!cfg.settings("slow-sync").enabled);
         assert_eq!(cfg.fields, ["resp.code=status"]);
@@ -591,15 +602,9 @@ mod tests {
                 let text = format!("[rules.{}]\n{} = 12345\n", m.id, t.name);
                 let cfg = RulesConfig::from_toml(&text)
                     .unwrap_or_else(|e| panic!("{}.{}: {e}", m.id, t.name));
+                assert_eq!(cfg.settings(m.id).get(t), 12345.0, "{}.{}", m.id, t.name);
                 assert_eq!(
-                    cfg.settings(m.id).get(t.name),
-                    12345.0,
-                    "{}.{}",
-                    m.id,
-                    t.name
-                );
-                assert_eq!(
-                    RulesConfig::default().settings(m.id).get(t.name),
+                    RulesConfig::default().settings(m.id).get(t),
                     t.default,
                     "{}.{} defaults",
                     m.id,

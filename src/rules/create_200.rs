@@ -6,6 +6,20 @@ use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, 
 /// See [`META`].
 pub(crate) struct Create200;
 
+/// Threshold `min_requests` (see [`META`]).
+const MIN_REQUESTS: Threshold = Threshold {
+    name: "min_requests",
+    default: 20.0,
+    doc: "fewest POST requests on the route",
+};
+
+/// Threshold `min_200_share` (see [`META`]).
+const MIN_200_SHARE: Threshold = Threshold {
+    name: "min_200_share",
+    default: 0.9,
+    doc: "share of the POST's 2xx that are 200 (0..1)",
+};
+
 static META: RuleMeta = RuleMeta {
     id: "create-200",
     code: "SL005",
@@ -40,18 +54,7 @@ is queued, 202 with a status URL. See `statuslens codes 201`.
 - RFC 9110 §15.3.2 (201), §15.3.3 (202), §10.2.2 (Location)
 - SPEC §5
 "#,
-    thresholds: &[
-        Threshold {
-            name: "min_requests",
-            default: 20.0,
-            doc: "fewest POST requests on the route",
-        },
-        Threshold {
-            name: "min_200_share",
-            default: 0.9,
-            doc: "share of the POST's 2xx that are 200 (0..1)",
-        },
-    ],
+    thresholds: &[MIN_REQUESTS, MIN_200_SHARE],
 };
 
 impl Rule for Create200 {
@@ -61,7 +64,7 @@ impl Rule for Create200 {
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
-            if e.method != "POST" || (e.stats.count as f64) < cfg.get("min_requests") {
+            if e.method != "POST" || (e.stats.count as f64) < cfg.get(&MIN_REQUESTS) {
                 continue;
             }
             let last = e.route.rsplit('/').next().unwrap_or("");
@@ -70,7 +73,7 @@ impl Rule for Create200 {
             }
             let n200 = e.status(200);
             let ok = e.class(200..=299);
-            if n200 == 0 || ratio(n200, ok) < cfg.get("min_200_share") {
+            if n200 == 0 || ratio(n200, ok) < cfg.get(&MIN_200_SHARE) {
                 continue;
             }
             let prefix = format!("{}/", e.route);

@@ -7,6 +7,23 @@ use crate::aggregate::signals::{sample_key, size_bucket};
 /// See [`META`].
 pub(crate) struct Empty200;
 
+/// Threshold `min_200` (see [`META`]).
+const MIN_200: Threshold = Threshold {
+    name: "min_200",
+    default: 20.0,
+    doc: "fewest 200 responses with logged bytes",
+};
+
+/// Threshold `min_empty_share` (see [`META`]).
+const MIN_EMPTY_SHARE: Threshold = Threshold {
+    name: "min_empty_share",
+    default: 0.9,
+    doc: "share of those that are empty (0..1)",
+};
+
+/// Threshold `max_total_bytes` (see [`META`]).
+const MAX_TOTAL_BYTES: Threshold = Threshold { name: "max_total_bytes", default: 256.0, doc: "with total-bytes formats: largest header-only response (bytes; rounded down to a power of two)" };
+
 static META: RuleMeta = RuleMeta {
     id: "empty-200",
     code: "SL006",
@@ -40,11 +57,7 @@ Answer 204 when there is no body (or return the updated representation with the 
 - RFC 9110 §15.3.5 (204), §9.3.5 (DELETE)
 - SPEC §5
 "#,
-    thresholds: &[
-        Threshold { name: "min_200", default: 20.0, doc: "fewest 200 responses with logged bytes" },
-        Threshold { name: "min_empty_share", default: 0.9, doc: "share of those that are empty (0..1)" },
-        Threshold { name: "max_total_bytes", default: 256.0, doc: "with total-bytes formats: largest header-only response (bytes; rounded down to a power of two)" },
-    ],
+    thresholds: &[MIN_200, MIN_EMPTY_SHARE, MAX_TOTAL_BYTES],
 };
 
 impl Rule for Empty200 {
@@ -59,7 +72,7 @@ impl Rule for Empty200 {
             }
             let sizes = &e.stats.sizes_200;
             let logged: u64 = sizes.iter().sum();
-            if (logged as f64) < cfg.get("min_200") {
+            if (logged as f64) < cfg.get(&MIN_200) {
                 continue;
             }
             let total_only = e.stats.sizes_200_total == logged;
@@ -70,7 +83,7 @@ impl Rule for Empty200 {
                 }
                 // Buckets wholly below the limit: bucket i holds [2^(i-1), 2^i), so the
                 // limit's own bucket and those above are left out.
-                let limit = cfg.get("max_total_bytes").max(1.0) as u64;
+                let limit = cfg.get(&MAX_TOTAL_BYTES).max(1.0) as u64;
                 let upto = size_bucket(limit);
                 (sizes[..upto].iter().sum::<u64>(), Confidence::Low)
             } else if e.stats.sizes_200_total == 0 {
@@ -86,7 +99,7 @@ impl Rule for Empty200 {
                 continue; // mixed byte kinds: cannot tell
             };
             let share = ratio(empty, logged);
-            if share < cfg.get("min_empty_share") {
+            if share < cfg.get(&MIN_EMPTY_SHARE) {
                 continue;
             }
             let mut f = Finding::new(&META, e, 200, vec![204], empty);
@@ -97,7 +110,7 @@ impl Rule for Empty200 {
             f.message = if total_only {
                 format!(
                     "{} {} answered 200 with a header-only response to {:.0}% of {} requests; the log records total response bytes (headers included), so an empty body is inferred from sizes under {} bytes. A success without a body is 204.",
-                    e.method, e.route, share * 100.0, logged, cfg.get("max_total_bytes")
+                    e.method, e.route, share * 100.0, logged, cfg.get(&MAX_TOTAL_BYTES)
                 )
             } else {
                 format!(

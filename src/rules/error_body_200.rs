@@ -7,6 +7,20 @@ use crate::aggregate::signals::sample_key;
 /// See [`META`].
 pub(crate) struct ErrorBody200;
 
+/// Threshold `min_count` (see [`META`]).
+const MIN_COUNT: Threshold = Threshold {
+    name: "min_count",
+    default: 10.0,
+    doc: "fewest marked 2xx responses on the endpoint",
+};
+
+/// Threshold `min_share` (see [`META`]).
+const MIN_SHARE: Threshold = Threshold {
+    name: "min_share",
+    default: 0.01,
+    doc: "share of the endpoint's 2xx that carry a marker (0..1)",
+};
+
 static META: RuleMeta = RuleMeta {
     id: "error-body-200",
     code: "SL004",
@@ -40,18 +54,7 @@ details. If a client requires 200s (old SDKs), version the API rather than hide 
 - RFC 9110 §15 (status codes), RFC 9457 (problem details)
 - SPEC §5
 "#,
-    thresholds: &[
-        Threshold {
-            name: "min_count",
-            default: 10.0,
-            doc: "fewest marked 2xx responses on the endpoint",
-        },
-        Threshold {
-            name: "min_share",
-            default: 0.01,
-            doc: "share of the endpoint's 2xx that carry a marker (0..1)",
-        },
-    ],
+    thresholds: &[MIN_COUNT, MIN_SHARE],
 };
 
 impl Rule for ErrorBody200 {
@@ -63,7 +66,7 @@ impl Rule for ErrorBody200 {
         for e in &facts.endpoints {
             let marked = e.stats.error_bodies.total();
             let ok = e.class(200..=299);
-            if (marked as f64) < cfg.get("min_count") || ratio(marked, ok) < cfg.get("min_share") {
+            if (marked as f64) < cfg.get(&MIN_COUNT) || ratio(marked, ok) < cfg.get(&MIN_SHARE) {
                 continue;
             }
             let mut classes = e.stats.error_bodies.classes.clone();

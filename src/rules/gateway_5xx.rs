@@ -7,6 +7,20 @@ use crate::format::Origin;
 /// See [`META`].
 pub(crate) struct Gateway5xx;
 
+/// Threshold `min_count` (see [`META`]).
+const MIN_COUNT: Threshold = Threshold {
+    name: "min_count",
+    default: 20.0,
+    doc: "fewest 502/503/504 (or 499) on the endpoint",
+};
+
+/// Threshold `min_share` (see [`META`]).
+const MIN_SHARE: Threshold = Threshold {
+    name: "min_share",
+    default: 0.02,
+    doc: "share of the endpoint's requests (0..1)",
+};
+
 static META: RuleMeta = RuleMeta {
     id: "gateway-5xx",
     code: "SL011",
@@ -43,18 +57,7 @@ App-made 503/504: see `generic-500` and `app-timeout-500` for whether they are t
 - RFC 9110 §15.6.3 (502), §15.6.4 (503), §15.6.5 (504); nginx 499
 - SPEC §5
 "#,
-    thresholds: &[
-        Threshold {
-            name: "min_count",
-            default: 20.0,
-            doc: "fewest 502/503/504 (or 499) on the endpoint",
-        },
-        Threshold {
-            name: "min_share",
-            default: 0.02,
-            doc: "share of the endpoint's requests (0..1)",
-        },
-    ],
+    thresholds: &[MIN_COUNT, MIN_SHARE],
 };
 
 fn origin_word(o: Origin) -> &'static str {
@@ -71,7 +74,7 @@ impl Rule for Gateway5xx {
     }
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
-        let (min, min_share) = (cfg.get("min_count"), cfg.get("min_share"));
+        let (min, min_share) = (cfg.get(&MIN_COUNT), cfg.get(&MIN_SHARE));
         for e in &facts.endpoints {
             let codes = [502u16, 503, 504];
             let total: u64 = codes.iter().map(|c| e.status(*c)).sum();

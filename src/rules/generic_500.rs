@@ -2,17 +2,72 @@
 
 use super::stats::{self, minutes, pearson, ratio};
 use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
-use crate::aggregate::{MINUTE_500, MINUTE_SLOTS};
+use crate::aggregate::Counter;
 
 /// See [`META`].
 pub(crate) struct Generic500;
+
+/// Threshold `min_500` (see [`META`]).
+const MIN_500: Threshold = Threshold {
+    name: "min_500",
+    default: 20.0,
+    doc: "fewest 500s on the endpoint before the rule looks at it",
+};
+
+/// Threshold `min_share` (see [`META`]).
+const MIN_SHARE: Threshold = Threshold { name: "min_share", default: 0.05, doc: "share of the endpoint's requests that are 500 (0..1) for a steady flood; a burst qualifies whatever the share" };
+
+/// Threshold `dominance` (see [`META`]).
+const DOMINANCE: Threshold = Threshold {
+    name: "dominance",
+    default: 0.8,
+    doc: "share of the endpoint's application 5xx that are plain 500 (0..1)",
+};
+
+/// Threshold `load_correlation` (see [`META`]).
+const LOAD_CORRELATION: Threshold = Threshold { name: "load_correlation", default: 0.6, doc: "Pearson correlation between the API's requests per minute and the endpoint's 500 rate per minute" };
+
+/// Threshold `min_minutes` (see [`META`]).
+const MIN_MINUTES: Threshold = Threshold {
+    name: "min_minutes",
+    default: 10.0,
+    doc: "fewest active minutes before a correlation is computed",
+};
+
+/// Threshold `min_load_variation` (see [`META`]).
+const MIN_LOAD_VARIATION: Threshold = Threshold { name: "min_load_variation", default: 0.25, doc: "coefficient of variation of the API's requests per minute needed before load can explain anything" };
+
+/// Threshold `burst_width_minutes` (see [`META`]).
+const BURST_WIDTH_MINUTES: Threshold = Threshold {
+    name: "burst_width_minutes",
+    default: 10.0,
+    doc: "width of the burst window (minutes); the series must span three windows",
+};
+
+/// Threshold `burst_share` (see [`META`]).
+const BURST_SHARE: Threshold = Threshold {
+    name: "burst_share",
+    default: 0.6,
+    doc: "share of the 500s inside the window (0..1)",
+};
+
+/// Threshold `fast_ratio` (see [`META`]).
+const FAST_RATIO: Threshold = Threshold {
+    name: "fast_ratio",
+    default: 0.5,
+    doc: "500 median latency at most this times the 2xx median counts as a fast refusal",
+};
+
+/// Threshold `ceiling_share` (see [`META`]).
+const CEILING_SHARE: Threshold = Threshold { name: "ceiling_share", default: 0.5, doc: "share of 500s in a ±5% latency band above 1 s that marks a timeout (left to app-timeout-500)" };
 
 static META: RuleMeta = RuleMeta {
     id: "generic-500",
     code: "SL001",
     severity: Severity::Warning,
     since: "0.2.0",
-    summary: "An endpoint's failures are plain 500s where the evidence points to a more precise code.",
+    summary:
+        "An endpoint's failures are plain 500s where the evidence points to a more precise code.",
     docs: r#"
 ## What it detects
 An endpoint whose server errors are mostly plain `500 Internal Server Error`, in volume (a
@@ -55,16 +110,16 @@ answer 503 with `Retry-After`; keep 500 for real bugs. See `statuslens codes 500
 - SPEC §5
 "#,
     thresholds: &[
-        Threshold { name: "min_500", default: 20.0, doc: "fewest 500s on the endpoint before the rule looks at it" },
-        Threshold { name: "min_share", default: 0.05, doc: "share of the endpoint's requests that are 500 (0..1) for a steady flood; a burst qualifies whatever the share" },
-        Threshold { name: "dominance", default: 0.8, doc: "share of the endpoint's application 5xx that are plain 500 (0..1)" },
-        Threshold { name: "load_correlation", default: 0.6, doc: "Pearson correlation between the API's requests per minute and the endpoint's 500 rate per minute" },
-        Threshold { name: "min_minutes", default: 10.0, doc: "fewest active minutes before a correlation is computed" },
-        Threshold { name: "min_load_variation", default: 0.25, doc: "coefficient of variation of the API's requests per minute needed before load can explain anything" },
-        Threshold { name: "burst_width_minutes", default: 10.0, doc: "width of the burst window (minutes); the series must span three windows" },
-        Threshold { name: "burst_share", default: 0.6, doc: "share of the 500s inside the window (0..1)" },
-        Threshold { name: "fast_ratio", default: 0.5, doc: "500 median latency at most this times the 2xx median counts as a fast refusal" },
-        Threshold { name: "ceiling_share", default: 0.5, doc: "share of 500s in a ±5% latency band above 1 s that marks a timeout (left to app-timeout-500)" },
+        MIN_500,
+        MIN_SHARE,
+        DOMINANCE,
+        LOAD_CORRELATION,
+        MIN_MINUTES,
+        MIN_LOAD_VARIATION,
+        BURST_WIDTH_MINUTES,
+        BURST_SHARE,
+        FAST_RATIO,
+        CEILING_SHARE,
     ],
 };
 
@@ -76,7 +131,7 @@ impl Rule for Generic500 {
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
             let n500 = e.status(500).saturating_sub(e.gateway_status(500));
-            if (n500 as f64) < cfg.get("min_500") {
+            if (n500 as f64) < cfg.get(&MIN_500) {
                 continue;
             }
             let app_5xx = e.class(500..=599).saturating_sub(
@@ -87,22 +142,22 @@ impl Rule for Generic500 {
                     .map(|(_, n)| n)
                     .sum(),
             );
-            if ratio(n500, app_5xx) < cfg.get("dominance") {
+            if ratio(n500, app_5xx) < cfg.get(&DOMINANCE) {
                 continue;
             }
             let lat500 = e.stats.latency_500.as_ref();
             if let Some(c) = stats::densest_band(lat500, 0.1) {
-                if c.low_ms >= 1000.0 && c.share >= cfg.get("ceiling_share") {
+                if c.low_ms >= 1000.0 && c.share >= cfg.get(&CEILING_SHARE) {
                     continue; // a timeout: app-timeout-500's finding
                 }
             }
             let series = minutes(e.stats);
-            let width = cfg.get("burst_width_minutes").max(1.0) as i64;
-            let burst = stats::burst(&series, MINUTE_500, width).filter(|b| {
-                b.share >= cfg.get("burst_share") && b.rate_inside >= 5.0 * b.rate_outside
+            let width = cfg.get(&BURST_WIDTH_MINUTES).max(1.0) as i64;
+            let burst = stats::burst(&series, Counter::Status500, width).filter(|b| {
+                b.share >= cfg.get(&BURST_SHARE) && b.rate_inside >= 5.0 * b.rate_outside
             });
             let share = e.share(n500);
-            if share < cfg.get("min_share") && burst.is_none() {
+            if share < cfg.get(&MIN_SHARE) && burst.is_none() {
                 continue;
             }
             // Load: the rest of the API's requests per minute (this endpoint's own requests left
@@ -113,20 +168,20 @@ impl Rule for Generic500 {
                 if total > 0 {
                     let all = facts.load.get(m).copied().unwrap_or(0);
                     xs.push(all.saturating_sub(total) as f64);
-                    ys.push(ratio(u64::from(c[MINUTE_500]), total));
+                    ys.push(ratio(u64::from(c.get(Counter::Status500)), total));
                 }
             }
-            let varies = stats::variation(&xs) >= cfg.get("min_load_variation");
-            let corr = (varies && xs.len() as f64 >= cfg.get("min_minutes"))
+            let varies = stats::variation(&xs) >= cfg.get(&MIN_LOAD_VARIATION);
+            let corr = (varies && xs.len() as f64 >= cfg.get(&MIN_MINUTES))
                 .then(|| pearson(&xs, &ys))
                 .flatten();
             let p50_500 = stats::quantile_ms(lat500, 0.5);
             let p50_2xx = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
             let fast = match (p50_500, p50_2xx) {
-                (Some(a), Some(b)) => e.is_write() && a <= cfg.get("fast_ratio") * b,
+                (Some(a), Some(b)) => e.is_write() && a <= cfg.get(&FAST_RATIO) * b,
                 _ => false,
             };
-            let load = corr.filter(|r| *r >= cfg.get("load_correlation"));
+            let load = corr.filter(|r| *r >= cfg.get(&LOAD_CORRELATION));
             let (recommended, confidence, why) = if let Some(r) = load {
                 (
                     vec![503, 429],
@@ -181,7 +236,7 @@ impl Rule for Generic500 {
                     .rate("outside_rate_500", b.rate_outside);
                 ev.window = Some((b.start * 60_000, (b.end + 1) * 60_000));
             } else {
-                ev.window = stats::window_of(&series, MINUTE_500);
+                ev.window = stats::window_of(&series, Counter::Status500);
             }
             if let Some(v) = p50_500 {
                 ev = ev.ms("p50_500_ms", v);
@@ -195,5 +250,3 @@ impl Rule for Generic500 {
         }
     }
 }
-
-const _: () = assert!(MINUTE_500 < MINUTE_SLOTS);

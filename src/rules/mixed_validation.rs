@@ -7,6 +7,13 @@ use super::{
 /// See [`META`].
 pub(crate) struct MixedValidation;
 
+/// Threshold `min_count` (see [`META`]).
+const MIN_COUNT: Threshold = Threshold {
+    name: "min_count",
+    default: 10.0,
+    doc: "fewest 400 (or 422) responses for an endpoint to count as using that code",
+};
+
 static META: RuleMeta = RuleMeta {
     id: "mixed-validation",
     code: "SL013",
@@ -39,11 +46,7 @@ document it, and apply it in shared validation middleware. See `statuslens codes
 - RFC 9110 §15.5.1 (400), §15.5.21 (422)
 - SPEC §5
 "#,
-    thresholds: &[Threshold {
-        name: "min_count",
-        default: 10.0,
-        doc: "fewest 400 (or 422) responses for an endpoint to count as using that code",
-    }],
+    thresholds: &[MIN_COUNT],
 };
 
 impl Rule for MixedValidation {
@@ -52,7 +55,7 @@ impl Rule for MixedValidation {
     }
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
-        let min = cfg.get("min_count");
+        let min = cfg.get(&MIN_COUNT);
         let writes = facts
             .endpoints
             .iter()

@@ -395,8 +395,7 @@ impl<'a> Facts<'a> {
         let mut load = BTreeMap::new();
         for e in &endpoints {
             for (m, c) in &e.stats.minutes {
-                *load.entry(*m).or_insert(0u64) +=
-                    c[..6].iter().map(|&n| u64::from(n)).sum::<u64>();
+                *load.entry(*m).or_insert(0u64) += c.total();
             }
         }
         Facts {

@@ -6,6 +6,13 @@ use crate::codes;
 /// See [`META`].
 pub(crate) struct NonstandardCode;
 
+/// Threshold `min_count` (see [`META`]).
+const MIN_COUNT: Threshold = Threshold {
+    name: "min_count",
+    default: 5.0,
+    doc: "fewest responses with the code on the endpoint",
+};
+
 static META: RuleMeta = RuleMeta {
     id: "nonstandard-code",
     code: "SL012",
@@ -37,11 +44,7 @@ Use the registered code that fits — the finding names it — and put the detai
 - IANA HTTP Status Code Registry; RFC 9110 §15
 - SPEC §5
 "#,
-    thresholds: &[Threshold {
-        name: "min_count",
-        default: 5.0,
-        doc: "fewest responses with the code on the endpoint",
-    }],
+    thresholds: &[MIN_COUNT],
 };
 
 impl Rule for NonstandardCode {
@@ -55,7 +58,7 @@ impl Rule for NonstandardCode {
                 if code == 0
                     || code == 499
                     || codes::is_registered(code)
-                    || (n as f64) < cfg.get("min_count")
+                    || (n as f64) < cfg.get(&MIN_COUNT)
                 {
                     continue;
                 }

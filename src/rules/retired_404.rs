@@ -2,10 +2,45 @@
 
 use super::stats::{self, minutes, ratio};
 use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
-use crate::aggregate::MINUTE_404;
+use crate::aggregate::Counter;
 
 /// See [`META`].
 pub(crate) struct Retired404;
+
+/// Threshold `min_2xx_before` (see [`META`]).
+const MIN_2XX_BEFORE: Threshold = Threshold {
+    name: "min_2xx_before",
+    default: 20.0,
+    doc: "fewest 2xx before the change point",
+};
+
+/// Threshold `min_2xx_share_before` (see [`META`]).
+const MIN_2XX_SHARE_BEFORE: Threshold = Threshold {
+    name: "min_2xx_share_before",
+    default: 0.5,
+    doc: "share of 2xx before the change point (0..1)",
+};
+
+/// Threshold `min_after` (see [`META`]).
+const MIN_AFTER: Threshold = Threshold {
+    name: "min_after",
+    default: 20.0,
+    doc: "fewest requests after the change point",
+};
+
+/// Threshold `min_404_share_after` (see [`META`]).
+const MIN_404_SHARE_AFTER: Threshold = Threshold {
+    name: "min_404_share_after",
+    default: 0.95,
+    doc: "share of 404 after the change point (0..1)",
+};
+
+/// Threshold `min_after_minutes` (see [`META`]).
+const MIN_AFTER_MINUTES: Threshold = Threshold {
+    name: "min_after_minutes",
+    default: 15.0,
+    doc: "shortest time (minutes) from the change point to the last request",
+};
 
 static META: RuleMeta = RuleMeta {
     id: "retired-404",
@@ -41,31 +76,11 @@ beforehand); if not, look at the deploy at the change point. See `statuslens cod
 - SPEC §5
 "#,
     thresholds: &[
-        Threshold {
-            name: "min_2xx_before",
-            default: 20.0,
-            doc: "fewest 2xx before the change point",
-        },
-        Threshold {
-            name: "min_2xx_share_before",
-            default: 0.5,
-            doc: "share of 2xx before the change point (0..1)",
-        },
-        Threshold {
-            name: "min_after",
-            default: 20.0,
-            doc: "fewest requests after the change point",
-        },
-        Threshold {
-            name: "min_404_share_after",
-            default: 0.95,
-            doc: "share of 404 after the change point (0..1)",
-        },
-        Threshold {
-            name: "min_after_minutes",
-            default: 15.0,
-            doc: "shortest time (minutes) from the change point to the last request",
-        },
+        MIN_2XX_BEFORE,
+        MIN_2XX_SHARE_BEFORE,
+        MIN_AFTER,
+        MIN_404_SHARE_AFTER,
+        MIN_AFTER_MINUTES,
     ],
 };
 
@@ -77,22 +92,31 @@ impl Rule for Retired404 {
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
             let series = minutes(e.stats);
-            let Some(last_ok) = series.iter().rposition(|(_, c)| c[2] > 0) else {
+            let Some(last_ok) = series
+                .iter()
+                .rposition(|(_, c)| c.get(Counter::Class(2)) > 0)
+            else {
                 continue;
             };
             let (before, after) = series.split_at(last_ok + 1);
             let (Some(&(change, _)), Some(&(end, _))) = (before.last(), after.last()) else {
                 continue;
             };
-            let ok_before: u64 = before.iter().map(|(_, c)| u64::from(c[2])).sum();
+            let ok_before: u64 = before
+                .iter()
+                .map(|(_, c)| u64::from(c.get(Counter::Class(2))))
+                .sum();
             let req_before: u64 = before.iter().map(|(_, c)| stats::minute_total(c)).sum();
             let req_after: u64 = after.iter().map(|(_, c)| stats::minute_total(c)).sum();
-            let nf_after: u64 = after.iter().map(|(_, c)| u64::from(c[MINUTE_404])).sum();
-            if (ok_before as f64) < cfg.get("min_2xx_before")
-                || ratio(ok_before, req_before) < cfg.get("min_2xx_share_before")
-                || (req_after as f64) < cfg.get("min_after")
-                || ratio(nf_after, req_after) < cfg.get("min_404_share_after")
-                || ((end - change) as f64) < cfg.get("min_after_minutes")
+            let nf_after: u64 = after
+                .iter()
+                .map(|(_, c)| u64::from(c.get(Counter::Status404)))
+                .sum();
+            if (ok_before as f64) < cfg.get(&MIN_2XX_BEFORE)
+                || ratio(ok_before, req_before) < cfg.get(&MIN_2XX_SHARE_BEFORE)
+                || (req_after as f64) < cfg.get(&MIN_AFTER)
+                || ratio(nf_after, req_after) < cfg.get(&MIN_404_SHARE_AFTER)
+                || ((end - change) as f64) < cfg.get(&MIN_AFTER_MINUTES)
             {
                 continue;
             }

@@ -7,6 +7,20 @@ use crate::aggregate::signals::THROTTLE_CLIENTS;
 /// See [`META`].
 pub(crate) struct RetryStorm;
 
+/// Threshold `min_throttled` (see [`META`]).
+const MIN_THROTTLED: Threshold = Threshold {
+    name: "min_throttled",
+    default: 20.0,
+    doc: "fewest throttled responses of one client on the endpoint",
+};
+
+/// Threshold `quick_share` (see [`META`]).
+const QUICK_SHARE: Threshold = Threshold {
+    name: "quick_share",
+    default: 0.5,
+    doc: "share of its throttled responses that came within two seconds of the previous one (0..1)",
+};
+
 static META: RuleMeta = RuleMeta {
     id: "retry-storm",
     code: "SL008",
@@ -43,10 +57,7 @@ backoff and jitter, and consider blocking clients that ignore it. See `statuslen
 - RFC 6585 §4 (429), RFC 9110 §10.2.3 (Retry-After), §15.6.4 (503)
 - SPEC §5
 "#,
-    thresholds: &[
-        Threshold { name: "min_throttled", default: 20.0, doc: "fewest throttled responses of one client on the endpoint" },
-        Threshold { name: "quick_share", default: 0.5, doc: "share of its throttled responses that came within two seconds of the previous one (0..1)" },
-    ],
+    thresholds: &[MIN_THROTTLED, QUICK_SHARE],
 };
 
 impl Rule for RetryStorm {
@@ -60,12 +71,12 @@ impl Rule for RetryStorm {
             let mut storming = Vec::new();
             for t in tracks {
                 let n = t.throttled();
-                if (n as f64) < cfg.get("min_throttled") {
+                if (n as f64) < cfg.get(&MIN_THROTTLED) {
                     continue;
                 }
                 let quick = t.quick_returns();
                 let share = ratio(quick, n - 1);
-                if share >= cfg.get("quick_share") {
+                if share >= cfg.get(&QUICK_SHARE) {
                     storming.push((t, n, quick, share));
                 }
             }

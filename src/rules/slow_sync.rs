@@ -6,6 +6,20 @@ use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, 
 /// See [`META`].
 pub(crate) struct SlowSync;
 
+/// Threshold `min_2xx` (see [`META`]).
+const MIN_2XX: Threshold = Threshold {
+    name: "min_2xx",
+    default: 20.0,
+    doc: "fewest timed 2xx responses",
+};
+
+/// Threshold `p50_ms` (see [`META`]).
+const P50_MS: Threshold = Threshold {
+    name: "p50_ms",
+    default: 2000.0,
+    doc: "median 2xx latency (ms) from which the endpoint is slow",
+};
+
 static META: RuleMeta = RuleMeta {
     id: "slow-sync",
     code: "SL007",
@@ -36,18 +50,7 @@ Queue the work, answer 202 with `Location` pointing at a status resource (which 
 - RFC 9110 §15.3.3 (202)
 - SPEC §5
 "#,
-    thresholds: &[
-        Threshold {
-            name: "min_2xx",
-            default: 20.0,
-            doc: "fewest timed 2xx responses",
-        },
-        Threshold {
-            name: "p50_ms",
-            default: 2000.0,
-            doc: "median 2xx latency (ms) from which the endpoint is slow",
-        },
-    ],
+    thresholds: &[MIN_2XX, P50_MS],
 };
 
 impl Rule for SlowSync {
@@ -62,7 +65,7 @@ impl Rule for SlowSync {
             }
             let lat = e.stats.latency_2xx.as_ref();
             let timed = stats::count(lat);
-            if (timed as f64) < cfg.get("min_2xx") {
+            if (timed as f64) < cfg.get(&MIN_2XX) {
                 continue;
             }
             let (Some(p50), Some(p95)) =
@@ -70,7 +73,7 @@ impl Rule for SlowSync {
             else {
                 continue;
             };
-            let limit = cfg.get("p50_ms");
+            let limit = cfg.get(&P50_MS);
             if p50 < limit {
                 continue;
             }

@@ -3,7 +3,7 @@
 
 use hdrhistogram::Histogram;
 
-use crate::aggregate::{EndpointStats, MINUTE_SLOTS};
+use crate::aggregate::{Counter, EndpointStats, MinuteCounts};
 
 /// `n / d`, 0 when `d` is 0.
 pub fn ratio(n: u64, d: u64) -> f64 {
@@ -87,8 +87,8 @@ pub fn densest_band(h: Option<&Histogram<u64>>, width: f64) -> Option<Ceiling> {
     })
 }
 
-/// One minute of an endpoint: (epoch minute, counters; see [`MINUTE_SLOTS`]).
-pub type Minute = (i64, [u32; MINUTE_SLOTS]);
+/// One minute of an endpoint: (epoch minute, counters).
+pub type Minute = (i64, MinuteCounts);
 
 /// The endpoint's minutes in time order.
 pub fn minutes(s: &EndpointStats) -> Vec<Minute> {
@@ -98,8 +98,8 @@ pub fn minutes(s: &EndpointStats) -> Vec<Minute> {
 }
 
 /// Requests of a minute (every class).
-pub fn minute_total(c: &[u32; MINUTE_SLOTS]) -> u64 {
-    c[..6].iter().map(|&n| u64::from(n)).sum()
+pub fn minute_total(c: &MinuteCounts) -> u64 {
+    c.total()
 }
 
 /// A stretch of time where one kind of response concentrates.
@@ -121,33 +121,33 @@ pub struct Burst {
 
 /// The window of at most `width` minutes holding the most hits (`slot` of each minute), if the
 /// series spans at least three such windows (so "concentrated" means something).
-pub fn burst(series: &[Minute], slot: usize, width: i64) -> Option<Burst> {
+pub fn burst(series: &[Minute], slot: Counter, width: i64) -> Option<Burst> {
     let (first, last) = (series.first()?.0, series.last()?.0);
     if (last - first).saturating_add(1) < width.saturating_mul(3) {
         return None;
     }
-    let total_hits: u64 = series.iter().map(|(_, c)| u64::from(c[slot])).sum();
+    let total_hits: u64 = series.iter().map(|(_, c)| u64::from(c.get(slot))).sum();
     let total_req: u64 = series.iter().map(|(_, c)| minute_total(c)).sum();
     let mut best: Option<(usize, usize, u64, u64)> = None;
     let (mut j, mut hits, mut req) = (0usize, 0u64, 0u64);
     for i in 0..series.len() {
         while j < series.len() && series[j].0 < series[i].0.saturating_add(width) {
-            hits += u64::from(series[j].1[slot]);
+            hits += u64::from(series[j].1.get(slot));
             req += minute_total(&series[j].1);
             j += 1;
         }
         if best.is_none_or(|b| hits > b.2) {
             best = Some((i, j - 1, hits, req));
         }
-        hits -= u64::from(series[i].1[slot]);
+        hits -= u64::from(series[i].1.get(slot));
         req -= minute_total(&series[i].1);
     }
     let (mut i, mut k, hits, _) = best?;
     // Tighten the window to its first and last minute with a hit.
-    while i < k && series[i].1[slot] == 0 {
+    while i < k && series[i].1.get(slot) == 0 {
         i += 1;
     }
-    while k > i && series[k].1[slot] == 0 {
+    while k > i && series[k].1.get(slot) == 0 {
         k -= 1;
     }
     let req: u64 = series[i..=k].iter().map(|(_, c)| minute_total(c)).sum();
@@ -198,9 +198,9 @@ pub fn variation(xs: &[f64]) -> f64 {
 }
 
 /// Time window of the minutes where `slot` is non-zero, in epoch ms (end exclusive).
-pub fn window_of(series: &[Minute], slot: usize) -> Option<(i64, i64)> {
-    let first = series.iter().find(|(_, c)| c[slot] > 0)?.0;
-    let last = series.iter().rev().find(|(_, c)| c[slot] > 0)?.0;
+pub fn window_of(series: &[Minute], slot: Counter) -> Option<(i64, i64)> {
+    let first = series.iter().find(|(_, c)| c.get(slot) > 0)?.0;
+    let last = series.iter().rev().find(|(_, c)| c.get(slot) > 0)?.0;
     Some((first * 60_000, (last + 1) * 60_000))
 }
 
@@ -241,20 +241,25 @@ mod tests {
     fn burst_and_correlation() {
         let mut series = Vec::new();
         for m in 0..60 {
-            let mut c = [0u32; MINUTE_SLOTS];
-            c[2] = 100;
-            if (20..25).contains(&m) {
-                c[5] = 50;
-                c[6] = 50;
-            }
+            let c = if (20..25).contains(&m) {
+                MinuteCounts::from_parts([0, 0, 100, 0, 0, 50], 50, 0)
+            } else {
+                MinuteCounts::from_parts([0, 0, 100, 0, 0, 0], 0, 0)
+            };
             series.push((m, c));
         }
-        let b = burst(&series, 6, 6).expect("burst");
+        let b = burst(&series, Counter::Status500, 6).expect("burst");
         assert_eq!((b.start, b.end, b.hits), (20, 24, 250));
         assert_eq!(b.share, 1.0);
         assert_eq!(b.rate_outside, 0.0);
-        assert!(burst(&series[..10], 6, 6).is_none(), "too short a series");
-        assert_eq!(window_of(&series, 6), Some((20 * 60_000, 25 * 60_000)));
+        assert!(
+            burst(&series[..10], Counter::Status500, 6).is_none(),
+            "too short a series"
+        );
+        assert_eq!(
+            window_of(&series, Counter::Status500),
+            Some((20 * 60_000, 25 * 60_000))
+        );
         let r = pearson(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.1, 6.0, 8.2]).expect("defined");
         assert!(r > 0.99);
         assert!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_none());

@@ -7,6 +7,13 @@ use crate::route::openapi::{MethodStatus, Responses};
 /// See [`META`].
 pub(crate) struct UndocumentedStatus;
 
+/// Threshold `min_count` (see [`META`]).
+const MIN_COUNT: Threshold = Threshold {
+    name: "min_count",
+    default: 5.0,
+    doc: "fewest responses with the undocumented status on the endpoint (gateway's excluded)",
+};
+
 static META: RuleMeta = RuleMeta {
     id: "undocumented-status",
     code: "SL014",
@@ -57,11 +64,7 @@ at once.
 - RFC 9110 §15
 - SPEC §5
 "#,
-    thresholds: &[Threshold {
-        name: "min_count",
-        default: 5.0,
-        doc: "fewest responses with the undocumented status on the endpoint (gateway's excluded)",
-    }],
+    thresholds: &[MIN_COUNT],
 };
 
 impl Rule for UndocumentedStatus {
@@ -90,7 +93,7 @@ impl Rule for UndocumentedStatus {
                     || code == 499
                     || (code == 304 && matches!(e.method, "GET" | "HEAD"))
                     || docs.documents(code)
-                    || (n as f64) < cfg.get("min_count")
+                    || (n as f64) < cfg.get(&MIN_COUNT)
                 {
                     continue;
                 }

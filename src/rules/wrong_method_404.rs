@@ -9,6 +9,41 @@ use crate::route::openapi::MethodStatus;
 /// See [`META`].
 pub(crate) struct WrongMethod404;
 
+/// Threshold `min_requests` (see [`META`]).
+const MIN_REQUESTS: Threshold = Threshold {
+    name: "min_requests",
+    default: 20.0,
+    doc: "fewest requests of the 404ing method, and of a succeeding method",
+};
+
+/// Threshold `min_404_share` (see [`META`]).
+const MIN_404_SHARE: Threshold = Threshold {
+    name: "min_404_share",
+    default: 0.95,
+    doc: "share of the method's requests answered 404 (0..1)",
+};
+
+/// Threshold `min_2xx_share` (see [`META`]).
+const MIN_2XX_SHARE: Threshold = Threshold {
+    name: "min_2xx_share",
+    default: 0.5,
+    doc: "share of 2xx of the other method (0..1)",
+};
+
+/// Threshold `max_sibling_404_share` (see [`META`]).
+const MAX_SIBLING_404_SHARE: Threshold = Threshold {
+    name: "max_sibling_404_share",
+    default: 0.1,
+    doc: "on routes with placeholders: largest 404 share of the succeeding method (0..1)",
+};
+
+/// Threshold `min_requests_undeclared` (see [`META`]).
+const MIN_REQUESTS_UNDECLARED: Threshold = Threshold {
+    name: "min_requests_undeclared",
+    default: 5.0,
+    doc: "on declared routes: fewest requests of a method the route does not declare",
+};
+
 static META: RuleMeta = RuleMeta {
     id: "wrong-method-404",
     code: "SL003",
@@ -53,31 +88,11 @@ implement the method if clients need it. See `statuslens codes 405`.
 - SPEC §5
 "#,
     thresholds: &[
-        Threshold {
-            name: "min_requests",
-            default: 20.0,
-            doc: "fewest requests of the 404ing method, and of a succeeding method",
-        },
-        Threshold {
-            name: "min_404_share",
-            default: 0.95,
-            doc: "share of the method's requests answered 404 (0..1)",
-        },
-        Threshold {
-            name: "min_2xx_share",
-            default: 0.5,
-            doc: "share of 2xx of the other method (0..1)",
-        },
-        Threshold {
-            name: "max_sibling_404_share",
-            default: 0.1,
-            doc: "on routes with placeholders: largest 404 share of the succeeding method (0..1)",
-        },
-        Threshold {
-            name: "min_requests_undeclared",
-            default: 5.0,
-            doc: "on declared routes: fewest requests of a method the route does not declare",
-        },
+        MIN_REQUESTS,
+        MIN_404_SHARE,
+        MIN_2XX_SHARE,
+        MAX_SIBLING_404_SHARE,
+        MIN_REQUESTS_UNDECLARED,
     ],
 };
 
@@ -87,7 +102,7 @@ impl Rule for WrongMethod404 {
     }
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
-        let min = cfg.get("min_requests");
+        let min = cfg.get(&MIN_REQUESTS);
         for e in &facts.endpoints {
             match facts.api.method_status(e.method, e.route) {
                 MethodStatus::UnknownRoute => {}
@@ -98,17 +113,15 @@ impl Rule for WrongMethod404 {
                 MethodStatus::Declared(_) | MethodStatus::Implicit => continue,
             }
             let n404 = e.status(404);
-            if (e.stats.count as f64) < min || e.share(n404) < cfg.get("min_404_share") {
+            if (e.stats.count as f64) < min || e.share(n404) < cfg.get(&MIN_404_SHARE) {
                 continue;
             }
             let templated = e.route.split('/').any(stats::is_placeholder);
             let siblings: Vec<_> = facts
                 .methods_of(e.route)
                 .filter(|o| o.method != e.method && o.stats.count as f64 >= min)
-                .filter(|o| o.share(o.class(200..=299)) >= cfg.get("min_2xx_share"))
-                .filter(|o| {
-                    !templated || o.share(o.status(404)) <= cfg.get("max_sibling_404_share")
-                })
+                .filter(|o| o.share(o.class(200..=299)) >= cfg.get(&MIN_2XX_SHARE))
+                .filter(|o| !templated || o.share(o.status(404)) <= cfg.get(&MAX_SIBLING_404_SHARE))
                 .collect();
             if siblings.is_empty() {
                 continue;
@@ -163,8 +176,8 @@ fn declared_check(
     out: &mut Vec<Finding>,
 ) {
     let n404 = e.status(404);
-    if (e.stats.count as f64) < cfg.get("min_requests_undeclared")
-        || e.share(n404) < cfg.get("min_404_share")
+    if (e.stats.count as f64) < cfg.get(&MIN_REQUESTS_UNDECLARED)
+        || e.share(n404) < cfg.get(&MIN_404_SHARE)
     {
         return;
     }
