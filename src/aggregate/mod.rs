@@ -487,33 +487,84 @@ pub struct Aggregate {
     heavy: Heavy,
 }
 
-/// The endpoint table: `METHOD route` → statistics (boxed: rows move when the table grows or
-/// re-keys, and a pointer moves faster than the statistics).
-pub type EndpointTable = FxHashMap<Box<[u8]>, Box<EndpointStats>>;
+/// The endpoint table: key → statistics (boxed: rows move when the table grows or re-keys, and
+/// a pointer moves faster than the statistics).
+pub type EndpointTable = FxHashMap<EndpointKey, Box<EndpointStats>>;
 
-/// The key of the endpoint that collects what the route cap folds.
-pub const OTHER_KEY: &[u8] = b"* (other)";
 /// The method of requests whose method token is not a registered HTTP method.
 pub const INVALID_METHOD: &[u8] = b"(invalid method)";
+/// The method and route of the endpoint that collects what the route cap folds.
+const OTHER_METHOD: &[u8] = b"*";
 
-/// Split an endpoint key into method and route.
-pub fn split_key(key: &[u8]) -> (&[u8], &str) {
-    // Methods hold no space; `(invalid method)` does, and comes first.
-    let at = if key.starts_with(INVALID_METHOD) {
-        INVALID_METHOD.len()
-    } else {
-        key.iter().position(|&b| b == b' ').unwrap_or(key.len())
-    };
-    let route = key.get(at + 1..).unwrap_or_default();
-    (&key[..at], std::str::from_utf8(route).unwrap_or(""))
+/// An endpoint: method and route. Held as one byte string (`METHOD route`) so that the per-line
+/// lookup borrows the worker's scratch bytes instead of allocating a key; read it through
+/// [`EndpointKey::method`] and [`EndpointKey::route`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EndpointKey(Box<[u8]>);
+
+impl std::borrow::Borrow<[u8]> for EndpointKey {
+    fn borrow(&self) -> &[u8] {
+        &self.0
+    }
 }
 
-fn endpoint_key(method: &[u8], route: &str) -> Box<[u8]> {
-    let mut k = Vec::with_capacity(method.len() + 1 + route.len());
-    k.extend_from_slice(method);
-    k.push(b' ');
-    k.extend_from_slice(route.as_bytes());
-    k.into_boxed_slice()
+impl EndpointKey {
+    /// The key of `method` on `route`.
+    pub fn new(method: &[u8], route: &str) -> EndpointKey {
+        let mut k = Vec::with_capacity(method.len() + 1 + route.len());
+        k.extend_from_slice(method);
+        k.push(b' ');
+        k.extend_from_slice(route.as_bytes());
+        EndpointKey(k.into_boxed_slice())
+    }
+
+    /// The key of what the route cap folds: `* (other)`.
+    pub fn other() -> EndpointKey {
+        EndpointKey::new(OTHER_METHOD, route::OTHER)
+    }
+
+    /// Whether this is the `(other)` key.
+    pub fn is_other(&self) -> bool {
+        self.method() == OTHER_METHOD && self.route() == route::OTHER
+    }
+
+    /// The key held in `bytes` (`METHOD route`, as the scratch key is built).
+    pub fn from_bytes(bytes: &[u8]) -> EndpointKey {
+        EndpointKey(bytes.into())
+    }
+
+    /// The bytes, as they are hashed and ordered.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn split(&self) -> (&[u8], &str) {
+        let key = &self.0;
+        // Methods hold no space; `(invalid method)` does, and comes first.
+        let at = if key.starts_with(INVALID_METHOD) {
+            INVALID_METHOD.len()
+        } else {
+            key.iter().position(|&b| b == b' ').unwrap_or(key.len())
+        };
+        let route = key.get(at + 1..).unwrap_or_default();
+        (&key[..at], std::str::from_utf8(route).unwrap_or(""))
+    }
+
+    /// The method token (`-` when the line held no request, `(invalid method)` when its token
+    /// is not a registered method).
+    pub fn method(&self) -> &[u8] {
+        self.split().0
+    }
+
+    /// The method as text.
+    pub fn method_str(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.method())
+    }
+
+    /// The route template.
+    pub fn route(&self) -> &str {
+        self.split().1
+    }
 }
 
 /// Hash of a client or endpoint key (stable within a build; used only inside one run).
@@ -584,7 +635,7 @@ impl Aggregate {
         // No cap here: a chunk's aggregate is bounded by the chunk; `absorb` applies the cap.
         let mut s = Box::<EndpointStats>::default();
         s.add(rec, pos, client);
-        self.endpoints.insert(key.as_slice().into(), s);
+        self.endpoints.insert(EndpointKey::from_bytes(key), s);
         true
     }
 
@@ -668,13 +719,17 @@ impl Aggregate {
         }
     }
 
-    fn absorb_endpoint(&mut self, key: Box<[u8]>, stats: Box<EndpointStats>, ctx: &AddContext<'_>) {
-        if &*key == OTHER_KEY {
+    fn absorb_endpoint(
+        &mut self,
+        key: EndpointKey,
+        stats: Box<EndpointStats>,
+        ctx: &AddContext<'_>,
+    ) {
+        if key.is_other() {
             self.endpoints.entry(key).or_default().merge(*stats);
             return;
         }
-        let (method, route) = split_key(&key);
-        if route::is_standard_method(method) && ctx.routes.is_template(route) {
+        if route::is_standard_method(key.method()) && ctx.routes.is_template(key.route()) {
             // Declared endpoints are bounded by the declaration: outside the cap.
             self.endpoints.entry(key).or_default().merge(*stats);
             return;
@@ -687,17 +742,16 @@ impl Aggregate {
     /// wide holds (merging those rows frees slots), then place it.
     fn place_mapped(
         &mut self,
-        key: Box<[u8]>,
+        key: EndpointKey,
         stats: Box<EndpointStats>,
         w: u64,
         ctx: &AddContext<'_>,
     ) {
-        let (method, route) = split_key(&key);
-        let mapped = self.collapser.map(route);
-        let key = if mapped.route == route {
+        let mapped = self.collapser.map(key.route());
+        let key = if mapped.route == key.route() {
             key
         } else {
-            endpoint_key(method, &mapped.route)
+            EndpointKey::new(key.method(), &mapped.route)
         };
         for parent in mapped.widened {
             self.rekey_under(&parent, ctx);
@@ -708,13 +762,13 @@ impl Aggregate {
     /// A parent position went wide: re-key the table's routes under it to `{param}`.
     fn rekey_under(&mut self, parent: &str, ctx: &AddContext<'_>) {
         // (old key, re-keyed).
-        let mut moved: Vec<(Box<[u8]>, _)> = self
+        let mut moved: Vec<(EndpointKey, EndpointKey)> = self
             .endpoints
             .keys()
-            .filter(|k| self.heavy.contains(k))
+            .filter(|k| self.heavy.contains(k.as_bytes()))
             .filter_map(|k| {
-                let (method, route) = split_key(k);
-                table::rekey(route, parent).map(|r| (k.clone(), endpoint_key(method, &r)))
+                table::rekey(k.route(), parent)
+                    .map(|r| (k.clone(), EndpointKey::new(k.method(), &r)))
             })
             .collect();
         moved.sort_unstable();
@@ -722,7 +776,7 @@ impl Aggregate {
             let Some(stats) = self.endpoints.remove(&old) else {
                 continue;
             };
-            let w = self.heavy.remove(&old).unwrap_or(1).max(1);
+            let w = self.heavy.remove(old.as_bytes()).unwrap_or(1).max(1);
             // Deeper positions of the re-keyed route are now children of the collapsed prefix.
             self.place_mapped(new, stats, w, ctx);
         }
@@ -731,10 +785,10 @@ impl Aggregate {
     /// Put a capped endpoint into the table with Misra–Gries weight `w`, evicting to `(other)`
     /// what the summary drops. The table holds `route_cap - 1` capped endpoints, so with
     /// `(other)` the report has at most `route_cap` rows besides declared ones.
-    fn place(&mut self, key: Box<[u8]>, stats: Box<EndpointStats>, w: u64, route_cap: usize) {
+    fn place(&mut self, key: EndpointKey, stats: Box<EndpointStats>, w: u64, route_cap: usize) {
         if let Some(s) = self.endpoints.get_mut(&key) {
             s.merge(*stats);
-            self.heavy.bump(&key, w);
+            self.heavy.bump(key.as_bytes(), w);
             return;
         }
         let capacity = route_cap.saturating_sub(1).max(1);
@@ -743,16 +797,16 @@ impl Aggregate {
             let (evicted, dropped) = self.heavy.make_room(w);
             self.fold_error += self.heavy.offset - before;
             for k in evicted {
-                if let Some(s) = self.endpoints.remove(&k) {
+                if let Some(s) = self.endpoints.remove(&*k) {
                     self.fold(&k, s);
                 }
             }
             if dropped {
-                self.fold(&key, stats);
+                self.fold(key.as_bytes(), stats);
                 return;
             }
         }
-        self.heavy.bump(&key, w);
+        self.heavy.bump(key.as_bytes(), w);
         self.endpoints.insert(key, stats);
     }
 
@@ -761,7 +815,7 @@ impl Aggregate {
         self.folded_lines += stats.count;
         self.folded_routes.insert(key_hash(key));
         self.endpoints
-            .entry(OTHER_KEY.into())
+            .entry(EndpointKey::other())
             .or_default()
             .merge(*stats);
     }
@@ -770,15 +824,14 @@ impl Aggregate {
     /// absorbed runs), then the fold of the capped endpoints beyond `route_cap - 1` (least
     /// requested first, ties by key) into `(other)`. Declared endpoints stay.
     pub fn finish(&mut self, routes: &Normalizer, route_cap: usize) {
-        let declared = |k: &[u8]| {
-            let (m, r) = split_key(k);
-            route::is_standard_method(m) && routes.is_template(r)
+        let declared = |k: &EndpointKey| {
+            route::is_standard_method(k.method()) && routes.is_template(k.route())
         };
         let mut distinct: Vec<&str> = self
             .endpoints
             .keys()
-            .filter(|k| &***k != OTHER_KEY)
-            .map(|k| split_key(k).1)
+            .filter(|k| !k.is_other())
+            .map(EndpointKey::route)
             .collect();
         distinct.sort_unstable();
         distinct.dedup();
@@ -790,37 +843,37 @@ impl Aggregate {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect();
-            let mut entries: Vec<(Box<[u8]>, Box<EndpointStats>)> =
+            let mut entries: Vec<(EndpointKey, Box<EndpointStats>)> =
                 std::mem::take(&mut self.endpoints).into_iter().collect();
             entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             for (k, v) in entries {
-                let (method, r) = split_key(&k);
-                let key = match rewrites.get(r) {
-                    Some(new) if !declared(&k) => endpoint_key(method, new),
+                let key = match rewrites.get(k.route()) {
+                    Some(new) if !declared(&k) => EndpointKey::new(k.method(), new),
                     _ => k,
                 };
                 self.endpoints.entry(key).or_default().merge(*v);
             }
         }
-        let mut entries: Vec<(Box<[u8]>, Box<EndpointStats>)> = Vec::new();
+        let mut entries: Vec<(EndpointKey, Box<EndpointStats>)> = Vec::new();
         for (k, v) in std::mem::take(&mut self.endpoints) {
-            if declared(&k) || &*k == OTHER_KEY {
+            if declared(&k) || k.is_other() {
                 self.endpoints.insert(k, v);
             } else {
                 entries.push((k, v));
             }
         }
         entries.sort_unstable_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
-        let keep = if self.endpoints.contains_key(OTHER_KEY) || entries.len() > route_cap {
-            route_cap.saturating_sub(1)
-        } else {
-            route_cap
-        };
+        let keep =
+            if self.endpoints.contains_key(&EndpointKey::other()) || entries.len() > route_cap {
+                route_cap.saturating_sub(1)
+            } else {
+                route_cap
+            };
         for (i, (k, v)) in entries.into_iter().enumerate() {
             if i < keep {
                 self.endpoints.insert(k, v);
             } else {
-                self.fold(&k, v);
+                self.fold(k.as_bytes(), v);
             }
         }
         self.heavy = Heavy::default();
@@ -970,11 +1023,10 @@ mod tests {
         let agg = run(&routes, 10, &[recs]);
         assert_eq!(count(&agg, "(invalid method) /"), 30);
         assert_eq!(count(&agg, "GET /"), 1);
-        assert_eq!(
-            split_key(b"(invalid method) /a b"),
-            (&b"(invalid method)"[..], "/a b")
-        );
-        assert_eq!(split_key(b"GET /a"), (&b"GET"[..], "/a"));
+        let k = EndpointKey::from_bytes(b"(invalid method) /a b");
+        assert_eq!((k.method(), k.route()), (&b"(invalid method)"[..], "/a b"));
+        let k = EndpointKey::from_bytes(b"GET /a");
+        assert_eq!((k.method(), k.route()), (&b"GET"[..], "/a"));
     }
 
     #[test]
@@ -1001,11 +1053,11 @@ mod tests {
         // unregistered method on a declared route is not declared.
         assert_eq!(count(&agg, "GET /spec/{id}"), 1);
         assert_eq!(count(&agg, "DELETE /spec/x/{id}"), 1);
-        assert!(agg.endpoints.contains_key(OTHER_KEY));
+        assert!(agg.endpoints.contains_key(&EndpointKey::other()));
         let capped = agg
             .endpoints
             .keys()
-            .filter(|k| !k.ends_with(b"{id}") && &***k != OTHER_KEY)
+            .filter(|k| !k.route().ends_with("{id}") && !k.is_other())
             .count();
         assert_eq!(capped, 1, "{:?}", agg.endpoints.keys().collect::<Vec<_>>());
         let total: u64 = agg.endpoints.values().map(|e| e.count).sum();

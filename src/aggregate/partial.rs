@@ -385,17 +385,19 @@ pub mod sorted_map {
 /// The endpoint table as a list of `[key, stats]` sorted by key.
 pub mod endpoint_map {
     use super::*;
-    use crate::aggregate::EndpointStats;
+    use crate::aggregate::{EndpointKey, EndpointStats};
 
     /// Serialize.
     pub fn serialize<S: Serializer>(
         m: &crate::aggregate::EndpointTable,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        let mut v: Vec<(&Box<[u8]>, &EndpointStats)> = m.iter().map(|(k, e)| (k, &**e)).collect();
+        let mut v: Vec<(&EndpointKey, &EndpointStats)> = m.iter().map(|(k, e)| (k, &**e)).collect();
         v.sort_by(|a, b| a.0.cmp(b.0));
-        let out: Vec<(ByteText, &EndpointStats)> =
-            v.into_iter().map(|(k, e)| (to_text(k), e)).collect();
+        let out: Vec<(ByteText, &EndpointStats)> = v
+            .into_iter()
+            .map(|(k, e)| (to_text(k.as_bytes()), e))
+            .collect();
         out.serialize(s)
     }
 
@@ -405,7 +407,12 @@ pub mod endpoint_map {
     ) -> Result<crate::aggregate::EndpointTable, D::Error> {
         Vec::<(ByteText, EndpointStats)>::deserialize(d)?
             .into_iter()
-            .map(|(k, e)| Ok((from_text::<D::Error>(k)?.into_boxed_slice(), Box::new(e))))
+            .map(|(k, e)| {
+                Ok((
+                    EndpointKey::from_bytes(&from_text::<D::Error>(k)?),
+                    Box::new(e),
+                ))
+            })
             .collect()
     }
 }

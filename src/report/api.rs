@@ -158,10 +158,7 @@ impl ApiReport {
             .aggregate
             .endpoints
             .keys()
-            .filter_map(|k| {
-                let (m, r) = crate::aggregate::split_key(k);
-                Some((std::str::from_utf8(m).ok()?, shape(r)))
-            })
+            .filter_map(|k| Some((std::str::from_utf8(k.method()).ok()?, shape(k.route()))))
             .collect();
         let mut untouched = Vec::new();
         for r in api.routes() {

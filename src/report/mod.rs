@@ -58,7 +58,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::aggregate::{class_index, max_opt, min_opt, Aggregate, EndpointStats, Pos};
+use crate::aggregate::{class_index, max_opt, min_opt, Aggregate, EndpointKey, EndpointStats, Pos};
 use crate::pipeline::RunOutput;
 use crate::rules::{Confidence, Finding, Noise, Scanner, Severity};
 
@@ -333,9 +333,8 @@ fn latency(s: &EndpointStats) -> Option<Latency> {
     })
 }
 
-fn endpoint(key: &[u8], s: &EndpointStats) -> Endpoint {
-    let (method, route) = crate::aggregate::split_key(key);
-    let method = String::from_utf8_lossy(method);
+fn endpoint(key: &EndpointKey, s: &EndpointStats) -> Endpoint {
+    let (method, route) = (key.method_str(), key.route());
     let bytes = (s.bytes_count > 0).then(|| Bytes {
         count: s.bytes_count,
         total: s.bytes_sum,
@@ -458,7 +457,7 @@ impl ReportModel {
         let mut by_class: BTreeMap<String, u64> = BTreeMap::new();
         let (mut first, mut last) = (None::<i64>, None::<i64>);
         let mut endpoints: Vec<Endpoint> = Vec::with_capacity(agg.endpoints.len());
-        let mut keys: Vec<&Box<[u8]>> = agg.endpoints.keys().collect();
+        let mut keys: Vec<&EndpointKey> = agg.endpoints.keys().collect();
         keys.sort_unstable();
         for k in keys {
             let s = &agg.endpoints[k];

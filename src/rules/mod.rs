@@ -367,8 +367,8 @@ impl<'a> Facts<'a> {
         };
         let mut endpoints = Vec::with_capacity(agg.endpoints.len());
         for (k, s) in &agg.endpoints {
-            let (method, route) = crate::aggregate::split_key(k);
-            let Ok(method) = std::str::from_utf8(method) else {
+            let route = k.route();
+            let Ok(method) = std::str::from_utf8(k.method()) else {
                 continue;
             };
             let only_scanners = match &s.clients {
