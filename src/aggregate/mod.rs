@@ -218,11 +218,21 @@ pub struct EndpointStats {
     pub error_bodies: ErrorBodies,
     /// Earliest positions per status and per signal, for evidence.
     pub samples: Samples,
+    /// Durations (µs) not yet in the histograms, tagged with [`PENDING_2XX`] or
+    /// [`PENDING_500`]: see [`EndpointStats::settle`]. Empty outside a chunk's aggregate.
+    #[serde(skip)]
+    pub pending_us: Vec<u64>,
     /// Who sent the requests (exact while few).
     pub clients: ClientSet,
     /// Throttled (429/503) responses per client over time.
     pub throttles: Throttles,
 }
+
+/// Tag of a pending duration of a 2xx response (durations are clamped far below this bit).
+const PENDING_2XX: u64 = 1 << 62;
+/// Tag of a pending duration of a 500 response.
+const PENDING_500: u64 = 1 << 61;
+const _: () = assert!(MAX_DURATION_US < PENDING_500);
 
 /// Record a duration (µs) in an auto-resizing histogram created on first use.
 #[inline]
@@ -288,12 +298,14 @@ impl EndpointStats {
         if let Some(d) = rec.duration_us {
             let v = d.clamp(1, MAX_DURATION_US);
             self.max_us = self.max_us.max(v);
-            record_us(&mut self.latency, v);
-            match code {
-                200..=299 => record_us(&mut self.latency_2xx, v),
-                500 => record_us(&mut self.latency_500, v),
-                _ => {}
-            }
+            // Kept raw until the chunk is absorbed: a chunk sees each endpoint a few dozen times,
+            // and three fresh histograms per endpoint per chunk cost more than the values.
+            let kind = match code {
+                200..=299 => PENDING_2XX,
+                500 => PENDING_500,
+                _ => 0,
+            };
+            self.pending_us.push(v | kind);
         }
         if code == 200 {
             if let Some(b) = rec.bytes {
@@ -354,8 +366,28 @@ impl EndpointStats {
         self.error_marked += u64::from(rec.error_marker.is_some());
     }
 
+    /// Record the durations kept raw by [`EndpointStats::add`] into the histograms.
+    pub fn settle(&mut self) {
+        let pending = std::mem::take(&mut self.pending_us);
+        self.record_pending(&pending);
+    }
+
+    fn record_pending(&mut self, pending: &[u64]) {
+        for &p in pending {
+            let v = p & !(PENDING_2XX | PENDING_500);
+            record_us(&mut self.latency, v);
+            if p & PENDING_2XX != 0 {
+                record_us(&mut self.latency_2xx, v);
+            } else if p & PENDING_500 != 0 {
+                record_us(&mut self.latency_500, v);
+            }
+        }
+    }
+
     /// Fold `other` into `self`.
     pub fn merge(&mut self, other: EndpointStats) {
+        self.settle();
+        self.record_pending(&other.pending_us);
         self.count += other.count;
         for (code, n) in other.statuses {
             add_count(&mut self.statuses, code, n);
@@ -685,7 +717,7 @@ impl Aggregate {
     /// input order: the result is then a function of the input alone.
     pub fn absorb(&mut self, other: Aggregate, ctx: &AddContext<'_>) {
         // The iteration order of a chunk's table is a function of the chunk (a fixed hasher
-        // and the same insertions), so it needs no sort.
+        // and the same insertions into a fresh table), so it needs no sort.
         for (k, v) in other.endpoints {
             self.absorb_endpoint(k, v, ctx);
         }
@@ -735,6 +767,13 @@ impl Aggregate {
             return;
         }
         let w = stats.count.max(1);
+        // A row already in the table maps to itself: had a position above it gone wide since,
+        // the row would have been re-keyed away. Its segments were recorded when it came in.
+        if let Some(s) = self.endpoints.get_mut(&key) {
+            s.merge(*stats);
+            self.heavy.bump(key.as_bytes(), w);
+            return;
+        }
         self.place_mapped(key, stats, w, ctx);
     }
 
@@ -806,6 +845,8 @@ impl Aggregate {
                 return;
             }
         }
+        let mut stats = stats;
+        stats.settle();
         self.heavy.bump(key.as_bytes(), w);
         self.endpoints.insert(key, stats);
     }
@@ -824,6 +865,9 @@ impl Aggregate {
     /// absorbed runs), then the fold of the capped endpoints beyond `route_cap - 1` (least
     /// requested first, ties by key) into `(other)`. Declared endpoints stay.
     pub fn finish(&mut self, routes: &Normalizer, route_cap: usize) {
+        for e in self.endpoints.values_mut() {
+            e.settle();
+        }
         let declared = |k: &EndpointKey| {
             route::is_standard_method(k.method()) && routes.is_template(k.route())
         };
