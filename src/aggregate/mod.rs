@@ -422,10 +422,14 @@ impl EndpointStats {
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);
         // Within the minute cap the order does not matter; at the cap, earliest minutes first.
-        let mut other_minutes: Vec<(i64, MinuteCounts)> = other.minutes.into_iter().collect();
-        if self.minutes.len() + other_minutes.len() > MAX_MINUTES {
-            other_minutes.sort_unstable_by_key(|(m, _)| *m);
-        }
+        let other_minutes: Box<dyn Iterator<Item = (i64, MinuteCounts)>> =
+            if self.minutes.len() + other.minutes.len() > MAX_MINUTES {
+                let mut v: Vec<(i64, MinuteCounts)> = other.minutes.into_iter().collect();
+                v.sort_unstable_by_key(|(m, _)| *m);
+                Box::new(v.into_iter())
+            } else {
+                Box::new(other.minutes.into_iter())
+            };
         for (m, c) in other_minutes {
             let slot = if self.minutes.len() < MAX_MINUTES {
                 Some(self.minutes.entry(m).or_default())
@@ -525,8 +529,8 @@ pub type EndpointTable = FxHashMap<EndpointKey, Box<EndpointStats>>;
 
 /// The method of requests whose method token is not a registered HTTP method.
 pub const INVALID_METHOD: &[u8] = b"(invalid method)";
-/// The method and route of the endpoint that collects what the route cap folds.
-const OTHER_METHOD: &[u8] = b"*";
+/// The key bytes of the endpoint that collects what the route cap folds (`* (other)`).
+const OTHER_BYTES: &[u8] = b"* (other)";
 
 /// An endpoint: method and route. Held as one byte string (`METHOD route`) so that the per-line
 /// lookup borrows the worker's scratch bytes instead of allocating a key; read it through
@@ -552,12 +556,12 @@ impl EndpointKey {
 
     /// The key of what the route cap folds: `* (other)`.
     pub fn other() -> EndpointKey {
-        EndpointKey::new(OTHER_METHOD, route::OTHER)
+        EndpointKey::from_bytes(OTHER_BYTES)
     }
 
     /// Whether this is the `(other)` key.
     pub fn is_other(&self) -> bool {
-        self.method() == OTHER_METHOD && self.route() == route::OTHER
+        &*self.0 == OTHER_BYTES
     }
 
     /// The key held in `bytes` (`METHOD route`, as the scratch key is built).
@@ -855,10 +859,12 @@ impl Aggregate {
     fn fold(&mut self, key: &[u8], stats: Box<EndpointStats>) {
         self.folded_lines += stats.count;
         self.folded_routes.insert(key_hash(key));
-        self.endpoints
-            .entry(EndpointKey::other())
-            .or_default()
-            .merge(*stats);
+        match self.endpoints.get_mut(OTHER_BYTES) {
+            Some(o) => o.merge(*stats),
+            None => {
+                self.endpoints.insert(EndpointKey::other(), stats);
+            }
+        }
     }
 
     /// Last steps: a collapse pass over the table (positions whose children came from several
@@ -908,7 +914,7 @@ impl Aggregate {
         }
         entries.sort_unstable_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
         let keep =
-            if self.endpoints.contains_key(&EndpointKey::other()) || entries.len() > route_cap {
+            if self.endpoints.contains_key(OTHER_BYTES) || entries.len() > route_cap {
                 route_cap.saturating_sub(1)
             } else {
                 route_cap
