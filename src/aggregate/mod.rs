@@ -913,12 +913,11 @@ impl Aggregate {
             }
         }
         entries.sort_unstable_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
-        let keep =
-            if self.endpoints.contains_key(OTHER_BYTES) || entries.len() > route_cap {
-                route_cap.saturating_sub(1)
-            } else {
-                route_cap
-            };
+        let keep = if self.endpoints.contains_key(OTHER_BYTES) || entries.len() > route_cap {
+            route_cap.saturating_sub(1)
+        } else {
+            route_cap
+        };
         for (i, (k, v)) in entries.into_iter().enumerate() {
             if i < keep {
                 self.endpoints.insert(k, v);

@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use std::hash::BuildHasher;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
@@ -19,21 +21,26 @@ pub const COLLAPSE_THRESHOLD: usize = crate::route::COLLAPSE_THRESHOLD;
 /// for the cap as they are).
 pub const MAX_PARENTS: usize = 16_384;
 
-/// Children seen under one parent position.
+/// Children seen under one parent position, by hash of the segment (a 64-bit collision would
+/// count two children as one: at most one short of the threshold, never a wrong key).
 #[derive(Clone, Debug)]
 enum Children {
+    /// One child: most parents of scanner junk never get a second.
+    One(u64),
     /// Exact while at most [`COLLAPSE_THRESHOLD`].
-    Few(FxHashSet<Box<str>>),
+    Few(FxHashSet<u64>),
     /// Past the threshold: the position is `{param}`.
     Wide,
 }
 
 /// Decides, route by route, which segment positions are `{param}`: a position under one parent
 /// with more than [`COLLAPSE_THRESHOLD`] distinct literal values is collapsed as soon as it
-/// has them, so a route with 30 000 slugs takes one slot in the table, not 30 000.
+/// has them, so a route with 30 000 slugs takes one slot in the table, not 30 000. Parents are
+/// keyed by the hash of their (collapsed) prefix; nothing is allocated per route but the
+/// mapped route itself.
 #[derive(Clone, Debug, Default)]
 pub struct Collapser {
-    parents: FxHashMap<Box<str>, Children>,
+    parents: FxHashMap<u64, Children>,
 }
 
 /// What [`Collapser::map`] found.
@@ -47,6 +54,10 @@ pub struct Mapped {
 
 fn is_placeholder(seg: &str) -> bool {
     seg.len() >= 2 && seg.starts_with('{') && seg.ends_with('}')
+}
+
+fn hash(s: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(s)
 }
 
 impl Collapser {
@@ -64,12 +75,12 @@ impl Collapser {
         for (depth, seg) in route[1..].split('/').enumerate() {
             let collapse = if depth > 0 && seg == "{param}" {
                 // Collapsed elsewhere (an absorbed partial): the position is wide here too.
-                if self.widen(&out) {
+                if self.widen(hash(&out)) {
                     widened.push(out.clone());
                 }
                 true
             } else if depth > 0 && !is_placeholder(seg) {
-                match self.observe(&out, seg) {
+                match self.observe(hash(&out), hash(seg)) {
                     Seen::Narrow => false,
                     Seen::Wide => true,
                     Seen::Widened => {
@@ -89,52 +100,61 @@ impl Collapser {
         }
     }
 
+    /// Make room for a new parent: drop the single-child ones (they would need the threshold's
+    /// worth of new children to matter). False when the tracker is still full.
+    fn room(&mut self) -> bool {
+        if self.parents.len() >= MAX_PARENTS {
+            self.parents.retain(|_, c| !matches!(c, Children::One(_)));
+        }
+        self.parents.len() < MAX_PARENTS
+    }
+
     /// Mark `parent` wide; true when it was not yet.
-    fn widen(&mut self, parent: &str) -> bool {
-        match self.parents.get_mut(parent) {
+    fn widen(&mut self, parent: u64) -> bool {
+        match self.parents.get_mut(&parent) {
             Some(Children::Wide) => false,
             Some(c) => {
                 *c = Children::Wide;
                 true
             }
             None => {
-                if self.parents.len() >= MAX_PARENTS {
-                    self.parents
-                        .retain(|_, c| !matches!(c, Children::Few(s) if s.len() <= 1));
-                }
-                self.parents.insert(parent.into(), Children::Wide);
+                // A wide parent is kept even past the bound: it decides how routes are keyed.
+                self.room();
+                self.parents.insert(parent, Children::Wide);
                 true
             }
         }
     }
 
     /// Record `child` under `parent`.
-    fn observe(&mut self, parent: &str, child: &str) -> Seen {
-        if let Some(c) = self.parents.get_mut(parent) {
+    fn observe(&mut self, parent: u64, child: u64) -> Seen {
+        if let Some(c) = self.parents.get_mut(&parent) {
             return match c {
                 Children::Wide => Seen::Wide,
+                Children::One(first) => {
+                    if *first != child {
+                        let mut set = FxHashSet::default();
+                        set.insert(*first);
+                        set.insert(child);
+                        *c = Children::Few(set);
+                    }
+                    Seen::Narrow
+                }
                 Children::Few(set) => {
-                    if !set.contains(child) {
+                    if !set.contains(&child) {
                         if set.len() >= COLLAPSE_THRESHOLD {
                             *c = Children::Wide;
                             return Seen::Widened;
                         }
-                        set.insert(child.into());
+                        set.insert(child);
                     }
                     Seen::Narrow
                 }
             };
         }
-        if self.parents.len() >= MAX_PARENTS {
-            self.parents
-                .retain(|_, c| !matches!(c, Children::Few(s) if s.len() <= 1));
-            if self.parents.len() >= MAX_PARENTS {
-                return Seen::Narrow;
-            }
+        if self.room() {
+            self.parents.insert(parent, Children::One(child));
         }
-        let mut set = FxHashSet::default();
-        set.insert(child.into());
-        self.parents.insert(parent.into(), Children::Few(set));
         Seen::Narrow
     }
 }
