@@ -169,6 +169,85 @@ pub fn class_index(status: Option<u16>) -> usize {
     }
 }
 
+/// What one parsed line contributes to its endpoint: the record's fields the statistics read.
+#[derive(Clone, Copy, Debug)]
+pub struct Hit<'a> {
+    /// Status (`None`: not logged).
+    pub status: Option<u16>,
+    /// Who produced the status.
+    pub origin: Origin,
+    /// Duration in µs.
+    pub duration_us: Option<u64>,
+    /// Bytes sent.
+    pub bytes: Option<u64>,
+    /// What `bytes` counts.
+    pub bytes_kind: BytesKind,
+    /// Whether credentials were sent.
+    pub authenticated: Option<bool>,
+    /// Error marker of the response.
+    pub error_marker: Option<&'a [u8]>,
+    /// Time (ms).
+    pub time_ms: Option<i64>,
+    /// Client hash.
+    pub client: Option<u64>,
+    /// Where the line is.
+    pub pos: Pos,
+}
+
+impl<'a> Hit<'a> {
+    /// The hit of `rec` at `pos` from client hash `client`.
+    #[inline]
+    pub fn of(rec: &Record<'a>, pos: Pos, client: Option<u64>) -> Hit<'a> {
+        Hit {
+            status: rec.status,
+            origin: rec.origin,
+            duration_us: rec.duration_us,
+            bytes: rec.bytes,
+            bytes_kind: rec.bytes_kind,
+            authenticated: rec.authenticated,
+            error_marker: rec.error_marker,
+            time_ms: rec.time_ms,
+            client,
+            pos,
+        }
+    }
+}
+
+/// A [`Hit`] kept for later: an endpoint seen once in a chunk stays this small (most rows of
+/// scanner junk never get a second request), and becomes [`EndpointStats`] only when needed.
+#[derive(Clone, Debug)]
+pub struct OneHit {
+    hit: Hit<'static>,
+    marker: Option<Box<[u8]>>,
+}
+
+impl OneHit {
+    fn new(h: &Hit<'_>) -> OneHit {
+        OneHit {
+            hit: Hit {
+                error_marker: None,
+                ..*h
+            },
+            marker: h.error_marker.map(Into::into),
+        }
+    }
+
+    /// The hit.
+    pub fn hit(&self) -> Hit<'_> {
+        Hit {
+            error_marker: self.marker.as_deref(),
+            ..self.hit
+        }
+    }
+
+    /// Statistics of this one request.
+    pub fn stats(&self) -> Box<EndpointStats> {
+        let mut s = Box::<EndpointStats>::default();
+        s.add(&self.hit());
+        s
+    }
+}
+
 /// Statistics of one (method, route).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct EndpointStats {
@@ -286,8 +365,10 @@ fn add_hist(into: &mut Option<Histogram<u64>>, other: Histogram<u64>) {
 }
 
 impl EndpointStats {
+    /// Count one request.
     #[inline]
-    fn add(&mut self, rec: &Record<'_>, pos: Pos, client: Option<u64>) {
+    pub fn add(&mut self, rec: &Hit<'_>) {
+        let (pos, client) = (rec.pos, rec.client);
         self.count += 1;
         let code = rec.status.unwrap_or(0);
         add_count(&mut self.statuses, code, 1);
@@ -521,6 +602,39 @@ pub struct Aggregate {
     /// Which capped endpoints stay in the table.
     #[serde(skip)]
     heavy: Heavy,
+    /// Endpoints seen once so far in a chunk's aggregate (the total has none: `absorb` and
+    /// `finish` take them in).
+    #[serde(skip)]
+    singles: FxHashMap<EndpointKey, OneHit>,
+}
+
+/// A row coming into the total: a chunk's statistics, or the one request of a row seen once.
+enum Incoming {
+    Stats(Box<EndpointStats>),
+    One(OneHit),
+}
+
+impl Incoming {
+    fn count(&self) -> u64 {
+        match self {
+            Incoming::Stats(s) => s.count,
+            Incoming::One(_) => 1,
+        }
+    }
+
+    fn into_stats(self) -> Box<EndpointStats> {
+        match self {
+            Incoming::Stats(s) => s,
+            Incoming::One(o) => o.stats(),
+        }
+    }
+
+    fn merge_into(self, into: &mut EndpointStats) {
+        match self {
+            Incoming::Stats(s) => into.merge(*s),
+            Incoming::One(o) => into.add(&o.hit()),
+        }
+    }
 }
 
 /// The endpoint table: key → statistics (boxed: rows move when the table grows or re-keys, and
@@ -664,14 +778,24 @@ impl Aggregate {
                 self.add_client(h, rec, status, key);
             }
         }
+        let hit = Hit::of(rec, pos, client);
         if let Some(s) = self.endpoints.get_mut(key.as_slice()) {
-            s.add(rec, pos, client);
+            s.add(&hit);
             return true;
         }
         // No cap here: a chunk's aggregate is bounded by the chunk; `absorb` applies the cap.
-        let mut s = Box::<EndpointStats>::default();
-        s.add(rec, pos, client);
-        self.endpoints.insert(EndpointKey::from_bytes(key), s);
+        // A row's first request stays a small `OneHit`; the second makes it statistics.
+        match self.singles.remove(key.as_slice()) {
+            Some(one) => {
+                let mut s = one.stats();
+                s.add(&hit);
+                self.endpoints.insert(EndpointKey::from_bytes(key), s);
+            }
+            None => {
+                self.singles
+                    .insert(EndpointKey::from_bytes(key), OneHit::new(&hit));
+            }
+        }
         true
     }
 
@@ -723,7 +847,10 @@ impl Aggregate {
         // The iteration order of a chunk's table is a function of the chunk (a fixed hasher
         // and the same insertions into a fresh table), so it needs no sort.
         for (k, v) in other.endpoints {
-            self.absorb_endpoint(k, v, ctx);
+            self.absorb_endpoint(k, Incoming::Stats(v), ctx);
+        }
+        for (k, v) in other.singles {
+            self.absorb_endpoint(k, Incoming::One(v), ctx);
         }
         for (k, v) in other.rejects {
             let r = self.rejects.entry(k).or_default();
@@ -755,41 +882,30 @@ impl Aggregate {
         }
     }
 
-    fn absorb_endpoint(
-        &mut self,
-        key: EndpointKey,
-        stats: Box<EndpointStats>,
-        ctx: &AddContext<'_>,
-    ) {
+    fn absorb_endpoint(&mut self, key: EndpointKey, row: Incoming, ctx: &AddContext<'_>) {
         if key.is_other() {
-            self.endpoints.entry(key).or_default().merge(*stats);
+            row.merge_into(self.endpoints.entry(key).or_default());
             return;
         }
         if route::is_standard_method(key.method()) && ctx.routes.is_template(key.route()) {
             // Declared endpoints are bounded by the declaration: outside the cap.
-            self.endpoints.entry(key).or_default().merge(*stats);
+            row.merge_into(self.endpoints.entry(key).or_default());
             return;
         }
-        let w = stats.count.max(1);
+        let w = row.count().max(1);
         // A row already in the table maps to itself: had a position above it gone wide since,
         // the row would have been re-keyed away. Its segments were recorded when it came in.
         if let Some(s) = self.endpoints.get_mut(&key) {
-            s.merge(*stats);
+            row.merge_into(s);
             self.heavy.bump(key.as_bytes(), w);
             return;
         }
-        self.place_mapped(key, stats, w, ctx);
+        self.place_mapped(key, row, w, ctx);
     }
 
     /// Map a capped endpoint's route through the collapse, re-key what a position that went
     /// wide holds (merging those rows frees slots), then place it.
-    fn place_mapped(
-        &mut self,
-        key: EndpointKey,
-        stats: Box<EndpointStats>,
-        w: u64,
-        ctx: &AddContext<'_>,
-    ) {
+    fn place_mapped(&mut self, key: EndpointKey, row: Incoming, w: u64, ctx: &AddContext<'_>) {
         let mapped = self.collapser.map(key.route());
         let key = if mapped.route == key.route() {
             key
@@ -799,7 +915,7 @@ impl Aggregate {
         for parent in mapped.widened {
             self.rekey_under(&parent, ctx);
         }
-        self.place(key, stats, w, ctx.route_cap);
+        self.place(key, row, w, ctx.route_cap);
     }
 
     /// A parent position went wide: re-key the table's routes under it to `{param}`.
@@ -821,16 +937,16 @@ impl Aggregate {
             };
             let w = self.heavy.remove(old.as_bytes()).unwrap_or(1).max(1);
             // Deeper positions of the re-keyed route are now children of the collapsed prefix.
-            self.place_mapped(new, stats, w, ctx);
+            self.place_mapped(new, Incoming::Stats(stats), w, ctx);
         }
     }
 
     /// Put a capped endpoint into the table with Misra–Gries weight `w`, evicting to `(other)`
     /// what the summary drops. The table holds `route_cap - 1` capped endpoints, so with
     /// `(other)` the report has at most `route_cap` rows besides declared ones.
-    fn place(&mut self, key: EndpointKey, stats: Box<EndpointStats>, w: u64, route_cap: usize) {
+    fn place(&mut self, key: EndpointKey, row: Incoming, w: u64, route_cap: usize) {
         if let Some(s) = self.endpoints.get_mut(&key) {
-            s.merge(*stats);
+            row.merge_into(s);
             self.heavy.bump(key.as_bytes(), w);
             return;
         }
@@ -841,28 +957,29 @@ impl Aggregate {
             self.fold_error += self.heavy.offset - before;
             for k in evicted {
                 if let Some(s) = self.endpoints.remove(&*k) {
-                    self.fold(&k, s);
+                    self.fold(&k, Incoming::Stats(s));
                 }
             }
             if dropped {
-                self.fold(key.as_bytes(), stats);
+                self.fold(key.as_bytes(), row);
                 return;
             }
         }
-        let mut stats = stats;
+        let mut stats = row.into_stats();
         stats.settle();
         self.heavy.bump(key.as_bytes(), w);
         self.endpoints.insert(key, stats);
     }
 
-    /// Count an endpoint's statistics under `(other)`.
-    fn fold(&mut self, key: &[u8], stats: Box<EndpointStats>) {
-        self.folded_lines += stats.count;
+    /// Count an endpoint's requests under `(other)`.
+    fn fold(&mut self, key: &[u8], row: Incoming) {
+        self.folded_lines += row.count();
         self.folded_routes.insert(key_hash(key));
         match self.endpoints.get_mut(OTHER_BYTES) {
-            Some(o) => o.merge(*stats),
+            Some(o) => row.merge_into(o),
             None => {
-                self.endpoints.insert(EndpointKey::other(), stats);
+                self.endpoints
+                    .insert(EndpointKey::other(), row.into_stats());
             }
         }
     }
@@ -871,6 +988,10 @@ impl Aggregate {
     /// absorbed runs), then the fold of the capped endpoints beyond `route_cap - 1` (least
     /// requested first, ties by key) into `(other)`. Declared endpoints stay.
     pub fn finish(&mut self, routes: &Normalizer, route_cap: usize) {
+        // An aggregate filled by `add` alone (not absorbed) still holds its one-request rows.
+        for (k, one) in std::mem::take(&mut self.singles) {
+            self.endpoints.insert(k, one.stats());
+        }
         for e in self.endpoints.values_mut() {
             e.settle();
         }
@@ -922,7 +1043,7 @@ impl Aggregate {
             if i < keep {
                 self.endpoints.insert(k, v);
             } else {
-                self.fold(k.as_bytes(), v);
+                self.fold(k.as_bytes(), Incoming::Stats(v));
             }
         }
         self.heavy = Heavy::default();
@@ -1106,7 +1227,11 @@ mod tests {
         let capped = agg
             .endpoints
             .keys()
-            .filter(|k| !k.route().ends_with("{id}") && !k.is_other())
+            .filter(|k| {
+                let declared =
+                    route::is_standard_method(k.method()) && routes.is_template(k.route());
+                !declared && !k.is_other()
+            })
             .count();
         assert_eq!(capped, 1, "{:?}", agg.endpoints.keys().collect::<Vec<_>>());
         let total: u64 = agg.endpoints.values().map(|e| e.count).sum();

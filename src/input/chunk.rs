@@ -6,7 +6,7 @@
 use std::io::{self, Read};
 
 /// Target chunk size.
-pub const CHUNK_SIZE: usize = 1 << 20;
+pub const CHUNK_SIZE: usize = 2 << 20;
 /// Longest line kept.
 pub const MAX_LINE: usize = 16 << 20;
 /// Bytes of an overlong line kept for its reject sample.
