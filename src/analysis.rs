@@ -127,6 +127,7 @@ pub fn analyse(
             warn(&format!("{}: {e}", f.name));
         }
     }
+    out.aggregate.settle_rows();
     unfinished(&out)?;
     out.aggregate.finish(&cfg.run.routes, cfg.run.route_cap);
     let facts = Facts::new(&out.aggregate, &cfg.rules, &cfg.api);

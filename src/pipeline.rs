@@ -457,6 +457,7 @@ pub fn collect(inputs: &[Input], opts: &RunOptions) -> RunOutput {
         }
         files = reader.join().unwrap_or_default();
     });
+    total.settle_rows();
     RunOutput {
         aggregate: total,
         files,

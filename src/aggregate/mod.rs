@@ -602,8 +602,9 @@ pub struct Aggregate {
     /// Which capped endpoints stay in the table.
     #[serde(skip)]
     heavy: Heavy,
-    /// Endpoints seen once so far in a chunk's aggregate (the total has none: `absorb` and
-    /// `finish` take them in).
+    /// Endpoints seen once so far: in a chunk's aggregate, rows with one request; in the total,
+    /// capped rows with one request (most scanner junk), kept small until they get a second or
+    /// [`Aggregate::settle_rows`] makes them statistics.
     #[serde(skip)]
     singles: FxHashMap<EndpointKey, OneHit>,
 }
@@ -895,12 +896,40 @@ impl Aggregate {
         let w = row.count().max(1);
         // A row already in the table maps to itself: had a position above it gone wide since,
         // the row would have been re-keyed away. Its segments were recorded when it came in.
-        if let Some(s) = self.endpoints.get_mut(&key) {
+        if let Some(s) = self.row_mut(&key) {
             row.merge_into(s);
             self.heavy.bump(key.as_bytes(), w);
             return;
         }
         self.place_mapped(key, row, w, ctx);
+    }
+
+    /// The statistics of a capped row of the table, a one-request row made statistics first.
+    fn row_mut(&mut self, key: &EndpointKey) -> Option<&mut EndpointStats> {
+        if let Some(one) = self.singles.remove(key) {
+            self.endpoints.insert(key.clone(), one.stats());
+        }
+        self.endpoints.get_mut(key).map(|b| &mut **b)
+    }
+
+    /// Take a row out of the table, as it is held.
+    fn take_row(&mut self, key: &[u8]) -> Option<Incoming> {
+        match self.endpoints.remove(key) {
+            Some(s) => Some(Incoming::Stats(s)),
+            None => self.singles.remove(key).map(Incoming::One),
+        }
+    }
+
+    /// Make the table complete and exact before it is read (a partial written, the aggregate
+    /// finished): one-request rows become statistics, and durations still kept raw go into
+    /// the histograms.
+    pub fn settle_rows(&mut self) {
+        for (k, one) in std::mem::take(&mut self.singles) {
+            self.endpoints.insert(k, one.stats());
+        }
+        for e in self.endpoints.values_mut() {
+            e.settle();
+        }
     }
 
     /// Map a capped endpoint's route through the collapse, re-key what a position that went
@@ -924,6 +953,7 @@ impl Aggregate {
         let mut moved: Vec<(EndpointKey, EndpointKey)> = self
             .endpoints
             .keys()
+            .chain(self.singles.keys())
             .filter(|k| self.heavy.contains(k.as_bytes()))
             .filter_map(|k| {
                 table::rekey(k.route(), parent)
@@ -932,12 +962,12 @@ impl Aggregate {
             .collect();
         moved.sort_unstable();
         for (old, new) in moved {
-            let Some(stats) = self.endpoints.remove(&old) else {
+            let Some(row) = self.take_row(old.as_bytes()) else {
                 continue;
             };
             let w = self.heavy.remove(old.as_bytes()).unwrap_or(1).max(1);
             // Deeper positions of the re-keyed route are now children of the collapsed prefix.
-            self.place_mapped(new, Incoming::Stats(stats), w, ctx);
+            self.place_mapped(new, row, w, ctx);
         }
     }
 
@@ -945,7 +975,7 @@ impl Aggregate {
     /// what the summary drops. The table holds `route_cap - 1` capped endpoints, so with
     /// `(other)` the report has at most `route_cap` rows besides declared ones.
     fn place(&mut self, key: EndpointKey, row: Incoming, w: u64, route_cap: usize) {
-        if let Some(s) = self.endpoints.get_mut(&key) {
+        if let Some(s) = self.row_mut(&key) {
             row.merge_into(s);
             self.heavy.bump(key.as_bytes(), w);
             return;
@@ -956,8 +986,8 @@ impl Aggregate {
             let (evicted, dropped) = self.heavy.make_room(w);
             self.fold_error += self.heavy.offset - before;
             for k in evicted {
-                if let Some(s) = self.endpoints.remove(&*k) {
-                    self.fold(&k, Incoming::Stats(s));
+                if let Some(row) = self.take_row(&k) {
+                    self.fold(&k, row);
                 }
             }
             if dropped {
@@ -965,10 +995,17 @@ impl Aggregate {
                 return;
             }
         }
-        let mut stats = row.into_stats();
-        stats.settle();
         self.heavy.bump(key.as_bytes(), w);
-        self.endpoints.insert(key, stats);
+        match row {
+            // Scanner junk mostly stays at one request: keep it small until it does not.
+            Incoming::One(one) => {
+                self.singles.insert(key, one);
+            }
+            Incoming::Stats(mut stats) => {
+                stats.settle();
+                self.endpoints.insert(key, stats);
+            }
+        }
     }
 
     /// Count an endpoint's requests under `(other)`.
@@ -988,13 +1025,7 @@ impl Aggregate {
     /// absorbed runs), then the fold of the capped endpoints beyond `route_cap - 1` (least
     /// requested first, ties by key) into `(other)`. Declared endpoints stay.
     pub fn finish(&mut self, routes: &Normalizer, route_cap: usize) {
-        // An aggregate filled by `add` alone (not absorbed) still holds its one-request rows.
-        for (k, one) in std::mem::take(&mut self.singles) {
-            self.endpoints.insert(k, one.stats());
-        }
-        for e in self.endpoints.values_mut() {
-            e.settle();
-        }
+        self.settle_rows();
         let declared = |k: &EndpointKey| {
             route::is_standard_method(k.method()) && routes.is_template(k.route())
         };
