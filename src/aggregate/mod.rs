@@ -981,19 +981,22 @@ impl Aggregate {
             return;
         }
         let capacity = route_cap.saturating_sub(1).max(1);
+        let mut w = w;
         if self.heavy.len() >= capacity {
             let before = self.heavy.offset;
-            let (evicted, dropped) = self.heavy.make_room(w);
+            let (evicted, left) = self.heavy.make_room(w);
             self.fold_error += self.heavy.offset - before;
             for k in evicted {
                 if let Some(row) = self.take_row(&k) {
                     self.fold(&k, row);
                 }
             }
-            if dropped {
+            if left == 0 {
                 self.fold(key.as_bytes(), row);
                 return;
             }
+            // The newcomer's counter is decremented like every other one (Misra–Gries).
+            w = left;
         }
         self.heavy.bump(key.as_bytes(), w);
         match row {

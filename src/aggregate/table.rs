@@ -243,9 +243,9 @@ impl Heavy {
     }
 
     /// Make room for a newcomer of weight `w` at a full table: subtract δ = min(w, smallest
-    /// counter) from every counter and return the evicted keys (smallest first). True in the
-    /// second field when the newcomer itself does not make it (its weight was the smallest).
-    pub fn make_room(&mut self, w: u64) -> (Vec<Box<[u8]>>, bool) {
+    /// counter) from every counter — the newcomer's included — and return the evicted keys
+    /// (smallest first) and the newcomer's weight left, 0 when it does not make it.
+    pub fn make_room(&mut self, w: u64) -> (Vec<Box<[u8]>>, u64) {
         let smallest = self
             .order
             .first_key_value()
@@ -261,7 +261,7 @@ impl Heavy {
             self.counters.remove(&k);
             out.push(k);
         }
-        (out, w <= delta)
+        (out, w - delta)
     }
 }
 
@@ -408,12 +408,12 @@ mod tests {
                 h.bump(key, w);
                 return;
             }
-            let (evicted, dropped) = h.make_room(w);
+            let (evicted, left) = h.make_room(w);
             other += evicted.len() as u64;
-            if dropped {
+            if left == 0 {
                 other += 1;
             } else {
-                h.bump(key, w);
+                h.bump(key, left);
             }
         };
         for i in 0..100u32 {
