@@ -35,6 +35,8 @@ pub struct Inputs {
     pub partials: Vec<Input>,
     /// Paths that could not be walked: (path, message).
     pub errors: Vec<(String, String)>,
+    /// What was passed over, one line each (not an error).
+    pub notes: Vec<String>,
 }
 
 /// The outcome of a run.
@@ -49,21 +51,24 @@ pub struct Analysis {
 impl Config {
     /// Walk the paths, keep this run's shard, and tell logs from partial aggregates.
     pub fn inputs(&self) -> Inputs {
-        let (found, errors) = discover(&self.paths);
+        let discovered = discover(&self.paths);
+        let (errors, notes) = (discovered.errors, discovered.notes);
         let found: Vec<Input> = match self.shard {
-            Some((i, n)) => found
+            Some((i, n)) => discovered
+                .inputs
                 .into_iter()
                 .enumerate()
                 .filter(|(k, _)| k % n == i)
                 .map(|(_, x)| x)
                 .collect(),
-            None => found,
+            None => discovered.inputs,
         };
         let (partials, logs) = found.into_iter().partition(pipeline::is_partial_input);
         Inputs {
             logs,
             partials,
             errors: errors.into_iter().map(|e| (e.path, e.message)).collect(),
+            notes,
         }
     }
 }
@@ -77,6 +82,9 @@ pub fn analyse(
     warn: &mut dyn FnMut(&str),
 ) -> Result<Analysis, Error> {
     let mut errs = inputs.errors;
+    for n in &inputs.notes {
+        warn(n);
+    }
     for (p, m) in &errs {
         warn(&format!("{p}: {m}"));
     }

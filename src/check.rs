@@ -55,9 +55,73 @@ fn key(f: &FindingReport) -> (String, String, String) {
     (f.rule.clone(), f.method.clone(), f.route.clone())
 }
 
-/// Judge `m` by `gate`.
+/// Why nothing was analysed, when nothing was: no input file, files without lines, every line
+/// rejected (naming the format auto-detection finds in the rejected lines, when one fits), or
+/// every request outside `--since`/`--until`. A CI gate must not pass on that.
+pub fn nothing_analysed(m: &ReportModel) -> Option<String> {
+    let s = &m.summary;
+    let requests = s.parsed.saturating_sub(s.out_of_window);
+    if requests > 0 {
+        return None;
+    }
+    let readable = s.files.iter().filter(|f| f.error.is_none()).count();
+    Some(if readable == 0 {
+        if s.files.is_empty() {
+            "nothing analysed: no input file (an empty folder, or only files that were left out)"
+                .to_string()
+        } else {
+            "nothing analysed: no input file could be read".to_string()
+        }
+    } else if s.lines == s.skipped {
+        "nothing analysed: the input files hold no log lines".to_string()
+    } else if s.parsed == 0 {
+        let used: Vec<&str> = s
+            .files
+            .iter()
+            .filter_map(|f| f.format.as_deref())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let snippets: Vec<&[u8]> = m
+            .rejects
+            .samples
+            .iter()
+            .map(|r| r.snippet.as_bytes())
+            .collect();
+        let hint = crate::format::detect(
+            &crate::format::FormatSpec::Auto,
+            &snippets,
+            &crate::format::FormatOptions::default(),
+        )
+        .map(|f| {
+            // `combined+sec` and the like are variants the flag's base name covers.
+            let name = f.name();
+            name.split(['+', ' ']).next().unwrap_or(name).to_string()
+        })
+        .filter(|n| !used.iter().any(|u| u.split(['+', ' ']).next() == Some(n)))
+        .map_or(String::new(), |n| {
+            format!("; these lines look like {n} (try --log-format {n})")
+        });
+        format!(
+            "nothing analysed: every line ({}) was rejected as {}{hint}",
+            s.rejected,
+            if used.is_empty() {
+                "unknown".to_string()
+            } else {
+                used.join(", ")
+            }
+        )
+    } else {
+        format!(
+            "nothing analysed: all {} parsed requests fall outside --since/--until",
+            s.out_of_window
+        )
+    })
+}
+
+/// Judge `m` by `gate`. Nothing analysed fails whatever the gate says.
 pub fn judge(m: &ReportModel, gate: &Gate) -> Verdict {
-    let mut reasons = Vec::new();
+    let mut reasons: Vec<String> = nothing_analysed(m).into_iter().collect();
     let mut counted = Vec::new();
     let mut known = 0usize;
     if let Some(min) = gate.fail_on {
@@ -144,6 +208,38 @@ pub fn github_annotations(m: &ReportModel, v: &Verdict) -> Vec<String> {
                 "::{level} title={}::{}",
                 github_escape(&crate::escape::clip(&title, 200), true),
                 github_escape(&crate::escape::clip(&f.message, 1000), false)
+            )
+        })
+        .collect()
+}
+
+/// One line per counted finding, for a failing gate's log (ruff's concise output is the model):
+/// `SL001 warning POST /api/orders: 500 -> 409/422 (80 requests, 20.0%)`.
+pub fn concise(m: &ReportModel, verdict: &Verdict) -> Vec<String> {
+    verdict
+        .counted
+        .iter()
+        .filter_map(|&i| m.findings.get(i))
+        .map(|f| {
+            let to: Vec<String> = f
+                .recommended_status
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            format!(
+                "{} {} {} {}: {} -> {} ({} requests, {:.1}%)",
+                f.code,
+                f.severity.as_str(),
+                f.method,
+                f.route,
+                f.observed_status,
+                if to.is_empty() {
+                    "?".to_string()
+                } else {
+                    to.join("/")
+                },
+                f.count,
+                f.share * 100.0
             )
         })
         .collect()

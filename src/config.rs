@@ -19,13 +19,17 @@ pub(crate) fn load_config(a: &InputArgs) -> Result<RulesConfig, String> {
         Some(p) => (PathBuf::from(p), true),
         None => (PathBuf::from("statuslens.toml"), false),
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(RulesConfig::default())
-        }
-        Err(e) => return Err(format!("--config {}: cannot read it: {e}", path.display())),
-    };
+    if !explicit && !path.exists() {
+        return Ok(RulesConfig::default());
+    }
+    let bytes = statuslens::input::read_settings(&path, "--config")?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "--config {}: not UTF-8 text (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let mut cfg = RulesConfig::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     if let (Some(spec), Some(dir)) = (&cfg.openapi, path.parent()) {
         cfg.openapi = Some(dir.join(spec).display().to_string());
@@ -232,11 +236,23 @@ pub(crate) fn baseline(c: &CheckArgs) -> Result<Option<statuslens::check::Baseli
     let Some(p) = &c.baseline else {
         return Ok(None);
     };
-    let text =
-        std::fs::read_to_string(p).map_err(|e| format!("--baseline {p}: cannot read it: {e}"))?;
+    let bytes = statuslens::input::read_settings(std::path::Path::new(p), "--baseline")?;
+    let text = String::from_utf8_lossy(&bytes);
     Ok(Some(
         statuslens::check::baseline_keys(&text).map_err(|e| format!("--baseline {p}: {e}"))?,
     ))
+}
+
+/// Refuse to wait on a terminal for logs that will never come.
+pub(crate) fn check_stdin(paths: &[String]) -> Result<(), String> {
+    use std::io::IsTerminal;
+    if paths.is_empty() && std::io::stdin().is_terminal() {
+        return Err(
+            "no input: give log files or directories, or pipe logs on standard input (see --help)"
+                .to_string(),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

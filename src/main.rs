@@ -7,7 +7,7 @@ mod config;
 mod output;
 mod progress;
 
-use std::io::{self, BufWriter, IsTerminal};
+use std::io::{self, BufWriter};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -42,23 +42,14 @@ fn warn(msg: &str) {
     eprintln!("statuslens: {}", statuslens::escape::sanitize(msg));
 }
 
-/// Refuse to wait on a terminal for logs that will never come.
-fn check_stdin(paths: &[String]) -> Result<(), Error> {
-    if paths.is_empty() && io::stdin().is_terminal() {
-        return Err(Error::Usage(
-            "no input: give log files or directories, or pipe logs on standard input (see --help)"
-                .to_string(),
-        ));
-    }
-    Ok(())
-}
-
 /// `report` and `check`: analyse, writing a partial aggregate when asked.
 fn analyse(a: &ReportArgs) -> Result<Analysis, Error> {
     let mut cfg = config::analysis_config(a)?;
     let targets = config::targets(a)?;
-    check_stdin(&a.input.paths)?;
+    config::check_stdin(&a.input.paths)?;
     let inputs = cfg.inputs();
+    let all: Vec<_> = inputs.logs.iter().chain(&inputs.partials).collect();
+    output::refuse_inputs(&targets, &all)?;
     let mut display = progress::wanted(a.no_progress).then(|| {
         let p = std::sync::Arc::new(pipeline::Progress::default());
         cfg.run.progress = Some(std::sync::Arc::clone(&p));
@@ -75,6 +66,9 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, Error> {
 
 fn run_report(a: &ReportArgs) -> Result<Exit, Error> {
     let an = analyse(a)?;
+    if let Some(why) = check::nothing_analysed(&an.model) {
+        warn(&why);
+    }
     if !output::write_reports(a, &an)? || an.model.errors.is_empty() {
         return Ok(Exit::Success);
     }
@@ -114,6 +108,9 @@ fn run_check(c: &CheckArgs) -> Result<Exit, Error> {
         }
     }
     if verdict.failed {
+        for line in check::concise(&an.model, &verdict) {
+            warn(&line);
+        }
         warn(&format!("check failed: {}", verdict.reasons.join("; ")));
         return Ok(Exit::Failed);
     }
@@ -123,14 +120,19 @@ fn run_check(c: &CheckArgs) -> Result<Exit, Error> {
 fn run_records(a: &InputArgs) -> Result<Exit, Error> {
     let cfg = config::load_config(a)?;
     let opts = config::run_options(a, &cfg, &config::api(a, &cfg)?)?;
-    check_stdin(&a.paths)?;
-    let (inputs, disc_errors) = statuslens::input::discover::discover(&a.paths);
-    let mut failed = !disc_errors.is_empty();
-    for e in &disc_errors {
+    config::check_stdin(&a.paths)?;
+    let found = statuslens::input::discover::discover(&a.paths);
+    let mut failed = !found.errors.is_empty();
+    for n in &found.notes {
+        warn(n);
+    }
+    for e in &found.errors {
         warn(&format!("{}: {}", e.path, e.message));
     }
-    let (partials, logs): (Vec<_>, Vec<_>) =
-        inputs.into_iter().partition(pipeline::is_partial_input);
+    let (partials, logs): (Vec<_>, Vec<_>) = found
+        .inputs
+        .into_iter()
+        .partition(pipeline::is_partial_input);
     for p in &partials {
         warn(&format!(
             "{}: is a partial aggregate, which has no lines to print; give it to `statuslens report`",

@@ -98,6 +98,32 @@ pub(crate) fn write_partials(
     Ok(())
 }
 
+/// Refuse, before anything is read, to write a report or partial over one of the inputs.
+pub(crate) fn refuse_inputs(
+    targets: &[Target],
+    inputs: &[&statuslens::input::Input],
+) -> Result<(), Error> {
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let read: Vec<std::path::PathBuf> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            statuslens::input::Input::File(p) => canonical(p),
+            statuslens::input::Input::Stdin => None,
+        })
+        .collect();
+    for t in targets {
+        if let Target::File(_, p) = t {
+            if canonical(p).is_some_and(|c| read.contains(&c)) {
+                return Err(Error::Usage(format!(
+                    "-o {}: that file is one of the inputs; refusing to write over it",
+                    p.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Write `text` to standard output; a closed pipe is not an error.
 pub(crate) fn print(text: &str) -> Result<(), Error> {
     write_to(None, "the answer", |w| w.write_all(text.as_bytes())).map(|_| ())

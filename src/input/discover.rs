@@ -37,11 +37,38 @@ fn is_hidden(p: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.'))
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<DiscoverError>) {
+/// What [`discover`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Discovered {
+    /// The inputs, in order (directories walked sorted by name), each file once.
+    pub inputs: Vec<Input>,
+    /// Paths that could not be listed or read.
+    pub errors: Vec<DiscoverError>,
+    /// What was passed over, one line each: FIFOs, sockets and devices met in a directory
+    /// (named explicitly they are read as streams), files reached twice.
+    pub notes: Vec<String>,
+}
+
+impl Discovered {
+    fn push_file(&mut self, p: PathBuf, seen: &mut std::collections::HashSet<PathBuf>) {
+        // The same file named twice, or reached through a folder and by name, is read once.
+        let canonical = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        if seen.insert(canonical) {
+            self.inputs.push(Input::File(p));
+        } else {
+            self.notes.push(format!(
+                "{}: already among the inputs, read once",
+                p.display()
+            ));
+        }
+    }
+}
+
+fn walk(dir: &Path, found: &mut Discovered, seen: &mut std::collections::HashSet<PathBuf>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(DiscoverError {
+            found.errors.push(DiscoverError {
                 path: dir.display().to_string(),
                 message: format!("cannot list directory: {e}"),
             });
@@ -56,14 +83,19 @@ fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<DiscoverError>) {
     for p in paths {
         // symlink_metadata: a link to a directory is not followed (no cycles); a link to a file is read.
         match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.is_dir() => walk(&p, out, errors),
+            Ok(m) if m.is_dir() => walk(&p, found, seen),
             Ok(m) if m.file_type().is_symlink() => {
                 if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
-                    out.push(Input::File(p));
+                    found.push_file(p, seen);
                 }
             }
-            Ok(_) => out.push(Input::File(p)),
-            Err(e) => errors.push(DiscoverError {
+            Ok(m) if m.is_file() => found.push_file(p, seen),
+            // A FIFO would block the run forever, a device read without end.
+            Ok(_) => found.notes.push(format!(
+                "{}: not a regular file (FIFO, socket or device), skipped; name it to read it as a stream",
+                p.display()
+            )),
+            Err(e) => found.errors.push(DiscoverError {
                 path: p.display().to_string(),
                 message: e.to_string(),
             }),
@@ -72,28 +104,29 @@ fn walk(dir: &Path, out: &mut Vec<Input>, errors: &mut Vec<DiscoverError>) {
 }
 
 /// Expand PATH arguments into inputs. An empty list means standard input.
-pub fn discover(paths: &[String]) -> (Vec<Input>, Vec<DiscoverError>) {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
+pub fn discover(paths: &[String]) -> Discovered {
+    let mut found = Discovered::default();
     if paths.is_empty() {
-        return (vec![Input::Stdin], errors);
+        found.inputs.push(Input::Stdin);
+        return found;
     }
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
         if p == "-" {
-            out.push(Input::Stdin);
+            found.inputs.push(Input::Stdin);
             continue;
         }
         let path = PathBuf::from(p);
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, &mut out, &mut errors),
-            Ok(_) => out.push(Input::File(path)),
-            Err(e) => errors.push(DiscoverError {
+            Ok(m) if m.is_dir() => walk(&path, &mut found, &mut seen),
+            Ok(_) => found.push_file(path, &mut seen),
+            Err(e) => found.errors.push(DiscoverError {
                 path: p.clone(),
                 message: e.to_string(),
             }),
         }
     }
-    (out, errors)
+    found
 }
 
 #[cfg(test)]
@@ -108,10 +141,13 @@ mod tests {
         std::fs::write(dir.path().join("a.log.gz"), "x").expect("write");
         std::fs::write(dir.path().join(".hidden"), "x").expect("write");
         std::fs::write(dir.path().join("sub/c.log"), "x").expect("write");
-        let (inputs, errors) = discover(&[
+        let found = discover(&[
             dir.path().display().to_string(),
             "/nonexistent/x".to_string(),
+            dir.path().join("b.log").display().to_string(),
         ]);
+        let (inputs, errors) = (found.inputs, found.errors);
+        assert_eq!(found.notes.len(), 1, "b.log named again: {:?}", found.notes);
         let names: Vec<String> = inputs
             .iter()
             .map(|i| i.name().rsplit('/').next().expect("name").to_string())
@@ -119,6 +155,6 @@ mod tests {
         assert_eq!(names, ["a.log.gz", "b.log", "c.log"]);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path, "/nonexistent/x");
-        assert_eq!(discover(&[]).0, vec![Input::Stdin]);
+        assert_eq!(discover(&[]).inputs, vec![Input::Stdin]);
     }
 }

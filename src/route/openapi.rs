@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::template::{shape, validate};
 
 /// Largest document read (memory stays bounded whatever file is given).
-pub const MAX_SPEC_BYTES: u64 = 64 << 20;
+pub const MAX_SPEC_BYTES: u64 = crate::input::MAX_SETTINGS_BYTES;
 
 /// The methods an OpenAPI path item can declare, as logged.
 const METHODS: [&str; 8] = [
@@ -127,15 +127,8 @@ impl Api {
     /// Read an OpenAPI document. Errors name `path` and the place in the document.
     pub fn load(path: &std::path::Path) -> Result<Api, String> {
         let name = path.display().to_string();
-        let len = std::fs::metadata(path)
-            .map_err(|e| format!("{name}: cannot read it: {e}"))?
-            .len();
-        if len > MAX_SPEC_BYTES {
-            return Err(format!(
-                "{name}: {len} bytes is more than an OpenAPI document should be ({MAX_SPEC_BYTES} at most); is it the right file?"
-            ));
-        }
-        let text = std::fs::read(path).map_err(|e| format!("{name}: cannot read it: {e}"))?;
+        let text = crate::input::read_settings(path, "--openapi")
+            .map_err(|e| e.trim_start_matches("--openapi ").to_string())?;
         let text = String::from_utf8(text).map_err(|e| {
             format!(
                 "{name}: not UTF-8 text (byte {})",

@@ -9,5 +9,6 @@ mod properties;
 mod reports;
 mod route_table;
 mod rules;
+mod safety;
 mod spark;
 mod util;

@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Rng};
-use crate::util::{statuslens, write};
+use crate::util::{sample_log, statuslens, write};
 
 /// Log text that ends up in reports: it must render as text everywhere.
 const EVIL_PATH: &str =
@@ -356,8 +356,14 @@ fn check_exit_statuses() {
     );
     let (code, _, err) = check(dir.path(), &["smelly.log", "--fail-on", "warning"]);
     assert_eq!(code, 1);
-    assert_eq!(err.lines().count(), 1, "one-line reason: {err}");
-    assert!(err.contains("1 finding at or above warning"), "{err}");
+    // One line per counted finding, then the one-line reason.
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains("SL003 warning DELETE /api/items: 404 -> 405 (30 requests"),
+        "{err}"
+    );
+    assert!(lines[1].contains("1 finding at or above warning"), "{err}");
 
     // A baseline that already has the finding: nothing new, pass.
     let (code, _, _) = check(
@@ -506,10 +512,14 @@ fn progress_only_on_a_terminal() {
         .arg("-")
         .args(["-o", "json=/dev/null"])
         .env_remove("CI")
-        .write_stdin("")
+        .write_stdin(sample_log(20))
         .output()
         .expect("runs");
-    assert!(out.stderr.is_empty());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 // ---- the page in a real browser -------------------------------------------------------------

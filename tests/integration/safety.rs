@@ -1,0 +1,225 @@
+//! Safe by default (issue 13, first part), through the real binary: the CI gate never passes on
+//! nothing, an input is never written over, a FIFO in a folder does not hang the run, a file
+//! named twice is read once, settings files are read with a bound, `--jobs` of any size works.
+
+use std::time::{Duration, Instant};
+
+use crate::util::{json_of, sample_log, statuslens, write};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn check_fails_when_nothing_was_analysed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let log = write(dir.path(), "access.log", sample_log(300).as_bytes());
+    let blank = write(dir.path(), "blank.log", b"");
+
+    // An empty folder: check fails with the reason, report warns and succeeds.
+    let out = statuslens()
+        .args(["check", "--no-progress"])
+        .arg(&empty)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing analysed: no input file"),
+        "{}",
+        stderr(&out)
+    );
+    let out = statuslens()
+        .args(["report", "--no-progress"])
+        .arg(&empty)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("nothing analysed"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Files without lines.
+    let out = statuslens()
+        .args(["check", "--no-progress"])
+        .arg(&blank)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("hold no log lines"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Every line rejected under the wrong format: the message names the one that fits.
+    let out = statuslens()
+        .args(["check", "--no-progress", "--log-format", "alb"])
+        .arg(&log)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let e = stderr(&out);
+    assert!(e.contains("every line (300) was rejected as alb"), "{e}");
+    assert!(e.contains("--log-format combined"), "{e}");
+
+    // Every request outside the window.
+    let out = statuslens()
+        .args(["check", "--no-progress", "--since", "2030-01-01T00:00:00Z"])
+        .arg(&log)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("all 300 parsed requests fall outside --since/--until"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The same log, analysed: the gate passes (no finding at the default `error`).
+    let out = statuslens()
+        .args(["check", "--no-progress"])
+        .arg(&log)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_failing_check_lists_its_findings_one_line_each() {
+    let out = statuslens()
+        .args([
+            "check",
+            "--no-progress",
+            "--fail-on",
+            "warning",
+            "fixtures/sample/",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let e = stderr(&out);
+    let listed: Vec<&str> = e.lines().filter(|l| l.contains(" -> ")).collect();
+    assert!(listed.len() >= 3, "{e}");
+    assert!(
+        listed
+            .iter()
+            .any(|l| l.contains("SL004 error POST /api/carts: 200 -> 404")),
+        "{e}"
+    );
+    assert!(e.contains("check failed:"), "{e}");
+}
+
+#[test]
+fn an_input_is_never_written_over() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = sample_log(100);
+    let log = write(dir.path(), "access.json", text.as_bytes());
+    for target in ["access.json", "json=access.json"] {
+        let out = statuslens()
+            .current_dir(dir.path())
+            .args(["access.json", "--no-progress", "-o", target])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{target}");
+        assert!(
+            stderr(&out).contains("one of the inputs"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&log).expect("read"),
+            text,
+            "{target}"
+        );
+    }
+}
+
+#[test]
+fn a_fifo_in_a_folder_is_skipped_and_a_file_named_twice_is_read_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let logs = dir.path().join("logs");
+    let log = write(&logs, "access.log", sample_log(200).as_bytes());
+    let fifo = logs.join("pipe.log");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let started = Instant::now();
+    let out = statuslens()
+        .args(["--format", "json", "--no-progress"])
+        .arg(&logs)
+        .arg(&log)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert!(started.elapsed() < Duration::from_secs(30), "the run hung");
+    let r = json_of(&out);
+    assert_eq!(r["summary"]["lines"], 200, "read once");
+    let e = stderr(&out);
+    assert!(e.contains("already among the inputs, read once"), "{e}");
+    if made {
+        assert!(e.contains("pipe.log: not a regular file"), "{e}");
+    }
+}
+
+#[test]
+fn settings_files_are_read_with_a_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "access.log", sample_log(50).as_bytes());
+    for flag in ["--config", "--openapi"] {
+        let started = Instant::now();
+        let out = statuslens()
+            .args(["--no-progress", flag, "/dev/zero"])
+            .arg(&log)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .expect("runs");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{flag} read without end"
+        );
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(
+            stderr(&out).contains("more than 64 MiB"),
+            "{flag}: {}",
+            stderr(&out)
+        );
+    }
+    let out = statuslens()
+        .args(["check", "--no-progress", "--baseline", "/dev/zero"])
+        .arg(&log)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("more than 64 MiB"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn any_jobs_value_works_and_gives_the_same_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "access.log", sample_log(2000).as_bytes());
+    let run = |jobs: &str| {
+        let out = statuslens()
+            .args(["--format", "json", "--no-progress", "--jobs", jobs])
+            .arg(&log)
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "--jobs {jobs}: {}",
+            stderr(&out)
+        );
+        out.stdout
+    };
+    assert_eq!(run("100000"), run("1"));
+}
