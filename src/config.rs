@@ -163,22 +163,36 @@ fn format_from_name(s: &str) -> Option<OutputFormat> {
     }
 }
 
-/// Where the reports go.
+/// Where the reports go. `-o -` and `-o FMT=-` mean standard output; `-o FILE` takes its format
+/// from `FMT=`, else the extension, else `--format`.
 pub(crate) fn targets(a: &ReportArgs) -> Result<Vec<Target>, String> {
     if a.output.is_empty() {
         return Ok(vec![Target::Stdout(a.format.unwrap_or(OutputFormat::Text))]);
     }
+    let place = |f: OutputFormat, path: &str| {
+        if path == "-" {
+            Target::Stdout(f)
+        } else {
+            Target::File(f, PathBuf::from(path))
+        }
+    };
     a.output
         .iter()
         .map(|o| {
             if let Some((fmt, path)) = o.split_once('=') {
-                let f = format_from_name(fmt).ok_or_else(|| format!("-o `{o}`: unknown report format `{fmt}` (text, json, markdown, html, junit, partial)"))?;
-                return Ok(Target::File(f, PathBuf::from(path)));
+                if let Some(f) = format_from_name(fmt) {
+                    return Ok(place(f, path));
+                }
+                if !path.is_empty() && !fmt.contains('/') {
+                    return Err(format!("-o `{o}`: unknown report format `{fmt}` (text, json, markdown, html, junit, partial)"));
+                }
             }
             let ext = std::path::Path::new(o).extension().and_then(|e| e.to_str()).unwrap_or("");
-            let f = format_from_name(ext)
-                .ok_or_else(|| format!("-o `{o}`: cannot tell the report format from the extension; use .txt, .json, .md, .html or .xml, or FMT=PATH (partial=PATH for a partial aggregate)"))?;
-            Ok(Target::File(f, PathBuf::from(o)))
+            match format_from_name(ext).or(a.format) {
+                Some(f) => Ok(place(f, o)),
+                None if o == "-" => Ok(Target::Stdout(OutputFormat::Text)),
+                None => Err(format!("-o `{o}`: cannot tell the report format from the extension; use .txt, .json, .md, .html or .xml, FMT=PATH (partial=PATH for a partial aggregate), or --format")),
+            }
         })
         .collect()
 }
@@ -292,5 +306,30 @@ mod tests {
             ..ReportArgs::default()
         };
         assert!(targets(&a).is_err());
+        // `-` is standard output; a path without a telling extension takes --format.
+        let a = ReportArgs {
+            output: vec!["-".into(), "json=-".into(), "report".into()],
+            format: Some(OutputFormat::Json),
+            ..ReportArgs::default()
+        };
+        assert_eq!(
+            targets(&a).expect("valid"),
+            vec![
+                Target::Stdout(OutputFormat::Json),
+                Target::Stdout(OutputFormat::Json),
+                Target::File(OutputFormat::Json, "report".into())
+            ]
+        );
+        let a = ReportArgs {
+            output: vec!["text=-".into(), "/tmp/a=b.json".into()],
+            ..ReportArgs::default()
+        };
+        assert_eq!(
+            targets(&a).expect("valid"),
+            vec![
+                Target::Stdout(OutputFormat::Text),
+                Target::File(OutputFormat::Json, "/tmp/a=b.json".into())
+            ]
+        );
     }
 }

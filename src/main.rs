@@ -69,7 +69,7 @@ fn run_report(a: &ReportArgs) -> Result<Exit, Error> {
     if let Some(why) = check::nothing_analysed(&an.model) {
         warn(&why);
     }
-    if !output::write_reports(a, &an)? || an.model.errors.is_empty() {
+    if !output::write_reports(a, &an, &warn)? || an.model.errors.is_empty() {
         return Ok(Exit::Success);
     }
     Ok(Exit::Error)
@@ -87,7 +87,7 @@ fn run_check(c: &CheckArgs) -> Result<Exit, Error> {
         baseline: config::baseline(c)?,
     };
     let an = analyse(&c.report)?;
-    if !output::write_reports(&c.report, &an)? {
+    if !output::write_reports(&c.report, &an, &warn)? {
         return Ok(Exit::Success);
     }
     if let Some(first) = an.model.errors.first() {

@@ -14,13 +14,23 @@ use crate::cli::{OutputFormat, ReportArgs};
 use crate::config::{self, Target};
 
 /// Write every requested report (partials are written before the aggregate is finished, by the
-/// caller). `Ok(false)`: standard output was closed (stop quietly).
-pub(crate) fn write_reports(a: &ReportArgs, an: &Analysis) -> Result<bool, Error> {
+/// caller). Every target is attempted; each failure is reported through `warn` by name, and the
+/// result is an error when any failed. `Ok(false)`: standard output was closed (stop quietly).
+pub(crate) fn write_reports(
+    a: &ReportArgs,
+    an: &Analysis,
+    warn: &dyn Fn(&str),
+) -> Result<bool, Error> {
+    let mut failed = 0usize;
+    let mut open = true;
     for t in config::targets(a)? {
         let (fmt, path) = match &t {
             Target::Stdout(f) => (*f, None),
             Target::File(f, p) => (*f, Some(p)),
         };
+        if path.is_none() && !open {
+            continue;
+        }
         let color = path.is_none() && config::use_color(a.color, io::stdout().is_terminal());
         let renderer: Box<dyn Render> = match fmt {
             OutputFormat::Partial => continue,
@@ -42,17 +52,29 @@ pub(crate) fn write_reports(a: &ReportArgs, an: &Analysis) -> Result<bool, Error
                 rules: an.rules.clone(),
             }),
         };
-        if !write_to(path.map(|p| p.as_path()), "the report", |w| {
+        match write_to(path.map(|p| p.as_path()), "the report", |w| {
             renderer.render(&an.model, w)
-        })? {
-            return Ok(false);
+        }) {
+            Ok(true) => {}
+            Ok(false) => open = false,
+            Err(e) => {
+                warn(&e.to_string());
+                failed += 1;
+            }
         }
     }
-    Ok(true)
+    if failed > 0 {
+        return Err(Error::Usage(format!(
+            "{failed} report(s) could not be written (see above)"
+        )));
+    }
+    Ok(open)
 }
 
 /// Write with `write` to `path`, or to standard output when `None`. `Ok(false)`: standard
-/// output was closed; other errors name the destination and `what` was being written.
+/// output was closed; other errors name the destination and `what` was being written. A file
+/// is written beside its final name and renamed into place: a full disk or a crash leaves the
+/// previous report whole, never a truncated one.
 pub(crate) fn write_to(
     path: Option<&std::path::Path>,
     what: &str,
@@ -63,15 +85,27 @@ pub(crate) fn write_to(
             let mut w = BufWriter::new(io::stdout().lock());
             write(&mut w).and_then(|()| w.flush())
         }
-        Some(p) => std::fs::File::create(p).and_then(|f| {
-            let mut w = BufWriter::new(f);
-            write(&mut w)?;
-            w.flush()
-        }),
+        Some(p) => {
+            let name = p
+                .file_name()
+                .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+            let tmp = p.with_file_name(format!(".{name}.statuslens-{}.tmp", std::process::id()));
+            let written = std::fs::File::create(&tmp).and_then(|f| {
+                let mut w = BufWriter::new(f);
+                write(&mut w)?;
+                w.flush()?;
+                w.get_ref().sync_all()
+            });
+            let done = written.and_then(|()| std::fs::rename(&tmp, p));
+            if done.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            done
+        }
     };
     match result {
         Ok(()) => Ok(true),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) if path.is_none() && e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         Err(source) => Err(Error::Output {
             what: what.to_string(),
             dest: path.map_or("standard output".to_string(), |p| p.display().to_string()),

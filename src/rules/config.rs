@@ -219,9 +219,15 @@ impl RulesConfig {
 
     /// Parse a `statuslens.toml` text.
     pub fn from_toml(text: &str) -> Result<RulesConfig, String> {
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| format!("not valid TOML: {}", e.to_string().trim()))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            // toml's message spans lines (the source with a caret under it); keep one line
+            // and name the place.
+            let place = e.span().map_or(String::new(), |sp| {
+                let line = text[..sp.start.min(text.len())].matches('\n').count() + 1;
+                format!(" (line {line})")
+            });
+            format!("not valid TOML{place}: {}", e.message().trim())
+        })?;
         let mut cfg = RulesConfig::default();
         for (key, v) in &table {
             match key.as_str() {
@@ -255,11 +261,18 @@ impl RulesConfig {
                     for (k, x) in t {
                         match k.as_str() {
                             "min_missed_endpoints" => {
-                                cfg.noise.min_missed_endpoints =
-                                    number(x, "noise.min_missed_endpoints")?;
+                                let n = number(x, "noise.min_missed_endpoints")?;
+                                if n.is_nan() || n < 1.0 {
+                                    return Err(format!("`noise.min_missed_endpoints` = {n}: give a count of at least 1"));
+                                }
+                                cfg.noise.min_missed_endpoints = n;
                             }
                             "min_miss_share" => {
-                                cfg.noise.min_miss_share = number(x, "noise.min_miss_share")?;
+                                let n = number(x, "noise.min_miss_share")?;
+                                if !(0.0..=1.0).contains(&n) {
+                                    return Err(format!("`noise.min_miss_share` = {n}: give a share between 0 and 1"));
+                                }
+                                cfg.noise.min_miss_share = n;
                             }
                             _ => {
                                 return Err(format!(
@@ -410,7 +423,12 @@ impl RulesConfig {
                             suggest(name, known)
                         ));
                     };
-                    slot.1 = number(v, &key)?;
+                    let t = meta
+                        .thresholds
+                        .iter()
+                        .find(|t| t.name == name)
+                        .expect("a slot exists for every declared threshold");
+                    slot.1 = in_range(t, number(v, &key)?, &key)?;
                 }
             }
         }
@@ -445,6 +463,29 @@ impl RulesConfig {
         t.insert(name.to_string(), toml::Value::Float(value));
         self.apply_rule_table(id, &toml::Value::Table(t))
     }
+}
+
+/// A threshold's value checked against what it means: a share (its doc says `0..1`) lies in
+/// 0..1, a count (its doc says "fewest") is at least 1, anything else is a finite number ≥ 0.
+fn in_range(t: &super::Threshold, v: f64, key: &str) -> Result<f64, String> {
+    let ok = if t.doc.contains("0..1") {
+        (0.0..=1.0).contains(&v)
+    } else if t.doc.starts_with("fewest") {
+        v >= 1.0 && v.is_finite()
+    } else {
+        v >= 0.0 && v.is_finite()
+    };
+    if ok {
+        return Ok(v);
+    }
+    let want = if t.doc.contains("0..1") {
+        "a share between 0 and 1"
+    } else if t.doc.starts_with("fewest") {
+        "a count of at least 1"
+    } else {
+        "a number of at least 0"
+    };
+    Err(format!("`{key}` = {v}: give {want} ({})", t.doc))
 }
 
 #[cfg(test)]
@@ -599,10 +640,21 @@ mod tests {
         for r in RULES {
             let m = r.meta();
             for t in m.thresholds {
-                let text = format!("[rules.{}]\n{} = 12345\n", m.id, t.name);
+                // A value in its range is taken; one outside it is an error naming the key.
+                let valid = if t.doc.contains("0..1") { 0.5 } else { 12345.0 };
+                let text = format!("[rules.{}]\n{} = {valid}\n", m.id, t.name);
                 let cfg = RulesConfig::from_toml(&text)
                     .unwrap_or_else(|e| panic!("{}.{}: {e}", m.id, t.name));
-                assert_eq!(cfg.settings(m.id).get(t), 12345.0, "{}.{}", m.id, t.name);
+                assert_eq!(cfg.settings(m.id).get(t), valid, "{}.{}", m.id, t.name);
+                let text = format!("[rules.{}]\n{} = -1\n", m.id, t.name);
+                let err = RulesConfig::from_toml(&text).expect_err("-1 is out of every range");
+                assert!(err.contains(t.name) && !err.contains('\n'), "{err}");
+                assert!(
+                    in_range(t, t.default, t.name).is_ok(),
+                    "{}.{} default",
+                    m.id,
+                    t.name
+                );
                 assert_eq!(
                     RulesConfig::default().settings(m.id).get(t),
                     t.default,

@@ -1209,14 +1209,26 @@ fn bundled_smells_sample_is_current_and_shows_the_findings() {
 fn extreme_thresholds_never_panic() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = write(dir.path(), "a.jsonl", smelly_api().json().as_bytes());
-    for value in ["0", "-1", "1e300"] {
-        let mut toml =
-            format!("[noise]\nmin_missed_endpoints = {value}\nmin_miss_share = {value}\n");
+    // Each threshold at both ends of its range (shares 0..1, counts from 1, the rest from 0);
+    // values outside the range are refused (tested with the config).
+    for high in [false, true] {
+        let pick = |doc: &str| match (doc.contains("0..1"), doc.starts_with("fewest"), high) {
+            (true, _, false) => "0",
+            (true, _, true) => "1",
+            (false, true, false) => "1",
+            (false, false, false) => "0",
+            (false, _, true) => "1e300",
+        };
+        let mut toml = format!(
+            "[noise]\nmin_missed_endpoints = {}\nmin_miss_share = {}\n",
+            if high { "1e300" } else { "1" },
+            if high { "1" } else { "0" }
+        );
         for r in statuslens::rules::RULES {
             let m = r.meta();
             toml.push_str(&format!("[rules.{}]\n", m.id));
             for t in m.thresholds {
-                toml.push_str(&format!("{} = {value}\n", t.name));
+                toml.push_str(&format!("{} = {}\n", t.name, pick(t.doc)));
             }
         }
         let cfg = write(dir.path(), "extreme.toml", toml.as_bytes());

@@ -223,3 +223,63 @@ fn any_jobs_value_works_and_gives_the_same_report() {
     };
     assert_eq!(run("100000"), run("1"));
 }
+
+#[test]
+fn every_output_is_attempted_and_each_failure_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "access.log", sample_log(100).as_bytes());
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, "previous report").expect("write");
+    let missing = dir.path().join("no-such-dir/r.md");
+    let out = statuslens()
+        .arg(&log)
+        .args(["--no-progress", "-o"])
+        .arg(&missing)
+        .arg("-o")
+        .arg(&good)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(e.contains("no-such-dir/r.md"), "{e}");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&good).expect("read")).expect("JSON");
+    assert_eq!(
+        written["summary"]["lines"], 100,
+        "the later -o was still written"
+    );
+    // Nothing is left beside the reports.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn dash_is_standard_output_and_format_names_extensionless_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "access.log", sample_log(100).as_bytes());
+    let out = statuslens()
+        .current_dir(dir.path())
+        .args([
+            "access.log",
+            "--no-progress",
+            "--format",
+            "json",
+            "-o",
+            "report",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("report")).expect("written");
+    assert!(text.starts_with('{'), "JSON by --format: {text}");
+    let out = statuslens()
+        .arg(&log)
+        .args(["--no-progress", "-o", "json=-"])
+        .output()
+        .expect("runs");
+    assert_eq!(json_of(&out)["summary"]["lines"], 100);
+    assert!(!std::path::Path::new("-").exists());
+}
