@@ -49,24 +49,56 @@ pub struct Analysis {
 }
 
 impl Config {
-    /// Walk the paths, keep this run's shard, and tell logs from partial aggregates.
+    /// Walk the paths, keep this run's shard, and tell logs from partial aggregates. Files
+    /// found in a folder (not named) that are not access logs — error logs, saved reports — are
+    /// passed over with a note, and so are partial aggregates lying beside logs in a folder (a
+    /// partial saved next to its own logs would count them twice); a folder of partials only
+    /// is merged.
     pub fn inputs(&self) -> Inputs {
         let discovered = discover(&self.paths);
-        let (errors, notes) = (discovered.errors, discovered.notes);
-        let found: Vec<Input> = match self.shard {
-            Some((i, n)) => discovered
-                .inputs
-                .into_iter()
-                .enumerate()
-                .filter(|(k, _)| k % n == i)
-                .map(|(_, x)| x)
-                .collect(),
-            None => discovered.inputs,
-        };
-        let (partials, logs) = found.into_iter().partition(pipeline::is_partial_input);
+        let (errors, mut notes) = (discovered.errors, discovered.notes);
+        let found: Vec<(Input, bool)> = discovered
+            .inputs
+            .into_iter()
+            .zip(discovered.from_folder)
+            .enumerate()
+            .filter(|(k, _)| self.shard.is_none_or(|(i, n)| k % n == i))
+            .map(|(_, x)| x)
+            .collect();
+        // (input, found in a folder)
+        let (partials, logs): (Vec<_>, Vec<_>) = found
+            .into_iter()
+            .partition(|(i, _)| pipeline::is_partial_input(i));
+        let mut kept_logs = Vec::with_capacity(logs.len());
+        let mut folder_logs = false;
+        for (input, from_folder) in logs {
+            if from_folder {
+                if let Err(why) = pipeline::looks_like_a_log(&input, &self.run) {
+                    let why = why.split(';').next().unwrap_or(&why).to_string();
+                    notes.push(format!(
+                        "{}: not an access log ({why}), skipped",
+                        input.name()
+                    ));
+                    continue;
+                }
+                folder_logs = true;
+            }
+            kept_logs.push(input);
+        }
+        let mut kept_partials = Vec::with_capacity(partials.len());
+        for (input, from_folder) in partials {
+            if from_folder && folder_logs {
+                notes.push(format!(
+                    "{}: a partial aggregate beside logs in a folder, skipped (name it to merge it)",
+                    input.name()
+                ));
+                continue;
+            }
+            kept_partials.push(input);
+        }
         Inputs {
-            logs,
-            partials,
+            logs: kept_logs,
+            partials: kept_partials,
             errors: errors.into_iter().map(|e| (e.path, e.message)).collect(),
             notes,
         }

@@ -131,8 +131,8 @@ pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<
     };
     let (fmt, wrap) = format::detect_file(&opts.spec, &sample, &opts.format).ok_or_else(|| {
         format!(
-            "no supported log format fits its first lines; if it is an access log, name its format \
-             with --log-format ({})",
+            "{NO_FORMAT} its first lines; if it is an access log, name its format with \
+             --log-format ({})",
             format::FORMAT_NAMES
         )
     })?;
@@ -144,6 +144,19 @@ pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<
         compression,
     })
 }
+
+/// Whether `input` is worth reading as a log: false (with the reason) when it opens but no
+/// supported format fits its first lines — an error log, a report, a README beside the logs.
+pub fn looks_like_a_log(input: &Input, opts: &RunOptions) -> Result<(), String> {
+    match open_input(input, opts, Vec::new()) {
+        Err(e) if e.starts_with(NO_FORMAT) => Err(e),
+        // Unreadable files are read by the run, which reports them by name.
+        _ => Ok(()),
+    }
+}
+
+/// How [`open_input`]'s message starts when no format fits.
+const NO_FORMAT: &str = "no supported log format fits";
 
 /// The message for a read error of a stream with compression `c`.
 pub fn read_error(c: Compression, e: &std::io::Error) -> String {

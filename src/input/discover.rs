@@ -42,6 +42,9 @@ fn is_hidden(p: &Path) -> bool {
 pub struct Discovered {
     /// The inputs, in order (directories walked sorted by name), each file once.
     pub inputs: Vec<Input>,
+    /// For each input, whether it was found by walking a directory (not named itself): such a
+    /// file is passed over, with a note, when it turns out not to be an access log.
+    pub from_folder: Vec<bool>,
     /// Paths that could not be listed or read.
     pub errors: Vec<DiscoverError>,
     /// What was passed over, one line each: FIFOs, sockets and devices met in a directory
@@ -50,11 +53,17 @@ pub struct Discovered {
 }
 
 impl Discovered {
-    fn push_file(&mut self, p: PathBuf, seen: &mut std::collections::HashSet<PathBuf>) {
+    fn push_file(
+        &mut self,
+        p: PathBuf,
+        seen: &mut std::collections::HashSet<PathBuf>,
+        from_folder: bool,
+    ) {
         // The same file named twice, or reached through a folder and by name, is read once.
         let canonical = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
         if seen.insert(canonical) {
             self.inputs.push(Input::File(p));
+            self.from_folder.push(from_folder);
         } else {
             self.notes.push(format!(
                 "{}: already among the inputs, read once",
@@ -86,10 +95,10 @@ fn walk(dir: &Path, found: &mut Discovered, seen: &mut std::collections::HashSet
             Ok(m) if m.is_dir() => walk(&p, found, seen),
             Ok(m) if m.file_type().is_symlink() => {
                 if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
-                    found.push_file(p, seen);
+                    found.push_file(p, seen, true);
                 }
             }
-            Ok(m) if m.is_file() => found.push_file(p, seen),
+            Ok(m) if m.is_file() => found.push_file(p, seen, true),
             // A FIFO would block the run forever, a device read without end.
             Ok(_) => found.notes.push(format!(
                 "{}: not a regular file (FIFO, socket or device), skipped; name it to read it as a stream",
@@ -108,18 +117,20 @@ pub fn discover(paths: &[String]) -> Discovered {
     let mut found = Discovered::default();
     if paths.is_empty() {
         found.inputs.push(Input::Stdin);
+        found.from_folder.push(false);
         return found;
     }
     let mut seen = std::collections::HashSet::new();
     for p in paths {
         if p == "-" {
             found.inputs.push(Input::Stdin);
+            found.from_folder.push(false);
             continue;
         }
         let path = PathBuf::from(p);
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => walk(&path, &mut found, &mut seen),
-            Ok(_) => found.push_file(path, &mut seen),
+            Ok(_) => found.push_file(path, &mut seen, false),
             Err(e) => found.errors.push(DiscoverError {
                 path: p.clone(),
                 message: e.to_string(),

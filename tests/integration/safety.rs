@@ -283,3 +283,55 @@ fn dash_is_standard_output_and_format_names_extensionless_files() {
     assert_eq!(json_of(&out)["summary"]["lines"], 100);
     assert!(!std::path::Path::new("-").exists());
 }
+
+#[test]
+fn a_real_nginx_log_folder_reads_its_access_logs_and_passes_over_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let nginx = dir.path().join("nginx");
+    let log = sample_log(120);
+    write(&nginx, "access.log", log.as_bytes());
+    write(&nginx, "access.log.1", log.as_bytes());
+    write(
+        &nginx,
+        "access.log.2.gz",
+        &crate::util::gzip(log.as_bytes()),
+    );
+    let error_log = "2024/05/02 10:00:00 [error] 1234#0: *1 open() \"/usr/share/nginx/html/favicon.ico\" failed (2: No such file or directory), client: 10.0.0.1, server: localhost, request: \"GET /favicon.ico HTTP/1.1\", host: \"localhost\"\n2024/05/02 10:00:01 [notice] 1#1: signal process started\n";
+    write(&nginx, "error.log", error_log.as_bytes());
+    write(&nginx, "error.log.1", error_log.as_bytes());
+    // A report and a partial saved into the folder by an earlier run.
+    let first = statuslens()
+        .arg(&nginx)
+        .args(["--no-progress", "-o"])
+        .arg(nginx.join("report.json"))
+        .arg("-o")
+        .arg(nginx.join("run.partial"))
+        .output()
+        .expect("runs");
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let out = statuslens()
+        .arg(&nginx)
+        .args(["--no-progress", "--format", "json"])
+        .output()
+        .expect("runs");
+    let r = json_of(&out);
+    assert_eq!(
+        r["summary"]["lines"], 360,
+        "three access logs, nothing counted twice"
+    );
+    let e = stderr(&out);
+    for skipped in ["error.log:", "error.log.1:", "report.json:"] {
+        assert!(e.contains(&format!("{skipped} not an access log")), "{e}");
+    }
+    assert!(
+        e.contains("run.partial: a partial aggregate beside logs"),
+        "{e}"
+    );
+    // Named, the partial is merged.
+    let out = statuslens()
+        .arg(nginx.join("run.partial"))
+        .args(["--no-progress", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(json_of(&out)["summary"]["lines"], 360);
+}
