@@ -257,9 +257,21 @@ pub(crate) fn baseline(c: &CheckArgs) -> Result<Option<statuslens::check::Baseli
     ))
 }
 
-/// Refuse to wait on a terminal for logs that will never come.
+/// Refuse to wait on a terminal for logs that will never come, and take a mistyped command
+/// (`statuslens reprot logs/`) for what it is rather than a missing file.
 pub(crate) fn check_stdin(paths: &[String]) -> Result<(), String> {
     use std::io::IsTerminal;
+    if let Some(first) = paths.first() {
+        let commands = ["report", "check", "records", "rules", "codes", "help"];
+        let close = commands
+            .iter()
+            .find(|c| strsim::damerau_levenshtein(first, c) <= 2 && first.len() >= 3);
+        if let (Some(c), false) = (close, std::path::Path::new(first).exists()) {
+            return Err(format!(
+                "`{first}` is neither a file nor a command; did you mean `statuslens {c}`?"
+            ));
+        }
+    }
     if paths.is_empty() && std::io::stdin().is_terminal() {
         return Err(
             "no input: give log files or directories, or pipe logs on standard input (see --help)"

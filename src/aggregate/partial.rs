@@ -154,11 +154,58 @@ pub fn read(r: &mut dyn Read) -> Result<RunOutput, String> {
             env!("CARGO_PKG_VERSION")
         ));
     }
+    plausible(&doc.aggregate)?;
     let files = doc.files.into_iter().map(file_info).collect();
     Ok(RunOutput {
         aggregate: doc.aggregate,
         files,
     })
+}
+
+/// Largest count a partial may hold: 2^48 requests (hundreds of trillions) is beyond any log,
+/// and keeps the sums of up to 65 536 merged partials inside 64 bits.
+pub const MAX_PLAUSIBLE_COUNT: u64 = 1 << 48;
+
+/// Refuse a partial whose counts no log could produce (a corrupt or forged file), so that
+/// merges never wrap around.
+fn plausible(agg: &Aggregate) -> Result<(), String> {
+    let too_big = |what: &str, n: u64| {
+        (n > MAX_PLAUSIBLE_COUNT).then(|| {
+            format!(
+                "not a plausible partial aggregate: {what} is {n}, more than 2^48 (a corrupt or edited file?)"
+            )
+        })
+    };
+    let mut checks: Vec<(String, u64)> = vec![
+        ("folded_lines".into(), agg.folded_lines),
+        ("out_of_window".into(), agg.out_of_window),
+        ("clients_untracked".into(), agg.clients_untracked),
+        ("fold_error".into(), agg.fold_error),
+    ];
+    for (k, e) in &agg.endpoints {
+        let name = String::from_utf8_lossy(k.as_bytes()).into_owned();
+        checks.push((format!("the count of `{name}`"), e.count));
+        checks.push((format!("the byte total of `{name}`"), e.bytes_count));
+        for (code, n) in &e.statuses {
+            checks.push((format!("the {code} count of `{name}`"), *n));
+        }
+    }
+    for (i, f) in &agg.files {
+        checks.push((format!("the line count of file {i}"), f.lines));
+    }
+    for (r, v) in &agg.rejects {
+        checks.push((format!("the {r:?} reject count"), v.count));
+    }
+    for c in agg.clients.values() {
+        checks.push((
+            "a client's miss count".into(),
+            c.misses.saturating_add(c.throttled),
+        ));
+    }
+    match checks.into_iter().find_map(|(w, n)| too_big(&w, n)) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 impl Aggregate {

@@ -346,6 +346,19 @@ impl FormatSpec {
             "elb" => Ok(FormatSpec::Elb),
             "cloudfront" => Ok(FormatSpec::Cloudfront),
             "envoy" => Ok(FormatSpec::Envoy),
+            // Names people reach for first: say what covers them.
+            "nginx" => Err(
+                "`nginx`: nginx's default `combined` log is `--log-format combined` (or \
+                 leave `auto`); a custom `log_format` is `--log-format nginx:'<its body>'`"
+                    .to_string(),
+            ),
+            "apache" | "httpd" | "clf" => Err(format!(
+                "`{t}`: Apache's `combined` and `common` logs are `--log-format combined` or \
+                 `common` (with `%D`/`%T` appended read too), or leave `auto`"
+            )),
+            "caddy" | "traefik" | "gcp" => Err(format!(
+                "`{t}`: its JSON access log is `--log-format json` (or leave `auto`)"
+            )),
             _ => Err(format!("unknown log format `{t}`: expected {FORMAT_NAMES}")),
         }
     }

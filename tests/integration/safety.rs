@@ -335,3 +335,59 @@ fn a_real_nginx_log_folder_reads_its_access_logs_and_passes_over_the_rest() {
         .expect("runs");
     assert_eq!(json_of(&out)["summary"]["lines"], 360);
 }
+
+#[test]
+fn a_partial_with_counts_no_log_could_produce_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "access.log", sample_log(50).as_bytes());
+    let out = statuslens()
+        .arg(&log)
+        .args(["--no-progress", "--format", "partial"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    // The first endpoint's count, edited in place (the document must keep its leading key).
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let at = text.find("\"count\":").expect("an endpoint count") + "\"count\":".len();
+    let end = at + text[at..].find(',').expect("a comma after the count");
+    let edited = format!("{}{}{}", &text[..at], u64::MAX, &text[end..]);
+    let forged = write(dir.path(), "forged.partial", edited.as_bytes());
+    let copy = write(dir.path(), "copy.partial", edited.as_bytes());
+    let out = statuslens()
+        .arg(&forged)
+        .arg(&copy)
+        .args(["--no-progress", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let e = stderr(&out);
+    assert!(
+        e.contains("forged.partial: not a plausible partial aggregate"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_mistyped_command_or_format_says_what_was_meant() {
+    let out = statuslens()
+        .args(["reprot", "fixtures/sample/"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean `statuslens report`?"),
+        "{}",
+        stderr(&out)
+    );
+    for (fmt, hint) in [
+        ("nginx", "--log-format combined"),
+        ("apache", "--log-format combined"),
+    ] {
+        let out = statuslens()
+            .args(["fixtures/sample/", "--log-format", fmt])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains(hint), "{fmt}: {}", stderr(&out));
+    }
+}
