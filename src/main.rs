@@ -69,25 +69,26 @@ fn run_report(a: &ReportArgs) -> Result<Exit, Error> {
     if let Some(why) = check::nothing_analysed(&an.model) {
         warn(&why);
     }
-    if !output::write_reports(a, &an, &warn)? || an.model.errors.is_empty() {
+    if !output::write_reports(a, &an, Severity::Error, &warn)? || an.model.errors.is_empty() {
         return Ok(Exit::Success);
     }
     Ok(Exit::Error)
 }
 
 fn run_check(c: &CheckArgs) -> Result<Exit, Error> {
+    let fail_on = match c.fail_on {
+        FailOn::Info => Severity::Info,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Error => Severity::Error,
+    };
     let gate = check::Gate {
-        fail_on: Some(match c.fail_on {
-            FailOn::Info => Severity::Info,
-            FailOn::Warning => Severity::Warning,
-            FailOn::Error => Severity::Error,
-        }),
+        fail_on: Some(fail_on),
         max_5xx_rate: c.max_5xx_rate,
         max_reject_rate: c.max_reject_rate,
         baseline: config::baseline(c)?,
     };
     let an = analyse(&c.report)?;
-    if !output::write_reports(&c.report, &an, &warn)? {
+    if !output::write_reports(&c.report, &an, fail_on, &warn)? {
         return Ok(Exit::Success);
     }
     if let Some(first) = an.model.errors.first() {

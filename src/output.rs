@@ -8,6 +8,7 @@ use statuslens::report::junit::JunitRenderer;
 use statuslens::report::markdown::MarkdownRenderer;
 use statuslens::report::text::DEFAULT_WIDTH;
 use statuslens::report::{json::JsonRenderer, text::TextRenderer, Render};
+use statuslens::rules::Severity;
 use statuslens::Error;
 
 use crate::cli::{OutputFormat, ReportArgs};
@@ -19,6 +20,7 @@ use crate::config::{self, Target};
 pub(crate) fn write_reports(
     a: &ReportArgs,
     an: &Analysis,
+    fail_on: Severity,
     warn: &dyn Fn(&str),
 ) -> Result<bool, Error> {
     let mut failed = 0usize;
@@ -50,6 +52,7 @@ pub(crate) fn write_reports(
             OutputFormat::Html => Box::new(HtmlRenderer),
             OutputFormat::Junit => Box::new(JunitRenderer {
                 rules: an.rules.clone(),
+                fail_on,
             }),
         };
         match write_to(path.map(|p| p.as_path()), "the report", |w| {

@@ -1,22 +1,36 @@
-//! `--format junit`: JUnit XML as GitLab, Jenkins and GitHub test reporters read it. One
-//! `<testsuite>` per enabled rule; in it one `<testcase>` per endpoint checked — every endpoint
-//! with a finding of that rule, plus the busiest [`MAX_PASSING`] endpoints so a clean run still
-//! shows what was checked — and each finding is a `<failure>` with its message and evidence.
+//! `--format junit`: JUnit XML as GitLab, Jenkins and GitHub test reporters read it. The report
+//! follows the gate: one `<testsuite>` whose test cases are the endpoints checked (every endpoint
+//! with a finding, then the busiest up to [`MAX_CASES`]; endpoints only scanners touched, and
+//! `(other)`, are not checked and not listed). An endpoint's findings at or above the gate's
+//! severity (`check --fail-on`, `error` otherwise) are one `<failure>` with the messages and the
+//! evidence; findings below it are a `<skipped>` with their messages, so they are seen without
+//! failing the build. The rules that ran are listed as a property.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::escape::{clip, xml};
 use super::{FindingReport, Render, ReportModel};
+use crate::rules::Severity;
 
-/// Endpoints listed as passing test cases per rule (by request count).
-pub const MAX_PASSING: usize = 100;
+/// Most endpoints listed as test cases (endpoints with findings always are).
+pub const MAX_CASES: usize = 1_000;
 
 /// JUnit renderer.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct JunitRenderer {
     /// Ids of the rules that ran, in catalogue order.
     pub rules: Vec<&'static str>,
+    /// Findings at or above this severity are failures; the rest are skipped.
+    pub fail_on: Severity,
+}
+
+impl Default for JunitRenderer {
+    fn default() -> Self {
+        JunitRenderer {
+            rules: Vec::new(),
+            fail_on: Severity::Error,
+        }
+    }
 }
 
 fn evidence_text(f: &FindingReport) -> String {
@@ -40,61 +54,92 @@ fn evidence_text(f: &FindingReport) -> String {
     s
 }
 
-/// Test cases of one rule: (method, route) → the rule's findings there (none: passed).
-type Cases<'m> = BTreeMap<(String, String), Vec<&'m FindingReport>>;
-
 impl Render for JunitRenderer {
     fn render(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
-        // Per rule: endpoint (method, route) → its findings.
-        let mut suites: Vec<(&str, Cases<'_>)> = Vec::new();
-        for rule in &self.rules {
-            let mut cases: Cases<'_> = BTreeMap::new();
-            for e in m.endpoints.iter().take(MAX_PASSING) {
-                cases
-                    .entry((e.method.clone(), e.route.clone()))
-                    .or_default();
+        // Endpoints checked: those with findings, then the busiest, skipping noise and (other).
+        let mut cases: Vec<(String, String, Vec<&FindingReport>)> = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        for f in &m.findings {
+            if seen.insert((f.method.clone(), f.route.clone())) {
+                let found = m
+                    .findings
+                    .iter()
+                    .filter(|g| g.method == f.method && g.route == f.route)
+                    .collect();
+                cases.push((f.method.clone(), f.route.clone(), found));
             }
-            for f in m.findings.iter().filter(|f| f.rule == *rule) {
-                cases
-                    .entry((f.method.clone(), f.route.clone()))
-                    .or_default()
-                    .push(f);
-            }
-            suites.push((rule, cases));
         }
-        let tests: usize = suites.iter().map(|(_, c)| c.len()).sum();
-        let failures: usize = suites
+        for e in &m.endpoints {
+            if cases.len() >= MAX_CASES.max(seen.len()) {
+                break;
+            }
+            if e.scanner_only || e.route == crate::route::OTHER {
+                continue;
+            }
+            if seen.insert((e.method.clone(), e.route.clone())) {
+                cases.push((e.method.clone(), e.route.clone(), Vec::new()));
+            }
+        }
+        let failing = |found: &[&FindingReport]| found.iter().any(|f| f.severity >= self.fail_on);
+        let tests = cases.len();
+        let failures = cases.iter().filter(|c| failing(&c.2)).count();
+        let skipped = cases
             .iter()
-            .map(|(_, c)| c.values().filter(|v| !v.is_empty()).count())
-            .sum();
+            .filter(|c| !c.2.is_empty() && !failing(&c.2))
+            .count();
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             out,
-            r#"<testsuites name="statuslens" tests="{tests}" failures="{failures}" errors="0" time="0">"#
+            r#"<testsuites name="statuslens" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}" time="0">"#
         )?;
-        for (rule, cases) in &suites {
-            let fails = cases.values().filter(|v| !v.is_empty()).count();
-            writeln!(
-                out,
-                r#"  <testsuite name="statuslens.{rule}" tests="{}" failures="{fails}" errors="0" skipped="0" time="0">"#,
-                cases.len()
-            )?;
-            for ((method, route), found) in cases {
-                let name = xml(&clip(&format!("{method} {route}"), 300));
-                if found.is_empty() {
-                    writeln!(
-                        out,
-                        r#"    <testcase classname="statuslens.{rule}" name="{name}" time="0"/>"#
-                    )?;
-                    continue;
-                }
+        writeln!(
+            out,
+            r#"  <testsuite name="statuslens" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}" time="0">"#
+        )?;
+        writeln!(out, "    <properties>")?;
+        writeln!(
+            out,
+            r#"      <property name="rules" value="{}"/>"#,
+            xml(&self.rules.join(","))
+        )?;
+        writeln!(
+            out,
+            r#"      <property name="fail_on" value="{}"/>"#,
+            self.fail_on.as_str()
+        )?;
+        writeln!(out, "    </properties>")?;
+        for (method, route, found) in &cases {
+            let name = xml(&clip(&format!("{method} {route}"), 300));
+            if found.is_empty() {
                 writeln!(
                     out,
-                    r#"    <testcase classname="statuslens.{rule}" name="{name}" time="0">"#
+                    r#"    <testcase classname="statuslens" name="{name}" time="0"/>"#
                 )?;
-                let message: Vec<String> = found.iter().map(|f| clip(&f.message, 500)).collect();
-                let body: String = found.iter().map(|f| evidence_text(f)).collect();
-                let severity = found
+                continue;
+            }
+            writeln!(
+                out,
+                r#"    <testcase classname="statuslens" name="{name}" time="0">"#
+            )?;
+            let (counted, below): (Vec<&FindingReport>, Vec<&FindingReport>) =
+                found.iter().partition(|f| f.severity >= self.fail_on);
+            let message = |fs: &[&FindingReport]| {
+                let parts: Vec<String> = fs
+                    .iter()
+                    .map(|f| format!("[{}] {}", f.rule, clip(&f.message, 500)))
+                    .collect();
+                xml(&parts.join(" "))
+            };
+            if counted.is_empty() {
+                writeln!(
+                    out,
+                    r#"      <skipped message="below --fail-on {}: {}"/>"#,
+                    self.fail_on.as_str(),
+                    message(&below)
+                )?;
+            } else {
+                let body: String = counted.iter().map(|f| evidence_text(f)).collect();
+                let severity = counted
                     .iter()
                     .map(|f| f.severity)
                     .max()
@@ -102,13 +147,13 @@ impl Render for JunitRenderer {
                 writeln!(
                     out,
                     r#"      <failure message="{}" type="{severity}">{}</failure>"#,
-                    xml(&message.join(" ")),
+                    message(&counted),
                     xml(&clip(&body, 8_000)).replace("\\n", "&#10;")
                 )?;
-                writeln!(out, "    </testcase>")?;
             }
-            writeln!(out, "  </testsuite>")?;
+            writeln!(out, "    </testcase>")?;
         }
+        writeln!(out, "  </testsuite>")?;
         writeln!(out, "</testsuites>")?;
         Ok(())
     }

@@ -241,6 +241,10 @@ pub struct Endpoint {
     /// OPTIONS on a declared route, count as declared).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub documented: Option<bool>,
+    /// Every request came from clients classified as scanners: noise, kept out of the rules
+    /// (present only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub scanner_only: bool,
 }
 
 /// One time bucket.
@@ -365,6 +369,7 @@ fn endpoint(key: &EndpointKey, s: &EndpointStats) -> Endpoint {
         },
         error_marked: s.error_marked,
         documented: None,
+        scanner_only: false,
     }
 }
 
@@ -467,7 +472,11 @@ impl ReportModel {
             }
             first = min_opt(first, s.first_ms);
             last = max_opt(last, s.last_ms);
-            endpoints.push(endpoint(k, s));
+            let mut e = endpoint(k, s);
+            e.scanner_only = noise
+                .scanner_only
+                .contains(&(e.method.clone(), e.route.clone()));
+            endpoints.push(e);
         }
         endpoints.sort_by(|a, b| {
             b.count

@@ -310,6 +310,8 @@ pub struct Noise {
     pub endpoints: u64,
     /// Requests on those endpoints.
     pub requests: u64,
+    /// Those endpoints: (method, route).
+    pub scanner_only: std::collections::BTreeSet<(String, String)>,
 }
 
 /// What the rules read: the merged aggregate minus scanner noise and ignored routes.
@@ -380,6 +382,9 @@ impl<'a> Facts<'a> {
             if only_scanners {
                 noise.endpoints += 1;
                 noise.requests += s.count;
+                noise
+                    .scanner_only
+                    .insert((method.to_string(), route.to_string()));
                 continue;
             }
             if route == crate::route::OTHER || cfg.ignore_routes.iter().any(|p| p.matches(route)) {

@@ -255,41 +255,78 @@ fn junit_has_the_schema_shape() {
             .unwrap_or_else(|| panic!("{a} on {n:?}"))
     };
     let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
-    assert_eq!(suites.len(), 13, "one suite per rule that ran");
-    let (mut tests, mut failures) = (0, 0);
-    for s in &suites {
-        assert_eq!(s.tag_name().name(), "testsuite");
-        assert!(s
-            .attribute("name")
-            .is_some_and(|n| n.starts_with("statuslens.")));
-        let cases: Vec<_> = s.children().filter(|n| n.is_element()).collect();
-        assert_eq!(num(*s, "tests"), cases.len());
-        let failed = cases
+    assert_eq!(suites.len(), 1, "one suite: the endpoints checked");
+    let s = suites[0];
+    let props: Vec<_> = s
+        .descendants()
+        .filter(|n| n.has_tag_name("property"))
+        .map(|p| {
+            (
+                p.attribute("name").unwrap_or(""),
+                p.attribute("value").unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(
+        props
             .iter()
-            .filter(|c| c.children().any(|f| f.has_tag_name("failure")))
-            .count();
-        assert_eq!(num(*s, "failures"), failed);
-        for c in &cases {
-            assert_eq!(c.tag_name().name(), "testcase");
-            assert!(c.attribute("classname").is_some() && c.attribute("name").is_some());
-            for f in c.children().filter(|f| f.has_tag_name("failure")) {
-                assert!(f.attribute("message").is_some_and(|m| !m.is_empty()));
-                assert!(matches!(
-                    f.attribute("type"),
-                    Some("info" | "warning" | "error")
-                ));
-                assert!(
-                    f.text().is_some_and(|t| t.contains("sample: ")),
-                    "evidence in the body"
-                );
-            }
+            .any(|(n, v)| *n == "rules" && v.split(',').count() == 13),
+        "{props:?}"
+    );
+    assert!(
+        props.contains(&("fail_on", "error")),
+        "report's gate is error: {props:?}"
+    );
+    let cases: Vec<_> = s
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(num(s, "tests"), cases.len());
+    let has = |c: &roxmltree::Node<'_, '_>, tag: &str| c.children().any(|f| f.has_tag_name(tag));
+    let failed = cases.iter().filter(|c| has(c, "failure")).count();
+    let skipped = cases.iter().filter(|c| has(c, "skipped")).count();
+    assert_eq!(num(s, "failures"), failed);
+    assert_eq!(num(s, "skipped"), skipped);
+    assert_eq!(num(root, "tests"), cases.len());
+    assert_eq!(num(root, "failures"), failed);
+    // The canonical run has an error finding (a failure) and warnings below the gate (skipped).
+    assert!(
+        failed >= 1 && skipped >= 1,
+        "failed {failed}, skipped {skipped}"
+    );
+    let mut names = std::collections::BTreeSet::new();
+    for c in &cases {
+        assert_eq!(c.attribute("classname"), Some("statuslens"));
+        let name = c.attribute("name").expect("name");
+        assert!(names.insert(name), "each endpoint once: {name}");
+        assert!(!name.contains("(other)"), "not a checked endpoint");
+        for f in c.children().filter(|f| f.has_tag_name("failure")) {
+            assert!(f.attribute("message").is_some_and(|m| !m.is_empty()));
+            assert_eq!(f.attribute("type"), Some("error"));
+            assert!(
+                f.text().is_some_and(|t| t.contains("sample: ")),
+                "evidence in the body"
+            );
         }
-        tests += cases.len();
-        failures += failed;
+        for k in c.children().filter(|f| f.has_tag_name("skipped")) {
+            assert!(k
+                .attribute("message")
+                .is_some_and(|m| m.starts_with("below --fail-on error: [")));
+        }
     }
-    assert_eq!(num(root, "tests"), tests);
-    assert_eq!(num(root, "failures"), failures);
-    assert!(failures >= 3, "the canonical run's findings are failures");
+    // Scanner-only endpoints are noise, not test cases.
+    let json = &outputs.iter().find(|(e, _)| *e == "json").expect("json").1;
+    let report: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    for e in report["endpoints"].as_array().expect("endpoints") {
+        if e["scanner_only"] == true {
+            let name = format!(
+                "{} {}",
+                e["method"].as_str().unwrap_or(""),
+                e["route"].as_str().unwrap_or("")
+            );
+            assert!(!names.contains(name.as_str()), "{name} is noise");
+        }
+    }
     let marker = doc
         .descendants()
         .filter_map(|n| n.attribute("message"))
