@@ -82,8 +82,8 @@ pub struct Opened {
     pub format: Arc<dyn LogFormat>,
     /// The container wrapper around its lines, if any.
     pub wrap: Option<Wrap>,
-    /// First chunk (already read for sniffing), if any.
-    pub first: Option<(ChunkKind, Vec<u8>)>,
+    /// Chunks already read for sniffing, in order.
+    pub first: std::collections::VecDeque<(ChunkKind, Vec<u8>)>,
     /// Compression found.
     pub compression: Compression,
 }
@@ -104,31 +104,51 @@ impl Opened {
         &mut self,
         mut buf: Vec<u8>,
     ) -> std::io::Result<Option<(ChunkKind, Vec<u8>)>> {
-        if let Some(first) = self.first.take() {
+        if let Some(first) = self.first.pop_front() {
             return Ok(Some(first));
         }
         Ok(self.reader.next_chunk(&mut buf)?.map(|kind| (kind, buf)))
     }
 }
 
-/// Open `input`, read its first chunk into `buf` and choose its format.
-pub fn open_input(input: &Input, opts: &RunOptions, mut buf: Vec<u8>) -> Result<Opened, String> {
+/// Most chunks read ahead to find lines to sniff.
+const SNIFF_CHUNKS: usize = 8;
+
+/// Open `input`, read its first chunk into `buf` (more when it holds no line) and choose its
+/// format.
+pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Opened, String> {
     let counter = opts.progress.as_ref().map(|p| &p.bytes);
     let (stream, compression) =
         decompress::open_counted(input, counter).map_err(|e| format!("cannot open: {e}"))?;
     let mut reader = ChunkReader::new(stream);
-    let first = match reader.next_chunk(&mut buf) {
-        Ok(Some(kind)) => Some((kind, buf)),
-        Ok(None) => None,
-        Err(e) => return Err(read_error(compression, &e)),
-    };
-    let sample: Vec<&[u8]> = match &first {
-        Some((ChunkKind::Lines, b)) => b
-            .split(|&c| c == b'\n')
-            .take(format::SNIFF_LINES * 4)
-            .collect(),
-        _ => Vec::new(),
-    };
+    // Read until there are lines to sniff: past an overlong first line (the NUL hole
+    // `logrotate copytruncate` leaves can be megabytes) and blank runs, a few chunks at most.
+    let mut first = std::collections::VecDeque::new();
+    let mut buf = Some(buf);
+    for _ in 0..SNIFF_CHUNKS {
+        let mut b = buf.take().unwrap_or_default();
+        match reader.next_chunk(&mut b) {
+            Ok(Some(kind)) => {
+                let has_lines = kind == ChunkKind::Lines
+                    && b.split(|&c| c == b'\n')
+                        .any(|l| !format::fields::trim_line(l).is_empty());
+                first.push_back((kind, b));
+                if has_lines {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return Err(read_error(compression, &e)),
+        }
+    }
+    let sample: Vec<&[u8]> = first
+        .iter()
+        .filter(|(k, _)| *k == ChunkKind::Lines)
+        .flat_map(|(_, b)| b.split(|&c| c == b'\n'))
+        .map(format::fields::trim_line)
+        .filter(|l| !l.is_empty())
+        .take(format::SNIFF_LINES * 4)
+        .collect();
     let (fmt, wrap) = format::detect_file(&opts.spec, &sample, &opts.format).ok_or_else(|| {
         format!(
             "{NO_FORMAT} its first lines; if it is an access log, name its format with \

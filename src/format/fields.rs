@@ -8,10 +8,17 @@ use super::Escape;
 /// Strip a trailing `\r` (CRLF files) from a line.
 #[inline]
 pub fn trim_line(line: &[u8]) -> &[u8] {
-    match line.last() {
+    let line = match line.last() {
         Some(b'\r') => &line[..line.len() - 1],
         _ => line,
+    };
+    // A file truncated in place while its writer kept its offset (`logrotate copytruncate`)
+    // starts with a run of NUL bytes glued to the next line: the line after the hole is whole.
+    if line.first() == Some(&0) {
+        let start = line.iter().position(|&b| b != 0).unwrap_or(line.len());
+        return &line[start..];
     }
+    line
 }
 
 /// `-` (and the empty string) mean "absent" in text logs.

@@ -391,3 +391,43 @@ fn a_mistyped_command_or_format_says_what_was_meant() {
         assert!(stderr(&out).contains(hint), "{fmt}: {}", stderr(&out));
     }
 }
+
+/// JSON lines (Caddy's shape) after a NUL hole, as `logrotate copytruncate` leaves one.
+fn after_a_hole(hole: usize, newline: bool) -> Vec<u8> {
+    let mut data = vec![0u8; hole];
+    if newline {
+        data.push(b'\n');
+    }
+    for i in 0..400 {
+        data.extend_from_slice(
+            format!(
+                "{{\"ts\":{},\"request\":{{\"method\":\"GET\",\"uri\":\"/api/items/{}\",\"host\":\"x\"}},\"status\":{},\"duration\":0.01,\"size\":100}}\n",
+                1_714_644_000 + i,
+                i % 50,
+                if i % 10 == 0 { 404 } else { 200 }
+            )
+            .as_bytes(),
+        );
+    }
+    data
+}
+
+#[test]
+fn detection_looks_past_a_nul_hole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A hole longer than the longest line: one overlong line, then the log.
+    let big = write(dir.path(), "big-hole.log", &after_a_hole(17 << 20, true));
+    // A smaller hole glued to the first line: that line is read whole too.
+    let small = write(dir.path(), "small-hole.log", &after_a_hole(1 << 20, false));
+    for (path, rejected) in [(&big, 1), (&small, 0)] {
+        let out = statuslens()
+            .arg(path)
+            .args(["--no-progress", "--format", "json"])
+            .output()
+            .expect("runs");
+        let r = json_of(&out);
+        assert_eq!(r["summary"]["parsed"], 400, "{}", path.display());
+        assert_eq!(r["summary"]["rejected"], rejected, "{}", path.display());
+        assert_eq!(r["summary"]["formats"]["json"], 1, "{}", path.display());
+    }
+}
