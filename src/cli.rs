@@ -61,13 +61,14 @@ pub(crate) struct InputArgs {
     /// against the logs.
     #[arg(long, value_name = "FILE")]
     pub openapi: Option<String>,
-    /// Only requests at or after this time: RFC 3339, or relative like `24h`, `30m`, `7d`.
+    /// Only requests at or after this time: RFC 3339, a date (`2024-05-02`, midnight UTC), or
+    /// relative like `24h`, `30m`, `7d`.
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
-    /// Only requests before this time: RFC 3339, or relative like `1h`.
+    /// Only requests before this time: RFC 3339, a date, or relative like `1h`.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
-    /// Parse workers (default: all cores).
+    /// Parse workers (default: all cores; at most four per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     /// Most distinct (method, route) endpoints kept; the rest are counted under `(other)`.

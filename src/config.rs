@@ -89,7 +89,13 @@ pub(crate) fn parse_time_arg(flag: &str, v: &str, now_ms: i64) -> Result<i64, St
     if let Some(d) = parse_relative(v) {
         return Ok(now_ms - d);
     }
-    Err(format!("{flag} `{v}`: expected an RFC 3339 time (2024-05-01T12:00:00Z) or a relative one (24h, 30m, 7d)"))
+    // A date alone is its midnight, UTC.
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        if let Some(t) = d.and_hms_opt(0, 0, 0) {
+            return Ok(t.and_utc().timestamp_millis());
+        }
+    }
+    Err(format!("{flag} `{v}`: expected an RFC 3339 time (2024-05-01T12:00:00Z), a date (2024-05-01, midnight UTC) or a relative one (24h, 30m, 7d)"))
 }
 
 /// Build the run options from input arguments; routes match `a.route`, the config's routes,
@@ -294,6 +300,11 @@ mod tests {
         assert_eq!(
             parse_time_arg("--since", "2000-10-10T20:55:36Z", 0),
             Ok(971_211_336_000)
+        );
+        assert_eq!(
+            parse_time_arg("--since", "2000-10-10", 0),
+            Ok(971_136_000_000),
+            "a date is its midnight UTC"
         );
         assert!(parse_time_arg("--since", "yesterday", 0)
             .expect_err("bad")

@@ -297,6 +297,11 @@ impl Render for TextRenderer {
         }
         match &s.time_range {
             Some(t) => writeln!(out, "  time range: {} → {}", t.start, t.end)?,
+            None if s.out_of_window > 0 => writeln!(
+                out,
+                "  time range: none inside --since/--until ({} requests fall outside it)",
+                thousands(s.out_of_window)
+            )?,
             None => writeln!(out, "  time range: none (no line has a timestamp)")?,
         }
         if !formats.is_empty() {

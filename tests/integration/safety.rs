@@ -431,3 +431,21 @@ fn detection_looks_past_a_nul_hole() {
         assert_eq!(r["summary"]["formats"]["json"], 1, "{}", path.display());
     }
 }
+
+#[test]
+fn a_window_that_misses_the_data_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "access.log", sample_log(80).as_bytes());
+    let out = statuslens()
+        .arg(&log)
+        .args(["--no-progress", "--since", "2030-01-01"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("time range: none inside --since/--until (80 requests fall outside it)"),
+        "{text}"
+    );
+    assert!(!text.contains("no line has a timestamp"), "{text}");
+}
