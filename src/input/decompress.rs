@@ -3,7 +3,7 @@
 //! `28 b5 2f fd` (all frames).
 
 use std::fs::File;
-use std::io::{self, BufReader, Chain, Cursor, Read};
+use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -52,10 +52,7 @@ pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Co
     let (head, stream) = peek(raw)?;
     if head.starts_with(&[0x1f, 0x8b]) {
         let buffered = BufReader::with_capacity(256 * 1024, stream);
-        return Ok((
-            Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
-            Compression::Gzip,
-        ));
+        return Ok((Box::new(GzMembers::new(buffered)), Compression::Gzip));
     }
     if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         return Ok((
@@ -64,6 +61,62 @@ pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Co
         ));
     }
     Ok((Box::new(stream), Compression::None))
+}
+
+/// Every member of a gzip file, one after the other (as `cat a.gz b.gz` makes), and — as
+/// `gzip -d` and `gzip -t` do — zero bytes after the last member taken as padding (tape blocks,
+/// preallocated files); any other trailing bytes are an error.
+struct GzMembers<R: BufRead> {
+    member: Option<flate2::bufread::GzDecoder<R>>,
+}
+
+impl<R: BufRead> GzMembers<R> {
+    fn new(r: R) -> Self {
+        GzMembers {
+            member: Some(flate2::bufread::GzDecoder::new(r)),
+        }
+    }
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(member) = self.member.as_mut() else {
+                return Ok(0);
+            };
+            let n = member.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // This member ended: another one, zero padding, or the end.
+            let Some(done) = self.member.take() else {
+                return Ok(0);
+            };
+            let mut r = done.into_inner();
+            let head = r.fill_buf()?;
+            if head.is_empty() {
+                return Ok(0);
+            }
+            if head.first() == Some(&0x1f) && head.get(1).is_none_or(|&b| b == 0x8b) {
+                self.member = Some(flate2::bufread::GzDecoder::new(r));
+                continue;
+            }
+            loop {
+                let rest = r.fill_buf()?;
+                if rest.is_empty() {
+                    return Ok(0);
+                }
+                if rest.iter().any(|&b| b != 0) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "trailing bytes after the last gzip member",
+                    ));
+                }
+                let n = rest.len();
+                r.consume(n);
+            }
+        }
+    }
 }
 
 /// Open an input for reading, decompressed.
@@ -158,5 +211,19 @@ mod tests {
         let (out, c) = read_all(g);
         assert_eq!(c, Compression::Gzip);
         assert!(out.is_err());
+    }
+
+    #[test]
+    fn gzip_zero_padding_is_accepted_and_other_trailing_bytes_are_not() {
+        let mut padded = gz(b"a\n");
+        padded.extend(gz(b"b\n"));
+        padded.extend(std::iter::repeat_n(0u8, 300_000));
+        let (out, _) = read_all(padded);
+        assert_eq!(out.expect("padding is fine"), b"a\nb\n");
+        let mut garbage = gz(b"a\n");
+        garbage.extend_from_slice(b"\0\0junk");
+        let (out, _) = read_all(garbage);
+        let e = out.expect_err("trailing garbage");
+        assert!(e.to_string().contains("trailing bytes"), "{e}");
     }
 }
