@@ -4,7 +4,7 @@
 
 use crate::aggregate::{partial, AddContext, RunOutput};
 use crate::error::Error;
-use crate::input::discover::discover;
+use crate::input::discover::discover_filtered;
 use crate::input::Input;
 use crate::pipeline::{self, RunOptions};
 use crate::report::ReportModel;
@@ -24,6 +24,8 @@ pub struct Config {
     pub api: Api,
     /// Take only shard `(i, n)` of the input files (file k goes to shard k mod n).
     pub shard: Option<(usize, usize)>,
+    /// Which files in directories are read (`--include`, `--exclude`).
+    pub filter: crate::input::discover::FileFilter,
 }
 
 /// The inputs of a run, found but not read.
@@ -55,7 +57,7 @@ impl Config {
     /// partial saved next to its own logs would count them twice); a folder of partials only
     /// is merged.
     pub fn inputs(&self) -> Inputs {
-        let discovered = discover(&self.paths);
+        let discovered = discover_filtered(&self.paths, &self.filter);
         let (errors, mut notes) = (discovered.errors, discovered.notes);
         let found: Vec<(Input, bool)> = discovered
             .inputs

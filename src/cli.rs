@@ -46,6 +46,14 @@ pub(crate) struct InputArgs {
     /// gzip and zstd are detected by magic bytes.
     #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
+    /// In directories, read only files matching this glob (repeatable): a glob without `/`
+    /// matches the file name (`access.log*`), one with `/` the path under the directory.
+    /// Files named on the command line are always read.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// In directories, skip files matching this glob (repeatable; wins over --include).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// Log format: auto, combined, common, alb, elb, cloudfront, envoy, json, or
     /// nginx:'<log_format body>' pasted from nginx.conf.
     #[arg(long, value_name = "FORMAT", default_value = "auto")]

@@ -236,6 +236,7 @@ pub(crate) fn analysis_config(a: &ReportArgs) -> Result<analysis::Config, String
         rules,
         api,
         shard,
+        filter: statuslens::input::discover::FileFilter::new(&a.input.include, &a.input.exclude)?,
     })
 }
 

@@ -122,7 +122,8 @@ fn run_records(a: &InputArgs) -> Result<Exit, Error> {
     let cfg = config::load_config(a)?;
     let opts = config::run_options(a, &cfg, &config::api(a, &cfg)?)?;
     config::check_stdin(&a.paths)?;
-    let found = statuslens::input::discover::discover(&a.paths);
+    let filter = statuslens::input::discover::FileFilter::new(&a.include, &a.exclude)?;
+    let found = statuslens::input::discover::discover_filtered(&a.paths, &filter);
     let mut failed = !found.errors.is_empty();
     for n in &found.notes {
         warn(n);

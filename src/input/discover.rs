@@ -37,6 +37,64 @@ fn is_hidden(p: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.'))
 }
 
+/// Which files found in directories are read (`--include`, `--exclude`); files named on the
+/// command line always are. A glob without `/` matches the file name, one with `/` the path
+/// under the directory walked (globset, as ripgrep and fd use).
+#[derive(Clone, Debug, Default)]
+pub struct FileFilter {
+    include: Option<(globset::GlobSet, globset::GlobSet)>,
+    exclude: Option<(globset::GlobSet, globset::GlobSet)>,
+}
+
+/// (globs matched against the name, globs matched against the relative path)
+fn glob_sets(
+    globs: &[String],
+    flag: &str,
+) -> Result<Option<(globset::GlobSet, globset::GlobSet)>, String> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let (mut names, mut paths) = (
+        globset::GlobSetBuilder::new(),
+        globset::GlobSetBuilder::new(),
+    );
+    for g in globs {
+        let glob = globset::GlobBuilder::new(g)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("{flag} `{g}`: {e}"))?;
+        if g.contains('/') {
+            paths.add(glob);
+        } else {
+            names.add(glob);
+        }
+    }
+    let build = |b: globset::GlobSetBuilder| b.build().map_err(|e| format!("{flag}: {e}"));
+    Ok(Some((build(names)?, build(paths)?)))
+}
+
+impl FileFilter {
+    /// The filter of `--include` and `--exclude` globs; an invalid glob is an error naming it.
+    pub fn new(include: &[String], exclude: &[String]) -> Result<FileFilter, String> {
+        Ok(FileFilter {
+            include: glob_sets(include, "--include")?,
+            exclude: glob_sets(exclude, "--exclude")?,
+        })
+    }
+
+    fn matches(sets: &(globset::GlobSet, globset::GlobSet), rel: &Path) -> bool {
+        rel.file_name().is_some_and(|n| sets.0.is_match(n)) || sets.1.is_match(rel)
+    }
+
+    /// Whether a file found at `rel` under a walked directory is read.
+    pub fn keeps(&self, rel: &Path) -> bool {
+        if self.exclude.as_ref().is_some_and(|s| Self::matches(s, rel)) {
+            return false;
+        }
+        self.include.as_ref().is_none_or(|s| Self::matches(s, rel))
+    }
+}
+
 /// What [`discover`] found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Discovered {
@@ -73,7 +131,13 @@ impl Discovered {
     }
 }
 
-fn walk(dir: &Path, found: &mut Discovered, seen: &mut std::collections::HashSet<PathBuf>) {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    filter: &FileFilter,
+    found: &mut Discovered,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -91,8 +155,10 @@ fn walk(dir: &Path, found: &mut Discovered, seen: &mut std::collections::HashSet
     paths.sort();
     for p in paths {
         // symlink_metadata: a link to a directory is not followed (no cycles); a link to a file is read.
+        let kept = |p: &Path| filter.keeps(p.strip_prefix(root).unwrap_or(p));
         match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.is_dir() => walk(&p, found, seen),
+            Ok(m) if m.is_dir() => walk(root, &p, filter, found, seen),
+            Ok(_) if !kept(&p) => {}
             Ok(m) if m.file_type().is_symlink() => {
                 if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
                     found.push_file(p, seen, true);
@@ -112,8 +178,14 @@ fn walk(dir: &Path, found: &mut Discovered, seen: &mut std::collections::HashSet
     }
 }
 
-/// Expand PATH arguments into inputs. An empty list means standard input.
+/// Expand PATH arguments into inputs, every file in the directories they name.
 pub fn discover(paths: &[String]) -> Discovered {
+    discover_filtered(paths, &FileFilter::default())
+}
+
+/// Expand PATH arguments into inputs, keeping the files in directories that `filter` keeps. An
+/// empty list means standard input.
+pub fn discover_filtered(paths: &[String], filter: &FileFilter) -> Discovered {
     let mut found = Discovered::default();
     if paths.is_empty() {
         found.inputs.push(Input::Stdin);
@@ -129,7 +201,7 @@ pub fn discover(paths: &[String]) -> Discovered {
         }
         let path = PathBuf::from(p);
         match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, &mut found, &mut seen),
+            Ok(m) if m.is_dir() => walk(&path, &path, filter, &mut found, &mut seen),
             Ok(_) => found.push_file(path, &mut seen, false),
             Err(e) => found.errors.push(DiscoverError {
                 path: p.clone(),

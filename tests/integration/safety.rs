@@ -449,3 +449,55 @@ fn a_window_that_misses_the_data_says_so() {
     );
     assert!(!text.contains("no line has a timestamp"), "{text}");
 }
+
+#[test]
+fn include_and_exclude_select_files_in_folders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let logs = dir.path().join("logs");
+    let log = sample_log(50);
+    write(&logs, "access.log", log.as_bytes());
+    write(&logs, "access.log.1", log.as_bytes());
+    write(&logs, "old/access.log.9", log.as_bytes());
+    write(&logs, "app.log", log.as_bytes());
+    let named = write(dir.path(), "elsewhere.log", log.as_bytes());
+    let files = |args: &[&str]| -> Vec<String> {
+        let out = statuslens()
+            .arg(&logs)
+            .args(args)
+            .args(["--no-progress", "--format", "json"])
+            .output()
+            .expect("runs");
+        json_of(&out)["summary"]["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .map(|f| {
+                let name = f["name"].as_str().unwrap_or("").to_string();
+                name.rsplit_once("logs/")
+                    .map_or(name.clone(), |(_, n)| n.to_string())
+            })
+            .collect()
+    };
+    assert_eq!(
+        files(&["--include", "access.log*"]),
+        ["access.log", "access.log.1", "old/access.log.9"]
+    );
+    assert_eq!(
+        files(&["--include", "access.log*", "--exclude", "old/*"]),
+        ["access.log", "access.log.1"]
+    );
+    // A file named on the command line is read whatever the globs say.
+    let out = statuslens()
+        .arg(&named)
+        .args(["--exclude", "*.log", "--no-progress", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(json_of(&out)["summary"]["lines"], 50);
+    let out = statuslens()
+        .arg(&logs)
+        .args(["--include", "[", "--no-progress"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--include `[`"), "{}", stderr(&out));
+}
