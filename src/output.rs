@@ -75,9 +75,10 @@ pub(crate) fn write_reports(
 }
 
 /// Write with `write` to `path`, or to standard output when `None`. `Ok(false)`: standard
-/// output was closed; other errors name the destination and `what` was being written. A file
-/// is written beside its final name and renamed into place: a full disk or a crash leaves the
-/// previous report whole, never a truncated one.
+/// output was closed; other errors name the destination and `what` was being written. A
+/// regular file is written beside its final name and renamed into place: a full disk or a crash
+/// leaves the previous report whole, never a truncated one. A device, FIFO or link is written in
+/// place.
 pub(crate) fn write_to(
     path: Option<&std::path::Path>,
     what: &str,
@@ -87,6 +88,19 @@ pub(crate) fn write_to(
         None => {
             let mut w = BufWriter::new(io::stdout().lock());
             write(&mut w).and_then(|()| w.flush())
+        }
+        // Devices, FIFOs and links are written in place: renaming over `/dev/null` would
+        // replace the device with a file.
+        Some(p) if std::fs::symlink_metadata(p).is_ok_and(|m| !m.file_type().is_file()) => {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(p)
+                .and_then(|f| {
+                    let mut w = BufWriter::new(f);
+                    write(&mut w)?;
+                    w.flush()
+                })
         }
         Some(p) => {
             let name = p

@@ -501,3 +501,33 @@ fn include_and_exclude_select_files_in_folders() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--include `[`"), "{}", stderr(&out));
 }
+
+#[test]
+fn writing_to_a_device_leaves_the_device_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "access.log", sample_log(20).as_bytes());
+    // A link to a report is written through, not replaced by a file.
+    let target = write(dir.path(), "real.json", b"old");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    let out = statuslens()
+        .arg(&log)
+        .args(["--no-progress", "-o", "json=/dev/null", "-o"])
+        .arg(&link)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let null = std::fs::symlink_metadata("/dev/null").expect("/dev/null");
+    assert!(
+        null.file_type().is_char_device(),
+        "/dev/null is still a device"
+    );
+    assert!(std::fs::symlink_metadata(&link)
+        .expect("link")
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&target)
+        .expect("read")
+        .starts_with('{'));
+}
