@@ -266,7 +266,7 @@ pub(crate) fn baseline(c: &CheckArgs) -> Result<Option<statuslens::check::Baseli
 
 /// Refuse to wait on a terminal for logs that will never come, and take a mistyped command
 /// (`statuslens reprot logs/`) for what it is rather than a missing file.
-pub(crate) fn check_stdin(paths: &[String]) -> Result<(), String> {
+pub(crate) fn check_paths(paths: &[String]) -> Result<(), String> {
     use std::io::IsTerminal;
     if let Some(first) = paths.first() {
         let commands = ["report", "check", "records", "rules", "codes", "help"];

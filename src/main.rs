@@ -46,7 +46,7 @@ fn warn(msg: &str) {
 fn analyse(a: &ReportArgs) -> Result<Analysis, Error> {
     let mut cfg = config::analysis_config(a)?;
     let targets = config::targets(a)?;
-    config::check_stdin(&a.input.paths)?;
+    config::check_paths(&a.input.paths)?;
     let inputs = cfg.inputs();
     let all: Vec<_> = inputs.logs.iter().chain(&inputs.partials).collect();
     output::refuse_inputs(&targets, &all)?;
@@ -121,7 +121,7 @@ fn run_check(c: &CheckArgs) -> Result<Exit, Error> {
 fn run_records(a: &InputArgs) -> Result<Exit, Error> {
     let cfg = config::load_config(a)?;
     let opts = config::run_options(a, &cfg, &config::api(a, &cfg)?)?;
-    config::check_stdin(&a.paths)?;
+    config::check_paths(&a.paths)?;
     let filter = statuslens::input::discover::FileFilter::new(&a.include, &a.exclude)?;
     let found = statuslens::input::discover::discover_filtered(&a.paths, &filter);
     let mut failed = !found.errors.is_empty();

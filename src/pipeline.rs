@@ -287,51 +287,98 @@ pub fn scan_inputs<S: Sink>(
     on_file: &mut dyn FnMut(&mut S, u32, &FileInfo),
     on_chunk: &mut dyn FnMut(&mut S, &FileCounts),
 ) -> Vec<FileInfo> {
+    struct Inline<'a, S> {
+        sink: &'a mut S,
+        buf: Vec<u8>,
+        on_file: &'a mut dyn FnMut(&mut S, u32, &FileInfo),
+        on_chunk: &'a mut dyn FnMut(&mut S, &FileCounts),
+    }
+    impl<S: Sink> ChunkTarget for Inline<'_, S> {
+        fn buffer(&mut self) -> Option<Vec<u8>> {
+            Some(std::mem::take(&mut self.buf))
+        }
+        fn file_start(&mut self, file: u32, info: &FileInfo) {
+            (self.on_file)(self.sink, file, info);
+        }
+        fn chunk(&mut self, work: Work) -> bool {
+            let (counts, more) = scan_chunk(&work, self.sink);
+            (self.on_chunk)(self.sink, &counts);
+            self.buf = work.buf;
+            more
+        }
+    }
+    read_chunks(
+        inputs,
+        opts,
+        &mut Inline {
+            sink,
+            buf: Vec::new(),
+            on_file,
+            on_chunk,
+        },
+    )
+}
+
+/// What [`read_chunks`] hands the chunks of the inputs to.
+trait ChunkTarget {
+    /// A buffer to read the next chunk into; `None` ends the current file.
+    fn buffer(&mut self) -> Option<Vec<u8>>;
+    /// A buffer from [`ChunkTarget::buffer`] came back without a chunk (end or error).
+    fn no_chunk(&mut self) {}
+    /// A file opened and its format chosen.
+    fn file_start(&mut self, _file: u32, _info: &FileInfo) {}
+    /// A chunk; false stops the whole read.
+    fn chunk(&mut self, work: Work) -> bool;
+    /// A file is done (or could not be opened) after `chunks` chunks.
+    fn file_end(&mut self, _file: u32, _chunks: u32) {}
+}
+
+/// The one read loop: open every input in order, choose its format, cut it into chunks and
+/// hand them to `target`. Returns what happened to each input read.
+fn read_chunks(inputs: &[Input], opts: &RunOptions, target: &mut dyn ChunkTarget) -> Vec<FileInfo> {
     let mut infos = Vec::with_capacity(inputs.len());
-    let mut buf = Vec::new();
     for (idx, input) in inputs.iter().enumerate() {
         let file = idx as u32;
         let mut info = FileInfo {
             name: input.name(),
             ..FileInfo::default()
         };
-        let mut opened = match open_input(input, opts, std::mem::take(&mut buf)) {
-            Ok(o) => o,
-            Err(msg) => {
-                info.error = Some(msg);
-                infos.push(info);
-                continue;
-            }
-        };
-        info.format = Some(opened.format_name());
-        info.compression = Some(opened.compression.as_str());
-        on_file(sink, file, &info);
         let mut chunk = 0u32;
         let mut more = true;
-        while more {
-            match opened.next_chunk(std::mem::take(&mut buf)) {
-                Ok(Some((kind, data))) => {
-                    let work = Work {
-                        file,
-                        chunk,
-                        kind,
-                        format: opened.format.clone(),
-                        wrap: opened.wrap,
-                        buf: data,
-                    };
-                    let (counts, go_on) = scan_chunk(&work, sink);
-                    on_chunk(sink, &counts);
-                    more = go_on;
-                    buf = work.buf;
-                    chunk += 1;
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    info.error = Some(read_error(opened.compression, &e));
-                    break;
+        match open_input(input, opts, Vec::new()) {
+            Err(msg) => info.error = Some(msg),
+            Ok(mut opened) => {
+                info.format = Some(opened.format_name());
+                info.compression = Some(opened.compression.as_str());
+                target.file_start(file, &info);
+                while more {
+                    let Some(buf) = target.buffer() else { break };
+                    match opened.next_chunk(buf) {
+                        Ok(Some((kind, buf))) => {
+                            more = target.chunk(Work {
+                                file,
+                                chunk,
+                                kind,
+                                format: opened.format.clone(),
+                                wrap: opened.wrap,
+                                buf,
+                            });
+                            chunk += 1;
+                        }
+                        Ok(None) => {
+                            target.no_chunk();
+                            break;
+                        }
+                        Err(e) => {
+                            target.no_chunk();
+                            info.error = Some(read_error(opened.compression, &e));
+                            break;
+                        }
+                    }
                 }
             }
         }
+        target.file_end(file, chunk);
         infos.push(info);
         if !more {
             break;
@@ -516,8 +563,8 @@ fn parse_task(
     let _ = done.send(Done::Chunk(file, chunk, Box::new(agg)));
 }
 
-/// The reader: open every input in order, cut it into chunks and `spawn` a parse task for each
-/// (taking a permit first). Returns what happened to each input.
+/// The reader of a run: every chunk, once a permit is free, goes to `spawn` (a parse task);
+/// the reducer is told where each file ends.
 fn read_inputs(
     inputs: &[Input],
     opts: &RunOptions,
@@ -527,53 +574,43 @@ fn read_inputs(
     done: &crossbeam_channel::Sender<Done>,
     spawn: &dyn Fn(Work),
 ) -> Vec<FileInfo> {
-    let mut infos = Vec::with_capacity(inputs.len());
-    for (idx, input) in inputs.iter().enumerate() {
-        let file = idx as u32;
-        let mut info = FileInfo {
-            name: input.name(),
-            ..FileInfo::default()
-        };
-        let mut chunk = 0u32;
-        match open_input(input, opts, pool.try_recv().unwrap_or_default()) {
-            Err(msg) => info.error = Some(msg),
-            Ok(mut opened) => {
-                info.format = Some(opened.format_name());
-                info.compression = Some(opened.compression.as_str());
-                loop {
-                    if permits.recv().is_err() {
-                        break;
-                    }
-                    match opened.next_chunk(pool.try_recv().unwrap_or_default()) {
-                        Ok(Some((kind, buf))) => {
-                            spawn(Work {
-                                file,
-                                chunk,
-                                kind,
-                                format: opened.format.clone(),
-                                wrap: opened.wrap,
-                                buf,
-                            });
-                            chunk += 1;
-                        }
-                        Ok(None) => {
-                            let _ = give_back.send(());
-                            break;
-                        }
-                        Err(e) => {
-                            let _ = give_back.send(());
-                            info.error = Some(read_error(opened.compression, &e));
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(p) = &opts.progress {
-            p.files_done.fetch_add(1, Ordering::Relaxed);
-        }
-        let _ = done.send(Done::FileEnd(file, chunk));
-        infos.push(info);
+    struct Parallel<'a> {
+        opts: &'a RunOptions,
+        permits: &'a crossbeam_channel::Receiver<()>,
+        give_back: &'a crossbeam_channel::Sender<()>,
+        pool: &'a crossbeam_channel::Receiver<Vec<u8>>,
+        done: &'a crossbeam_channel::Sender<Done>,
+        spawn: &'a dyn Fn(Work),
     }
-    infos
+    impl ChunkTarget for Parallel<'_> {
+        fn buffer(&mut self) -> Option<Vec<u8>> {
+            self.permits.recv().ok()?;
+            Some(self.pool.try_recv().unwrap_or_default())
+        }
+        fn no_chunk(&mut self) {
+            let _ = self.give_back.send(());
+        }
+        fn chunk(&mut self, work: Work) -> bool {
+            (self.spawn)(work);
+            true
+        }
+        fn file_end(&mut self, file: u32, chunks: u32) {
+            if let Some(p) = &self.opts.progress {
+                p.files_done.fetch_add(1, Ordering::Relaxed);
+            }
+            let _ = self.done.send(Done::FileEnd(file, chunks));
+        }
+    }
+    read_chunks(
+        inputs,
+        opts,
+        &mut Parallel {
+            opts,
+            permits,
+            give_back,
+            pool,
+            done,
+            spawn,
+        },
+    )
 }
