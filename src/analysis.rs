@@ -26,6 +26,9 @@ pub struct Config {
     pub shard: Option<(usize, usize)>,
     /// Which files in directories are read (`--include`, `--exclude`).
     pub filter: crate::input::discover::FileFilter,
+    /// The options as given, for the report's `producer` block (the window, cap and rule
+    /// settings are filled in from the rest of the configuration).
+    pub options: crate::report::Options,
 }
 
 /// The inputs of a run, found but not read.
@@ -116,9 +119,6 @@ pub fn analyse(
     warn: &mut dyn FnMut(&str),
 ) -> Result<Analysis, Error> {
     let mut errs = inputs.errors;
-    for n in &inputs.notes {
-        warn(n);
-    }
     for (p, m) in &errs {
         warn(&format!("{p}: {m}"));
     }
@@ -176,6 +176,11 @@ pub fn analyse(
     let findings = rules::run(&facts, &cfg.rules);
     let mut model = ReportModel::build(&out, &errs, cfg.run.route_cap, &findings, &facts.noise);
     model.attach_api(&facts);
+    model.producer.options = cfg.options.clone();
+    model
+        .producer
+        .options
+        .complete(&cfg.rules, cfg.run.window, cfg.run.route_cap);
     let rules = rules::RULES
         .iter()
         .filter(|r| cfg.rules.settings(r.meta().id).enabled && r.applies(&facts))

@@ -90,6 +90,9 @@ pub(crate) struct InputArgs {
     /// array jobs that each write a partial aggregate.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
+    /// Print only errors on stderr: no notes, warnings, progress bar or "wrote FILE" lines.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Report formats.
@@ -160,11 +163,13 @@ pub(crate) struct ReportArgs {
     /// Inputs.
     #[command(flatten)]
     pub input: InputArgs,
-    /// Report format on standard output.
-    #[arg(long, value_enum, default_value = "text")]
+    /// Report format on standard output [default: text]. With -o, it is printed beside the
+    /// files, or is the format of an -o FILE without a known extension.
+    #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
     /// Write a report to FILE (format from the extension: .json, .txt, .md, .html, .xml) or
-    /// FMT=FILE; repeatable. With -o nothing is printed on standard output.
+    /// FMT=FILE (`-` is standard output); repeatable. With -o and no --format, nothing is
+    /// printed on standard output.
     #[arg(long = "output", short = 'o', value_name = "FILE")]
     pub output: Vec<String>,
     /// Colour the text report.

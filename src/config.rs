@@ -170,7 +170,8 @@ fn format_from_name(s: &str) -> Option<OutputFormat> {
 }
 
 /// Where the reports go. `-o -` and `-o FMT=-` mean standard output; `-o FILE` takes its format
-/// from `FMT=`, else the extension, else `--format`.
+/// from `FMT=`, else the extension, else `--format`. A `--format` that no `-o` took is also
+/// printed on standard output (`--format text -o r.html` writes the file and prints the text).
 pub(crate) fn targets(a: &ReportArgs) -> Result<Vec<Target>, String> {
     if a.output.is_empty() {
         return Ok(vec![Target::Stdout(a.format.unwrap_or(OutputFormat::Text))]);
@@ -182,7 +183,9 @@ pub(crate) fn targets(a: &ReportArgs) -> Result<Vec<Target>, String> {
             Target::File(f, PathBuf::from(path))
         }
     };
-    a.output
+    let mut format_used = false;
+    let mut targets = a
+        .output
         .iter()
         .map(|o| {
             if let Some((fmt, path)) = o.split_once('=') {
@@ -194,13 +197,24 @@ pub(crate) fn targets(a: &ReportArgs) -> Result<Vec<Target>, String> {
                 }
             }
             let ext = std::path::Path::new(o).extension().and_then(|e| e.to_str()).unwrap_or("");
-            match format_from_name(ext).or(a.format) {
-                Some(f) => Ok(place(f, o)),
+            if let Some(f) = format_from_name(ext) {
+                return Ok(place(f, o));
+            }
+            match a.format {
+                Some(f) => {
+                    format_used = true;
+                    Ok(place(f, o))
+                }
                 None if o == "-" => Ok(Target::Stdout(OutputFormat::Text)),
                 None => Err(format!("-o `{o}`: cannot tell the report format from the extension; use .txt, .json, .md, .html or .xml, FMT=PATH (partial=PATH for a partial aggregate), or --format")),
             }
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    let on_stdout = targets.iter().any(|t| matches!(t, Target::Stdout(_)));
+    if let Some(f) = a.format.filter(|_| !format_used && !on_stdout) {
+        targets.insert(0, Target::Stdout(f));
+    }
+    Ok(targets)
 }
 
 /// Whether to colour text on standard output.
@@ -230,6 +244,22 @@ pub(crate) fn analysis_config(a: &ReportArgs) -> Result<analysis::Config, String
                 ))?,
         ),
     };
+    let config_file = match &a.input.config {
+        Some(p) => Some(p.clone()),
+        None => std::path::Path::new("statuslens.toml")
+            .exists()
+            .then(|| "statuslens.toml".to_string()),
+    };
+    let options = statuslens::report::Options {
+        log_format: a.input.log_format.clone(),
+        config: config_file,
+        openapi: a.input.openapi.clone().or_else(|| rules.openapi.clone()),
+        routes: a.input.route.iter().chain(&rules.routes).cloned().collect(),
+        include: a.input.include.clone(),
+        exclude: a.input.exclude.clone(),
+        shard: a.input.shard.clone(),
+        ..statuslens::report::Options::default()
+    };
     Ok(analysis::Config {
         paths: a.input.paths.clone(),
         run,
@@ -237,6 +267,7 @@ pub(crate) fn analysis_config(a: &ReportArgs) -> Result<analysis::Config, String
         api,
         shard,
         filter: statuslens::input::discover::FileFilter::new(&a.input.include, &a.input.exclude)?,
+        options,
     })
 }
 
@@ -353,6 +384,19 @@ mod tests {
             vec![
                 Target::Stdout(OutputFormat::Text),
                 Target::File(OutputFormat::Json, "/tmp/a=b.json".into())
+            ]
+        );
+        // A --format no -o took is printed too.
+        let a = ReportArgs {
+            output: vec!["r.html".into()],
+            format: Some(OutputFormat::Text),
+            ..ReportArgs::default()
+        };
+        assert_eq!(
+            targets(&a).expect("valid"),
+            vec![
+                Target::Stdout(OutputFormat::Text),
+                Target::File(OutputFormat::Html, "r.html".into())
             ]
         );
     }

@@ -42,6 +42,17 @@ fn warn(msg: &str) {
     eprintln!("statuslens: {}", statuslens::escape::sanitize(msg));
 }
 
+/// `--quiet`: only errors reach stderr.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A note or warning that is not an error (a skipped file, nothing analysed): silenced by
+/// `--quiet`.
+fn note(msg: &str) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        warn(msg);
+    }
+}
+
 /// `report` and `check`: analyse, writing a partial aggregate when asked.
 fn analyse(a: &ReportArgs) -> Result<Analysis, Error> {
     let mut cfg = config::analysis_config(a)?;
@@ -50,7 +61,10 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, Error> {
     let inputs = cfg.inputs();
     let all: Vec<_> = inputs.logs.iter().chain(&inputs.partials).collect();
     output::refuse_inputs(&targets, &all)?;
-    let mut display = progress::wanted(a.no_progress).then(|| {
+    for n in &inputs.notes {
+        note(n);
+    }
+    let mut display = progress::wanted(a.no_progress || a.input.quiet).then(|| {
         let p = std::sync::Arc::new(pipeline::Progress::default());
         cfg.run.progress = Some(std::sync::Arc::clone(&p));
         progress::start(p, &inputs.logs)
@@ -59,7 +73,7 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, Error> {
         if let Some(d) = display.take() {
             d.finish();
         }
-        output::write_partials(&targets, out)
+        output::write_partials(&targets, out, &note)
     };
     analysis::analyse(&cfg, inputs, &mut write_partials, &mut |m| warn(m))
 }
@@ -67,9 +81,10 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, Error> {
 fn run_report(a: &ReportArgs) -> Result<Exit, Error> {
     let an = analyse(a)?;
     if let Some(why) = check::nothing_analysed(&an.model) {
-        warn(&why);
+        note(&why);
     }
-    if !output::write_reports(a, &an, Severity::Error, &warn)? || an.model.errors.is_empty() {
+    if !output::write_reports(a, &an, Severity::Error, &warn, &note)? || an.model.errors.is_empty()
+    {
         return Ok(Exit::Success);
     }
     Ok(Exit::Error)
@@ -88,7 +103,7 @@ fn run_check(c: &CheckArgs) -> Result<Exit, Error> {
         baseline: config::baseline(c)?,
     };
     let an = analyse(&c.report)?;
-    if !output::write_reports(&c.report, &an, fail_on, &warn)? {
+    if !output::write_reports(&c.report, &an, fail_on, &warn, &note)? {
         return Ok(Exit::Success);
     }
     if let Some(first) = an.model.errors.first() {
@@ -126,7 +141,7 @@ fn run_records(a: &InputArgs) -> Result<Exit, Error> {
     let found = statuslens::input::discover::discover_filtered(&a.paths, &filter);
     let mut failed = !found.errors.is_empty();
     for n in &found.notes {
-        warn(n);
+        note(n);
     }
     for e in &found.errors {
         warn(&format!("{}: {}", e.path, e.message));
@@ -167,6 +182,14 @@ fn run_records(a: &InputArgs) -> Result<Exit, Error> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let quiet = match &cli.command {
+        None => cli.report.input.quiet,
+        Some(Command::Report(a)) => a.input.quiet,
+        Some(Command::Check(c)) => c.report.input.quiet,
+        Some(Command::Records(a)) => a.quiet,
+        Some(Command::Rules { .. } | Command::Codes { .. }) => false,
+    };
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
     let result = match &cli.command {
         None => run_report(&cli.report),
         Some(Command::Report(a)) => run_report(a),

@@ -16,12 +16,14 @@ use crate::config::{self, Target};
 
 /// Write every requested report (partials are written before the aggregate is finished, by the
 /// caller). Every target is attempted; each failure is reported through `warn` by name, and the
-/// result is an error when any failed. `Ok(false)`: standard output was closed (stop quietly).
+/// result is an error when any failed; each file written is told through `note` when stderr is a
+/// terminal. `Ok(false)`: standard output was closed (stop quietly).
 pub(crate) fn write_reports(
     a: &ReportArgs,
     an: &Analysis,
     fail_on: Severity,
     warn: &dyn Fn(&str),
+    note: &dyn Fn(&str),
 ) -> Result<bool, Error> {
     let mut failed = 0usize;
     let mut open = true;
@@ -58,7 +60,15 @@ pub(crate) fn write_reports(
         match write_to(path.map(|p| p.as_path()), "the report", |w| {
             renderer.render(&an.model, w)
         }) {
-            Ok(true) => {}
+            Ok(true) => {
+                if let Some(p) = path {
+                    let n = an.model.findings.len();
+                    told(
+                        note,
+                        &format!("wrote {}: {n} finding{}", p.display(), plural(n as u64)),
+                    );
+                }
+            }
             Ok(false) => open = false,
             Err(e) => {
                 warn(&e.to_string());
@@ -131,10 +141,26 @@ pub(crate) fn write_to(
     }
 }
 
+/// Tell `msg` through `note` when stderr is a terminal (a person watching, not a CI log).
+fn told(note: &dyn Fn(&str), msg: &str) {
+    if io::stderr().is_terminal() {
+        note(msg);
+    }
+}
+
+fn plural(n: impl Into<u64>) -> &'static str {
+    if n.into() == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 /// Write the partial-aggregate targets among `targets` (the aggregate before it is finished).
 pub(crate) fn write_partials(
     targets: &[Target],
     out: &statuslens::aggregate::RunOutput,
+    note: &dyn Fn(&str),
 ) -> Result<(), Error> {
     for t in targets {
         let path = match t {
@@ -145,6 +171,18 @@ pub(crate) fn write_partials(
         write_to(path, "the partial aggregate", |w| {
             statuslens::aggregate::partial::write(out, w)
         })?;
+        if let Some(p) = path {
+            let a = &out.aggregate;
+            let n = a.files.values().map(|c| c.parsed).sum::<u64>() - a.out_of_window;
+            told(
+                note,
+                &format!(
+                    "wrote {}: partial aggregate of {n} request{}",
+                    p.display(),
+                    plural(n)
+                ),
+            );
+        }
     }
     Ok(())
 }

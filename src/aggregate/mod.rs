@@ -718,6 +718,18 @@ impl EndpointKey {
     }
 }
 
+/// Make `key` valid UTF-8: a raw path's bytes that are not (Latin-1 or broken escapes) become
+/// U+FFFD, so every route can be shown, matched and templated as text. ASCII, the common case,
+/// is one fast check.
+#[inline]
+pub fn valid_utf8(key: &mut Vec<u8>) {
+    if !key.is_ascii() {
+        if let std::borrow::Cow::Owned(s) = String::from_utf8_lossy(key) {
+            *key = s.into_bytes();
+        }
+    }
+}
+
 /// Hash of a client or endpoint key (stable within a build; used only inside one run).
 #[inline]
 pub fn key_hash(bytes: &[u8]) -> u64 {
@@ -771,6 +783,7 @@ impl Aggregate {
         key.extend_from_slice(method);
         key.push(b' ');
         ctx.routes.record_route(rec, key);
+        valid_utf8(key);
         let client = rec.client.map(key_hash);
         if let (Some(h), Some(status)) = (client, rec.status) {
             // Only misses and throttles touch the client table: a lookup per line would cost a

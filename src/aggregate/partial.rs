@@ -452,14 +452,17 @@ pub mod endpoint_map {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<crate::aggregate::EndpointTable, D::Error> {
-        Vec::<(ByteText, EndpointStats)>::deserialize(d)?
-            .into_iter()
-            .map(|(k, e)| {
-                Ok((
-                    EndpointKey::from_bytes(&from_text::<D::Error>(k)?),
-                    Box::new(e),
-                ))
-            })
-            .collect()
+        // Keys are valid UTF-8 since they are made so when counted; a partial written before
+        // that may hold raw bytes, which merge as the run would have merged them.
+        let mut table = crate::aggregate::EndpointTable::default();
+        for (k, e) in Vec::<(ByteText, EndpointStats)>::deserialize(d)? {
+            let mut k = from_text::<D::Error>(k)?;
+            crate::aggregate::valid_utf8(&mut k);
+            table
+                .entry(EndpointKey::from_bytes(&k))
+                .or_default()
+                .merge(e);
+        }
+        Ok(table)
     }
 }

@@ -72,6 +72,8 @@ pub use crate::format::time::rfc3339;
 pub struct ReportModel {
     /// See [`SCHEMA_VERSION`].
     pub schema_version: u32,
+    /// What produced the report, and with which options.
+    pub producer: Producer,
     /// Totals.
     pub summary: Summary,
     /// Per (method, route).
@@ -89,6 +91,117 @@ pub struct ReportModel {
     pub rejects: Rejects,
     /// Inputs that could not be read completely.
     pub errors: Vec<InputError>,
+}
+
+/// What produced a report: the tool, its version and the options that shaped the result. No
+/// wall-clock time, so the same inputs and options give the same report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Producer {
+    /// `statuslens`.
+    pub tool: &'static str,
+    /// The tool's version.
+    pub version: &'static str,
+    /// The effective options.
+    pub options: Options,
+}
+
+impl Default for Producer {
+    fn default() -> Self {
+        Producer {
+            tool: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            options: Options::default(),
+        }
+    }
+}
+
+/// The options of a run that change its report.
+#[derive(Clone, Debug, Serialize, Default, PartialEq)]
+pub struct Options {
+    /// `--log-format` as given (`auto` when detected per file).
+    pub log_format: String,
+    /// The configuration file read, if any.
+    pub config: Option<String>,
+    /// The OpenAPI document, if any.
+    pub openapi: Option<String>,
+    /// Start of the time window (RFC 3339), if any: `--since`, or `--last` resolved against
+    /// the data.
+    pub since: Option<String>,
+    /// End of the time window (RFC 3339, exclusive), if any.
+    pub until: Option<String>,
+    /// Most endpoints kept (`--route-cap`).
+    pub route_cap: usize,
+    /// Route templates given (`--route` and the configuration's `routes`).
+    pub routes: Vec<String>,
+    /// `--include` globs.
+    pub include: Vec<String>,
+    /// `--exclude` globs.
+    pub exclude: Vec<String>,
+    /// `--shard I/N`, if any.
+    pub shard: Option<String>,
+    /// Routes no rule reports (the configuration's `ignore_routes`).
+    pub ignore_routes: Vec<String>,
+    /// Rules whose settings differ from the defaults (configuration or `--rule`), with their
+    /// effective settings.
+    pub rules: BTreeMap<String, RuleOptions>,
+}
+
+/// A rule's effective settings, when they differ from the defaults.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RuleOptions {
+    /// Whether it ran.
+    pub enabled: bool,
+    /// Severity, when overridden.
+    pub severity: Option<Severity>,
+    /// Every threshold with its value.
+    pub thresholds: BTreeMap<String, f64>,
+    /// Routes it does not report.
+    pub ignore_routes: Vec<String>,
+}
+
+impl Options {
+    /// Fill in what `cfg` and the run decide: the window, the cap, the rule overrides.
+    pub fn complete(
+        &mut self,
+        rules: &crate::rules::RulesConfig,
+        window: Option<(i64, i64)>,
+        route_cap: usize,
+    ) {
+        let (since, until) = window.unwrap_or((i64::MIN, i64::MAX));
+        self.since = (since != i64::MIN).then(|| rfc3339(since));
+        self.until = (until != i64::MAX).then(|| rfc3339(until));
+        self.route_cap = route_cap;
+        self.ignore_routes = rules
+            .ignore_routes
+            .iter()
+            .map(|p| p.as_str().to_string())
+            .collect();
+        let defaults = crate::rules::RulesConfig::default();
+        self.rules = rules
+            .rules
+            .iter()
+            .filter(|(id, s)| defaults.rules.get(*id) != Some(*s))
+            .map(|(id, s)| {
+                (
+                    (*id).to_string(),
+                    RuleOptions {
+                        enabled: s.enabled,
+                        severity: s.severity,
+                        thresholds: s
+                            .thresholds
+                            .iter()
+                            .map(|(k, v)| ((*k).to_string(), *v))
+                            .collect(),
+                        ignore_routes: s
+                            .ignore_routes
+                            .iter()
+                            .map(|p| p.as_str().to_string())
+                            .collect(),
+                    },
+                )
+            })
+            .collect();
+    }
 }
 
 /// Time range of the requests.
@@ -516,6 +629,7 @@ impl ReportModel {
         let considered = totals.lines - totals.skipped;
         ReportModel {
             schema_version: SCHEMA_VERSION,
+            producer: Producer::default(),
             summary: Summary {
                 lines: totals.lines,
                 parsed: totals.parsed,

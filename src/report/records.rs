@@ -64,14 +64,23 @@ impl RecordJson {
         RecordJson {
             time: rec.time_ms.map(super::rfc3339),
             method: text(rec.method),
-            // The path as logged; a query logged apart (CloudFront) is joined back on.
-            path: rec.path.map(|p| match rec.query {
-                Some(q) => format!(
-                    "{}?{}",
-                    String::from_utf8_lossy(p),
-                    String::from_utf8_lossy(q)
-                ),
-                None => String::from_utf8_lossy(p).into_owned(),
+            // The path as requested: JSON string escapes decoded (they are the log's encoding,
+            // not the request's), percent-encoding kept; a query logged apart (CloudFront) is
+            // joined back on.
+            path: rec.path.map(|p| {
+                let p = if rec.escape == Escape::Json {
+                    rec.decoded(p)
+                } else {
+                    std::borrow::Cow::Borrowed(p)
+                };
+                match rec.query {
+                    Some(q) => format!(
+                        "{}?{}",
+                        String::from_utf8_lossy(&p),
+                        String::from_utf8_lossy(q)
+                    ),
+                    None => String::from_utf8_lossy(&p).into_owned(),
+                }
             }),
             route,
             status: rec.status,

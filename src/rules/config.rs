@@ -41,6 +41,11 @@ impl RoutePattern {
         RoutePattern(p.to_string())
     }
 
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// Whether `route` matches.
     pub fn matches(&self, route: &str) -> bool {
         let mut parts = self.0.split('*');

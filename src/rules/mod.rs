@@ -444,7 +444,8 @@ pub fn run(facts: &Facts<'_>, cfg: &RulesConfig) -> Vec<Finding> {
         let mut out = Vec::new();
         rule.check(facts, settings, &mut out);
         for mut f in out {
-            if settings.ignore_routes.iter().any(|p| p.matches(&f.route)) {
+            // A finding about no request says nothing (thresholds configured down to zero).
+            if f.count == 0 || settings.ignore_routes.iter().any(|p| p.matches(&f.route)) {
                 continue;
             }
             if let Some(s) = settings.severity {

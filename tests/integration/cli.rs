@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::util::{gzip, json_of, sample_log, statuslens, write, zstd};
+use crate::util::{gzip, json_of, report_json, sample_log, statuslens, write, zstd};
 
 fn json_report(args: &[&str]) -> (Value, i32) {
     let out = statuslens()
@@ -10,8 +10,12 @@ fn json_report(args: &[&str]) -> (Value, i32) {
         .args(["--format", "json"])
         .output()
         .expect("runs");
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("json: {e}\n{}", String::from_utf8_lossy(&out.stderr)));
+    assert!(
+        !out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = report_json(&out.stdout);
     (v, out.status.code().expect("exit code"))
 }
 
@@ -134,7 +138,7 @@ fn folder_with_mixed_files_and_a_corrupt_gzip() {
         stderr.contains("broken.log.gz") && stderr.contains("gzip"),
         "stderr names the file: {stderr}"
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("the report is still written");
+    let v: Value = report_json(&out.stdout);
     let files = v["summary"]["files"].as_array().expect("files");
     assert_eq!(files.len(), 4, "hidden files are skipped");
     assert_eq!(v["summary"]["formats"]["json"], 1);
@@ -185,7 +189,7 @@ fn stdin_is_read() {
         .write_stdin(log)
         .output()
         .expect("runs");
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v: Value = report_json(&out.stdout);
     assert_eq!(v["summary"]["parsed"], 100);
 }
 
@@ -234,6 +238,20 @@ fn bad_arguments_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?} explains itself");
     }
+}
+
+#[test]
+fn records_decode_json_escapes_in_the_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = r#"{"time":"2024-05-01T10:00:00Z","method":"GET","uri":"/caf\u00e9/a\"b\/c?q=\u0026x%20y","status":200,"user_agent":"Mo\u007a"}"#;
+    let p = write(dir.path(), "esc.jsonl", format!("{line}\n").as_bytes());
+    let out = statuslens().arg("records").arg(&p).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("one record");
+    // JSON escapes are the log's encoding and are decoded; percent-encoding is the request's.
+    assert_eq!(r["path"], "/café/a\"b/c?q=&x%20y");
+    assert_eq!(r["user_agent"], "Moz");
+    assert_eq!(r["route"], "/café/a\"b/c");
 }
 
 #[test]
@@ -310,7 +328,7 @@ fn reports_are_identical_at_any_job_count() {
     let one = run("1");
     assert_eq!(one, run("2"));
     assert_eq!(one, run("4"));
-    let v: Value = serde_json::from_slice(&one).expect("json");
+    let v: Value = report_json(&one);
     assert_eq!(v["summary"]["lines"], 67_003);
     assert_eq!(v["summary"]["rejected"], 2);
     assert_eq!(v["summary"]["skipped"], 1);
@@ -446,7 +464,7 @@ fn several_outputs_in_one_run() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
-    let v: Value = serde_json::from_slice(&std::fs::read(&j).expect("json written")).expect("json");
+    let v: Value = report_json(&std::fs::read(&j).expect("json written"));
     assert_eq!(v["summary"]["parsed"], 50);
     assert!(std::fs::read_to_string(&t)
         .expect("text written")

@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Rng};
-use crate::util::{sample_log, statuslens, write};
+use crate::util::{report_json, sample_log, statuslens, write};
 
 /// Log text that ends up in reports: it must render as text everywhere.
 const EVIL_PATH: &str =
@@ -316,7 +316,7 @@ fn junit_has_the_schema_shape() {
     }
     // Scanner-only endpoints are noise, not test cases.
     let json = &outputs.iter().find(|(e, _)| *e == "json").expect("json").1;
-    let report: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    let report: serde_json::Value = report_json(json.as_bytes());
     for e in report["endpoints"].as_array().expect("endpoints") {
         if e["scanner_only"] == true {
             let name = format!(
@@ -341,9 +341,14 @@ fn junit_has_the_schema_shape() {
 #[test]
 fn json_report_carries_findings_and_noise() {
     let outputs = canonical_outputs();
-    let v: Value =
-        serde_json::from_str(&outputs.iter().find(|(e, _)| *e == "json").expect("json").1)
-            .expect("JSON");
+    let v: Value = report_json(
+        outputs
+            .iter()
+            .find(|(e, _)| *e == "json")
+            .expect("json")
+            .1
+            .as_bytes(),
+    );
     assert!(v["findings"].as_array().is_some_and(|f| f.len() >= 3));
     assert_eq!(v["noise"]["scanner_count"], 1);
     assert_eq!(v["summary"]["rejected"], 1);
@@ -511,18 +516,10 @@ fn check_annotates_github_actions_with_a_cap() {
 /// for two seconds; what the terminal showed.
 fn on_terminal(extra: &str, env: &[(&str, &str)]) -> Option<String> {
     let bin = assert_cmd::cargo::cargo_bin("statuslens");
-    let mut cmd = Command::new("script");
-    cmd.args([
-        "-qec",
+    crate::util::on_terminal(
         &format!("sleep 2 | {} - -o json=/dev/null {extra}", bin.display()),
-        "/dev/null",
-    ]);
-    cmd.env_remove("CI");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().ok()?;
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        env,
+    )
 }
 
 #[test]

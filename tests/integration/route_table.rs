@@ -13,7 +13,7 @@ use statuslens::input::chunk::ChunkKind;
 use statuslens::pipeline::{process_chunk, Work};
 use statuslens::route::{self, Normalizer};
 
-use crate::util::{json_of, statuslens, write};
+use crate::util::{json_of, report_json, statuslens, write};
 
 /// One request: method token and path.
 type Req = (String, String);
@@ -200,7 +200,7 @@ fn report_at_any_jobs(log: &std::path::Path) -> serde_json::Value {
             Some(f) => assert!(f == &out.stdout, "report differs at --jobs {jobs}"),
         }
     }
-    serde_json::from_slice(&first.expect("ran")).expect("JSON")
+    report_json(&first.expect("ran"))
 }
 
 fn endpoint_count(report: &serde_json::Value, method: &str, route: &str) -> Option<u64> {

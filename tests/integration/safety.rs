@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::util::{json_of, sample_log, statuslens, write};
+use crate::util::{json_of, report_json, sample_log, statuslens, write};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -242,17 +242,13 @@ fn every_output_is_attempted_and_each_failure_named() {
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
     assert!(e.contains("no-such-dir/r.md"), "{e}");
-    let written: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&good).expect("read")).expect("JSON");
+    let written: serde_json::Value = report_json(&std::fs::read(&good).expect("read"));
     assert_eq!(
         written["summary"]["lines"], 100,
         "the later -o was still written"
     );
     // Nothing is left beside the reports.
-    let names: Vec<String> = std::fs::read_dir(dir.path())
-        .expect("list")
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .collect();
+    let names = crate::util::file_names(dir.path());
     assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
 }
 
@@ -327,6 +323,14 @@ fn a_real_nginx_log_folder_reads_its_access_logs_and_passes_over_the_rest() {
         e.contains("run.partial: a partial aggregate beside logs"),
         "{e}"
     );
+    // --quiet: the same run, notes silenced.
+    let out = statuslens()
+        .arg(&nginx)
+        .args(["--quiet", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(json_of(&out)["summary"]["lines"], 360);
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
     // Named, the partial is merged.
     let out = statuslens()
         .arg(nginx.join("run.partial"))
@@ -530,4 +534,110 @@ fn writing_to_a_device_leaves_the_device_in_place() {
     assert!(std::fs::read_to_string(&target)
         .expect("read")
         .starts_with('{'));
+}
+
+#[test]
+fn format_beside_files_is_printed_and_quiet_keeps_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "access.log", sample_log(100).as_bytes());
+    let json = dir.path().join("r.json");
+    let out = statuslens()
+        .arg(&log)
+        .args(["--format", "text", "-o"])
+        .arg(&json)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("statuslens report"), "{text}");
+    assert_eq!(
+        report_json(&std::fs::read(&json).expect("written"))["summary"]["lines"],
+        100
+    );
+    // Without --format, -o alone prints nothing.
+    let out = statuslens()
+        .arg(&log)
+        .arg("-o")
+        .arg(&json)
+        .output()
+        .expect("runs");
+    assert!(out.stdout.is_empty());
+    // --quiet keeps errors.
+    let out = statuslens()
+        .arg(&log)
+        .args(["--quiet", "-o"])
+        .arg(dir.path().join("missing/r.md"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing/r.md"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_full_disk_leaves_the_previous_report_whole() {
+    // A file-size limit makes every write past 1 KiB fail (EFBIG, with SIGXFSZ ignored) as a
+    // full disk would; the report being written is far bigger.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "access.log", sample_log(500).as_bytes());
+    let report = write(dir.path(), "r.json", b"{\"previous\": true}\n");
+    let bin = assert_cmd::cargo::cargo_bin("statuslens");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 1; exec '{}' '{}' -o '{}'",
+            bin.display(),
+            log.display(),
+            report.display()
+        ))
+        .output()
+        .expect("bash runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let e = stderr(&out);
+    assert!(e.contains("r.json"), "the failure names the file: {e}");
+    assert_eq!(
+        std::fs::read_to_string(&report).expect("still there"),
+        "{\"previous\": true}\n",
+        "the previous report is whole"
+    );
+    let names = crate::util::file_names(dir.path());
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn a_terminal_is_told_what_was_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "access.log", sample_log(100).as_bytes());
+    let bin = assert_cmd::cargo::cargo_bin("statuslens");
+    let on_terminal = |extra: &str| {
+        let command = format!(
+            "'{}' '{}' -o '{}' {extra}",
+            bin.display(),
+            log.display(),
+            dir.path().join("r.html").display()
+        );
+        crate::util::on_terminal(&command, &[])
+    };
+    let Some(shown) = on_terminal("") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI has util-linux `script`"
+        );
+        eprintln!("skipped: no `script` to make a terminal");
+        return;
+    };
+    assert!(
+        shown.contains("r.html: 0 findings") || shown.contains("r.html: "),
+        "{shown:?}"
+    );
+    assert!(shown.contains("statuslens: wrote "), "{shown:?}");
+    let quiet = on_terminal("--quiet").expect("script ran");
+    assert!(!quiet.contains("wrote"), "{quiet:?}");
+    // Off a terminal nothing is said (stderr is a pipe here).
+    let out = statuslens()
+        .arg(&log)
+        .arg("-o")
+        .arg(dir.path().join("r.html"))
+        .output()
+        .expect("runs");
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }

@@ -10,7 +10,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::partials::fixture_files;
-use crate::util::{gzip, statuslens, write};
+use crate::util::{gzip, report_json, statuslens, write};
 
 fn pyspark_python() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -57,7 +57,7 @@ fn spark_job_in_local_mode_matches_a_single_run() {
         .output()
         .expect("runs");
     assert_eq!(single.status.code(), Some(0));
-    let single: Value = serde_json::from_slice(&single.stdout).expect("JSON");
+    let single: Value = report_json(&single.stdout);
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let report = dir.path().join("spark.json");
@@ -82,8 +82,7 @@ fn spark_job_in_local_mode_matches_a_single_run() {
         "spark job failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let spark: Value =
-        serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("JSON");
+    let spark: Value = report_json(&std::fs::read(&report).expect("report written"));
     assert_eq!(
         spark, single,
         "Spark's merged partials = one run over every file"

@@ -82,5 +82,50 @@ pub(crate) fn json_of(out: &std::process::Output) -> serde_json::Value {
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("JSON report")
+    report_json(&out.stdout)
+}
+
+/// A JSON report parsed and validated against `docs/report.schema.json` (every report a test
+/// reads goes through here, so the schema is checked against everything the tests produce).
+pub(crate) fn report_json(bytes: &[u8]) -> serde_json::Value {
+    static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let v: serde_json::Value = serde_json::from_slice(bytes).expect("JSON report");
+    let validator = SCHEMA.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.schema.json");
+        let schema = serde_json::from_str(&std::fs::read_to_string(path).expect("schema"))
+            .expect("the schema is JSON");
+        jsonschema::draft202012::new(&schema).expect("a valid JSON Schema")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(10)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not follow docs/report.schema.json:\n{}",
+        errors.join("\n")
+    );
+    v
+}
+
+/// Run the shell command `command` on a pseudo-terminal (util-linux `script`), outside CI;
+/// what the terminal showed. `None` when `script` is not installed.
+pub(crate) fn on_terminal(command: &str, env: &[(&str, &str)]) -> Option<String> {
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", command, "/dev/null"]);
+    cmd.env_remove("CI");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The names of the files in `dir`.
+pub(crate) fn file_names(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("list")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect()
 }
