@@ -76,6 +76,10 @@ pub(crate) struct InputArgs {
     /// Only requests before this time: RFC 3339, a date, or relative like `1h`.
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+    /// Only the last stretch of the data, e.g. `1h`, `30m`, `7d`: measured back from the
+    /// latest request in the logs (their end is read first), not from now.
+    #[arg(long, value_name = "DURATION", conflicts_with_all = ["since", "until"])]
+    pub last: Option<String>,
     /// Parse workers (default: all cores; at most four per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,

@@ -81,6 +81,37 @@ fn parse_relative(s: &str) -> Option<i64> {
     n.checked_mul(ms)
 }
 
+/// `--last`: the duration in milliseconds.
+pub(crate) fn last_ms(a: &InputArgs) -> Result<Option<i64>, String> {
+    a.last
+        .as_deref()
+        .map(|v| {
+            parse_relative(v).filter(|&d| d > 0).ok_or_else(|| {
+                format!("--last `{v}`: expected a duration such as 90s, 30m, 1h, 7d")
+            })
+        })
+        .transpose()
+}
+
+/// With `--last`: the window `[end - duration, ∞)` where `end` is the latest request in `logs`.
+pub(crate) fn resolve_last(
+    a: &InputArgs,
+    logs: &[statuslens::input::Input],
+    run: &mut statuslens::pipeline::RunOptions,
+) -> Result<(), String> {
+    let Some(d) = last_ms(a)? else {
+        return Ok(());
+    };
+    let end = statuslens::pipeline::latest_time(logs, run)?.ok_or_else(|| {
+        format!(
+            "--last {}: no line near the end of the logs has a timestamp to count back from",
+            a.last.as_deref().unwrap_or_default()
+        )
+    })?;
+    run.window = Some((end.saturating_sub(d), i64::MAX));
+    Ok(())
+}
+
 /// Parse a `--since`/`--until` value.
 pub(crate) fn parse_time_arg(flag: &str, v: &str, now_ms: i64) -> Result<i64, String> {
     if let Some(ms) = time::parse_iso8601(v.as_bytes()) {

@@ -59,6 +59,7 @@ fn analyse(a: &ReportArgs) -> Result<Analysis, Error> {
     let targets = config::targets(a)?;
     config::check_paths(&a.input.paths)?;
     let inputs = cfg.inputs();
+    config::resolve_last(&a.input, &inputs.logs, &mut cfg.run)?;
     let all: Vec<_> = inputs.logs.iter().chain(&inputs.partials).collect();
     output::refuse_inputs(&targets, &all)?;
     for n in &inputs.notes {
@@ -135,7 +136,7 @@ fn run_check(c: &CheckArgs) -> Result<Exit, Error> {
 
 fn run_records(a: &InputArgs) -> Result<Exit, Error> {
     let cfg = config::load_config(a)?;
-    let opts = config::run_options(a, &cfg, &config::api(a, &cfg)?)?;
+    let mut opts = config::run_options(a, &cfg, &config::api(a, &cfg)?)?;
     config::check_paths(&a.paths)?;
     let filter = statuslens::input::discover::FileFilter::new(&a.include, &a.exclude)?;
     let found = statuslens::input::discover::discover_filtered(&a.paths, &filter);
@@ -150,6 +151,7 @@ fn run_records(a: &InputArgs) -> Result<Exit, Error> {
         .inputs
         .into_iter()
         .partition(pipeline::is_partial_input);
+    config::resolve_last(a, &logs, &mut opts)?;
     for p in &partials {
         warn(&format!(
             "{}: is a partial aggregate, which has no lines to print; give it to `statuslens report`",

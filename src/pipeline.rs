@@ -175,6 +175,72 @@ pub fn looks_like_a_log(input: &Input, opts: &RunOptions) -> Result<(), String> 
     }
 }
 
+/// How much of a plain file's end [`latest_time`] reads.
+const TAIL_BYTES: u64 = 1 << 20;
+
+/// The latest request time near the end of `inputs` (`--last`: the end of the data). A plain
+/// file is read from its last MiB; a compressed one is decoded through, keeping its last two
+/// chunks. Lines are parsed with each file's own format. Files that cannot be opened are left
+/// to the run, which reports them; standard input cannot be read twice and is refused.
+pub fn latest_time(inputs: &[Input], opts: &RunOptions) -> Result<Option<i64>, String> {
+    use std::io::{Seek, SeekFrom};
+    let mut latest: Option<i64> = None;
+    for input in inputs {
+        let Input::File(path) = input else {
+            return Err(
+                "--last needs the end of the data, and standard input cannot be read \
+                        twice: give files, or use --since"
+                    .to_string(),
+            );
+        };
+        let quiet = RunOptions {
+            progress: None,
+            ..opts.clone()
+        };
+        let Ok(mut opened) = open_input(input, &quiet, Vec::new()) else {
+            continue;
+        };
+        let mut tail: Vec<(ChunkKind, Vec<u8>)> = Vec::new();
+        if opened.compression == Compression::None {
+            let read = std::fs::File::open(path).and_then(|mut f| {
+                let len = f.metadata()?.len();
+                let from = len.saturating_sub(TAIL_BYTES);
+                f.seek(SeekFrom::Start(from))?;
+                let mut buf = Vec::new();
+                f.take(TAIL_BYTES).read_to_end(&mut buf)?;
+                if from > 0 {
+                    // The first line is cut.
+                    let start = memchr::memchr(b'\n', &buf).map_or(buf.len(), |i| i + 1);
+                    buf.drain(..start);
+                }
+                Ok(buf)
+            });
+            if let Ok(buf) = read {
+                tail.push((ChunkKind::Lines, buf));
+            }
+        } else {
+            while let Ok(Some(chunk)) = opened.next_chunk(Vec::new()) {
+                if chunk.0 == ChunkKind::Lines {
+                    if tail.len() == 2 {
+                        tail.remove(0);
+                    }
+                    tail.push(chunk);
+                }
+            }
+        }
+        let mut unwrapped = Vec::new();
+        for (kind, buf) in &tail {
+            let data = chunk_text(opened.wrap, *kind, buf, &mut unwrapped);
+            for_each_line(data, |_, line| {
+                if let Ok(Some(t)) = opened.format.parse(line).map(|r| r.time_ms) {
+                    latest = latest.max(Some(t));
+                }
+            });
+        }
+    }
+    Ok(latest)
+}
+
 /// How [`open_input`]'s message starts when no format fits.
 const NO_FORMAT: &str = "no supported log format fits";
 

@@ -116,12 +116,19 @@ pub struct RecordsSink<'a, W: std::io::Write> {
     pub file: (String, String),
     /// Lines of the current file before the current chunk.
     pub line_base: u64,
+    /// `--since`/`--until` (`--last`): records outside are not printed.
+    pub window: Option<(i64, i64)>,
     /// The first write error.
     pub error: Option<std::io::Error>,
 }
 
 impl<W: std::io::Write> crate::pipeline::Sink for RecordsSink<'_, W> {
     fn record(&mut self, rec: &Record<'_>, pos: crate::aggregate::Pos) -> bool {
+        if let Some((since, until)) = self.window {
+            if !rec.time_ms.is_some_and(|t| t >= since && t < until) {
+                return true;
+            }
+        }
         let source = format!(
             "{}:{}",
             self.file.0,
@@ -156,6 +163,7 @@ pub fn print<W: std::io::Write>(
         routes: &opts.routes,
         file: (String::new(), String::new()),
         line_base: 0,
+        window: opts.window,
         error: None,
     };
     let infos = crate::pipeline::scan_inputs(

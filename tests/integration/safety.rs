@@ -641,3 +641,59 @@ fn a_terminal_is_told_what_was_written() {
         .expect("runs");
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }
+
+#[test]
+fn last_counts_back_from_the_end_of_the_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // One request a minute from 10:00 to 12:59, years ago: `--since 1h` would find nothing.
+    let mut text = String::new();
+    for m in 0..180 {
+        text.push_str(&format!(
+            "10.0.0.{} - - [01/May/2024:{:02}:{:02}:00 +0000] \"GET /api/items/{m} HTTP/1.1\" 200 10 \"-\" \"curl\"\n",
+            m % 7,
+            10 + m / 60,
+            m % 60
+        ));
+    }
+    let plain = write(dir.path(), "access.log", text.as_bytes());
+    let gz = write(
+        dir.path(),
+        "old.log.gz",
+        &crate::util::gzip(text.as_bytes()),
+    );
+    for file in [&plain, &gz] {
+        let r = json_of(
+            &statuslens()
+                .arg(file)
+                .args(["--last", "1h", "--format", "json"])
+                .output()
+                .expect("runs"),
+        );
+        // 11:59 .. 12:59 inclusive.
+        assert_eq!(r["summary"]["parsed"], 180);
+        assert_eq!(r["summary"]["out_of_window"], 119, "{}", file.display());
+        assert_eq!(r["producer"]["options"]["since"], "2024-05-01T11:59:00Z");
+    }
+    let out = statuslens()
+        .arg("records")
+        .arg(&plain)
+        .args(["--last", "30m"])
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 31);
+    // Standard input cannot be read twice; a non-duration and --since with it are refused.
+    let out = statuslens()
+        .args(["-", "--last", "1h"])
+        .write_stdin(text.clone())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("standard input"), "{}", stderr(&out));
+    for args in [
+        &["--last", "soon"][..],
+        &["--last", "1h", "--since", "2024-05-01"],
+    ] {
+        let out = statuslens().arg(&plain).args(args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
