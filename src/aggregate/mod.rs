@@ -76,10 +76,43 @@ pub struct Sample {
 pub const MAX_SAMPLES: usize = 5;
 /// Bytes of a line kept in a sample.
 pub const SNIPPET_BYTES: usize = 200;
-/// Most distinct minutes kept per endpoint (~35 days at one-minute resolution). Hostile input
-/// with random timestamps must not grow memory without bound; requests beyond it are still
-/// counted everywhere else, and `minutes_dropped` says how many lost their minute.
-pub const MAX_MINUTES: usize = 50_000;
+/// Most distinct time buckets one endpoint's series holds before it is coarsened to the run's
+/// width: a bound for a single aggregate fed line by line (a chunk's is bounded by the chunk).
+/// Requests beyond it are still counted everywhere else, and `series_dropped` says how many
+/// lost their bucket.
+pub const MAX_RAW_BUCKETS: usize = 50_000;
+/// Most buckets a run's time series spans: the bucket width is the first of [`SERIES_STEPS`]
+/// that fits the observed span into this many, so a 3-minute capture is followed per second
+/// and a week per hour, and a series is at most this long whatever the input.
+pub const SERIES_BUCKETS: i64 = 720;
+
+/// Bucket widths in seconds, each dividing the next (so coarsening composes) and aligned to
+/// the epoch (minutes, hours, UTC days); past a week, weeks doubling.
+const SERIES_STEPS: [i64; 14] = [
+    1, 5, 10, 30, 60, 300, 600, 1800, 3600, 7200, 21_600, 43_200, 86_400, 604_800,
+];
+
+/// The width in seconds of series step `step`.
+pub fn step_seconds(step: u8) -> i64 {
+    match SERIES_STEPS.get(usize::from(step)) {
+        Some(&w) => w,
+        None => 604_800i64.saturating_mul(1i64 << (u32::from(step) - 13).min(40)),
+    }
+}
+
+/// The series step that fits the span `range` (ms) into [`SERIES_BUCKETS`] buckets.
+pub fn series_step(range: Option<(i64, i64)>) -> u8 {
+    let Some((lo, hi)) = range else {
+        return 0;
+    };
+    let (lo, hi) = (lo.div_euclid(1000), hi.div_euclid(1000));
+    (0u8..54)
+        .find(|&s| {
+            let w = step_seconds(s);
+            hi.div_euclid(w) - lo.div_euclid(w) < SERIES_BUCKETS
+        })
+        .unwrap_or(53)
+}
 /// Longest duration recorded (one day, µs); longer values are clamped.
 const MAX_DURATION_US: u64 = 86_400_000_000;
 
@@ -248,6 +281,20 @@ impl OneHit {
     }
 }
 
+/// `series` at step `from` re-bucketed at the wider step `to`.
+fn coarsened(
+    series: FxHashMap<i64, MinuteCounts>,
+    from: u8,
+    to: u8,
+) -> FxHashMap<i64, MinuteCounts> {
+    let factor = step_seconds(to) / step_seconds(from);
+    let mut out: FxHashMap<i64, MinuteCounts> = FxHashMap::default();
+    for (k, c) in series {
+        out.entry(k.div_euclid(factor)).or_default().merge(&c);
+    }
+    out
+}
+
 /// Statistics of one (method, route).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct EndpointStats {
@@ -270,11 +317,14 @@ pub struct EndpointStats {
     pub first_ms: Option<i64>,
     /// Latest request time (ms).
     pub last_ms: Option<i64>,
-    /// Requests per minute (epoch minute): see [`MinuteCounts`].
+    /// Requests per time bucket (epoch seconds divided by the width of `series_step`): see
+    /// [`MinuteCounts`].
     #[serde(with = "partial::sorted_map")]
-    pub minutes: FxHashMap<i64, MinuteCounts>,
-    /// Requests whose minute was not kept because of [`MAX_MINUTES`].
-    pub minutes_dropped: u64,
+    pub series: FxHashMap<i64, MinuteCounts>,
+    /// The series' bucket width, as a step of [`step_seconds`] (0: one second).
+    pub series_step: u8,
+    /// Requests whose bucket was not kept because of [`MAX_RAW_BUCKETS`].
+    pub series_dropped: u64,
     /// Requests by who produced the status: app, gateway, unknown.
     pub origins: [u64; 3],
     /// Lines with an error marker.
@@ -365,6 +415,15 @@ fn add_hist(into: &mut Option<Histogram<u64>>, other: Histogram<u64>) {
 }
 
 impl EndpointStats {
+    /// Widen the series' buckets to step `step`; narrower is left alone.
+    pub fn coarsen(&mut self, step: u8) {
+        if step > self.series_step {
+            let series = std::mem::take(&mut self.series);
+            self.series = coarsened(series, self.series_step, step);
+            self.series_step = step;
+        }
+    }
+
     /// Count one request.
     #[inline]
     pub fn add(&mut self, rec: &Hit<'_>) {
@@ -428,15 +487,17 @@ impl EndpointStats {
         if let Some(t) = rec.time_ms {
             self.first_ms = min_opt(self.first_ms, Some(t));
             self.last_ms = max_opt(self.last_ms, Some(t));
-            let minute = t.div_euclid(60_000);
-            let slot = if self.minutes.len() < MAX_MINUTES {
-                Some(self.minutes.entry(minute).or_default())
+            let bucket = t
+                .div_euclid(1000)
+                .div_euclid(step_seconds(self.series_step));
+            let slot = if self.series.len() < MAX_RAW_BUCKETS {
+                Some(self.series.entry(bucket).or_default())
             } else {
-                self.minutes.get_mut(&minute)
+                self.series.get_mut(&bucket)
             };
             match slot {
                 Some(slot) => slot.add(rec.status),
-                None => self.minutes_dropped += 1,
+                None => self.series_dropped += 1,
             }
         }
         self.origins[match rec.origin {
@@ -502,27 +563,34 @@ impl EndpointStats {
         self.bytes_total_count += other.bytes_total_count;
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);
-        // Within the minute cap the order does not matter; at the cap, earliest minutes first.
-        let other_minutes: Box<dyn Iterator<Item = (i64, MinuteCounts)>> =
-            if self.minutes.len() + other.minutes.len() > MAX_MINUTES {
-                let mut v: Vec<(i64, MinuteCounts)> = other.minutes.into_iter().collect();
+        // The coarser width wins; within the cap the order does not matter; at the cap,
+        // earliest buckets first.
+        let mut other_series = other.series;
+        let step = self.series_step.max(other.series_step);
+        self.coarsen(step);
+        if other.series_step < step {
+            other_series = coarsened(other_series, other.series_step, step);
+        }
+        let other_buckets: Box<dyn Iterator<Item = (i64, MinuteCounts)>> =
+            if self.series.len() + other_series.len() > MAX_RAW_BUCKETS {
+                let mut v: Vec<(i64, MinuteCounts)> = other_series.into_iter().collect();
                 v.sort_unstable_by_key(|(m, _)| *m);
                 Box::new(v.into_iter())
             } else {
-                Box::new(other.minutes.into_iter())
+                Box::new(other_series.into_iter())
             };
-        for (m, c) in other_minutes {
-            let slot = if self.minutes.len() < MAX_MINUTES {
-                Some(self.minutes.entry(m).or_default())
+        for (m, c) in other_buckets {
+            let slot = if self.series.len() < MAX_RAW_BUCKETS {
+                Some(self.series.entry(m).or_default())
             } else {
-                self.minutes.get_mut(&m)
+                self.series.get_mut(&m)
             };
             match slot {
                 Some(slot) => slot.merge(&c),
-                None => self.minutes_dropped += c.total(),
+                None => self.series_dropped += c.total(),
             }
         }
-        self.minutes_dropped += other.minutes_dropped;
+        self.series_dropped += other.series_dropped;
         for (a, b) in self.origins.iter_mut().zip(other.origins) {
             *a += b;
         }
@@ -596,6 +664,10 @@ pub struct Aggregate {
     pub clients: FxHashMap<u64, ClientStats>,
     /// Misses and throttles of clients beyond [`MAX_CLIENTS`], not classified.
     pub clients_untracked: u64,
+    /// Earliest and latest time (ms) of the requests counted: the span the time series fit.
+    pub time_range: Option<(i64, i64)>,
+    /// The step ([`step_seconds`]) the rows' series are kept at, from `time_range`.
+    pub series_step: u8,
     /// Parent positions and their children, for `{param}` collapse while absorbing.
     #[serde(skip)]
     collapser: Collapser,
@@ -773,6 +845,12 @@ impl Aggregate {
                 }
             }
         }
+        if let Some(t) = rec.time_ms {
+            self.time_range = Some(match self.time_range {
+                Some((lo, hi)) => (lo.min(t), hi.max(t)),
+                None => (t, t),
+            });
+        }
         let key = &mut scratch.key;
         key.clear();
         let method = match (rec.method, rec.path) {
@@ -858,9 +936,17 @@ impl Aggregate {
     /// the bounds: `{param}` collapse, the heavy-hitter route cap, the client cap. Call it in
     /// input order: the result is then a function of the input alone.
     pub fn absorb(&mut self, other: Aggregate, ctx: &AddContext<'_>) {
+        // The series width follows the span seen so far (it only ever widens, and widening
+        // composes, so the final width and buckets depend on the whole input alone).
+        self.time_range = match (self.time_range, other.time_range) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (a, b) => a.or(b),
+        };
+        self.widen_series();
         // The iteration order of a chunk's table is a function of the chunk (a fixed hasher
         // and the same insertions into a fresh table), so it needs no sort.
-        for (k, v) in other.endpoints {
+        for (k, mut v) in other.endpoints {
+            v.coarsen(self.series_step);
             self.absorb_endpoint(k, Incoming::Stats(v), ctx);
         }
         for (k, v) in other.singles {
@@ -917,10 +1003,23 @@ impl Aggregate {
         self.place_mapped(key, row, w, ctx);
     }
 
+    /// Widen every row's series to the step `time_range` calls for.
+    fn widen_series(&mut self) {
+        let step = series_step(self.time_range);
+        if step > self.series_step {
+            for v in self.endpoints.values_mut() {
+                v.coarsen(step);
+            }
+            self.series_step = step;
+        }
+    }
+
     /// The statistics of a capped row of the table, a one-request row made statistics first.
     fn row_mut(&mut self, key: &EndpointKey) -> Option<&mut EndpointStats> {
         if let Some(one) = self.singles.remove(key) {
-            self.endpoints.insert(key.clone(), one.stats());
+            let mut s = one.stats();
+            s.coarsen(self.series_step);
+            self.endpoints.insert(key.clone(), s);
         }
         self.endpoints.get_mut(key).map(|b| &mut **b)
     }
@@ -940,8 +1039,10 @@ impl Aggregate {
         for (k, one) in std::mem::take(&mut self.singles) {
             self.endpoints.insert(k, one.stats());
         }
+        self.series_step = self.series_step.max(series_step(self.time_range));
         for e in self.endpoints.values_mut() {
             e.settle();
+            e.coarsen(self.series_step);
         }
     }
 
@@ -1286,7 +1387,7 @@ mod tests {
     }
 
     #[test]
-    fn minutes_are_bounded_per_endpoint() {
+    fn series_are_bounded_per_endpoint() {
         let routes = Normalizer::default();
         let ctx = AddContext {
             routes: &routes,
@@ -1295,9 +1396,9 @@ mod tests {
         };
         let mut agg = Aggregate::default();
         let mut scratch = Scratch::default();
-        for m in 0..(MAX_MINUTES as i64 + 10) {
+        for sec in 0..(MAX_RAW_BUCKETS as i64 + 10) {
             agg.add(
-                &rec(b"/x", 200, m * 60_000),
+                &rec(b"/x", 200, sec * 1000),
                 Pos::default(),
                 &ctx,
                 &mut scratch,
@@ -1305,14 +1406,64 @@ mod tests {
         }
         agg.add(&rec(b"/x", 500, 0), Pos::default(), &ctx, &mut scratch);
         let e = &agg.endpoints[&b"GET /x"[..]];
-        assert_eq!(e.minutes.len(), MAX_MINUTES);
-        assert_eq!(e.minutes_dropped, 10);
+        assert_eq!(e.series.len(), MAX_RAW_BUCKETS);
+        assert_eq!(e.series_dropped, 10);
         assert_eq!(
-            e.minutes[&0].get(Counter::Class(5)),
+            e.series[&0].get(Counter::Class(5)),
             1,
-            "a kept minute still counts"
+            "a kept bucket still counts"
         );
-        assert_eq!(e.count, MAX_MINUTES as u64 + 11);
+        assert_eq!(e.count, MAX_RAW_BUCKETS as u64 + 11);
+        // Settled, the series fits the span: 50 010 s in 300 s buckets.
+        agg.settle_rows();
+        let e = &agg.endpoints[&b"GET /x"[..]];
+        assert_eq!(step_seconds(e.series_step), 300);
+        assert!(e.series.len() as i64 <= SERIES_BUCKETS);
+        let kept: u64 = e.series.values().map(MinuteCounts::total).sum();
+        assert_eq!(kept, e.count - e.series_dropped);
+    }
+
+    #[test]
+    fn series_width_follows_the_span_whatever_the_order() {
+        let routes = Normalizer::default();
+        let ctx = AddContext {
+            routes: &routes,
+            route_cap: 10,
+            window: None,
+        };
+        // Three minutes of traffic are kept per second; a day per two minutes.
+        assert_eq!(step_seconds(series_step(Some((0, 180_000)))), 1);
+        assert_eq!(step_seconds(series_step(Some((0, 86_400_000)))), 300);
+        assert_eq!(step_seconds(series_step(Some((0, 20 * 86_400_000)))), 3600);
+        let part = |times: &[i64]| {
+            let mut a = Aggregate::default();
+            let mut scratch = Scratch::default();
+            for &t in times {
+                a.add(&rec(b"/x", 500, t), Pos::default(), &ctx, &mut scratch);
+                a.add(&rec(b"/x", 200, t + 7), Pos::default(), &ctx, &mut scratch);
+            }
+            a
+        };
+        let early: Vec<i64> = (0..100).map(|i| i * 1_000).collect();
+        let late: Vec<i64> = (0..100).map(|i| 3_600_000 + i * 60_000).collect();
+        let series_of = |first: &[i64], second: &[i64]| {
+            let mut total = Aggregate::default();
+            total.absorb(part(first), &ctx);
+            total.absorb(part(second), &ctx);
+            total.settle_rows();
+            let e = &total.endpoints[&b"GET /x"[..]];
+            let mut v: Vec<(i64, MinuteCounts)> = e.series.iter().map(|(k, c)| (*k, *c)).collect();
+            v.sort_unstable_by_key(|(k, _)| *k);
+            (e.series_step, v)
+        };
+        let a = series_of(&early, &late);
+        let b = series_of(&late, &early);
+        assert_eq!(a, b, "the same buckets whichever part comes first");
+        // 0 .. 2h39m: 30 s buckets; the first part's 100 seconds fill 4 of them.
+        assert_eq!(step_seconds(a.0), 30);
+        let total: u64 = a.1.iter().map(|(_, c)| c.total()).sum();
+        assert_eq!(total, 400);
+        assert_eq!(a.1.iter().filter(|(k, _)| *k < 4).count(), 4);
     }
 
     #[test]

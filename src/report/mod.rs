@@ -487,46 +487,26 @@ fn endpoint(key: &EndpointKey, s: &EndpointStats) -> Endpoint {
 }
 
 fn timeline(agg: &Aggregate) -> Timeline {
-    let mut minutes: BTreeMap<i64, [u64; 6]> = BTreeMap::new();
-    let mut all: Vec<(&i64, &crate::aggregate::MinuteCounts)> = agg
-        .endpoints
-        .values()
-        .flat_map(|e| e.minutes.iter())
-        .collect();
-    all.sort_unstable_by_key(|(m, _)| **m);
-    for (m, c) in all {
-        let slot = minutes.entry(*m).or_default();
-        for (a, b) in slot.iter_mut().zip(c.classes()) {
-            *a += u64::from(b);
-        }
-    }
-    let (Some(first), Some(last)) = (
-        minutes.keys().next().copied(),
-        minutes.keys().next_back().copied(),
-    ) else {
-        return Timeline {
-            bucket_seconds: 60,
-            buckets: Vec::new(),
-        };
-    };
-    let span = last - first + 1;
-    let width = [1i64, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440, 10_080]
-        .into_iter()
-        .find(|w| span / w < MAX_BUCKETS)
-        .unwrap_or_else(|| span / MAX_BUCKETS + 1);
+    // Every row's series is at the run's step once the aggregate is finished; a row at a
+    // narrower one (never, but cheap to allow) is re-bucketed here.
+    let step = agg.series_step;
+    let width = crate::aggregate::step_seconds(step);
     let mut buckets: BTreeMap<i64, [u64; 6]> = BTreeMap::new();
-    for (m, c) in minutes {
-        let b = buckets.entry(m.div_euclid(width) * width).or_default();
-        for (a, x) in b.iter_mut().zip(c) {
-            *a += x;
+    for e in agg.endpoints.values() {
+        let factor = width / crate::aggregate::step_seconds(e.series_step.min(step));
+        for (k, c) in &e.series {
+            let slot = buckets.entry(k.div_euclid(factor)).or_default();
+            for (a, b) in slot.iter_mut().zip(c.classes()) {
+                *a += u64::from(b);
+            }
         }
     }
     Timeline {
-        bucket_seconds: (width * 60) as u64,
+        bucket_seconds: width as u64,
         buckets: buckets
             .into_iter()
-            .map(|(m, c)| Bucket {
-                start: rfc3339(m * 60_000),
+            .map(|(k, c)| Bucket {
+                start: rfc3339(k.saturating_mul(width).saturating_mul(1000)),
                 c1: c[1],
                 c2: c[2],
                 c3: c[3],
@@ -660,7 +640,7 @@ impl ReportModel {
                     folded_routes_error: agg.folded_routes.relative_error(),
                     folded_lines: agg.folded_lines,
                     fold_error: agg.fold_error,
-                    minutes_dropped: agg.endpoints.values().map(|e| e.minutes_dropped).sum(),
+                    minutes_dropped: agg.endpoints.values().map(|e| e.series_dropped).sum(),
                     clients_untracked: agg.clients_untracked,
                 },
             },

@@ -1,6 +1,6 @@
 //! `app-timeout-500`: 500s whose latencies pile up at a fixed ceiling.
 
-use super::stats::{self, minutes};
+use super::stats::{self, series};
 use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
 use crate::aggregate::Counter;
 
@@ -123,7 +123,7 @@ impl Rule for AppTimeout500 {
             if let Some(p) = p50_2xx {
                 ev = ev.ms("p50_2xx_ms", p);
             }
-            ev.window = stats::window_of(&minutes(e.stats), Counter::Status500);
+            ev.window = stats::window_of(&series(e.stats), Counter::Status500, facts.bucket_ms);
             ev.samples = e.stats.samples.get(500).to_vec();
             f.evidence = ev;
             out.push(f);

@@ -1,6 +1,6 @@
 //! `generic-500`: plain 500s where the evidence points to a more precise code.
 
-use super::stats::{self, minutes, pearson, ratio};
+use super::stats::{self, pearson, ratio, series};
 use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
 use crate::aggregate::Counter;
 
@@ -15,7 +15,7 @@ const MIN_500: Threshold = Threshold {
 };
 
 /// Threshold `min_share` (see [`META`]).
-const MIN_SHARE: Threshold = Threshold { name: "min_share", default: 0.05, doc: "share of the endpoint's requests that are 500 (0..1) for a steady flood; a burst qualifies whatever the share" };
+const MIN_SHARE: Threshold = Threshold { name: "min_share", default: 0.05, doc: "share of the endpoint's requests that are 500 (0..1) that makes a flood; a burst qualifies whatever the share" };
 
 /// Threshold `dominance` (see [`META`]).
 const DOMINANCE: Threshold = Threshold {
@@ -25,23 +25,23 @@ const DOMINANCE: Threshold = Threshold {
 };
 
 /// Threshold `load_correlation` (see [`META`]).
-const LOAD_CORRELATION: Threshold = Threshold { name: "load_correlation", default: 0.6, doc: "Pearson correlation between the API's requests per minute and the endpoint's 500 rate per minute" };
+const LOAD_CORRELATION: Threshold = Threshold { name: "load_correlation", default: 0.6, doc: "Pearson correlation between the API's requests per time bucket and the endpoint's 500 rate per bucket" };
 
-/// Threshold `min_minutes` (see [`META`]).
-const MIN_MINUTES: Threshold = Threshold {
-    name: "min_minutes",
+/// Threshold `min_points` (see [`META`]).
+const MIN_POINTS: Threshold = Threshold {
+    name: "min_points",
     default: 10.0,
-    doc: "fewest active minutes before a correlation is computed",
+    doc: "fewest time buckets with traffic before a correlation is computed",
 };
 
 /// Threshold `min_load_variation` (see [`META`]).
-const MIN_LOAD_VARIATION: Threshold = Threshold { name: "min_load_variation", default: 0.25, doc: "coefficient of variation of the API's requests per minute needed before load can explain anything" };
+const MIN_LOAD_VARIATION: Threshold = Threshold { name: "min_load_variation", default: 0.25, doc: "coefficient of variation of the API's requests per bucket needed before load can explain anything" };
 
-/// Threshold `burst_width_minutes` (see [`META`]).
-const BURST_WIDTH_MINUTES: Threshold = Threshold {
-    name: "burst_width_minutes",
-    default: 10.0,
-    doc: "width of the burst window (minutes); the series must span three windows",
+/// Threshold `burst_width` (see [`META`]).
+const BURST_WIDTH: Threshold = Threshold {
+    name: "burst_width",
+    default: 0.1,
+    doc: "width of the burst window as a share of the log's span (0..1); the endpoint's series must span three windows",
 };
 
 /// Threshold `burst_share` (see [`META`]).
@@ -70,17 +70,26 @@ static META: RuleMeta = RuleMeta {
         "An endpoint's failures are plain 500s where the evidence points to a more precise code.",
     docs: r#"
 ## What it detects
-An endpoint whose server errors are mostly plain `500 Internal Server Error`, in volume (a
-share of its traffic or a burst in time), where the figures say what actually went wrong:
+An endpoint whose server errors are mostly plain `500 Internal Server Error`, in volume: a
+share of its traffic (a flood) or a burst in time. A flood of plain 500s is always reported;
+what the figures show picks the recommendation and the confidence:
 
 - **load**: the 500 rate rises and falls with the request rate of the rest of the API (Pearson
-  correlation per minute, over a load that does vary) → the service is overloaded: `503 Service Unavailable` (with
-  `Retry-After`), or `429 Too Many Requests` when a per-client limit is what is hit;
+  correlation per time bucket, over a load that does vary) → the service is overloaded: `503
+  Service Unavailable` (with `Retry-After`), or `429 Too Many Requests` when a per-client limit
+  is what is hit;
 - **burst**: the 500s crowd into one short window while the endpoint succeeds outside it → a
   dependency went down: `503`, or `502 Bad Gateway` if an upstream answered badly;
 - **fast failures on a write**: on POST/PUT/PATCH/DELETE the 500s answer much faster than the
   successes, so the request was refused before any work → the input was at fault: `409
-  Conflict` (state clash, duplicate) or `422 Unprocessable Content` (validation).
+  Conflict` (state clash, duplicate) or `422 Unprocessable Content` (validation);
+- **no cause in the log** (no durations logged, steady over time, no load link): the finding
+  says so, at low confidence, and lists the candidates: `409`/`422` on a write, `503`, `504`.
+
+Time is measured against the log's own span, not the wall clock: the series has at most 720
+buckets (one second for a 3-minute capture, an hour for a month), the burst window is a share
+of the span, and minimum counts guard against noise. The same traffic compressed into minutes
+or stretched over days gives the same finding.
 
 500s whose latencies pile up at one ceiling are timeouts; `app-timeout-500` reports those, and
 this rule leaves them alone. Gateway-produced 500s are not counted.
@@ -114,9 +123,9 @@ answer 503 with `Retry-After`; keep 500 for real bugs. See `statuslens codes 500
         MIN_SHARE,
         DOMINANCE,
         LOAD_CORRELATION,
-        MIN_MINUTES,
+        MIN_POINTS,
         MIN_LOAD_VARIATION,
-        BURST_WIDTH_MINUTES,
+        BURST_WIDTH,
         BURST_SHARE,
         FAST_RATIO,
         CEILING_SHARE,
@@ -151,8 +160,8 @@ impl Rule for Generic500 {
                     continue; // a timeout: app-timeout-500's finding
                 }
             }
-            let series = minutes(e.stats);
-            let width = cfg.get(&BURST_WIDTH_MINUTES).max(1.0) as i64;
+            let series = series(e.stats);
+            let width = ((cfg.get(&BURST_WIDTH) * facts.span_buckets as f64).ceil() as i64).max(1);
             let burst = stats::burst(&series, Counter::Status500, width).filter(|b| {
                 b.share >= cfg.get(&BURST_SHARE) && b.rate_inside >= 5.0 * b.rate_outside
             });
@@ -160,19 +169,39 @@ impl Rule for Generic500 {
             if share < cfg.get(&MIN_SHARE) && burst.is_none() {
                 continue;
             }
-            // Load: the rest of the API's requests per minute (this endpoint's own requests left
+            // Load: the rest of the API's requests per bucket (this endpoint's own requests left
             // out, or they would correlate with themselves) against this endpoint's 500 rate.
+            // Buckets are grouped so that each holds about ten of the endpoint's requests: a
+            // rate over one or two requests is noise, whatever the resolution.
             let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            let group = match (series.first(), series.last()) {
+                (Some(a), Some(b)) => {
+                    ((b.0 - a.0 + 1).saturating_mul(10) / e.stats.count.max(1) as i64).max(1)
+                }
+                _ => 1,
+            };
+            let mut grouped: std::collections::BTreeMap<i64, (u64, u64)> = Default::default();
             for (m, c) in &series {
-                let total = stats::minute_total(c);
+                let g = grouped.entry(m.div_euclid(group)).or_default();
+                g.0 += stats::bucket_total(c);
+                g.1 += u64::from(c.get(Counter::Status500));
+            }
+            for (g, (total, n500)) in grouped {
+                // The API's load over the whole group, not only the buckets this endpoint
+                // happened to be called in (which would follow its own rate).
+                let start = g.saturating_mul(group);
+                let all: u64 = facts
+                    .load
+                    .range(start..start.saturating_add(group))
+                    .map(|(_, n)| n)
+                    .sum();
                 if total > 0 {
-                    let all = facts.load.get(m).copied().unwrap_or(0);
                     xs.push(all.saturating_sub(total) as f64);
-                    ys.push(ratio(u64::from(c.get(Counter::Status500)), total));
+                    ys.push(ratio(n500, total));
                 }
             }
             let varies = stats::variation(&xs) >= cfg.get(&MIN_LOAD_VARIATION);
-            let corr = (varies && xs.len() as f64 >= cfg.get(&MIN_MINUTES))
+            let corr = (varies && xs.len() as f64 >= cfg.get(&MIN_POINTS))
                 .then(|| pearson(&xs, &ys))
                 .flatten();
             let p50_500 = stats::quantile_ms(lat500, 0.5);
@@ -186,16 +215,16 @@ impl Rule for Generic500 {
                 (
                     vec![503, 429],
                     if r >= 0.8 { Confidence::High } else { Confidence::Medium },
-                    format!("the 500 rate follows the API's load (correlation {r:.2} per minute): the service is overloaded, which is 503 with Retry-After (or 429 if a per-client limit is hit)"),
+                    format!("the 500 rate follows the API's load (correlation {r:.2} over time): the service is overloaded, which is 503 with Retry-After (or 429 if a per-client limit is hit)"),
                 )
             } else if let Some(b) = burst {
                 (
                     vec![503, 502],
                     if b.rate_outside == 0.0 { Confidence::High } else { Confidence::Medium },
                     format!(
-                        "{:.0}% of the 500s fall in {} minutes while the endpoint succeeds outside them: a dependency went down, which is 503 (or 502 when an upstream answered badly)",
+                        "{:.0}% of the 500s fall in {} while the endpoint succeeds outside it: a dependency went down, which is 503 (or 502 when an upstream answered badly)",
                         b.share * 100.0,
-                        b.end - b.start + 1
+                        stats::human_duration((b.end - b.start + 1).saturating_mul(facts.bucket_ms))
                     ),
                 )
             } else if fast {
@@ -209,7 +238,26 @@ impl Rule for Generic500 {
                     ),
                 )
             } else {
-                continue;
+                // A flood without a cause in the log is still the smell: say what is missing
+                // and name the candidates.
+                let seen = if p50_500.is_none() {
+                    "the log has no durations to tell a refusal from a timeout, and the 500s neither follow the load nor crowd into one window"
+                } else {
+                    "the 500s neither follow the load, nor crowd into one window, nor answer faster than successes"
+                };
+                let (codes, candidates) = if e.is_write() {
+                    (vec![409, 422, 503, 504], "a conflict (409) or invalid input (422) escaping as an exception, an unavailable dependency (503) or a timeout (504)")
+                } else {
+                    (
+                        vec![503, 504],
+                        "an unavailable dependency (503) or a timeout (504)",
+                    )
+                };
+                (
+                    codes,
+                    Confidence::Low,
+                    format!("{seen}, so the cause is not in the log; candidates: {candidates}"),
+                )
             };
             let mut f = Finding::new(&META, e, 500, recommended, n500);
             f.confidence = confidence;
@@ -234,9 +282,12 @@ impl Rule for Generic500 {
                     .rate("burst_share", b.share)
                     .rate("burst_rate_500", b.rate_inside)
                     .rate("outside_rate_500", b.rate_outside);
-                ev.window = Some((b.start * 60_000, (b.end + 1) * 60_000));
+                ev.window = Some((
+                    b.start.saturating_mul(facts.bucket_ms),
+                    (b.end + 1).saturating_mul(facts.bucket_ms),
+                ));
             } else {
-                ev.window = stats::window_of(&series, Counter::Status500);
+                ev.window = stats::window_of(&series, Counter::Status500, facts.bucket_ms);
             }
             if let Some(v) = p50_500 {
                 ev = ev.ms("p50_500_ms", v);

@@ -319,8 +319,14 @@ pub struct Noise {
 pub struct Facts<'a> {
     /// Endpoints, sorted by route then method.
     pub endpoints: Vec<Endpoint<'a>>,
-    /// Requests per minute over all those endpoints (the load).
+    /// Requests per time bucket over all those endpoints (the load).
     pub load: BTreeMap<i64, u64>,
+    /// The time series' bucket width (ms): the run's span in at most
+    /// [`SERIES_BUCKETS`](crate::aggregate::SERIES_BUCKETS) buckets.
+    pub bucket_ms: i64,
+    /// Buckets from the run's first request to its last (at least 1): what "a share of the
+    /// span" is measured against.
+    pub span_buckets: i64,
     /// The aggregate (clients, for names in evidence).
     pub aggregate: &'a Aggregate,
     /// Scanner noise, reported apart.
@@ -399,13 +405,20 @@ impl<'a> Facts<'a> {
         endpoints.sort_by(|a, b| a.route.cmp(b.route).then_with(|| a.method.cmp(b.method)));
         let mut load = BTreeMap::new();
         for e in &endpoints {
-            for (m, c) in &e.stats.minutes {
+            for (m, c) in &e.stats.series {
                 *load.entry(*m).or_insert(0u64) += c.total();
             }
         }
+        let bucket_s = crate::aggregate::step_seconds(agg.series_step);
+        let span_buckets = agg.time_range.map_or(1, |(lo, hi)| {
+            (hi.div_euclid(1000).div_euclid(bucket_s) - lo.div_euclid(1000).div_euclid(bucket_s))
+                .saturating_add(1)
+        });
         Facts {
             endpoints,
             load,
+            bucket_ms: bucket_s.saturating_mul(1000),
+            span_buckets,
             aggregate: agg,
             noise,
             api,

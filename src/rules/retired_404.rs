@@ -1,6 +1,6 @@
 //! `retired-404`: a route that answered 2xx earlier and only 404 afterwards.
 
-use super::stats::{self, minutes, ratio};
+use super::stats::{self, ratio, series};
 use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
 use crate::aggregate::Counter;
 
@@ -35,11 +35,11 @@ const MIN_404_SHARE_AFTER: Threshold = Threshold {
     doc: "share of 404 after the change point (0..1)",
 };
 
-/// Threshold `min_after_minutes` (see [`META`]).
-const MIN_AFTER_MINUTES: Threshold = Threshold {
-    name: "min_after_minutes",
-    default: 15.0,
-    doc: "shortest time (minutes) from the change point to the last request",
+/// Threshold `min_after_span` (see [`META`]).
+const MIN_AFTER_SPAN: Threshold = Threshold {
+    name: "min_after_span",
+    default: 0.1,
+    doc: "shortest time from the change point to the last request, as a share of the log's span (0..1)",
 };
 
 static META: RuleMeta = RuleMeta {
@@ -50,11 +50,13 @@ static META: RuleMeta = RuleMeta {
     summary: "A route that answered 2xx earlier in the window and only 404 afterwards.",
     docs: r#"
 ## What it detects
-A change point in an endpoint's per-minute series: up to some minute it mostly succeeded, and
-from the next minute on — for a while and for a fair number of requests — it answers only 404.
-The change point is the last minute with a 2xx; the rule asks for enough successes before it
-and enough 404s, over enough time, after it. Endpoints that mix 200s for known ids and 404s for
-unknown ones all along have no such point and are left alone.
+A change point in an endpoint's time series: up to some moment it mostly succeeded, and from
+the next bucket on — for a while and for a fair number of requests — it answers only 404. The
+change point is the last bucket with a 2xx; the rule asks for enough successes before it and
+enough 404s after it, over a tenth of the log's span at least. Time is the log's own: buckets
+are one second in a 3-minute capture and an hour in a month, so the same traffic compressed or
+stretched gives the same finding. Endpoints that mix 200s for known ids and 404s for unknown
+ones all along have no such point and are left alone.
 
 ## Why it matters
 Either the route was removed on purpose — then `410 Gone` tells clients to stop calling it (and
@@ -80,7 +82,7 @@ beforehand); if not, look at the deploy at the change point. See `statuslens cod
         MIN_2XX_SHARE_BEFORE,
         MIN_AFTER,
         MIN_404_SHARE_AFTER,
-        MIN_AFTER_MINUTES,
+        MIN_AFTER_SPAN,
     ],
 };
 
@@ -91,7 +93,7 @@ impl Rule for Retired404 {
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
-            let series = minutes(e.stats);
+            let series = series(e.stats);
             let Some(last_ok) = series
                 .iter()
                 .rposition(|(_, c)| c.get(Counter::Class(2)) > 0)
@@ -106,8 +108,8 @@ impl Rule for Retired404 {
                 .iter()
                 .map(|(_, c)| u64::from(c.get(Counter::Class(2))))
                 .sum();
-            let req_before: u64 = before.iter().map(|(_, c)| stats::minute_total(c)).sum();
-            let req_after: u64 = after.iter().map(|(_, c)| stats::minute_total(c)).sum();
+            let req_before: u64 = before.iter().map(|(_, c)| stats::bucket_total(c)).sum();
+            let req_after: u64 = after.iter().map(|(_, c)| stats::bucket_total(c)).sum();
             let nf_after: u64 = after
                 .iter()
                 .map(|(_, c)| u64::from(c.get(Counter::Status404)))
@@ -116,7 +118,7 @@ impl Rule for Retired404 {
                 || ratio(ok_before, req_before) < cfg.get(&MIN_2XX_SHARE_BEFORE)
                 || (req_after as f64) < cfg.get(&MIN_AFTER)
                 || ratio(nf_after, req_after) < cfg.get(&MIN_404_SHARE_AFTER)
-                || ((end - change) as f64) < cfg.get(&MIN_AFTER_MINUTES)
+                || ((end - change) as f64) < cfg.get(&MIN_AFTER_SPAN) * facts.span_buckets as f64
             {
                 continue;
             }
@@ -127,27 +129,30 @@ impl Rule for Retired404 {
                 Confidence::Medium
             };
             f.message = format!(
-                "{} {} answered 2xx to {} requests until {} and 404 to {} of the {} requests after it, over {} minutes; if the route was retired on purpose that is 410 Gone, otherwise a deploy dropped it.",
+                "{} {} answered 2xx to {} requests until {} and 404 to {} of the {} requests after it, over {}; if the route was retired on purpose that is 410 Gone, otherwise a deploy dropped it.",
                 e.method,
                 e.route,
                 ok_before,
-                crate::format::time::rfc3339((change + 1) * 60_000),
+                crate::format::time::rfc3339((change + 1).saturating_mul(facts.bucket_ms)),
                 nf_after,
                 req_after,
-                end - change
+                stats::human_duration((end - change).saturating_mul(facts.bucket_ms))
             );
             let mut ev = f
                 .evidence
                 .clone()
                 .figure(
                     "change_point",
-                    crate::format::time::rfc3339((change + 1) * 60_000),
+                    crate::format::time::rfc3339((change + 1).saturating_mul(facts.bucket_ms)),
                 )
                 .figure("count_2xx_before", ok_before)
                 .rate("share_2xx_before", ratio(ok_before, req_before))
                 .figure("requests_after", req_after)
                 .rate("share_404_after", ratio(nf_after, req_after));
-            ev.window = Some(((change + 1) * 60_000, (end + 1) * 60_000));
+            ev.window = Some((
+                (change + 1).saturating_mul(facts.bucket_ms),
+                (end + 1).saturating_mul(facts.bucket_ms),
+            ));
             // The earliest 404s of the endpoint (the aggregate keeps the first few).
             ev.samples = e.stats.samples.get(404).to_vec();
             f.evidence = ev;

@@ -1,5 +1,5 @@
 //! The statistics the rules decide from: shares, quantiles, a latency pile-up at a ceiling, a
-//! burst in a per-minute series, and correlation with load. Pure functions over merged data.
+//! burst in a time series, and correlation with load. Pure functions over merged data.
 
 use hdrhistogram::Histogram;
 
@@ -87,27 +87,28 @@ pub fn densest_band(h: Option<&Histogram<u64>>, width: f64) -> Option<Ceiling> {
     })
 }
 
-/// One minute of an endpoint: (epoch minute, counters).
-pub type Minute = (i64, MinuteCounts);
+/// One time bucket of an endpoint: (bucket index, counters). The width is the run's
+/// ([`Facts::bucket_ms`](super::Facts)).
+pub type Point = (i64, MinuteCounts);
 
-/// The endpoint's minutes in time order.
-pub fn minutes(s: &EndpointStats) -> Vec<Minute> {
-    let mut v: Vec<Minute> = s.minutes.iter().map(|(m, c)| (*m, *c)).collect();
+/// The endpoint's time series in time order.
+pub fn series(s: &EndpointStats) -> Vec<Point> {
+    let mut v: Vec<Point> = s.series.iter().map(|(m, c)| (*m, *c)).collect();
     v.sort_unstable_by_key(|(m, _)| *m);
     v
 }
 
-/// Requests of a minute (every class).
-pub fn minute_total(c: &MinuteCounts) -> u64 {
+/// Requests of a bucket (every class).
+pub fn bucket_total(c: &MinuteCounts) -> u64 {
     c.total()
 }
 
 /// A stretch of time where one kind of response concentrates.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Burst {
-    /// First minute (epoch minute).
+    /// First bucket.
     pub start: i64,
-    /// Last minute.
+    /// Last bucket.
     pub end: i64,
     /// Hits inside.
     pub hits: u64,
@@ -119,38 +120,38 @@ pub struct Burst {
     pub rate_outside: f64,
 }
 
-/// The window of at most `width` minutes holding the most hits (`slot` of each minute), if the
+/// The window of at most `width` buckets holding the most hits (`slot` of each bucket), if the
 /// series spans at least three such windows (so "concentrated" means something).
-pub fn burst(series: &[Minute], slot: Counter, width: i64) -> Option<Burst> {
+pub fn burst(series: &[Point], slot: Counter, width: i64) -> Option<Burst> {
     let (first, last) = (series.first()?.0, series.last()?.0);
     if (last - first).saturating_add(1) < width.saturating_mul(3) {
         return None;
     }
     let total_hits: u64 = series.iter().map(|(_, c)| u64::from(c.get(slot))).sum();
-    let total_req: u64 = series.iter().map(|(_, c)| minute_total(c)).sum();
+    let total_req: u64 = series.iter().map(|(_, c)| bucket_total(c)).sum();
     let mut best: Option<(usize, usize, u64, u64)> = None;
     let (mut j, mut hits, mut req) = (0usize, 0u64, 0u64);
     for i in 0..series.len() {
         while j < series.len() && series[j].0 < series[i].0.saturating_add(width) {
             hits += u64::from(series[j].1.get(slot));
-            req += minute_total(&series[j].1);
+            req += bucket_total(&series[j].1);
             j += 1;
         }
         if best.is_none_or(|b| hits > b.2) {
             best = Some((i, j - 1, hits, req));
         }
         hits -= u64::from(series[i].1.get(slot));
-        req -= minute_total(&series[i].1);
+        req -= bucket_total(&series[i].1);
     }
     let (mut i, mut k, hits, _) = best?;
-    // Tighten the window to its first and last minute with a hit.
+    // Tighten the window to its first and last bucket with a hit.
     while i < k && series[i].1.get(slot) == 0 {
         i += 1;
     }
     while k > i && series[k].1.get(slot) == 0 {
         k -= 1;
     }
-    let req: u64 = series[i..=k].iter().map(|(_, c)| minute_total(c)).sum();
+    let req: u64 = series[i..=k].iter().map(|(_, c)| bucket_total(c)).sum();
     Some(Burst {
         start: series[i].0,
         end: series[k].0,
@@ -197,11 +198,29 @@ pub fn variation(xs: &[f64]) -> f64 {
     var.sqrt() / mean
 }
 
-/// Time window of the minutes where `slot` is non-zero, in epoch ms (end exclusive).
-pub fn window_of(series: &[Minute], slot: Counter) -> Option<(i64, i64)> {
+/// Time window of the buckets (`bucket_ms` wide) where `slot` is non-zero, in epoch ms (end
+/// exclusive).
+pub fn window_of(series: &[Point], slot: Counter, bucket_ms: i64) -> Option<(i64, i64)> {
     let first = series.iter().find(|(_, c)| c.get(slot) > 0)?.0;
     let last = series.iter().rev().find(|(_, c)| c.get(slot) > 0)?.0;
-    Some((first * 60_000, (last + 1) * 60_000))
+    Some((
+        first.saturating_mul(bucket_ms),
+        last.saturating_add(1).saturating_mul(bucket_ms),
+    ))
+}
+
+/// A duration for people: `18 s`, `12 min`, `3.5 h`, `2.0 days`.
+pub fn human_duration(ms: i64) -> String {
+    let s = ms as f64 / 1000.0;
+    if s < 120.0 {
+        format!("{s:.0} s")
+    } else if s < 7200.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} days", s / 86_400.0)
+    }
 }
 
 /// Whether a route segment is a placeholder (`{id}`, `{param}`, …).
@@ -257,7 +276,7 @@ mod tests {
             "too short a series"
         );
         assert_eq!(
-            window_of(&series, Counter::Status500),
+            window_of(&series, Counter::Status500, 60_000),
             Some((20 * 60_000, 25 * 60_000))
         );
         let r = pearson(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.1, 6.0, 8.2]).expect("defined");

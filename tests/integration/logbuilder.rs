@@ -137,6 +137,21 @@ impl Log {
         self
     }
 
+    /// The same requests with every time multiplied by `factor` (durations unchanged): the
+    /// same traffic compressed or stretched in time.
+    pub(crate) fn scaled(&self, factor: f64) -> Log {
+        Log {
+            reqs: self
+                .reqs
+                .iter()
+                .map(|r| Req {
+                    t: r.t * factor,
+                    ..r.clone()
+                })
+                .collect(),
+        }
+    }
+
     fn sorted(&self) -> Vec<&Req> {
         let mut v: Vec<&Req> = self.reqs.iter().collect();
         v.sort_by(|a, b| a.t.total_cmp(&b.t));
