@@ -108,6 +108,17 @@ impl<const K: usize> BottomK<K> {
         self.values.is_empty()
     }
 
+    /// Distinct values seen: exact below `K`, then the bottom-k estimate (K − 1) / (k-th
+    /// smallest hash as a fraction of the hash space), standard error about 1/√(K − 2).
+    pub fn estimate(&self) -> f64 {
+        match self.values.last() {
+            Some(&kth) if self.values.len() >= K && K > 1 => {
+                (K - 1) as f64 / ((kth as f64 + 1.0) / 18_446_744_073_709_551_616.0)
+            }
+            _ => self.values.len() as f64,
+        }
+    }
+
     /// Fold `other` into `self`.
     pub fn merge(&mut self, other: BottomK<K>) {
         for h in other.values {

@@ -622,8 +622,15 @@ impl<'a> Collected<'a> {
                     r.error_marker = Some(b"success=false");
                 }
             }
-            T::Authenticated => r.authenticated = Some(!is_falsy(v)),
-            T::User | T::Authorization => r.authenticated = Some(text_value(v).is_some()),
+            // Any evidence of credentials wins: a logged Authorization header (even redacted)
+            // or a named user means credentials were sent, whichever field comes first; an
+            // empty field alone says anonymous only when nothing says otherwise.
+            T::Authenticated => {
+                r.authenticated = Some(r.authenticated == Some(true) || !is_falsy(v));
+            }
+            T::User | T::Authorization => {
+                r.authenticated = Some(r.authenticated == Some(true) || text_value(v).is_some());
+            }
             T::RemoteUser => {
                 if text_value(v).is_some() {
                     r.authenticated = Some(true);
@@ -826,6 +833,11 @@ mod tests {
         assert_eq!(r.user_agent, Some(&b"curl/8.4.0"[..]));
         assert_eq!(r.error_marker, Some(&b"E_X"[..]));
         assert_eq!(r.time_ms, Some(1_693_840_791_756));
+        assert_eq!(
+            r.authenticated,
+            Some(true),
+            "a redacted Authorization header is credentials; the empty user_id after it does not undo that"
+        );
         // Traefik: Duration in ns, OriginStatus 0 = no backend answer, StartUTC beats time.
         let r = f
             .parse(br#"{"ClientAddr":"10.1.1.1:5555","DownstreamStatus":502,"Duration":1500000,"OriginStatus":0,"RequestMethod":"GET","RequestPath":"/x","RequestProtocol":"HTTP/1.1","StartUTC":"2021-12-08T14:02:43.587782192Z","time":"2021-12-08T14:02:43Z","request_User-Agent":"Nikto"}"#)

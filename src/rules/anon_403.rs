@@ -10,15 +10,15 @@ pub(crate) struct Anon403;
 /// Threshold `min_anonymous` (see [`META`]).
 const MIN_ANONYMOUS: Threshold = Threshold {
     name: "min_anonymous",
-    default: 20.0,
-    doc: "fewest 403s to anonymous requests",
+    default: 5.0,
+    doc: "fewest 403s to anonymous requests (each one is the smell; this guards against a stray line)",
 };
 
 /// Threshold `min_anonymous_share` (see [`META`]).
 const MIN_ANONYMOUS_SHARE: Threshold = Threshold {
     name: "min_anonymous_share",
-    default: 0.9,
-    doc: "share of the 403s whose credentials are known that were anonymous (0..1)",
+    default: 0.0,
+    doc: "share of the 403s whose credentials are known that were anonymous (0..1); 0: every anonymous 403 counts, whatever the correct 403s to authenticated callers",
 };
 
 static META: RuleMeta = RuleMeta {
@@ -31,8 +31,12 @@ static META: RuleMeta = RuleMeta {
 ## What it detects
 An endpoint that answers 403 to requests the log shows as anonymous: no authenticated user
 (`$remote_user`, a `user`/`user_id` JSON field) and no `Authorization` header where one is logged.
-Lines that cannot tell (a plain combined log with `-` as user, where a bearer token would not
-show) count as unknown and never trigger the rule.
+Each anonymous 403 is the smell, whatever the endpoint's correct 403s to authenticated callers
+do: they are reported beside it, not weighed against it. Any evidence of credentials wins: an
+`Authorization` header logged (even redacted, as Caddy does) or a named user means credentials
+were sent, and an empty `user_id` beside it does not make the request anonymous. Lines that
+cannot tell (a plain combined log with `-` as user, where a bearer token would not show) count
+as unknown and never trigger the rule.
 
 ## Why it matters
 403 means "I know who you are and you may not do this"; re-authenticating will not help, so
@@ -70,14 +74,17 @@ impl Rule for Anon403 {
                 continue;
             }
             let mut f = Finding::new(&META, e, 403, vec![401], anon);
-            f.confidence = if authed == 0 {
-                Confidence::High
+            f.confidence = Confidence::High;
+            let beside = if authed > 0 {
+                format!(
+                    " (its {authed} 403s to authenticated callers are right and are not counted)"
+                )
             } else {
-                Confidence::Medium
+                String::new()
             };
             f.message = format!(
-                "{} {} answered 403 to {} requests that carried no credentials ({:.0}% of its 403s with known credentials); a missing login is 401 with WWW-Authenticate, 403 is for an authenticated caller without permission.",
-                e.method, e.route, anon, share * 100.0
+                "{} {} answered 403 to {} requests that carried no credentials{beside}; a missing login is 401 with WWW-Authenticate, 403 is for an authenticated caller without permission.",
+                e.method, e.route, anon
             );
             f.evidence = f
                 .evidence

@@ -16,6 +16,7 @@
 //! [noise]
 //! min_missed_endpoints = 10                    # a client is a scanner from this many
 //! min_miss_share = 0.5                         # ... when misses are this share of its requests
+//! max_repeats = 10                             # ... and it asked each missed endpoint at most this often
 //!
 //! [rules.generic-500]
 //! severity = "error"                           # info | warning | error | off
@@ -100,6 +101,10 @@ pub struct NoiseSettings {
     /// ... and whose misses are at least this share of its requests (0..1; successes counted
     /// where an endpoint has few clients), so a proxy or a busy client is not a scanner.
     pub min_miss_share: f64,
+    /// ... and who asked each missed endpoint at most this many times on average: a prober
+    /// tries many paths once or twice; a browser re-requesting the same broken assets on every
+    /// page view repeats them, and is a user meeting broken links, not noise.
+    pub max_repeats: f64,
 }
 
 impl Default for NoiseSettings {
@@ -107,6 +112,7 @@ impl Default for NoiseSettings {
         NoiseSettings {
             min_missed_endpoints: 10.0,
             min_miss_share: 0.5,
+            max_repeats: 10.0,
         }
     }
 }
@@ -279,10 +285,22 @@ impl RulesConfig {
                                 }
                                 cfg.noise.min_miss_share = n;
                             }
+                            "max_repeats" => {
+                                let n = number(x, "noise.max_repeats")?;
+                                if n.is_nan() || n < 1.0 {
+                                    return Err(format!(
+                                        "`noise.max_repeats` = {n}: give a count of at least 1"
+                                    ));
+                                }
+                                cfg.noise.max_repeats = n;
+                            }
                             _ => {
                                 return Err(format!(
                                     "unknown key `noise.{k}`{}",
-                                    suggest(k, ["min_missed_endpoints", "min_miss_share"])
+                                    suggest(
+                                        k,
+                                        ["min_missed_endpoints", "min_miss_share", "max_repeats"]
+                                    )
                                 ))
                             }
                         }

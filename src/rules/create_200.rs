@@ -64,7 +64,10 @@ impl Rule for Create200 {
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
-            if e.method != "POST" || (e.stats.count as f64) < cfg.get(&MIN_REQUESTS) {
+            if e.method != "POST"
+                || e.is_static()
+                || (e.stats.count as f64) < cfg.get(&MIN_REQUESTS)
+            {
                 continue;
             }
             let last = e.route.rsplit('/').next().unwrap_or("");

@@ -67,7 +67,7 @@ impl Rule for Empty200 {
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
-            if matches!(e.method, "HEAD" | "OPTIONS" | "-") {
+            if matches!(e.method, "HEAD" | "OPTIONS" | "-") || e.is_static() {
                 continue;
             }
             let sizes = &e.stats.sizes_200;

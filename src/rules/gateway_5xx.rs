@@ -33,15 +33,17 @@ Triage, not a code change. For an endpoint with a notable share of 502/503/504 i
 who produced the status: the *gateway* itself (ALB `elb_status_code` without a target answer,
 nginx with no upstream status, Envoy response flags) or the *application* (the upstream's own
 code). It also reports endpoints where many requests end in 499 (nginx: the client closed the
-connection before the answer), with the latency the clients gave up at. A gateway's occasional
+connection before the answer), saying what the log shows: with durations, whether the callers
+waited long (the endpoint is too slow for them) or hung up early (a client timeout, cancelled
+or retried requests); without durations, that speed cannot be told. A gateway's occasional
 502/504 stays below the thresholds.
 
 ## Why it matters
 A 502 from the load balancer (connection refused, reset, no healthy target) needs a look at the
 fleet; a 503 from the application is a decision the code made; a 504 from the gateway is the
 app being slower than the gateway's timeout. Reading them as one "5xx rate" sends people to the
-wrong place. 499s mean users waited and gave up: the endpoint is too slow even when it
-eventually succeeds.
+wrong place. 499s mean clients hung up: on a slow endpoint users waited and gave up; on a fast
+one, something on the client side cancels.
 
 ## Example
 ```
@@ -51,7 +53,8 @@ ALB: ... "GET https://api.example.com:443/api/items HTTP/1.1" 502 - ... error_re
 ## What to do
 Gateway-made 5xx: check target health, connection limits and timeouts between gateway and app.
 App-made 503/504: see `generic-500` and `app-timeout-500` for whether they are the right codes.
-499 spikes: make the endpoint faster or asynchronous (see `slow-sync`).
+499 spikes on a slow endpoint: make it faster or asynchronous (see `slow-sync`); on a fast one,
+look at the clients' timeouts and retries.
 
 ## References
 - RFC 9110 §15.6.3 (502), §15.6.4 (503), §15.6.5 (504); nginx 499
@@ -157,13 +160,26 @@ impl Rule for Gateway5xx {
                 let p95 = stats::quantile_ms(e.stats.latency.as_ref(), 0.95);
                 let p50 = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
                 f.confidence = Confidence::Medium;
+                // Say only what the log shows: durations tell whether callers waited long;
+                // without them, nothing about speed can be claimed.
+                let why = match (p95, p50) {
+                    (None, _) => " The log has no durations, so it cannot tell whether the callers waited long or hung up at once (a client timeout set too low, cancelled or retried requests); the endpoint's latency has to be measured elsewhere.".to_string(),
+                    (Some(p), Some(ok)) if p >= 2.0 * ok && p >= 1000.0 => format!(
+                        " Requests here took up to {p:.0} ms (p95) against {ok:.0} ms for its successes at the median: callers give up on slow answers, so the endpoint is too slow for them."
+                    ),
+                    (Some(p), _) if p >= 1000.0 => format!(
+                        " Requests here took up to {p:.0} ms (p95): callers give up on slow answers."
+                    ),
+                    (Some(p), _) => format!(
+                        " Requests here were not slow ({p:.0} ms at p95), so the callers hung up early: a client timeout set too low, or requests cancelled or retried by the client."
+                    ),
+                };
                 f.message = format!(
-                    "{} {}: {} requests ({:.1}%) ended in 499, clients closing the connection before the answer{}. The endpoint is too slow for its callers.",
+                    "{} {}: {} requests ({:.1}%) ended in 499, the client closing the connection before the answer.{why}",
                     e.method,
                     e.route,
                     n499,
                     e.share(n499) * 100.0,
-                    p95.map_or(String::new(), |p| format!(" (p95 latency {:.0} ms)", p))
                 );
                 let mut ev = f
                     .evidence

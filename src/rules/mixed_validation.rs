@@ -59,7 +59,7 @@ impl Rule for MixedValidation {
         let writes = facts
             .endpoints
             .iter()
-            .filter(|e| matches!(e.method, "POST" | "PUT" | "PATCH"));
+            .filter(|e| matches!(e.method, "POST" | "PUT" | "PATCH") && !e.is_static());
         let (mut uses_422, mut uses_400): (Vec<&Endpoint<'_>>, Vec<&Endpoint<'_>>) =
             (Vec::new(), Vec::new());
         for e in writes {

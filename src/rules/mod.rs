@@ -13,6 +13,7 @@ pub mod stats;
 
 mod anon_403;
 mod app_timeout_500;
+mod broken_link_404;
 mod create_200;
 mod empty_200;
 mod error_body_200;
@@ -142,6 +143,7 @@ pub static RULES: &[&dyn Rule] = &[
     &nonstandard_code::NonstandardCode,
     &mixed_validation::MixedValidation,
     &undocumented_status::UndocumentedStatus,
+    &broken_link_404::BrokenLink404,
 ];
 
 /// The rule with this id.
@@ -288,6 +290,91 @@ impl Endpoint<'_> {
     pub fn is_write(&self) -> bool {
         matches!(self.method, "POST" | "PUT" | "PATCH" | "DELETE")
     }
+
+    /// Whether the route is a static file (see [`is_static_route`]): rules about API semantics
+    /// (`empty-200`, `create-200`, `wrong-method-404`, `mixed-validation`) leave it alone.
+    pub fn is_static(&self) -> bool {
+        is_static_route(self.route)
+    }
+}
+
+/// File extensions of the web's static types: what a web server serves from disk.
+const STATIC_EXTENSIONS: &[&str] = &[
+    "css",
+    "js",
+    "mjs",
+    "map",
+    "ico",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "svg",
+    "webp",
+    "avif",
+    "bmp",
+    "tif",
+    "tiff",
+    "woff",
+    "woff2",
+    "ttf",
+    "otf",
+    "eot",
+    "txt",
+    "pdf",
+    "zip",
+    "gz",
+    "tgz",
+    "mp3",
+    "mp4",
+    "webm",
+    "ogg",
+    "wav",
+    "m4a",
+    "mov",
+    "avi",
+    "html",
+    "htm",
+    "webmanifest",
+    "wasm",
+    "csv",
+    "doc",
+    "docx",
+    "xls",
+    "xlsx",
+    "ppt",
+    "pptx",
+    "apk",
+    "dmg",
+    "exe",
+    "iso",
+];
+
+/// Well-known files at the root whose extension alone would not tell (`.xml` and `.json` are
+/// also API formats, as in Rails' `/orders.json`).
+const STATIC_FILES: &[&str] = &[
+    "/sitemap.xml",
+    "/crossdomain.xml",
+    "/browserconfig.xml",
+    "/manifest.json",
+    "/site.webmanifest",
+];
+
+/// Whether `route` names a static file: its last segment ends in a static extension
+/// (`/favicon.ico`, `/robots.txt`, `/assets/app.{param}.js`, `/fonts/{name}.woff2`), or is a
+/// well-known file such as `/.well-known/…` or `/sitemap.xml`.
+pub fn is_static_route(route: &str) -> bool {
+    if route.starts_with("/.well-known/") || STATIC_FILES.contains(&route) {
+        return true;
+    }
+    let last = route.rsplit('/').next().unwrap_or("");
+    let Some((stem, ext)) = last.rsplit_once('.') else {
+        return false;
+    };
+    !stem.is_empty()
+        && STATIC_EXTENSIONS
+            .iter()
+            .any(|e| ext.eq_ignore_ascii_case(e))
 }
 
 /// A client classified as a scanner.
@@ -353,8 +440,10 @@ impl<'a> Facts<'a> {
         let mut scanners = Vec::new();
         for (h, c) in &agg.clients {
             let hits = known_hits.get(h).copied().unwrap_or(0);
-            if c.missed_endpoints.len() as f64 >= cfg.noise.min_missed_endpoints
+            let distinct = c.missed_endpoints.estimate();
+            if distinct >= cfg.noise.min_missed_endpoints
                 && stats::ratio(c.misses, c.misses + hits) >= cfg.noise.min_miss_share
+                && c.misses as f64 <= cfg.noise.max_repeats * distinct
             {
                 scanner_hashes.insert(*h);
                 scanners.push(Scanner {
@@ -559,7 +648,11 @@ mod tests {
                 m.code
             );
         }
-        assert_eq!(RULES.len(), 14, "the fourteen rules of SPEC §5");
+        assert_eq!(
+            RULES.len(),
+            15,
+            "the fourteen rules of SPEC §5 and broken-link-404 (issue 14)"
+        );
     }
 
     #[test]

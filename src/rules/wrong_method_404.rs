@@ -13,7 +13,7 @@ pub(crate) struct WrongMethod404;
 const MIN_REQUESTS: Threshold = Threshold {
     name: "min_requests",
     default: 20.0,
-    doc: "fewest requests of the 404ing method, and of a succeeding method",
+    doc: "fewest requests of the methods that get only 404 on the route (together; each is reported), and of a succeeding method",
 };
 
 /// Threshold `min_404_share` (see [`META`]).
@@ -113,7 +113,17 @@ impl Rule for WrongMethod404 {
                 MethodStatus::Declared(_) | MethodStatus::Implicit => continue,
             }
             let n404 = e.status(404);
-            if (e.stats.count as f64) < min || e.share(n404) < cfg.get(&MIN_404_SHARE) {
+            if e.is_static() || e.stats.count < 2 || e.share(n404) < cfg.get(&MIN_404_SHARE) {
+                continue;
+            }
+            // The evidence is the route's: every method that only gets 404 there counts
+            // towards `min_requests` together, and each of them is reported.
+            let failing: u64 = facts
+                .methods_of(e.route)
+                .filter(|o| o.stats.count >= 2 && o.share(o.status(404)) >= cfg.get(&MIN_404_SHARE))
+                .map(|o| o.stats.count)
+                .sum();
+            if (failing as f64) < min {
                 continue;
             }
             let templated = e.route.split('/').any(stats::is_placeholder);

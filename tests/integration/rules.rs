@@ -1370,3 +1370,175 @@ fn extreme_thresholds_never_panic() {
         assert!(r["findings"].is_array());
     }
 }
+
+// ---- what real logs showed (issue 14) ---------------------------------------------------------
+
+#[test]
+fn anonymous_403s_count_whatever_the_correct_ones_do() {
+    let mut rng = Rng::new(51);
+    let mut log = Log::new();
+    log.spread(200, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/admin/reports", 200)
+            .user("alice")
+            .client(rng.client(60))
+    });
+    // 45 right (authenticated, no permission) and 55 wrong (no credentials at all).
+    log.spread(45, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/admin/reports", 403)
+            .user("bob")
+            .client(rng.client(60))
+    });
+    log.spread(55, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/admin/reports", 403)
+            .user("")
+            .client(rng.client(60))
+    });
+    let fs = findings_at_any_scale(&log, Log::json, "a.jsonl");
+    let f = fires(&fs, "anon-403", "GET", "/api/admin/reports", 403, &[401]);
+    assert_eq!(f["count"], 55);
+    assert_eq!(f["evidence"]["figures"]["authenticated_403"], 45);
+}
+
+#[test]
+fn a_redacted_authorization_header_means_credentials_were_sent() {
+    // Caddy logs the Authorization header redacted and an empty user_id: the caller sent a
+    // token (403 may well be right), so anon-403 must not call these anonymous.
+    let mut text = String::new();
+    for i in 0..60 {
+        let status = if i % 2 == 0 { 403 } else { 200 };
+        text.push_str(&format!(
+            r#"{{"level":"info","ts":{},"logger":"http.log.access","request":{{"remote_ip":"10.0.0.{}","proto":"HTTP/2.0","method":"GET","host":"api.example.com","uri":"/v1/admin","headers":{{"User-Agent":["app/2"],"Authorization":["REDACTED"]}}}},"user_id":"","duration":0.01,"size":12,"status":{status}}}"#,
+            1_714_521_600 + i * 10,
+            i % 7
+        ));
+        text.push('\n');
+    }
+    let r = report(&text, "caddy.jsonl", &[]);
+    let fs = r["findings"].as_array().expect("findings");
+    silent(fs, "anon-403");
+    assert_eq!(r["summary"]["parsed"], 60);
+}
+
+#[test]
+fn static_files_are_not_judged_as_api_endpoints() {
+    let mut rng = Rng::new(52);
+    let mut log = Log::new();
+    // nginx serving a 0-byte favicon and robots.txt: 200 with an empty body is right.
+    for path in ["/favicon.ico", "/robots.txt", "/static/app.css"] {
+        log.spread(80, 0.0, 3600.0, |_, t| {
+            req(t, "GET", path, 200).bytes(0).client(rng.client(100))
+        });
+    }
+    // The same on an API endpoint is the smell.
+    log.spread(80, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/status", 200)
+            .bytes(0)
+            .client(rng.client(100))
+    });
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    fires(&fs, "empty-200", "GET", "/api/status", 200, &[204]);
+    assert_eq!(of(&fs, "empty-200").len(), 1, "{fs:#?}");
+}
+
+#[test]
+fn each_method_that_only_gets_404_is_reported() {
+    let mut rng = Rng::new(53);
+    let mut log = Log::new();
+    log.spread(200, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/profile", 200).client(rng.client(60))
+    });
+    // Together they make the evidence; each is reported, the rarer one too.
+    log.spread(30, 0.0, 3600.0, |_, t| {
+        req(t, "PUT", "/api/profile", 404).client(rng.client(60))
+    });
+    log.spread(8, 0.0, 3600.0, |_, t| {
+        req(t, "DELETE", "/api/profile", 404).client(rng.client(60))
+    });
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    fires(&fs, "wrong-method-404", "PUT", "/api/profile", 404, &[405]);
+    fires(
+        &fs,
+        "wrong-method-404",
+        "DELETE",
+        "/api/profile",
+        404,
+        &[405],
+    );
+}
+
+#[test]
+fn a_499_flood_without_durations_is_not_called_slow() {
+    // 858 × 499 in three seconds from three clients, in a log with no durations.
+    let mut text = String::new();
+    for i in 0..858 {
+        text.push_str(&format!(
+            "10.0.0.{} - - [01/May/2024:10:00:{:02} +0000] \"GET /api/feed HTTP/1.1\" 499 0 \"-\" \"app\"\n",
+            i % 3 + 1,
+            i * 3 / 858
+        ));
+    }
+    for i in 0..300 {
+        text.push_str(&format!(
+            "10.0.1.{} - - [01/May/2024:10:{:02}:{:02} +0000] \"GET /api/feed HTTP/1.1\" 200 900 \"-\" \"app\"\n",
+            i % 50,
+            1 + i / 60,
+            i % 60
+        ));
+    }
+    let fs = findings(&text, "a.log");
+    let f = fires(&fs, "gateway-5xx", "GET", "/api/feed", 499, &[]);
+    let m = f["message"].as_str().expect("message");
+    assert!(!m.contains("too slow"), "{m}");
+    assert!(m.contains("no durations"), "{m}");
+}
+
+#[test]
+fn a_browser_with_broken_fonts_is_a_user_not_a_scanner() {
+    let mut log = Log::new();
+    let mut rng = Rng::new(54);
+    // Ordinary traffic from many browsers.
+    log.spread(2000, 0.0, 3600.0, |i, t| {
+        req(t, "GET", &format!("/shop/item/{}", i % 40), 200)
+            .bytes(5000)
+            .client(rng.client(300))
+    });
+    // One browser: 310 page views, each re-requesting 9 fonts that are not deployed, and the
+    // icons browsers ask for: 11 distinct misses, ten times as many misses as page views.
+    let mut fonts: Vec<String> = (0..9).map(|k| format!("/fonts/face-{k}.woff2")).collect();
+    fonts.push("/favicon.ico".to_string());
+    fonts.push("/apple-touch-icon.png".to_string());
+    let mut t = 10.0;
+    for v in 0..310 {
+        log.push(
+            req(t, "GET", &format!("/shop/item/{}", v % 40), 200)
+                .bytes(5000)
+                .client("192.0.2.44"),
+        );
+        for f in &fonts {
+            log.push(req(t + 0.2, "GET", f, 404).bytes(150).client("192.0.2.44"));
+        }
+        t += 11.0;
+    }
+    let r = report(&log.combined(), "a.log", &[]);
+    assert_eq!(r["noise"]["scanner_count"], 0, "{:#}", r["noise"]);
+    let fs = r["findings"].as_array().expect("findings");
+    for f in &fonts {
+        let hit = fires(fs, "broken-link-404", "GET", f, 404, &[]);
+        assert_eq!(hit["count"], 310);
+    }
+    // Without the repetition test (the classifier before issue 14) the browser was a scanner
+    // and its misses were hidden.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = write(dir.path(), "old.toml", b"[noise]\nmax_repeats = 1e9\n");
+    let r = report(
+        &log.combined(),
+        "a.log",
+        &["--config", cfg.to_str().expect("utf-8")],
+    );
+    assert_eq!(r["noise"]["scanner_count"], 1);
+    assert!(of(
+        r["findings"].as_array().expect("findings"),
+        "broken-link-404"
+    )
+    .is_empty());
+}

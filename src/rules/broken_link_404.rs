@@ -1,0 +1,139 @@
+//! `broken-link-404`: the same missing URLs requested again and again by clients that otherwise
+//! succeed — broken links and missing assets, not scanner noise.
+
+use super::stats::{self, ratio};
+use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+use crate::aggregate::signals::ClientSet;
+
+/// See [`META`].
+pub(crate) struct BrokenLink404;
+
+/// Threshold `min_404` (see [`META`]).
+const MIN_404: Threshold = Threshold {
+    name: "min_404",
+    default: 10.0,
+    doc: "fewest 404s on the URL",
+};
+
+/// Threshold `min_404_share` (see [`META`]).
+const MIN_404_SHARE: Threshold = Threshold {
+    name: "min_404_share",
+    default: 0.95,
+    doc: "share of the URL's requests answered 404 (0..1)",
+};
+
+/// Threshold `min_repeats` (see [`META`]).
+const MIN_REPEATS: Threshold = Threshold {
+    name: "min_repeats",
+    default: 3.0,
+    doc: "requests per client on average, or distinct clients, at least this many: the miss is met again and again",
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "broken-link-404",
+    code: "SL015",
+    severity: Severity::Info,
+    since: "0.3.0",
+    summary: "The same missing URL requested again and again by clients that otherwise succeed.",
+    docs: r#"
+## What it detects
+A URL (a route without placeholders) that answers 404 to nearly every request, requested again
+and again — by several clients, or by the same clients repeatedly — where those clients are
+not scanners: their traffic is mostly ordinary successful requests. A page that links a font,
+an image or a script that is not deployed makes every browser that shows the page ask for it on
+every view; a mobile app calling an endpoint that was never deployed does the same. Routes where
+another method succeeds are `wrong-method-404`'s, and routes that answered 2xx earlier are
+`retired-404`'s. Scanners (many distinct paths, each tried once or twice) are noise and are kept
+out.
+
+## Why it matters
+The status code is right — the resource is not there — but the reference to it is wrong, and
+real users pay for it: broken images and fonts, slower pages (each miss is a round trip), error
+consoles full of 404s, and a 404 rate that hides the misses that matter.
+
+## Example
+```
+10.0.0.7 - - [01/May/2024:10:00:01 +0000] "GET /shop/cart HTTP/1.1" 200 5120 "-" "Mozilla/5.0"
+10.0.0.7 - - [01/May/2024:10:00:01 +0000] "GET /fonts/inter-bold.woff2 HTTP/1.1" 404 153 "https://shop.example.com/shop/cart" "Mozilla/5.0"
+```
+
+## What to do
+Fix the reference (the page, the stylesheet, the app build) or deploy the missing file. If the
+resource was removed on purpose, answer `410 Gone` so clients and crawlers stop asking.
+
+## References
+- RFC 9110 §15.5.5 (404), §15.5.11 (410)
+- SPEC §5
+"#,
+    thresholds: &[MIN_404, MIN_404_SHARE, MIN_REPEATS],
+};
+
+impl Rule for BrokenLink404 {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        for e in &facts.endpoints {
+            let n404 = e.status(404);
+            if (n404 as f64) < cfg.get(&MIN_404)
+                || e.share(n404) < cfg.get(&MIN_404_SHARE)
+                || e.class(200..=299) > 0
+                || e.route.split('/').any(stats::is_placeholder)
+            {
+                continue;
+            }
+            // Another method succeeding on the route: the method is what is wrong.
+            if facts
+                .methods_of(e.route)
+                .any(|o| o.method != e.method && o.share(o.class(200..=299)) >= 0.5)
+            {
+                continue;
+            }
+            let (clients, per_client) = match &e.stats.clients {
+                ClientSet::Few(v) if !v.is_empty() => {
+                    (Some(v.len()), ratio(e.stats.count, v.len() as u64))
+                }
+                _ => (None, 0.0),
+            };
+            let repeated = match clients {
+                Some(k) => k as f64 >= cfg.get(&MIN_REPEATS) || per_client >= cfg.get(&MIN_REPEATS),
+                // More clients than tracked: requested by many.
+                None => true,
+            };
+            if !repeated {
+                continue;
+            }
+            let who = match clients {
+                Some(1) => format!("one client, {per_client:.0} times"),
+                Some(k) => format!("{k} clients, {per_client:.1} times each on average"),
+                None => "many clients".to_string(),
+            };
+            let what = if e.is_static() {
+                "a missing file that pages keep linking to: fix the reference or deploy the file"
+            } else {
+                "a URL that does not exist and that clients keep calling: fix the link or the client"
+            };
+            let mut f = Finding::new(&META, e, 404, Vec::new(), n404);
+            f.confidence = if clients.is_none_or(|k| k >= 3) {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            f.message = format!(
+                "{} {} answered 404 to {} requests from {who}, clients that are not scanners: {what} ({} if it was removed on purpose).",
+                e.method, e.route, n404, "410 Gone"
+            );
+            let mut ev = f
+                .evidence
+                .clone()
+                .figure("count_404", n404)
+                .rate("share_404", e.share(n404));
+            if let Some(k) = clients {
+                ev = ev.figure("clients", k as u64);
+            }
+            f.evidence = ev.over(e, 404);
+            out.push(f);
+        }
+    }
+}
