@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::escape::{clip, html as h};
-use super::{class_counts, figure_text, pct, thousands, FindingReport, Render, ReportModel};
+use super::{class_counts, figure_label, pct, thousands, FindingReport, Render, ReportModel};
 use crate::rules::Severity;
 
 /// Endpoint rows in the table (the busiest; the rest are counted).
@@ -48,6 +48,7 @@ td.route{word-break:break-all;font-family:ui-monospace,Menlo,Consolas,monospace}
 details>summary{cursor:pointer;font-weight:600;margin:6px 0}.sev-error{color:var(--err)}.sev-warning{color:var(--warn)}.sev-info{color:var(--info)}
 input#filter{padding:5px 8px;width:320px;max-width:100%;margin:4px 0 8px;border:1px solid var(--line);border-radius:4px}
 footer{margin:32px 0 8px;color:var(--muted);font-size:12px}
+code.line{white-space:pre-wrap;word-break:break-all;font-size:12px}
 @media print{input#filter{display:none}th{position:static}details{display:block}body{max-width:none;padding:0}.finding{break-inside:avoid}}
 "#;
 
@@ -280,9 +281,13 @@ fn finding_html(f: &FindingReport, out: &mut String) {
         h(&f.message)
     );
     out.push_str("<table class=\"fig\">");
-    for (k, v) in &f.evidence.figures {
-        let text = figure_text(v);
-        let _ = write!(out, "<tr><td>{}</td><td>{}</td></tr>", h(k), h(&text));
+    for (k, v) in f
+        .evidence
+        .figures
+        .iter()
+        .filter_map(|(k, v)| figure_label(k, v))
+    {
+        let _ = write!(out, "<tr><td>{}</td><td>{}</td></tr>", h(&k), h(&v));
     }
     if let Some(w) = &f.evidence.time_window {
         let _ = write!(
@@ -298,6 +303,14 @@ fn finding_html(f: &FindingReport, out: &mut String) {
             out,
             "<tr><td>samples</td><td class=\"mono\">{}</td></tr>",
             samples.join("<br>")
+        );
+    }
+    for l in &f.evidence.lines {
+        let _ = write!(
+            out,
+            "<tr><td class=\"mono\">{}</td><td><code class=\"line\">{}</code></td></tr>",
+            h(&l.source),
+            h(&l.text)
         );
     }
     out.push_str("</table></div>");

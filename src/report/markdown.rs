@@ -80,6 +80,11 @@ impl Render for MarkdownRenderer {
                     thousands(f.count),
                     f.share * 100.0,
                     md(&clip(&f.message, 300))
+                        + &f.evidence
+                            .lines
+                            .first()
+                            .map(|l| format!("<br>{}: {}", md(&l.source), md(&clip(&l.text, 160))))
+                            .unwrap_or_default()
                 )?;
             }
             if m.findings.len() > MAX_FINDINGS {

@@ -52,6 +52,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod records;
+pub mod samples;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -646,18 +647,20 @@ impl ReportModel {
             },
             endpoints,
             timeline: timeline(agg),
-            findings: findings
-                .iter()
-                .map(|f| {
-                    FindingReport::new(f, &|p: Pos| {
-                        let name = out
-                            .files
-                            .get(p.file as usize)
-                            .map_or("?", |f| f.name.as_str());
-                        format!("{name}:{}", agg.line_number(&starts, p))
+            findings: with_sample_text(
+                findings
+                    .iter()
+                    .map(|f| {
+                        FindingReport::new(f, &|p: Pos| {
+                            let name = out
+                                .files
+                                .get(p.file as usize)
+                                .map_or("?", |f| f.name.as_str());
+                            format!("{name}:{}", agg.line_number(&starts, p))
+                        })
                     })
-                })
-                .collect(),
+                    .collect(),
+            ),
             noise: NoiseReport {
                 scanners: noise.scanners.iter().take(MAX_SCANNERS).cloned().collect(),
                 scanner_count: noise.scanners.len(),
@@ -680,6 +683,21 @@ pub struct EvidenceReport {
     pub time_window: Option<TimeRange>,
     /// Sample lines as `file:line`.
     pub samples: Vec<String>,
+    /// The text of the first samples (at most [`SAMPLE_TEXTS`]), clipped and sanitised, when
+    /// the input could be read again (not standard input).
+    pub lines: Vec<SampleLine>,
+}
+
+/// Sample lines whose text a finding shows.
+pub const SAMPLE_TEXTS: usize = 2;
+
+/// One sample line with its text.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SampleLine {
+    /// `file:line`.
+    pub source: String,
+    /// The line, clipped to [`samples::LINE_CHARS`] characters, control characters escaped.
+    pub text: String,
 }
 
 /// A finding as reported (SPEC §5).
@@ -770,9 +788,71 @@ impl FindingReport {
                     end: rfc3339(b),
                 }),
                 samples: f.evidence.samples.iter().map(|p| source(*p)).collect(),
+                lines: Vec::new(),
             },
         }
     }
+}
+
+/// Attach the text of each finding's first samples, read back from the inputs.
+fn with_sample_text(mut findings: Vec<FindingReport>) -> Vec<FindingReport> {
+    let split = |src: &str| {
+        src.rsplit_once(':')
+            .and_then(|(f, l)| Some((f.to_string(), l.parse::<u64>().ok()?)))
+    };
+    let mut wanted: BTreeMap<String, std::collections::BTreeSet<u64>> = BTreeMap::new();
+    for f in &findings {
+        for (file, line) in f
+            .evidence
+            .samples
+            .iter()
+            .take(SAMPLE_TEXTS)
+            .filter_map(|s| split(s))
+        {
+            wanted.entry(file).or_default().insert(line);
+        }
+    }
+    let texts = samples::read_lines(&wanted);
+    for f in &mut findings {
+        f.evidence.lines = f
+            .evidence
+            .samples
+            .iter()
+            .take(SAMPLE_TEXTS)
+            .filter_map(|s| {
+                let text = texts.get(&split(s)?)?;
+                Some(SampleLine {
+                    source: s.clone(),
+                    text: text.clone(),
+                })
+            })
+            .collect();
+    }
+    findings
+}
+
+/// A figure for people: its name in words and its value in human units (`share_500` 0.25 →
+/// `share 500: 25.0%`, `p50_500_ms` 3.007 → `p50 500: 3.0 ms`). `None` for the figures that
+/// only explain the JSON (`sample_cap` …).
+pub(crate) fn figure_label(key: &str, v: &serde_json::Value) -> Option<(String, String)> {
+    if matches!(key, "sample_cap" | "origin_logged" | "bytes_kind") {
+        return None;
+    }
+    let name = key.strip_suffix("_ms").unwrap_or(key).replace('_', " ");
+    let value = match v.as_f64() {
+        Some(x) if key.ends_with("_ms") => {
+            if x >= 1000.0 {
+                format!("{:.2} s", x / 1000.0)
+            } else {
+                format!("{x:.1} ms")
+            }
+        }
+        Some(x) if key.contains("share") || key.contains("rate") => format!("{:.1}%", x * 100.0),
+        Some(x) if key == "load_correlation" => format!("{x:.2}"),
+        Some(x) if x.fract() == 0.0 && (0.0..1e15).contains(&x) => thousands(x as u64),
+        _ => figure_text(v),
+    };
+    Some((name, value))
 }
 
 /// `1234567` → `1,234,567`.

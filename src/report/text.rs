@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use super::escape::{clip, sanitize};
-use super::{figure_text, pct, thousands, Render, ReportModel};
+use super::{figure_label, pct, thousands, Render, ReportModel};
 use crate::rules::{Confidence, Severity};
 
 /// Text renderer.
@@ -137,14 +137,19 @@ impl TextRenderer {
                     .evidence
                     .figures
                     .iter()
-                    .map(|(k, v)| format!("{k}={}", figure_text(v)))
+                    .filter_map(|(k, v)| figure_label(k, v))
+                    .map(|(k, v)| format!("{k}: {v}"))
                     .collect();
                 if !figures.is_empty() {
                     writeln!(
                         out,
                         "      {}",
                         self.paint(
-                            &wrap(&sanitize(&figures.join(", ")), self.prose_width(), "      "),
+                            &wrap(
+                                &sanitize(&figures.join(" · ")),
+                                self.prose_width(),
+                                "      "
+                            ),
                             "dim"
                         )
                     )?;
@@ -156,6 +161,18 @@ impl TextRenderer {
                     let samples: Vec<String> =
                         f.evidence.samples.iter().map(|x| sanitize(x)).collect();
                     writeln!(out, "      samples: {}", samples.join(", "))?;
+                }
+                for l in &f.evidence.lines {
+                    let room = self
+                        .prose_width()
+                        .saturating_sub(l.source.len() + 4)
+                        .max(40);
+                    writeln!(
+                        out,
+                        "        {}  {}",
+                        self.paint(&sanitize(&l.source), "dim"),
+                        clip(&sanitize(&l.text), room)
+                    )?;
                 }
             }
         }

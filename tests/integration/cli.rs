@@ -37,6 +37,11 @@ fn content(v: &Value) -> Value {
                     *smp = Value::from(line.to_string());
                 }
             }
+            if let Some(lines) = f["evidence"]["lines"].as_array_mut() {
+                for l in lines {
+                    l["source"] = Value::Null;
+                }
+            }
         }
     }
     v

@@ -151,6 +151,7 @@ fn without_files(mut v: Value) -> Value {
     if let Some(fs) = v["findings"].as_array_mut() {
         for f in fs {
             f["evidence"]["samples"] = Value::Null;
+            f["evidence"]["lines"] = Value::Null;
         }
     }
     v

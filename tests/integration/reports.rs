@@ -112,8 +112,14 @@ fn every_renderer_on_the_canonical_run() {
     let outputs = canonical_outputs();
     let version = env!("CARGO_PKG_VERSION");
     for (ext, text) in outputs {
-        // The version is in footers; keep snapshots stable across releases.
-        let text = text.replace(version, "VERSION");
+        // The version is in footers and the producer block; keep snapshots stable across
+        // releases (and leave addresses such as 10.1.0.28 alone).
+        let text = text
+            .replace(&format!("statuslens {version}"), "statuslens VERSION")
+            .replace(
+                &format!("\"version\": \"{version}\""),
+                "\"version\": \"VERSION\"",
+            );
         insta::assert_snapshot!(format!("canonical_{ext}"), text);
     }
 }
@@ -651,4 +657,60 @@ fn html_report_in_headless_chromium() {
             .expect("chromium runs");
         assert!(status.status.success() && shot.exists());
     }
+}
+
+#[test]
+fn findings_show_their_sample_lines_sanitised() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A user agent that would clear the screen and reverse the text on a terminal.
+    let text: String = (0..30)
+        .map(|i| {
+            format!(
+                "10.0.0.{i} - - [01/May/2024:10:00:{i:02} +0000] \"GET /api/status HTTP/1.1\" 200 0 \"-\" \"evil\u{1b}[2J\u{202e}\"\n"
+            )
+        })
+        .collect();
+    let p = write(dir.path(), "a.log", text.as_bytes());
+    let run = |args: &[&str]| statuslens().arg(&p).args(args).output().expect("runs");
+    let out = run(&["--format", "text", "--color", "never"]);
+    let shown = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("a.log:1  10.0.0.0 - - [01/May/2024:10:00:00 +0000]"),
+        "the first sample line is shown: {shown}"
+    );
+    assert!(
+        shown.contains("evil\\u{1b}[2"),
+        "escaped, not executed: {shown}"
+    );
+    let v = report_json(&run(&["--format", "json"]).stdout);
+    let lines = v["findings"][0]["evidence"]["lines"]
+        .as_array()
+        .expect("lines");
+    assert_eq!(lines.len(), 2);
+    assert!(lines[1]["source"]
+        .as_str()
+        .is_some_and(|s| s.ends_with("a.log:2")));
+    let md = String::from_utf8(run(&["--format", "markdown"]).stdout).expect("UTF-8");
+    assert!(md.contains("a.log:1: 10.0.0.0"), "{md}");
+    let html = String::from_utf8(run(&["--format", "html"]).stdout).expect("UTF-8");
+    assert!(
+        html.contains("<code class=\"line\">10.0.0.0 - - "),
+        "in the page"
+    );
+    // From standard input there is nothing to read back: samples, no text.
+    let out = statuslens()
+        .args(["-", "--format", "json"])
+        .write_stdin(text)
+        .output()
+        .expect("runs");
+    let v = report_json(&out.stdout);
+    assert!(!v["findings"][0]["evidence"]["samples"]
+        .as_array()
+        .expect("samples")
+        .is_empty());
+    assert_eq!(v["findings"][0]["evidence"]["lines"], serde_json::json!([]));
 }

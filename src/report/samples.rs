@@ -1,0 +1,112 @@
+//! The text of sample lines, read back from the inputs at report time so a finding shows one or
+//! two actual lines next to its `file:line` references. Nothing is kept in the aggregate (the
+//! hot path and partials stay as they are): the samples are the earliest lines of their kind,
+//! so reading stops early, and each file is read at most [`READ_BUDGET`] bytes (decoded) deep.
+//! Standard input, and files of a partial that are not on this machine, have no text.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
+use std::path::Path;
+
+use crate::input::Input;
+
+/// Most decoded bytes read from one file to find its sample lines.
+pub const READ_BUDGET: u64 = 256 << 20;
+
+/// Characters of a sample line shown.
+pub const LINE_CHARS: usize = 200;
+
+/// The text of the wanted lines (1-based), per file name: `(file, line) → text`, clipped to
+/// [`LINE_CHARS`] and sanitised. Files that cannot be read, and lines past the budget, are
+/// left out.
+pub fn read_lines(wanted: &BTreeMap<String, BTreeSet<u64>>) -> HashMap<(String, u64), String> {
+    let mut out = HashMap::new();
+    for (name, lines) in wanted {
+        let path = Path::new(name);
+        if name == "-" || !path.metadata().is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        let Ok((reader, _)) = crate::input::decompress::open(&Input::File(path.to_path_buf()))
+        else {
+            continue;
+        };
+        let last = lines.last().copied().unwrap_or(0);
+        let mut reader = reader.take(READ_BUDGET);
+        let mut buf = vec![0u8; 1 << 16];
+        let mut line_no = 1u64;
+        let mut current: Vec<u8> = Vec::new();
+        'read: loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let mut chunk = &buf[..n];
+            while !chunk.is_empty() {
+                let (part, rest, ended) = match memchr::memchr(b'\n', chunk) {
+                    Some(i) => (&chunk[..i], &chunk[i + 1..], true),
+                    None => (chunk, &chunk[chunk.len()..], false),
+                };
+                if lines.contains(&line_no) && current.len() < LINE_CHARS * 4 {
+                    let room = LINE_CHARS * 4 - current.len();
+                    current.extend_from_slice(&part[..part.len().min(room)]);
+                }
+                chunk = rest;
+                if ended {
+                    if lines.contains(&line_no) {
+                        out.insert((name.clone(), line_no), text(&current));
+                        current.clear();
+                    }
+                    if line_no >= last {
+                        break 'read;
+                    }
+                    line_no += 1;
+                }
+            }
+        }
+        if lines.contains(&line_no) && !current.is_empty() {
+            out.insert((name.clone(), line_no), text(&current));
+        }
+    }
+    out
+}
+
+fn text(line: &[u8]) -> String {
+    let line = crate::format::fields::trim_line(line);
+    crate::escape::clip(&crate::escape::sanitize_bytes(line), LINE_CHARS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_wanted_lines_of_plain_and_gzip_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text: String = (1..=1000)
+            .map(|i| format!("line {i}\u{1b}[31m\r\n"))
+            .collect();
+        let plain = dir.path().join("a.log");
+        std::fs::write(&plain, &text).expect("write");
+        let gz = dir.path().join("a.log.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, text.as_bytes()).expect("compress");
+        std::fs::write(&gz, enc.finish().expect("finish")).expect("write");
+        let mut wanted = BTreeMap::new();
+        for p in [&plain, &gz] {
+            wanted.insert(
+                p.display().to_string(),
+                BTreeSet::from([1, 500, 1000, 5000]),
+            );
+        }
+        wanted.insert("-".to_string(), BTreeSet::from([1]));
+        let got = read_lines(&wanted);
+        for p in [&plain, &gz] {
+            let name = p.display().to_string();
+            assert_eq!(got[&(name.clone(), 1)], "line 1\\u{1b}[31m");
+            assert_eq!(got[&(name.clone(), 500)], "line 500\\u{1b}[31m");
+            assert_eq!(got[&(name.clone(), 1000)], "line 1000\\u{1b}[31m");
+            assert!(!got.contains_key(&(name, 5000)), "past the end");
+        }
+        assert_eq!(got.len(), 6, "nothing for standard input");
+    }
+}
