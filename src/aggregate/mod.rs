@@ -469,7 +469,7 @@ impl EndpointStats {
             }
         }
         if let (200..=299, Some(m)) = (code, rec.error_marker) {
-            self.error_bodies.add(m);
+            self.error_bodies.add(m, code);
             self.samples.offer(sample_key::ERROR_BODY, pos);
         }
         self.clients

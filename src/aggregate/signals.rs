@@ -434,13 +434,31 @@ pub struct ErrorBodies {
     /// (implied status, count, example marker), unsorted.
     #[serde(with = "super::partial::marker_list")]
     pub classes: Vec<(u16, u64, Box<[u8]>)>,
+    /// The marked responses by their own status (200, 201, …), unsorted.
+    pub statuses: Vec<(u16, u64)>,
 }
 
 impl ErrorBodies {
-    /// Count one marked 2xx.
-    pub fn add(&mut self, marker: &[u8]) {
+    /// Count one marked 2xx answered `status`.
+    pub fn add(&mut self, marker: &[u8], status: u16) {
         let marker = &marker[..marker.len().min(MARKER_BYTES)];
         self.add_n(implied_status(marker), 1, marker);
+        self.add_status(status, 1);
+    }
+
+    fn add_status(&mut self, status: u16, n: u64) {
+        match self.statuses.iter_mut().find(|s| s.0 == status) {
+            Some(s) => s.1 += n,
+            None => self.statuses.push((status, n)),
+        }
+    }
+
+    /// The status most marked responses were answered with (ties: the lower code).
+    pub fn usual_status(&self) -> Option<u16> {
+        self.statuses
+            .iter()
+            .max_by_key(|(s, n)| (*n, std::cmp::Reverse(*s)))
+            .map(|(s, _)| *s)
     }
 
     fn add_n(&mut self, implied: u16, n: u64, marker: &[u8]) {
@@ -459,6 +477,9 @@ impl ErrorBodies {
     pub fn merge(&mut self, other: ErrorBodies) {
         for (s, n, m) in other.classes {
             self.add_n(s, n, &m);
+        }
+        for (s, n) in other.statuses {
+            self.add_status(s, n);
         }
     }
 

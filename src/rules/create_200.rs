@@ -80,10 +80,11 @@ impl Rule for Create200 {
                 continue;
             }
             let prefix = format!("{}/", e.route);
+            // Members: `route/{id}`, or resources under a member (`route/{id}/items`).
             let member = facts.endpoints.iter().find(|o| {
                 o.route
                     .strip_prefix(&prefix)
-                    .is_some_and(|rest| !rest.contains('/') && stats::is_placeholder(rest))
+                    .is_some_and(|rest| stats::is_placeholder(rest.split('/').next().unwrap_or("")))
                     && o.class(200..=299) > 0
             });
             // A GET on the route itself is no evidence: search and filter endpoints often take

@@ -77,10 +77,8 @@ impl Rule for ErrorBody200 {
             if opaque {
                 recommended = vec![400, 500];
             }
-            let observed = [200u16, 201, 202, 204]
-                .into_iter()
-                .max_by_key(|s| (e.status(*s), std::cmp::Reverse(*s)))
-                .unwrap_or(200);
+            // The code the marked responses were answered with, not the endpoint's usual 2xx.
+            let observed = e.stats.error_bodies.usual_status().unwrap_or(200);
             let mut f = Finding::new(&META, e, observed, recommended.clone(), marked);
             f.confidence = if opaque {
                 Confidence::Medium

@@ -17,6 +17,9 @@ const MIN_500: Threshold = Threshold {
 /// Threshold `min_share` (see [`META`]).
 const MIN_SHARE: Threshold = Threshold { name: "min_share", default: 0.05, doc: "share of the endpoint's requests that are 500 (0..1) that makes a flood; a burst qualifies whatever the share" };
 
+/// Threshold `min_share_with_cause` (see [`META`]).
+const MIN_SHARE_WITH_CAUSE: Threshold = Threshold { name: "min_share_with_cause", default: 0.01, doc: "share of the endpoint's requests that are 500 (0..1) that is enough when the log shows the cause (load, fast refusals on a write)" };
+
 /// Threshold `dominance` (see [`META`]).
 const DOMINANCE: Threshold = Threshold {
     name: "dominance",
@@ -71,8 +74,9 @@ static META: RuleMeta = RuleMeta {
     docs: r#"
 ## What it detects
 An endpoint whose server errors are mostly plain `500 Internal Server Error`, in volume: a
-share of its traffic (a flood) or a burst in time. A flood of plain 500s is always reported;
-what the figures show picks the recommendation and the confidence:
+share of its traffic (a flood, 5 %) or a burst in time. A flood of plain 500s is always
+reported; below it, 500s are reported when the log shows their cause (from 1 %: load, or fast
+refusals on a write). What the figures show picks the recommendation and the confidence:
 
 - **load**: the 500 rate rises and falls with the request rate of the rest of the API (Pearson
   correlation per time bucket, over a load that does vary) → the service is overloaded: `503
@@ -121,6 +125,7 @@ answer 503 with `Retry-After`; keep 500 for real bugs. See `statuslens codes 500
     thresholds: &[
         MIN_500,
         MIN_SHARE,
+        MIN_SHARE_WITH_CAUSE,
         DOMINANCE,
         LOAD_CORRELATION,
         MIN_POINTS,
@@ -166,7 +171,7 @@ impl Rule for Generic500 {
                 b.share >= cfg.get(&BURST_SHARE) && b.rate_inside >= 5.0 * b.rate_outside
             });
             let share = e.share(n500);
-            if share < cfg.get(&MIN_SHARE) && burst.is_none() {
+            if share < cfg.get(&MIN_SHARE_WITH_CAUSE).min(cfg.get(&MIN_SHARE)) && burst.is_none() {
                 continue;
             }
             // Load: the rest of the API's requests per bucket (this endpoint's own requests left
@@ -211,6 +216,10 @@ impl Rule for Generic500 {
                 _ => false,
             };
             let load = corr.filter(|r| *r >= cfg.get(&LOAD_CORRELATION));
+            // Below the flood share, only a cause the log shows makes a finding.
+            if share < cfg.get(&MIN_SHARE) && burst.is_none() && load.is_none() && !fast {
+                continue;
+            }
             let (recommended, confidence, why) = if let Some(r) = load {
                 (
                     vec![503, 429],

@@ -11,4 +11,5 @@ mod route_table;
 mod rules;
 mod safety;
 mod spark;
+mod traffic;
 mod util;

@@ -1,0 +1,541 @@
+//! Realistic traffic, not threshold-shaped logs (issue 14): a shop API used by a few hundred
+//! clients in sessions over a day — load that rises and falls, think times between requests,
+//! correct 401/403/404/405/409/422/429 behaviour mixed in, health monitors and scanners — with
+//! one smell planted at a time at modest strength (a few percent of an endpoint, tens of
+//! requests). Every planted smell must be found with the right rule, endpoint and recommended
+//! codes, and nothing else may fire: the healthy look-alikes stay silent.
+
+use serde_json::Value;
+
+use crate::logbuilder::{req, Log, Req, Rng};
+use crate::util::{json_of, statuslens, write};
+
+/// One day.
+const SPAN: f64 = 86_400.0;
+
+/// A smell to plant, or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Smell {
+    None,
+    /// 4 % of order creations fail as fast plain 500s (validation escaping as exceptions).
+    FastWrite500,
+    /// Closing an account (DELETE /api/account) answers 404: the router lacks the method.
+    WrongMethod404,
+    /// 5 % of payments answer 200 with an error marker.
+    ErrorBody200,
+    /// Cart creation answers 200 instead of 201.
+    Create200,
+    /// Removing a cart item answers 200 with an empty body.
+    Empty200,
+    /// Anonymous requests to the account get 403 instead of 401.
+    Anon403,
+    /// The wishlist route is dropped half-way through the day.
+    Retired404,
+    /// A report endpoint times out at 30 s and answers 500.
+    Timeout500,
+    /// Every page links a logo that is not deployed.
+    BrokenLink,
+    /// A mobile app retries at once after each 429.
+    RetryStorm,
+    /// The payment provider is down for an hour: payments answer plain 500.
+    Outage500,
+    /// Exports are produced while the client waits, for seconds.
+    SlowSync,
+}
+
+struct Model {
+    rng: Rng,
+    log: Log,
+    smell: Smell,
+}
+
+impl Model {
+    fn new(seed: u64, smell: Smell) -> Model {
+        Model {
+            rng: Rng::new(seed),
+            log: Log::new(),
+            smell,
+        }
+    }
+
+    /// A client address from a pool of 400.
+    fn client(&mut self) -> String {
+        self.rng.client(400)
+    }
+
+    /// Session start times over the day, denser in the afternoon (a diurnal curve).
+    fn session_starts(&mut self, n: usize) -> Vec<f64> {
+        let mut v = Vec::with_capacity(n);
+        while v.len() < n {
+            let t = self.rng.unit() * SPAN;
+            let load = 0.55 + 0.45 * (std::f64::consts::TAU * (t / SPAN - 0.3)).sin();
+            if self.rng.unit() < load {
+                v.push(t);
+            }
+        }
+        v
+    }
+
+    /// Exponential think time around `mean` seconds.
+    fn think(&mut self, mean: f64) -> f64 {
+        -mean * (1.0 - self.rng.unit()).ln()
+    }
+
+    fn push(&mut self, r: Req) {
+        self.log.push(r);
+    }
+
+    fn ms(&mut self, median: f64) -> f64 {
+        self.rng.latency(median)
+    }
+
+    /// One user session: browse, maybe buy.
+    fn session(&mut self, start: f64) {
+        let client = self.client();
+        let user = format!("u{}", self.rng.range(1, 350));
+        let mut t = start;
+        let smell = self.smell;
+        // Anonymous first look at the account: 401 asks for credentials (403 when planted).
+        if self.rng.chance(0.25) {
+            let status = if smell == Smell::Anon403 { 403 } else { 401 };
+            let ms = self.ms(8.0);
+            self.push(
+                req(t, "GET", "/api/account", status)
+                    .user("")
+                    .client(&client)
+                    .ms(ms)
+                    .bytes(60),
+            );
+            t += self.think(5.0);
+        }
+        // Log in: 3 % wrong passwords.
+        let status = if self.rng.chance(0.03) { 401 } else { 201 };
+        let ms = self.ms(120.0);
+        self.push(
+            req(t, "POST", "/api/sessions", status)
+                .user("")
+                .client(&client)
+                .ms(ms),
+        );
+        if status == 401 {
+            return;
+        }
+        t += self.think(10.0);
+        let views = self.rng.range(2, 8);
+        for _ in 0..views {
+            let ms = self.ms(40.0);
+            self.push(
+                req(t, "GET", "/api/products", 200)
+                    .user(&user)
+                    .client(&client)
+                    .ms(ms)
+                    .bytes(9000),
+            );
+            if smell == Smell::BrokenLink && self.rng.chance(0.5) {
+                let ms = self.ms(1.0);
+                self.push(
+                    req(t + 0.1, "GET", "/img/logo-2024.png", 404)
+                        .user("")
+                        .client(&client)
+                        .ms(ms)
+                        .bytes(150),
+                );
+            }
+            t += self.think(15.0);
+            // 4 % of product ids are stale links: 404 for an unknown id.
+            let id = self.rng.range(1000, 1400);
+            let status = if self.rng.chance(0.04) { 404 } else { 200 };
+            let ms = self.ms(25.0);
+            self.push(
+                req(t, "GET", &format!("/api/products/{id}"), status)
+                    .user(&user)
+                    .client(&client)
+                    .ms(ms)
+                    .bytes(if status == 200 { 2400 } else { 90 }),
+            );
+            t += self.think(20.0);
+        }
+        // The wishlist, retired half-way through the day when planted.
+        if self.rng.chance(0.3) {
+            let status = if smell == Smell::Retired404 && t > SPAN / 2.0 {
+                404
+            } else {
+                200
+            };
+            let ms = self.ms(30.0);
+            self.push(
+                req(t, "GET", "/api/wishlist", status)
+                    .user(&user)
+                    .client(&client)
+                    .ms(ms),
+            );
+            t += self.think(10.0);
+        }
+        // A cart: created (201), items added (409 when out of stock, 422 for a bad quantity).
+        if self.rng.chance(0.6) {
+            let status = if smell == Smell::Create200 { 200 } else { 201 };
+            let ms = self.ms(60.0);
+            self.push(
+                req(t, "POST", "/api/carts", status)
+                    .user(&user)
+                    .client(&client)
+                    .ms(ms),
+            );
+            let cart = self.rng.range(50_000, 90_000);
+            t += self.think(8.0);
+            for _ in 0..self.rng.range(1, 3) {
+                let status = match self.rng.range(0, 99) {
+                    0..=2 => 409,
+                    3..=4 => 422,
+                    _ => 201,
+                };
+                let ms = self.ms(50.0);
+                self.push(
+                    req(t, "POST", &format!("/api/carts/{cart}/items"), status)
+                        .user(&user)
+                        .client(&client)
+                        .ms(ms),
+                );
+                t += self.think(8.0);
+            }
+            if self.rng.chance(0.3) {
+                let (status, bytes) = if smell == Smell::Empty200 {
+                    (200, 0)
+                } else {
+                    (204, 0)
+                };
+                let item = self.rng.range(1, 40);
+                let ms = self.ms(30.0);
+                self.push(
+                    req(
+                        t,
+                        "DELETE",
+                        &format!("/api/carts/{cart}/items/{item}"),
+                        status,
+                    )
+                    .user(&user)
+                    .client(&client)
+                    .ms(ms)
+                    .bytes(bytes),
+                );
+                t += self.think(8.0);
+            }
+            // Check out: 5 % validation failures (422); 4 % fast 500s when planted.
+            if self.rng.chance(0.7) {
+                let roll = self.rng.unit();
+                let (status, ms) = if roll < 0.05 {
+                    (422, self.ms(15.0))
+                } else if smell == Smell::FastWrite500 && roll < 0.09 {
+                    (500, self.ms(4.0))
+                } else {
+                    (201, self.ms(180.0))
+                };
+                self.push(
+                    req(t, "POST", "/api/orders", status)
+                        .user(&user)
+                        .client(&client)
+                        .ms(ms),
+                );
+                t += self.think(5.0);
+                if status == 201 {
+                    let ms = self.ms(250.0);
+                    let down = smell == Smell::Outage500 && (50_000.0..53_600.0).contains(&t);
+                    let mut r = req(t, "POST", "/api/payments", if down { 500 } else { 201 })
+                        .user(&user)
+                        .client(&client)
+                        .ms(ms);
+                    if smell == Smell::ErrorBody200 && self.rng.chance(0.05) {
+                        r = req(t, "POST", "/api/payments", 200)
+                            .user(&user)
+                            .client(&client)
+                            .ms(ms)
+                            .marker("PAYMENT_VALIDATION_FAILED");
+                    }
+                    self.push(r);
+                    t += self.think(5.0);
+                }
+            }
+        }
+        // The account page; some update it (422 on a bad email), a few close it.
+        if self.rng.chance(0.3) {
+            let ms = self.ms(20.0);
+            self.push(
+                req(t, "GET", "/api/account", 200)
+                    .user(&user)
+                    .client(&client)
+                    .ms(ms),
+            );
+            t += self.think(10.0);
+            let status = if self.rng.chance(0.08) { 422 } else { 200 };
+            let ms = self.ms(40.0);
+            self.push(
+                req(t, "PATCH", "/api/account", status)
+                    .user(&user)
+                    .client(&client)
+                    .ms(ms),
+            );
+            t += self.think(10.0);
+            if smell == Smell::WrongMethod404 && self.rng.chance(0.1) {
+                let ms = self.ms(3.0);
+                self.push(
+                    req(t, "DELETE", "/api/account", 404)
+                        .user(&user)
+                        .client(&client)
+                        .ms(ms),
+                );
+            }
+        }
+        // Non-admins looking at the admin area: 403 is right (they are authenticated).
+        if self.rng.chance(0.03) {
+            let ms = self.ms(5.0);
+            self.push(
+                req(t, "GET", "/api/admin/users", 403)
+                    .user(&user)
+                    .client(&client)
+                    .ms(ms),
+            );
+        }
+    }
+
+    /// Everything that is not a user session.
+    fn background(&mut self) {
+        // Two health monitors, every 30 s.
+        for (k, ip) in ["10.250.0.1", "10.250.0.2"].into_iter().enumerate() {
+            let mut t = k as f64 * 7.0;
+            while t < SPAN {
+                let ms = self.ms(2.0);
+                self.push(req(t, "GET", "/health", 200).client(ip).ms(ms).bytes(15));
+                t += 30.0;
+            }
+        }
+        // An integration that calls the search API and backs off when throttled.
+        let mut t = 3_000.0;
+        for i in 0..600 {
+            let status = if i % 40 < 3 { 429 } else { 200 };
+            let ms = self.ms(60.0);
+            self.push(
+                req(t, "GET", "/api/search", status)
+                    .user("partner")
+                    .client("10.200.0.9")
+                    .ms(ms),
+            );
+            t += if status == 429 { 60.0 } else { 45.0 };
+        }
+        // A mobile app that retries throttled searches at once, again and again.
+        if self.smell == Smell::RetryStorm {
+            let mut t = 40_000.0;
+            for i in 0..60 {
+                let status = if i % 12 == 11 { 200 } else { 429 };
+                let ms = self.ms(3.0);
+                self.push(
+                    req(t, "GET", "/api/search", status)
+                        .user("mobile")
+                        .client("10.77.0.5")
+                        .ms(ms),
+                );
+                t += 0.6;
+            }
+        }
+        // Exports: quick to accept (or produced while the client waits, when planted).
+        for i in 0..40 {
+            let ms = if self.smell == Smell::SlowSync {
+                self.ms(4_000.0)
+            } else {
+                self.ms(300.0)
+            };
+            self.push(
+                req(SPAN * (i as f64 + 0.5) / 40.0, "POST", "/api/exports", 201)
+                    .user("finance")
+                    .client(format!("10.200.1.{}", i % 4))
+                    .ms(ms),
+            );
+        }
+        // A client that tries an unsupported method: 405 is right.
+        for i in 0..30 {
+            let ms = self.ms(2.0);
+            self.push(
+                req(SPAN * i as f64 / 30.0, "PUT", "/api/products", 405)
+                    .user("legacy")
+                    .client("10.200.0.20")
+                    .ms(ms),
+            );
+        }
+        // A nightly report, slow but fine (or timing out at 30 s when planted).
+        for i in 0..200 {
+            let t = SPAN * i as f64 / 200.0;
+            let (status, ms) = if self.smell == Smell::Timeout500 && i % 8 == 0 {
+                (500, 30_000.0 + self.rng.range(0, 40) as f64)
+            } else {
+                (200, self.ms(2_500.0))
+            };
+            self.push(
+                req(t, "GET", "/api/reports/sales", status)
+                    .user("finance")
+                    .client(format!("10.200.1.{}", i % 4))
+                    .ms(ms),
+            );
+        }
+        // Two scanners probing for files that do not exist.
+        for (ip, start) in [("203.0.113.50", 20_000.0), ("198.51.100.23", 61_000.0)] {
+            let mut t = start;
+            for p in 0..80 {
+                let path = format!(
+                    "/{}{}",
+                    ["wp-", "admin", ".env", "phpmyadmin", "backup"][p % 5],
+                    p
+                );
+                self.push(req(t, "GET", &path, 404).client(ip).user("").ms(1.0));
+                t += 0.7;
+            }
+        }
+    }
+
+    fn build(mut self, sessions: usize) -> Log {
+        for start in self.session_starts(sessions) {
+            self.session(start);
+        }
+        self.background();
+        self.log
+    }
+}
+
+fn findings(log: &Log) -> Vec<Value> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "shop.jsonl", log.json().as_bytes());
+    let out = statuslens()
+        .arg(&p)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    json_of(&out)["findings"]
+        .as_array()
+        .expect("findings")
+        .clone()
+}
+
+fn summary(fs: &[Value]) -> Vec<String> {
+    fs.iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}→{}",
+                f["rule"].as_str().unwrap_or(""),
+                f["method"].as_str().unwrap_or(""),
+                f["route"].as_str().unwrap_or(""),
+                f["observed_status"],
+                f["recommended_status"]
+            )
+        })
+        .collect()
+}
+
+/// The day with `smell` planted: exactly the expected finding, nothing else — also when the
+/// same day is compressed into three minutes or stretched over three days (`retry-storm`
+/// aside: retrying "within two seconds" is absolute time, which compression creates).
+fn planted(smell: Smell, expected: &str) {
+    let log = Model::new(7, smell).build(1500);
+    let fs = summary(&findings(&log));
+    assert_eq!(fs, [expected.to_string()], "{smell:?}");
+    if smell == Smell::RetryStorm {
+        return;
+    }
+    for (what, seconds) in [
+        ("compressed into 3 minutes", 180.0),
+        ("stretched over 3 days", 259_200.0),
+    ] {
+        let mut scaled = summary(&findings(&log.scaled(seconds / SPAN)));
+        // Compressed 240-fold, the partner's one-minute back-off is a quarter second.
+        scaled.retain(|f| !f.starts_with("retry-storm "));
+        assert_eq!(scaled, fs, "{smell:?}, {what}");
+    }
+}
+
+#[test]
+fn a_healthy_day_has_no_findings() {
+    let log = Model::new(7, Smell::None).build(1500);
+    assert!(log.reqs.len() > 15_000, "{}", log.reqs.len());
+    let fs = findings(&log);
+    assert!(fs.is_empty(), "{:#?}", summary(&fs));
+    let stretched = findings(&log.scaled(3.0));
+    assert!(stretched.is_empty(), "{:#?}", summary(&stretched));
+}
+
+#[test]
+fn fast_plain_500s_on_a_write() {
+    planted(
+        Smell::FastWrite500,
+        "generic-500 POST /api/orders 500→[409,422]",
+    );
+}
+
+#[test]
+fn a_method_the_router_lacks() {
+    planted(
+        Smell::WrongMethod404,
+        "wrong-method-404 DELETE /api/account 404→[405]",
+    );
+}
+
+#[test]
+fn errors_inside_200s() {
+    planted(
+        Smell::ErrorBody200,
+        "error-body-200 POST /api/payments 200→[422]",
+    );
+}
+
+#[test]
+fn creates_that_answer_200() {
+    planted(Smell::Create200, "create-200 POST /api/carts 200→[201,202]");
+}
+
+#[test]
+fn empty_200s_on_delete() {
+    planted(
+        Smell::Empty200,
+        "empty-200 DELETE /api/carts/{id}/items/{id} 200→[204]",
+    );
+}
+
+#[test]
+fn anonymous_403s() {
+    planted(Smell::Anon403, "anon-403 GET /api/account 403→[401]");
+}
+
+#[test]
+fn a_route_retired_half_way() {
+    planted(Smell::Retired404, "retired-404 GET /api/wishlist 404→[410]");
+}
+
+#[test]
+fn timeouts_answered_500() {
+    planted(
+        Smell::Timeout500,
+        "app-timeout-500 GET /api/reports/sales 500→[504,503]",
+    );
+}
+
+#[test]
+fn a_broken_logo_link() {
+    planted(
+        Smell::BrokenLink,
+        "broken-link-404 GET /img/logo-2024.png 404→[]",
+    );
+}
+
+#[test]
+fn a_client_that_retries_at_once_after_429() {
+    planted(Smell::RetryStorm, "retry-storm GET /api/search 429→[429]");
+}
+
+#[test]
+fn exports_made_while_the_client_waits() {
+    planted(Smell::SlowSync, "slow-sync POST /api/exports 201→[202]");
+}
+
+#[test]
+fn a_dependency_outage_answered_500() {
+    planted(
+        Smell::Outage500,
+        "generic-500 POST /api/payments 500→[503,502]",
+    );
+}
