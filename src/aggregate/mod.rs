@@ -219,6 +219,8 @@ pub struct Hit<'a> {
     pub authenticated: Option<bool>,
     /// Error marker of the response.
     pub error_marker: Option<&'a [u8]>,
+    /// The referring page of a 404 (other statuses leave it out: nothing reads it).
+    pub referer_404: Option<&'a [u8]>,
     /// Time (ms).
     pub time_ms: Option<i64>,
     /// Client hash.
@@ -239,6 +241,7 @@ impl<'a> Hit<'a> {
             bytes_kind: rec.bytes_kind,
             authenticated: rec.authenticated,
             error_marker: rec.error_marker,
+            referer_404: rec.referer.filter(|_| rec.status == Some(404)),
             time_ms: rec.time_ms,
             client,
             pos,
@@ -252,6 +255,7 @@ impl<'a> Hit<'a> {
 pub struct OneHit {
     hit: Hit<'static>,
     marker: Option<Box<[u8]>>,
+    referer: Option<Box<[u8]>>,
 }
 
 impl OneHit {
@@ -259,9 +263,11 @@ impl OneHit {
         OneHit {
             hit: Hit {
                 error_marker: None,
+                referer_404: None,
                 ..*h
             },
             marker: h.error_marker.map(Into::into),
+            referer: h.referer_404.map(Into::into),
         }
     }
 
@@ -269,6 +275,7 @@ impl OneHit {
     pub fn hit(&self) -> Hit<'_> {
         Hit {
             error_marker: self.marker.as_deref(),
+            referer_404: self.referer.as_deref(),
             ..self.hit
         }
     }
@@ -345,6 +352,8 @@ pub struct EndpointStats {
     pub auth_403: [u64; 3],
     /// 2xx responses with an error marker, by the status the marker implies.
     pub error_bodies: ErrorBodies,
+    /// The first distinct pages that referred to this endpoint in a 404.
+    pub referers_404: signals::Referers,
     /// Earliest positions per status and per signal, for evidence.
     pub samples: Samples,
     /// Durations (µs) not yet in the histograms, tagged with [`PENDING_2XX`] or
@@ -415,6 +424,14 @@ fn add_hist(into: &mut Option<Histogram<u64>>, other: Histogram<u64>) {
 }
 
 impl EndpointStats {
+    /// Empty statistics whose series is kept at step `step`.
+    pub fn at_step(step: u8) -> EndpointStats {
+        EndpointStats {
+            series_step: step,
+            ..EndpointStats::default()
+        }
+    }
+
     /// Widen the series' buckets to step `step`; narrower is left alone.
     pub fn coarsen(&mut self, step: u8) {
         if step > self.series_step {
@@ -467,6 +484,9 @@ impl EndpointStats {
             if rec.authenticated == Some(false) {
                 self.samples.offer(sample_key::ANON_403, pos);
             }
+        }
+        if let Some(r) = rec.referer_404 {
+            self.referers_404.offer(rec.pos, r);
         }
         if let (200..=299, Some(m)) = (code, rec.error_marker) {
             self.error_bodies.add(m, code);
@@ -554,6 +574,7 @@ impl EndpointStats {
             *a += b;
         }
         self.error_bodies.merge(other.error_bodies);
+        self.referers_404.merge(other.referers_404);
         self.samples.merge(other.samples);
         self.clients.merge(other.clients);
         self.throttles.merge(other.throttles);
@@ -563,14 +584,11 @@ impl EndpointStats {
         self.bytes_total_count += other.bytes_total_count;
         self.first_ms = min_opt(self.first_ms, other.first_ms);
         self.last_ms = max_opt(self.last_ms, other.last_ms);
-        // The coarser width wins; within the cap the order does not matter; at the cap,
-        // earliest buckets first.
-        let mut other_series = other.series;
-        let step = self.series_step.max(other.series_step);
-        self.coarsen(step);
-        if other.series_step < step {
-            other_series = coarsened(other_series, other.series_step, step);
-        }
+        // The coarser width wins (the other's buckets are mapped straight into this one's);
+        // within the cap the order does not matter; at the cap, earliest buckets first.
+        self.coarsen(other.series_step);
+        let factor = step_seconds(self.series_step) / step_seconds(other.series_step);
+        let other_series = other.series;
         let other_buckets: Box<dyn Iterator<Item = (i64, MinuteCounts)>> =
             if self.series.len() + other_series.len() > MAX_RAW_BUCKETS {
                 let mut v: Vec<(i64, MinuteCounts)> = other_series.into_iter().collect();
@@ -580,6 +598,7 @@ impl EndpointStats {
                 Box::new(other_series.into_iter())
             };
         for (m, c) in other_buckets {
+            let m = if factor > 1 { m.div_euclid(factor) } else { m };
             let slot = if self.series.len() < MAX_RAW_BUCKETS {
                 Some(self.series.entry(m).or_default())
             } else {
@@ -945,8 +964,9 @@ impl Aggregate {
         self.widen_series();
         // The iteration order of a chunk's table is a function of the chunk (a fixed hasher
         // and the same insertions into a fresh table), so it needs no sort.
-        for (k, mut v) in other.endpoints {
-            v.coarsen(self.series_step);
+        // Rows are widened to the run's step as they enter the table (a merge maps the
+        // buckets into the row's own step).
+        for (k, v) in other.endpoints {
             self.absorb_endpoint(k, Incoming::Stats(v), ctx);
         }
         for (k, v) in other.singles {
@@ -983,13 +1003,15 @@ impl Aggregate {
     }
 
     fn absorb_endpoint(&mut self, key: EndpointKey, row: Incoming, ctx: &AddContext<'_>) {
+        let step = self.series_step;
+        let at_step = || Box::new(EndpointStats::at_step(step));
         if key.is_other() {
-            row.merge_into(self.endpoints.entry(key).or_default());
+            row.merge_into(self.endpoints.entry(key).or_insert_with(at_step));
             return;
         }
         if route::is_standard_method(key.method()) && ctx.routes.is_template(key.route()) {
             // Declared endpoints are bounded by the declaration: outside the cap.
-            row.merge_into(self.endpoints.entry(key).or_default());
+            row.merge_into(self.endpoints.entry(key).or_insert_with(at_step));
             return;
         }
         let w = row.count().max(1);
@@ -1120,6 +1142,7 @@ impl Aggregate {
             }
             Incoming::Stats(mut stats) => {
                 stats.settle();
+                stats.coarsen(self.series_step);
                 self.endpoints.insert(key, stats);
             }
         }
@@ -1132,8 +1155,9 @@ impl Aggregate {
         match self.endpoints.get_mut(OTHER_BYTES) {
             Some(o) => row.merge_into(o),
             None => {
-                self.endpoints
-                    .insert(EndpointKey::other(), row.into_stats());
+                let mut stats = row.into_stats();
+                stats.coarsen(self.series_step);
+                self.endpoints.insert(EndpointKey::other(), stats);
             }
         }
     }

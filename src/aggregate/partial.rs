@@ -215,6 +215,10 @@ impl Aggregate {
         let pos = |p: &mut Pos| p.file = re(p.file);
         for e in self.endpoints.values_mut() {
             e.samples.for_each_pos(pos);
+            for (p, _) in &mut e.referers_404.pages {
+                pos(p);
+            }
+            e.referers_404.pages.sort_by_key(|(p, _)| *p);
         }
         for r in self.rejects.values_mut() {
             for s in &mut r.samples {
@@ -361,6 +365,28 @@ pub mod marker_list {
         Vec::<(u16, u64, ByteText)>::deserialize(d)?
             .into_iter()
             .map(|(c, n, m)| Ok((c, n, from_text::<D::Error>(m)?.into())))
+            .collect()
+    }
+}
+
+/// Referring pages: `[[position, page], …]`, pages as [`ByteText`].
+pub mod referer_list {
+    use super::*;
+
+    /// (first position, page).
+    type Page = (Pos, Box<[u8]>);
+
+    /// Serialize.
+    pub fn serialize<S: Serializer>(v: &[Page], s: S) -> Result<S::Ok, S::Error> {
+        let out: Vec<(Pos, ByteText)> = v.iter().map(|(p, m)| (*p, to_text(m))).collect();
+        out.serialize(s)
+    }
+
+    /// Deserialize.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Page>, D::Error> {
+        Vec::<(Pos, ByteText)>::deserialize(d)?
+            .into_iter()
+            .map(|(p, m)| Ok((p, from_text::<D::Error>(m)?.into())))
             .collect()
     }
 }

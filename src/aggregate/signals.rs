@@ -24,6 +24,49 @@ pub mod sample_key {
     pub const ANON_403: u16 = 1003;
 }
 
+/// Referring pages kept per endpoint.
+pub const MAX_REFERERS: usize = 3;
+/// Bytes of a referring page kept.
+const REFERER_BYTES: usize = 200;
+
+/// The first [`MAX_REFERERS`] distinct referring pages (by where each first appears): a
+/// function of the input whatever the split, as each is kept with its earliest position.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referers {
+    /// (first position, page), by position.
+    #[serde(with = "super::partial::referer_list")]
+    pub pages: Vec<(Pos, Box<[u8]>)>,
+}
+
+impl Referers {
+    /// Offer `page` seen at `pos`.
+    #[inline]
+    pub fn offer(&mut self, pos: Pos, page: &[u8]) {
+        let page = &page[..page.len().min(REFERER_BYTES)];
+        if let Some(i) = self.pages.iter().position(|(_, p)| &**p == page) {
+            if pos < self.pages[i].0 {
+                self.pages.remove(i);
+            } else {
+                return;
+            }
+        } else if self.pages.len() >= MAX_REFERERS
+            && self.pages.last().is_some_and(|(p, _)| *p < pos)
+        {
+            return;
+        }
+        let at = self.pages.partition_point(|(p, _)| *p < pos);
+        self.pages.insert(at, (pos, page.into()));
+        self.pages.truncate(MAX_REFERERS);
+    }
+
+    /// Fold `other` into `self`.
+    pub fn merge(&mut self, other: Referers) {
+        for (pos, page) in other.pages {
+            self.offer(pos, &page);
+        }
+    }
+}
+
 /// The earliest few input positions per key (a status code or a [`sample_key`]).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Samples {

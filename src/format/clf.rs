@@ -264,7 +264,8 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
     let mut with_unit = None;
     let mut combined = false;
     if pos < line.len() {
-        let (_referer, next) = quoted_or_bare(line, pos)?;
+        let (referer, next) = quoted_or_bare(line, pos)?;
+        rec.referer = dash_to_none(referer);
         pos = skip_spaces(line, next);
         if pos < line.len() {
             let (ua, next) = quoted_or_bare(line, pos)?;

@@ -44,6 +44,8 @@ pub enum TargetField {
     Client,
     /// User agent.
     UserAgent,
+    /// Referring page.
+    Referer,
     /// Status of the upstream/origin.
     OriginStatus,
     /// Error marker.
@@ -88,6 +90,7 @@ impl TargetField {
         ("total_bytes", TargetField::TotalBytes),
         ("client", TargetField::Client),
         ("user_agent", TargetField::UserAgent),
+        ("referer", TargetField::Referer),
         ("origin_status", TargetField::OriginStatus),
         ("error_marker", TargetField::ErrorMarker),
         ("authenticated", TargetField::Authenticated),
@@ -189,6 +192,7 @@ fn builtin_top(key: &[u8]) -> Option<TargetField> {
         | b"useragent"
         | b"user-agent"
         | b"request_User-Agent" => T::UserAgent,
+        b"http_referer" | b"referer" | b"referrer" | b"request_Referer" => T::Referer,
         b"upstream_status" | b"origin_status" | b"OriginStatus" => T::OriginStatus,
         b"error"
         | b"error_code"
@@ -224,6 +228,7 @@ fn builtin_nested(path: &[&[u8]]) -> Option<TargetField> {
         [b"request", b"client_ip"] => T::Client,
         [b"request", b"remote_ip"] => T::FallbackClient,
         [b"request", b"headers", b"User-Agent"] => T::UserAgent,
+        [b"request", b"headers", b"Referer"] => T::Referer,
         [b"request", b"headers", b"Authorization"] => T::Authorization,
         [b"resp_headers", b"X-Error-Code" | b"X-Error" | b"X-Error-Message"] => T::ErrorMarker,
         [b"httpRequest", b"requestMethod"] => T::Method,
@@ -590,6 +595,7 @@ impl<'a> Collected<'a> {
                     text_value(v).map(|c| c.rsplit(|&b| b == b',').next().unwrap_or(c).trim_ascii())
             }
             T::UserAgent => r.user_agent = text_value(v),
+            T::Referer => r.referer = text_value(v),
             T::OriginStatus => {
                 self.origin_key = true;
                 // Traefik writes 0 when the backend never answered.

@@ -94,6 +94,8 @@ pub struct Record<'a> {
     pub client: Option<&'a [u8]>,
     /// User agent.
     pub user_agent: Option<&'a [u8]>,
+    /// The referring page (`Referer` header), when logged.
+    pub referer: Option<&'a [u8]>,
     /// Whether the request carried credentials; `None` when unknowable.
     pub authenticated: Option<bool>,
     /// Evidence in the line that the response carried an error.

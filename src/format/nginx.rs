@@ -34,6 +34,7 @@ enum Var {
     RequestTime,
     UpstreamStatus,
     UserAgent,
+    Referer,
     Authorization,
     ErrorMarker,
     /// Any other variable; `list` for `$upstream_*` (comma/colon separated lists).
@@ -71,6 +72,7 @@ impl Var {
             "request_time" => Var::RequestTime,
             "upstream_status" => Var::UpstreamStatus,
             "http_user_agent" => Var::UserAgent,
+            "http_referer" => Var::Referer,
             "http_authorization" => Var::Authorization,
             n if is_error_header(n) => Var::ErrorMarker,
             n => Var::Other {
@@ -445,6 +447,7 @@ impl LogFormat for NginxFormat {
                             rec.origin_status = last_listed_status(v);
                         }
                         Var::UserAgent => rec.user_agent = dash_to_none(v),
+                        Var::Referer => rec.referer = dash_to_none(v),
                         Var::ErrorMarker => rec.error_marker = dash_to_none(v),
                         Var::Other { .. } => {}
                     }

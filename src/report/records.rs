@@ -38,6 +38,8 @@ pub struct RecordJson {
     pub error_marker: Option<String>,
     /// Host the request was for.
     pub host: Option<String>,
+    /// The referring page, when logged.
+    pub referer: Option<String>,
     /// Format-specific fields (ALB `error_reason`, CloudFront result types …).
     pub details: std::collections::BTreeMap<&'static str, String>,
     /// `file:line`.
@@ -90,6 +92,7 @@ impl RecordJson {
             duration_ms: rec.duration_us.map(|us| us as f64 / 1000.0),
             client: text(rec.client),
             user_agent: text(rec.user_agent),
+            referer: text(rec.referer),
             authenticated: rec.authenticated,
             error_marker: text(rec.error_marker),
             host: text(rec.host),

@@ -41,7 +41,8 @@ A URL (a route without placeholders) that answers 404 to nearly every request, r
 and again — by several clients, or by the same clients repeatedly — where those clients are
 not scanners: their traffic is mostly ordinary successful requests. A page that links a font,
 an image or a script that is not deployed makes every browser that shows the page ask for it on
-every view; a mobile app calling an endpoint that was never deployed does the same. Routes where
+every view; a mobile app calling an endpoint that was never deployed does the same. The first pages that link to it are named when the log has the `Referer` (combined format,
+nginx `$http_referer`, a JSON `referer` field). Routes where
 another method succeeds are `wrong-method-404`'s, and routes that answered 2xx earlier are
 `retired-404`'s. Scanners (many distinct paths, each tried once or twice) are noise and are kept
 out.
@@ -114,6 +115,23 @@ impl Rule for BrokenLink404 {
             } else {
                 "a URL that does not exist and that clients keep calling: fix the link or the client"
             };
+            let referers: Vec<String> = e
+                .stats
+                .referers_404
+                .pages
+                .iter()
+                .map(|(_, p)| String::from_utf8_lossy(p).into_owned())
+                .collect();
+            let from = match referers.as_slice() {
+                [] => String::new(),
+                [one] => format!(" It is linked from {one}."),
+                [first, rest @ ..] => {
+                    format!(
+                        " It is linked from {first} and {} other page(s).",
+                        rest.len()
+                    )
+                }
+            };
             let mut f = Finding::new(&META, e, 404, Vec::new(), n404);
             f.confidence = if clients.is_none_or(|k| k >= 3) {
                 Confidence::High
@@ -121,7 +139,7 @@ impl Rule for BrokenLink404 {
                 Confidence::Medium
             };
             f.message = format!(
-                "{} {} answered 404 to {} requests from {who}, clients that are not scanners: {what} ({} if it was removed on purpose).",
+                "{} {} answered 404 to {} requests from {who}, clients that are not scanners: {what} ({} if it was removed on purpose).{from}",
                 e.method, e.route, n404, "410 Gone"
             );
             let mut ev = f
@@ -131,6 +149,9 @@ impl Rule for BrokenLink404 {
                 .rate("share_404", e.share(n404));
             if let Some(k) = clients {
                 ev = ev.figure("clients", k as u64);
+            }
+            for r in referers {
+                ev = ev.figure("referer", r);
             }
             f.evidence = ev.over(e, 404);
             out.push(f);

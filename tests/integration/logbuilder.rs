@@ -23,6 +23,8 @@ pub(crate) struct Req {
     pub marker: Option<String>,
     /// JSON only: whether the gateway produced the status (no upstream status).
     pub by_gateway: bool,
+    /// The referring page (`-` in combined when `None`).
+    pub referer: Option<String>,
 }
 
 /// A request at `t` seconds.
@@ -38,6 +40,7 @@ pub(crate) fn req(t: f64, method: &str, path: &str, status: u16) -> Req {
         user: None,
         marker: None,
         by_gateway: false,
+        referer: None,
     }
 }
 
@@ -60,6 +63,10 @@ impl Req {
     }
     pub(crate) fn marker(mut self, m: &str) -> Req {
         self.marker = Some(m.to_string());
+        self
+    }
+    pub(crate) fn referer(mut self, page: &str) -> Req {
+        self.referer = Some(page.to_string());
         self
     }
     pub(crate) fn by_gateway(mut self) -> Req {
@@ -169,7 +176,7 @@ impl Log {
             };
             writeln!(
                 out,
-                r#"{} - {} [{}] "{} {} HTTP/1.1" {} {} "-" "test/1.0" {:.3}"#,
+                r#"{} - {} [{}] "{} {} HTTP/1.1" {} {} "{}" "test/1.0" {:.3}"#,
                 r.client,
                 user,
                 t.format("%d/%b/%Y:%H:%M:%S +0000"),
@@ -177,6 +184,7 @@ impl Log {
                 r.path,
                 r.status,
                 r.bytes,
+                r.referer.as_deref().unwrap_or("-"),
                 r.ms / 1000.0
             )
             .expect("write to string");

@@ -1516,7 +1516,12 @@ fn a_browser_with_broken_fonts_is_a_user_not_a_scanner() {
                 .client("192.0.2.44"),
         );
         for f in &fonts {
-            log.push(req(t + 0.2, "GET", f, 404).bytes(150).client("192.0.2.44"));
+            log.push(
+                req(t + 0.2, "GET", f, 404)
+                    .bytes(150)
+                    .client("192.0.2.44")
+                    .referer(&format!("https://shop.example.com/shop/item/{}", v % 40)),
+            );
         }
         t += 11.0;
     }
@@ -1526,6 +1531,11 @@ fn a_browser_with_broken_fonts_is_a_user_not_a_scanner() {
     for f in &fonts {
         let hit = fires(fs, "broken-link-404", "GET", f, 404, &[]);
         assert_eq!(hit["count"], 310);
+        assert!(
+            hit["message"].as_str().is_some_and(|m| m
+                .contains("linked from https://shop.example.com/shop/item/0 and 2 other page(s)")),
+            "the referring pages: {hit:#}"
+        );
     }
     // Without the repetition test (the classifier before issue 14) the browser was a scanner
     // and its misses were hidden.
