@@ -288,18 +288,71 @@ impl OneHit {
     }
 }
 
-/// `series` at step `from` re-bucketed at the wider step `to`.
-fn coarsened(
-    series: FxHashMap<i64, MinuteCounts>,
-    from: u8,
-    to: u8,
-) -> FxHashMap<i64, MinuteCounts> {
-    let factor = step_seconds(to) / step_seconds(from);
-    let mut out: FxHashMap<i64, MinuteCounts> = FxHashMap::default();
-    for (k, c) in series {
-        out.entry(k.div_euclid(factor)).or_default().merge(&c);
+/// An endpoint's time series: buckets in key order. Logs are nearly in time order, so the
+/// bucket a line falls in is almost always the last one or a new last one: a sorted vector
+/// finds it without hashing and grows without rehashing.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Series(Vec<(i64, MinuteCounts)>);
+
+impl Series {
+    /// Buckets held.
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
-    out
+
+    /// Whether there is no bucket.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The buckets in key order.
+    pub fn iter(&self) -> impl Iterator<Item = &(i64, MinuteCounts)> {
+        self.0.iter()
+    }
+
+    /// The counts of bucket `k`, if held.
+    pub fn get(&self, k: i64) -> Option<&MinuteCounts> {
+        self.0
+            .binary_search_by_key(&k, |(b, _)| *b)
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// The counts of bucket `k`: created when absent and fewer than `cap` buckets are held.
+    #[inline]
+    pub fn slot(&mut self, k: i64, cap: usize) -> Option<&mut MinuteCounts> {
+        let at = match self.0.last() {
+            Some((last, _)) if *last == k => self.0.len() - 1,
+            Some((last, _)) if *last > k => match self.0.binary_search_by_key(&k, |(b, _)| *b) {
+                Ok(i) => i,
+                Err(_) if self.0.len() >= cap => return None,
+                Err(i) => {
+                    self.0.insert(i, (k, MinuteCounts::default()));
+                    i
+                }
+            },
+            _ if self.0.len() >= cap => return None,
+            _ => {
+                self.0.push((k, MinuteCounts::default()));
+                self.0.len() - 1
+            }
+        };
+        Some(&mut self.0[at].1)
+    }
+
+    /// The same series with buckets `factor` times wider (keys floor-divided).
+    fn widened(self, factor: i64) -> Series {
+        let mut out: Vec<(i64, MinuteCounts)> = Vec::with_capacity(self.0.len());
+        for (k, c) in self.0 {
+            let k = k.div_euclid(factor);
+            match out.last_mut() {
+                Some((last, acc)) if *last == k => acc.merge(&c),
+                _ => out.push((k, c)),
+            }
+        }
+        Series(out)
+    }
 }
 
 /// Statistics of one (method, route).
@@ -326,8 +379,7 @@ pub struct EndpointStats {
     pub last_ms: Option<i64>,
     /// Requests per time bucket (epoch seconds divided by the width of `series_step`): see
     /// [`MinuteCounts`].
-    #[serde(with = "partial::sorted_map")]
-    pub series: FxHashMap<i64, MinuteCounts>,
+    pub series: Series,
     /// The series' bucket width, as a step of [`step_seconds`] (0: one second).
     pub series_step: u8,
     /// Requests whose bucket was not kept because of [`MAX_RAW_BUCKETS`].
@@ -436,7 +488,7 @@ impl EndpointStats {
     pub fn coarsen(&mut self, step: u8) {
         if step > self.series_step {
             let series = std::mem::take(&mut self.series);
-            self.series = coarsened(series, self.series_step, step);
+            self.series = series.widened(step_seconds(step) / step_seconds(self.series_step));
             self.series_step = step;
         }
     }
@@ -510,12 +562,7 @@ impl EndpointStats {
             let bucket = t
                 .div_euclid(1000)
                 .div_euclid(step_seconds(self.series_step));
-            let slot = if self.series.len() < MAX_RAW_BUCKETS {
-                Some(self.series.entry(bucket).or_default())
-            } else {
-                self.series.get_mut(&bucket)
-            };
-            match slot {
+            match self.series.slot(bucket, MAX_RAW_BUCKETS) {
                 Some(slot) => slot.add(rec.status),
                 None => self.series_dropped += 1,
             }
@@ -588,23 +635,10 @@ impl EndpointStats {
         // within the cap the order does not matter; at the cap, earliest buckets first.
         self.coarsen(other.series_step);
         let factor = step_seconds(self.series_step) / step_seconds(other.series_step);
-        let other_series = other.series;
-        let other_buckets: Box<dyn Iterator<Item = (i64, MinuteCounts)>> =
-            if self.series.len() + other_series.len() > MAX_RAW_BUCKETS {
-                let mut v: Vec<(i64, MinuteCounts)> = other_series.into_iter().collect();
-                v.sort_unstable_by_key(|(m, _)| *m);
-                Box::new(v.into_iter())
-            } else {
-                Box::new(other_series.into_iter())
-            };
-        for (m, c) in other_buckets {
+        // Both in key order: at the cap, the earliest buckets are the ones kept.
+        for (m, c) in other.series.0 {
             let m = if factor > 1 { m.div_euclid(factor) } else { m };
-            let slot = if self.series.len() < MAX_RAW_BUCKETS {
-                Some(self.series.entry(m).or_default())
-            } else {
-                self.series.get_mut(&m)
-            };
-            match slot {
+            match self.series.slot(m, MAX_RAW_BUCKETS) {
                 Some(slot) => slot.merge(&c),
                 None => self.series_dropped += c.total(),
             }
@@ -1433,8 +1467,8 @@ mod tests {
         assert_eq!(e.series.len(), MAX_RAW_BUCKETS);
         assert_eq!(e.series_dropped, 10);
         assert_eq!(
-            e.series[&0].get(Counter::Class(5)),
-            1,
+            e.series.get(0).map(|c| c.get(Counter::Class(5))),
+            Some(1),
             "a kept bucket still counts"
         );
         assert_eq!(e.count, MAX_RAW_BUCKETS as u64 + 11);
@@ -1443,8 +1477,27 @@ mod tests {
         let e = &agg.endpoints[&b"GET /x"[..]];
         assert_eq!(step_seconds(e.series_step), 300);
         assert!(e.series.len() as i64 <= SERIES_BUCKETS);
-        let kept: u64 = e.series.values().map(MinuteCounts::total).sum();
+        let kept: u64 = e.series.iter().map(|(_, c)| c.total()).sum();
         assert_eq!(kept, e.count - e.series_dropped);
+    }
+
+    #[test]
+    fn series_stay_in_key_order_whatever_the_arrival() {
+        let mut s = Series::default();
+        for k in [5, 5, 6, 9, 2, 7, 6, -3] {
+            s.slot(k, 100).expect("room").add(Some(200));
+        }
+        let keys: Vec<i64> = s.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, [-3, 2, 5, 6, 7, 9]);
+        assert_eq!(s.get(5).map(MinuteCounts::total), Some(2));
+        assert_eq!(s.get(6).map(MinuteCounts::total), Some(2));
+        // Full: existing buckets still count, new ones are refused.
+        assert!(s.slot(6, 6).is_some());
+        assert!(s.slot(8, 6).is_none() && s.slot(10, 6).is_none());
+        // Widened 5 times: -3 → -1, 2 → 0, 5/6/7/9 → 1.
+        let w = s.widened(5);
+        let got: Vec<(i64, u64)> = w.iter().map(|(k, c)| (*k, c.total())).collect();
+        assert_eq!(got, [(-1, 1), (0, 1), (1, 6)]);
     }
 
     #[test]

@@ -495,7 +495,7 @@ fn timeline(agg: &Aggregate) -> Timeline {
     let mut buckets: BTreeMap<i64, [u64; 6]> = BTreeMap::new();
     for e in agg.endpoints.values() {
         let factor = width / crate::aggregate::step_seconds(e.series_step.min(step));
-        for (k, c) in &e.series {
+        for (k, c) in e.series.iter() {
             let slot = buckets.entry(k.div_euclid(factor)).or_default();
             for (a, b) in slot.iter_mut().zip(c.classes()) {
                 *a += u64::from(b);

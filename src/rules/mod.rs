@@ -494,7 +494,7 @@ impl<'a> Facts<'a> {
         endpoints.sort_by(|a, b| a.route.cmp(b.route).then_with(|| a.method.cmp(b.method)));
         let mut load = BTreeMap::new();
         for e in &endpoints {
-            for (m, c) in &e.stats.series {
+            for (m, c) in e.stats.series.iter() {
                 *load.entry(*m).or_insert(0u64) += c.total();
             }
         }
