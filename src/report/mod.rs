@@ -390,7 +390,7 @@ pub struct Bucket {
 pub struct Timeline {
     /// Bucket width.
     pub bucket_seconds: u64,
-    /// Buckets with traffic, in time order.
+    /// Every bucket from the first request to the last, in time order (empty ones included).
     pub buckets: Vec<Bucket>,
 }
 
@@ -499,6 +499,15 @@ fn timeline(agg: &Aggregate) -> Timeline {
             let slot = buckets.entry(k.div_euclid(factor)).or_default();
             for (a, b) in slot.iter_mut().zip(c.classes()) {
                 *a += u64::from(b);
+            }
+        }
+    }
+    // Every bucket of the range, empty ones included: a drop to zero traffic is what an SRE
+    // most needs to see. The series step keeps the range to at most 721 buckets.
+    if let (Some(&first), Some(&last)) = (buckets.keys().next(), buckets.keys().next_back()) {
+        if last - first < 2 * crate::aggregate::SERIES_BUCKETS {
+            for k in first..=last {
+                buckets.entry(k).or_default();
             }
         }
     }

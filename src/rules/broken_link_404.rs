@@ -33,7 +33,7 @@ static META: RuleMeta = RuleMeta {
     id: "broken-link-404",
     code: "SL015",
     severity: Severity::Info,
-    since: "0.3.0",
+    since: "0.2.0",
     summary: "The same missing URL requested again and again by clients that otherwise succeed.",
     docs: r#"
 ## What it detects

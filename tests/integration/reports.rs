@@ -714,3 +714,45 @@ fn findings_show_their_sample_lines_sanitised() {
         .is_empty());
     assert_eq!(v["findings"][0]["evidence"]["lines"], serde_json::json!([]));
 }
+
+#[test]
+fn the_timeline_is_a_time_axis_with_its_gaps() {
+    // Two busy hours with four silent hours between them.
+    let mut log = Log::new();
+    log.spread(120, 0.0, 3600.0, |_, t| req(t, "GET", "/api/items", 200));
+    log.spread(120, 5.0 * 3600.0, 6.0 * 3600.0, |_, t| {
+        req(t, "GET", "/api/items", 200)
+    });
+    let out = statuslens()
+        .arg("-")
+        .args(["--format", "json"])
+        .write_stdin(log.combined())
+        .output()
+        .expect("runs");
+    let v = report_json(&out.stdout);
+    let width = v["timeline"]["bucket_seconds"].as_i64().expect("width");
+    let starts: Vec<i64> = v["timeline"]["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .map(|b| {
+            chrono::DateTime::parse_from_rfc3339(b["start"].as_str().expect("start"))
+                .expect("RFC 3339")
+                .timestamp()
+        })
+        .collect();
+    assert!(
+        starts.windows(2).all(|w| w[1] - w[0] == width),
+        "contiguous: {starts:?}"
+    );
+    let empty = v["timeline"]["buckets"]
+        .as_array()
+        .expect("buckets")
+        .iter()
+        .filter(|b| b["2xx"] == 0)
+        .count() as i64;
+    assert!(
+        empty * width >= 3 * 3600,
+        "the silent hours are there, at zero"
+    );
+}
