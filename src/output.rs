@@ -41,13 +41,7 @@ pub(crate) fn write_reports(
             OutputFormat::Text => Box::new(TextRenderer {
                 color,
                 top: a.top,
-                width: if path.is_none() && io::stdout().is_terminal() {
-                    console::Term::stdout()
-                        .size_checked()
-                        .map_or(DEFAULT_WIDTH, |(_, w)| usize::from(w))
-                } else {
-                    DEFAULT_WIDTH
-                },
+                width: text_width(path.is_none()),
             }),
             OutputFormat::Json => Box::new(JsonRenderer),
             OutputFormat::Markdown => Box::new(MarkdownRenderer),
@@ -82,6 +76,27 @@ pub(crate) fn write_reports(
         )));
     }
     Ok(open)
+}
+
+/// Columns for the text report on standard output: `COLUMNS` when set, else the terminal's
+/// width; files (and pipes without `COLUMNS`) get [`DEFAULT_WIDTH`], so they stay reproducible.
+fn text_width(on_stdout: bool) -> usize {
+    if !on_stdout {
+        return DEFAULT_WIDTH;
+    }
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n >= 20)
+    {
+        return n;
+    }
+    if io::stdout().is_terminal() {
+        return console::Term::stdout()
+            .size_checked()
+            .map_or(DEFAULT_WIDTH, |(_, w)| usize::from(w));
+    }
+    DEFAULT_WIDTH
 }
 
 /// Write with `write` to `path`, or to standard output when `None`. `Ok(false)`: standard

@@ -104,19 +104,20 @@ impl Render for MarkdownRenderer {
         )?;
         writeln!(
             out,
-            "| method | route | requests | 2xx | 4xx | 5xx | p50 ms | p95 ms | p99 ms |"
+            "| method | route | requests | 2xx | 3xx | 4xx | 5xx | p50 ms | p95 ms | p99 ms |"
         )?;
-        writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|")?;
+        writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")?;
         for e in m.endpoints.iter().take(MAX_ENDPOINTS) {
             let class = super::class_counts(&e.by_status);
             let lat = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 md(&clip(&e.method, 10)),
                 md(&clip(&e.route, 80)),
                 thousands(e.count),
                 pct(class[2], e.count),
+                pct(class[3], e.count),
                 pct(class[4], e.count),
                 pct(class[5], e.count),
                 lat(e.latency_ms.as_ref().map(|l| l.p50)),

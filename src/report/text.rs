@@ -158,9 +158,11 @@ impl TextRenderer {
                     writeln!(out, "      window: {} → {}", w.start, w.end)?;
                 }
                 if !f.evidence.samples.is_empty() {
-                    let samples: Vec<String> =
-                        f.evidence.samples.iter().map(|x| sanitize(x)).collect();
-                    writeln!(out, "      samples: {}", samples.join(", "))?;
+                    writeln!(
+                        out,
+                        "      samples: {}",
+                        compact_sources(&f.evidence.samples)
+                    )?;
                 }
                 for l in &f.evidence.lines {
                     let room = self
@@ -277,6 +279,23 @@ impl TextRenderer {
         }
         Ok(())
     }
+}
+
+/// `file:9, file:47, other:3` → `file: 9, 47; other: 3` (each file named once), sanitised.
+fn compact_sources(sources: &[String]) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for s in sources {
+        let (file, line) = s.rsplit_once(':').unwrap_or((s.as_str(), ""));
+        match groups.last_mut() {
+            Some((f, lines)) if *f == file => lines.push(line),
+            _ => groups.push((file, vec![line])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(f, lines)| format!("{}: {}", sanitize(f), lines.join(", ")))
+        .collect();
+    parts.join("; ")
 }
 
 impl Render for TextRenderer {
