@@ -41,11 +41,11 @@ A URL (a route without placeholders) that answers 404 to nearly every request, r
 and again — by several clients, or by the same clients repeatedly — where those clients are
 not scanners: their traffic is mostly ordinary successful requests. A page that links a font,
 an image or a script that is not deployed makes every browser that shows the page ask for it on
-every view; a mobile app calling an endpoint that was never deployed does the same. The first pages that link to it are named when the log has the `Referer` (combined format,
-nginx `$http_referer`, a JSON `referer` field). Routes where
-another method succeeds are `wrong-method-404`'s, and routes that answered 2xx earlier are
-`retired-404`'s. Scanners (many distinct paths, each tried once or twice) are noise and are kept
-out.
+every view; a mobile app calling an endpoint that was never deployed does the same. The first
+pages that link to it are named when the log has the `Referer` (combined format, nginx
+`$http_referer`, a JSON `referer` field). Routes where another method succeeds are
+`wrong-method-404`'s, and routes that answered 2xx earlier are `retired-404`'s. Scanners (many
+distinct paths, each tried once or twice) are noise and are kept out.
 
 ## Why it matters
 The status code is right — the resource is not there — but the reference to it is wrong, and
