@@ -281,6 +281,109 @@ impl TextRenderer {
     }
 }
 
+/// A column of the endpoint table after method and route.
+struct Column {
+    title: &'static str,
+    width: usize,
+    left: bool,
+    value: fn(&super::Endpoint) -> String,
+}
+
+fn align(s: &str, width: usize, left: bool) -> String {
+    if left {
+        format!("{s:<width$}")
+    } else {
+        format!("{s:>width$}")
+    }
+}
+
+fn class_pct(e: &super::Endpoint, class: usize) -> String {
+    pct(super::class_counts(&e.by_status)[class], e.count)
+}
+
+fn latency(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |x| format!("{x:.1}"))
+}
+
+impl TextRenderer {
+    /// The endpoint table's columns that fit the width with a route column of at least 24
+    /// characters: as the width shrinks, top codes go first, then 3xx, then p50, then p95.
+    fn endpoint_columns(&self) -> Vec<Column> {
+        let mut cols = vec![
+            Column {
+                title: "REQUESTS",
+                width: 10,
+                left: false,
+                value: |e| thousands(e.count),
+            },
+            Column {
+                title: "2xx",
+                width: 6,
+                left: false,
+                value: |e| class_pct(e, 2),
+            },
+            Column {
+                title: "3xx",
+                width: 6,
+                left: false,
+                value: |e| class_pct(e, 3),
+            },
+            Column {
+                title: "4xx",
+                width: 6,
+                left: false,
+                value: |e| class_pct(e, 4),
+            },
+            Column {
+                title: "5xx",
+                width: 6,
+                left: false,
+                value: |e| class_pct(e, 5),
+            },
+            Column {
+                title: "p50 ms",
+                width: 9,
+                left: false,
+                value: |e| latency(e.latency_ms.as_ref().map(|l| l.p50)),
+            },
+            Column {
+                title: "p95 ms",
+                width: 9,
+                left: false,
+                value: |e| latency(e.latency_ms.as_ref().map(|l| l.p95)),
+            },
+            Column {
+                title: "p99 ms",
+                width: 9,
+                left: false,
+                value: |e| latency(e.latency_ms.as_ref().map(|l| l.p99)),
+            },
+            Column {
+                title: " top codes",
+                width: 28,
+                left: true,
+                value: |e| {
+                    let top: Vec<String> = super::busiest_codes(&e.by_status, 4)
+                        .iter()
+                        .map(|(c, n)| format!("{c}×{}", thousands(*n)))
+                        .collect();
+                    format!(" {}", top.join(" "))
+                },
+            },
+        ];
+        let fits = |cols: &[Column]| {
+            10 + 24 + cols.iter().map(|c| c.width + 1).sum::<usize>() <= self.width
+        };
+        for drop in [" top codes", "3xx", "p50 ms", "p95 ms"] {
+            if fits(&cols) {
+                break;
+            }
+            cols.retain(|c| c.title != drop);
+        }
+        cols
+    }
+}
+
 /// `file:9, file:47, other:3` → `file: 9, 47; other: 3` (each file named once), sanitised.
 fn compact_sources(sources: &[String]) -> String {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -403,7 +506,6 @@ impl Render for TextRenderer {
         self.noise(m, out)?;
         self.api(m, out)?;
 
-        let rw = self.route_width();
         let shown = m.endpoints.len().min(self.top);
         writeln!(
             out,
@@ -412,33 +514,28 @@ impl Render for TextRenderer {
             shown,
             m.endpoints.len()
         )?;
-        writeln!(
-            out,
-            "  {:<7} {:<rw$} {:>10} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}  top codes",
-            "METHOD", "ROUTE", "REQUESTS", "2xx", "3xx", "4xx", "5xx", "p50 ms", "p95 ms", "p99 ms"
-        )?;
+        let cols = self.endpoint_columns();
+        let rw = self
+            .width
+            .saturating_sub(cols.iter().map(|c| c.width + 1).sum::<usize>() + 10)
+            .clamp(16, 100);
+        let mut head = format!("  {:<7} {:<rw$}", "METHOD", "ROUTE");
+        for c in &cols {
+            head.push(' ');
+            head.push_str(&align(c.title, c.width, c.left));
+        }
+        writeln!(out, "{}", head.trim_end())?;
         for e in m.endpoints.iter().take(self.top) {
-            let class = super::class_counts(&e.by_status);
-            let lat = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
-            let top: Vec<String> = super::busiest_codes(&e.by_status, 4)
-                .iter()
-                .map(|(c, n)| format!("{c}×{}", thousands(*n)))
-                .collect();
-            writeln!(
-                out,
-                "  {:<7} {:<rw$} {:>10} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}  {}",
+            let mut row = format!(
+                "  {:<7} {:<rw$}",
                 clip(&sanitize(&e.method), 7),
-                clip(&sanitize(&e.route), rw),
-                thousands(e.count),
-                pct(class[2], e.count),
-                pct(class[3], e.count),
-                pct(class[4], e.count),
-                pct(class[5], e.count),
-                lat(e.latency_ms.as_ref().map(|l| l.p50)),
-                lat(e.latency_ms.as_ref().map(|l| l.p95)),
-                lat(e.latency_ms.as_ref().map(|l| l.p99)),
-                top.join(" ")
-            )?;
+                clip(&sanitize(&e.route), rw)
+            );
+            for c in &cols {
+                row.push(' ');
+                row.push_str(&align(&clip(&(c.value)(e), c.width), c.width, c.left));
+            }
+            writeln!(out, "{}", row.trim_end())?;
         }
 
         if !m.rejects.by_reason.is_empty() {

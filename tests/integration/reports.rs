@@ -756,3 +756,53 @@ fn the_timeline_is_a_time_axis_with_its_gaps() {
         "the silent hours are there, at zero"
     );
 }
+
+#[test]
+fn the_endpoint_table_fits_the_width_by_dropping_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "api.jsonl", canonical_log().as_bytes());
+    let table = |columns: &str| {
+        let out = statuslens()
+            .arg(&log)
+            .args(["--color", "never"])
+            .env("COLUMNS", columns)
+            .output()
+            .expect("runs");
+        let text = String::from_utf8(out.stdout).expect("UTF-8");
+        let start = text.find("Top endpoints").expect("the table");
+        text[start..]
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    for (width, kept, dropped) in [
+        (
+            80,
+            &["REQUESTS", "2xx", "4xx", "5xx", "p99 ms"][..],
+            &["3xx", "p50 ms", "top codes"][..],
+        ),
+        (
+            120,
+            &["3xx", "p50 ms", "p95 ms", "p99 ms"][..],
+            &["top codes"][..],
+        ),
+        (160, &["3xx", "p50 ms", "top codes"][..], &[][..]),
+    ] {
+        let lines = table(&width.to_string());
+        assert!(lines.len() > 5, "{lines:?}");
+        for l in &lines {
+            assert!(l.chars().count() <= width, "wider than {width}: {l:?}");
+        }
+        for k in kept {
+            assert!(lines[1].contains(k), "{width}: {k} kept in {:?}", lines[1]);
+        }
+        for d in dropped {
+            assert!(
+                !lines[1].contains(d),
+                "{width}: {d} dropped in {:?}",
+                lines[1]
+            );
+        }
+    }
+}
