@@ -11,17 +11,21 @@ use statuslens::route::openapi::Api;
 use statuslens::route::Normalizer;
 use statuslens::rules::RulesConfig;
 
-/// Load the rule configuration: `--config FILE`, else `statuslens.toml` in the working
-/// directory when present, else the defaults. Errors name the file. Its `openapi` path is made
-/// relative to the file's directory.
-pub(crate) fn load_config(a: &InputArgs) -> Result<RulesConfig, String> {
-    let (path, explicit) = match &a.config {
-        Some(p) => (PathBuf::from(p), true),
-        None => (PathBuf::from("statuslens.toml"), false),
-    };
-    if !explicit && !path.exists() {
-        return Ok(RulesConfig::default());
+/// The configuration file a run reads: `--config FILE`, else `statuslens.toml` in the working
+/// directory when present.
+pub(crate) fn config_path(a: &InputArgs) -> Option<PathBuf> {
+    match &a.config {
+        Some(p) => Some(PathBuf::from(p)),
+        None => Some(PathBuf::from("statuslens.toml")).filter(|p| p.exists()),
     }
+}
+
+/// Load the rule configuration from [`config_path`], else the defaults. Errors name the file.
+/// Its `openapi` path is made relative to the file's directory.
+pub(crate) fn load_config(a: &InputArgs) -> Result<RulesConfig, String> {
+    let Some(path) = config_path(a) else {
+        return Ok(RulesConfig::default());
+    };
     let bytes = statuslens::input::read_settings(&path, "--config")?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
@@ -275,12 +279,7 @@ pub(crate) fn analysis_config(a: &ReportArgs) -> Result<analysis::Config, String
                 ))?,
         ),
     };
-    let config_file = match &a.input.config {
-        Some(p) => Some(p.clone()),
-        None => std::path::Path::new("statuslens.toml")
-            .exists()
-            .then(|| "statuslens.toml".to_string()),
-    };
+    let config_file = config_path(&a.input).map(|p| p.display().to_string());
     let options = statuslens::report::Options {
         log_format: a.input.log_format.clone(),
         config: config_file,

@@ -185,6 +185,11 @@ const TAIL_BYTES: u64 = 1 << 20;
 pub fn latest_time(inputs: &[Input], opts: &RunOptions) -> Result<Option<i64>, String> {
     use std::io::{Seek, SeekFrom};
     let mut latest: Option<i64> = None;
+    // This read is not the run's: keep it out of the progress bar's byte count.
+    let quiet = RunOptions {
+        progress: None,
+        ..opts.clone()
+    };
     for input in inputs {
         let Input::File(path) = input else {
             return Err(
@@ -192,10 +197,6 @@ pub fn latest_time(inputs: &[Input], opts: &RunOptions) -> Result<Option<i64>, S
                         twice: give files, or use --since"
                     .to_string(),
             );
-        };
-        let quiet = RunOptions {
-            progress: None,
-            ..opts.clone()
         };
         let Ok(mut opened) = open_input(input, &quiet, Vec::new()) else {
             continue;

@@ -478,8 +478,8 @@ pub mod endpoint_map {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<crate::aggregate::EndpointTable, D::Error> {
-        // Keys are valid UTF-8 since they are made so when counted; a partial written before
-        // that may hold raw bytes, which merge as the run would have merged them.
+        // Keys are valid UTF-8 since they are made so when counted; a forged partial may hold
+        // raw bytes, which are made text and merged as the run would have merged them.
         let mut table = crate::aggregate::EndpointTable::default();
         for (k, e) in Vec::<(ByteText, EndpointStats)>::deserialize(d)? {
             let mut k = from_text::<D::Error>(k)?;

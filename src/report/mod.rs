@@ -656,20 +656,26 @@ impl ReportModel {
             },
             endpoints,
             timeline: timeline(agg),
-            findings: with_sample_text(
-                findings
+            findings: {
+                let locate = |p: Pos| {
+                    let name = out
+                        .files
+                        .get(p.file as usize)
+                        .map_or("?", |f| f.name.as_str());
+                    (name, agg.line_number(&starts, p))
+                };
+                let mut reports: Vec<FindingReport> = findings
                     .iter()
                     .map(|f| {
                         FindingReport::new(f, &|p: Pos| {
-                            let name = out
-                                .files
-                                .get(p.file as usize)
-                                .map_or("?", |f| f.name.as_str());
-                            format!("{name}:{}", agg.line_number(&starts, p))
+                            let (name, line) = locate(p);
+                            format!("{name}:{line}")
                         })
                     })
-                    .collect(),
-            ),
+                    .collect();
+                attach_sample_text(&mut reports, findings, &locate);
+                reports
+            },
             noise: NoiseReport {
                 scanners: noise.scanners.iter().take(MAX_SCANNERS).cloned().collect(),
                 scanner_count: noise.scanners.len(),
@@ -803,41 +809,37 @@ impl FindingReport {
     }
 }
 
-/// Attach the text of each finding's first samples, read back from the inputs.
-fn with_sample_text(mut findings: Vec<FindingReport>) -> Vec<FindingReport> {
-    let split = |src: &str| {
-        src.rsplit_once(':')
-            .and_then(|(f, l)| Some((f.to_string(), l.parse::<u64>().ok()?)))
-    };
+/// Attach the text of each finding's first samples, read back from the inputs; `locate` gives
+/// a sample's file name and line number (`reports[i]` is the report of `findings[i]`).
+fn attach_sample_text<'n>(
+    reports: &mut [FindingReport],
+    findings: &[Finding],
+    locate: &dyn Fn(Pos) -> (&'n str, u64),
+) {
     let mut wanted: BTreeMap<String, std::collections::BTreeSet<u64>> = BTreeMap::new();
-    for f in &findings {
-        for (file, line) in f
-            .evidence
-            .samples
-            .iter()
-            .take(SAMPLE_TEXTS)
-            .filter_map(|s| split(s))
-        {
-            wanted.entry(file).or_default().insert(line);
+    for f in findings {
+        for p in f.evidence.samples.iter().take(SAMPLE_TEXTS) {
+            let (name, line) = locate(*p);
+            wanted.entry(name.to_string()).or_default().insert(line);
         }
     }
     let texts = samples::read_lines(&wanted);
-    for f in &mut findings {
-        f.evidence.lines = f
+    for (r, f) in reports.iter_mut().zip(findings) {
+        r.evidence.lines = f
             .evidence
             .samples
             .iter()
+            .zip(&r.evidence.samples)
             .take(SAMPLE_TEXTS)
-            .filter_map(|s| {
-                let text = texts.get(&split(s)?)?;
+            .filter_map(|(p, source)| {
+                let (name, line) = locate(*p);
                 Some(SampleLine {
-                    source: s.clone(),
-                    text: text.clone(),
+                    source: source.clone(),
+                    text: texts.get(&(name.to_string(), line))?.clone(),
                 })
             })
             .collect();
     }
-    findings
 }
 
 /// A figure for people: its name in words and its value in human units (`share_500` 0.25 →

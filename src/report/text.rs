@@ -282,103 +282,95 @@ impl TextRenderer {
 }
 
 /// A column of the endpoint table after method and route.
-struct Column {
-    title: &'static str,
-    width: usize,
-    left: bool,
-    value: fn(&super::Endpoint) -> String,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Column {
+    Requests,
+    /// Share of a status class (2 = 2xx …).
+    Class(usize),
+    P50,
+    P95,
+    P99,
+    TopCodes,
 }
 
-fn align(s: &str, width: usize, left: bool) -> String {
-    if left {
-        format!("{s:<width$}")
-    } else {
-        format!("{s:>width$}")
+/// Every column, in table order.
+const COLUMNS: [Column; 9] = [
+    Column::Requests,
+    Column::Class(2),
+    Column::Class(3),
+    Column::Class(4),
+    Column::Class(5),
+    Column::P50,
+    Column::P95,
+    Column::P99,
+    Column::TopCodes,
+];
+
+/// What goes first as the width shrinks.
+const DROP_ORDER: [Column; 4] = [Column::TopCodes, Column::Class(3), Column::P50, Column::P95];
+
+impl Column {
+    fn title(self) -> &'static str {
+        match self {
+            Column::Requests => "REQUESTS",
+            Column::Class(2) => "2xx",
+            Column::Class(3) => "3xx",
+            Column::Class(4) => "4xx",
+            Column::Class(_) => "5xx",
+            Column::P50 => "p50 ms",
+            Column::P95 => "p95 ms",
+            Column::P99 => "p99 ms",
+            Column::TopCodes => " top codes",
+        }
     }
-}
 
-fn class_pct(e: &super::Endpoint, class: usize) -> String {
-    pct(super::class_counts(&e.by_status)[class], e.count)
-}
+    fn width(self) -> usize {
+        match self {
+            Column::Requests => 10,
+            Column::Class(_) => 6,
+            Column::P50 | Column::P95 | Column::P99 => 9,
+            Column::TopCodes => 28,
+        }
+    }
 
-fn latency(v: Option<f64>) -> String {
-    v.map_or("-".to_string(), |x| format!("{x:.1}"))
+    /// The cell of `e`, aligned to the column's width (`classes`: its class counts).
+    fn cell(self, e: &super::Endpoint, classes: &[u64; 6]) -> String {
+        let latency = |pick: fn(&super::Latency) -> f64| {
+            e.latency_ms
+                .as_ref()
+                .map_or("-".to_string(), |l| format!("{:.1}", pick(l)))
+        };
+        let w = self.width();
+        match self {
+            Column::Requests => format!("{:>w$}", thousands(e.count)),
+            Column::Class(c) => format!("{:>w$}", pct(classes[c], e.count)),
+            Column::P50 => format!("{:>w$}", latency(|l| l.p50)),
+            Column::P95 => format!("{:>w$}", latency(|l| l.p95)),
+            Column::P99 => format!("{:>w$}", latency(|l| l.p99)),
+            Column::TopCodes => {
+                let top: Vec<String> = super::busiest_codes(&e.by_status, 4)
+                    .iter()
+                    .map(|(c, n)| format!("{c}×{}", thousands(*n)))
+                    .collect();
+                clip(&format!(" {}", top.join(" ")), w)
+            }
+        }
+    }
 }
 
 impl TextRenderer {
     /// The endpoint table's columns that fit the width with a route column of at least 24
-    /// characters: as the width shrinks, top codes go first, then 3xx, then p50, then p95.
+    /// characters, dropping [`DROP_ORDER`] as the width shrinks.
     fn endpoint_columns(&self) -> Vec<Column> {
-        let mut cols = vec![
-            Column {
-                title: "REQUESTS",
-                width: 10,
-                left: false,
-                value: |e| thousands(e.count),
-            },
-            Column {
-                title: "2xx",
-                width: 6,
-                left: false,
-                value: |e| class_pct(e, 2),
-            },
-            Column {
-                title: "3xx",
-                width: 6,
-                left: false,
-                value: |e| class_pct(e, 3),
-            },
-            Column {
-                title: "4xx",
-                width: 6,
-                left: false,
-                value: |e| class_pct(e, 4),
-            },
-            Column {
-                title: "5xx",
-                width: 6,
-                left: false,
-                value: |e| class_pct(e, 5),
-            },
-            Column {
-                title: "p50 ms",
-                width: 9,
-                left: false,
-                value: |e| latency(e.latency_ms.as_ref().map(|l| l.p50)),
-            },
-            Column {
-                title: "p95 ms",
-                width: 9,
-                left: false,
-                value: |e| latency(e.latency_ms.as_ref().map(|l| l.p95)),
-            },
-            Column {
-                title: "p99 ms",
-                width: 9,
-                left: false,
-                value: |e| latency(e.latency_ms.as_ref().map(|l| l.p99)),
-            },
-            Column {
-                title: " top codes",
-                width: 28,
-                left: true,
-                value: |e| {
-                    let top: Vec<String> = super::busiest_codes(&e.by_status, 4)
-                        .iter()
-                        .map(|(c, n)| format!("{c}×{}", thousands(*n)))
-                        .collect();
-                    format!(" {}", top.join(" "))
-                },
-            },
-        ];
+        let mut cols = COLUMNS.to_vec();
         let fits = |cols: &[Column]| {
-            10 + 24 + cols.iter().map(|c| c.width + 1).sum::<usize>() <= self.width
+            10 + 24 + cols.iter().map(|c| c.width() + 1).sum::<usize>() <= self.width
         };
-        for drop in [" top codes", "3xx", "p50 ms", "p95 ms"] {
+        for drop in DROP_ORDER {
             if fits(&cols) {
                 break;
             }
-            cols.retain(|c| c.title != drop);
+            cols.retain(|c| *c != drop);
         }
         cols
     }
@@ -517,15 +509,19 @@ impl Render for TextRenderer {
         let cols = self.endpoint_columns();
         let rw = self
             .width
-            .saturating_sub(cols.iter().map(|c| c.width + 1).sum::<usize>() + 10)
+            .saturating_sub(cols.iter().map(|c| c.width() + 1).sum::<usize>() + 10)
             .clamp(16, 100);
         let mut head = format!("  {:<7} {:<rw$}", "METHOD", "ROUTE");
         for c in &cols {
-            head.push(' ');
-            head.push_str(&align(c.title, c.width, c.left));
+            let w = c.width();
+            match c {
+                Column::TopCodes => head.push_str(&format!(" {:<w$}", c.title())),
+                _ => head.push_str(&format!(" {:>w$}", c.title())),
+            }
         }
         writeln!(out, "{}", head.trim_end())?;
         for e in m.endpoints.iter().take(self.top) {
+            let classes = super::class_counts(&e.by_status);
             let mut row = format!(
                 "  {:<7} {:<rw$}",
                 clip(&sanitize(&e.method), 7),
@@ -533,7 +529,7 @@ impl Render for TextRenderer {
             );
             for c in &cols {
                 row.push(' ');
-                row.push_str(&align(&clip(&(c.value)(e), c.width), c.width, c.left));
+                row.push_str(&c.cell(e, &classes));
             }
             writeln!(out, "{}", row.trim_end())?;
         }
