@@ -32,14 +32,70 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
-/// Clip to at most `max` characters, marking the cut with `…`.
+/// Columns `s` takes on a terminal (East Asian wide characters take two, combining marks none).
+pub fn display_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// Clip to at most `max` terminal columns, marking the cut with `…`.
 pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    if display_width(s) <= max {
         return s.to_string();
     }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > max {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    if max > 0 {
+        out.push('…');
+    }
     out
+}
+
+/// Fit one line of terminal text, which may hold ANSI colour sequences (`ESC [ … m`, zero
+/// columns), into `width` columns: clipped with `…` (and the colour reset) when wider.
+pub fn fit_line(line: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    let mut visible = 0;
+    let mut in_escape = false;
+    for c in line.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, c) => visible += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
+        }
+    }
+    if visible <= width {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let (mut w, mut coloured) = (0, false);
+    in_escape = false;
+    for c in line.chars() {
+        if in_escape || c == '\x1b' {
+            in_escape = c != 'm';
+            coloured = true;
+            out.push(c);
+            continue;
+        }
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    if coloured {
+        out.push_str("\x1b[0m");
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Text for an HTML text node or a quoted attribute value: `& < > " '` escaped, after
@@ -90,6 +146,20 @@ pub fn markdown(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_fit_by_terminal_columns() {
+        // Wide characters take two columns; the cut is marked.
+        assert_eq!(clip("路由路由", 5), "路由…");
+        assert_eq!(clip("/api/users", 10), "/api/users");
+        assert_eq!(clip("/api/users", 6), "/api/…");
+        assert_eq!(fit_line("short", 10), "short");
+        // Colour sequences take no room, and the colour is reset after a cut.
+        let red = "\x1b[31m0123456789\x1b[0m";
+        assert_eq!(fit_line(red, 10), red);
+        assert_eq!(fit_line(red, 5), "\x1b[31m0123…\x1b[0m");
+        assert_eq!(display_width(&fit_line("路由路由路由", 7)), 7);
+    }
 
     #[test]
     fn escapes_for_html_xml_and_markdown() {

@@ -190,6 +190,7 @@ fn main() -> ExitCode {
         Some(Command::Check(c)) => c.report.input.quiet,
         Some(Command::Records(a)) => a.quiet,
         Some(Command::Rules { .. } | Command::Codes { .. }) => false,
+        Some(Command::Completions { .. } | Command::Man) => false,
     };
     QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
     let result = match &cli.command {
@@ -205,6 +206,8 @@ fn main() -> ExitCode {
             .map_err(Error::Usage)
             .and_then(|t| output::print(&t))
             .map(|()| Exit::Success),
+        Some(Command::Completions { shell }) => output::print_bytes(&cli::completions(*shell)),
+        Some(Command::Man) => output::print_bytes(&cli::man_page()),
     };
     match result {
         Ok(e) => e.into(),

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::escape::{clip, sanitize};
+use super::escape::{clip, display_width, fit_line, sanitize};
 use super::{figure_label, pct, thousands, Render, ReportModel};
 use crate::rules::{Confidence, Severity};
 
@@ -15,12 +15,31 @@ pub struct TextRenderer {
     pub color: bool,
     /// Endpoints listed.
     pub top: usize,
-    /// Columns available (the terminal's width, or [`DEFAULT_WIDTH`] off a terminal).
+    /// Columns available (the terminal's width, or [`DEFAULT_WIDTH`] off a terminal). No line
+    /// of the report is wider.
     pub width: usize,
+    /// Order of the endpoint table.
+    pub sort: SortKey,
 }
 
-/// Width assumed when the output is not a terminal.
+/// Orders of the text report's endpoint table (`--sort`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortKey {
+    /// Most requests first (the report's own order).
+    #[default]
+    Count,
+    /// Most 5xx responses first.
+    Server,
+    /// Most 4xx responses first.
+    Client,
+    /// Slowest p99 first (endpoints without durations last).
+    P99,
+}
+
+/// Width of a text report written to a file: wide enough for every column.
 pub const DEFAULT_WIDTH: usize = 144;
+/// Width on standard output when neither the terminal nor `COLUMNS` tells (a pipe).
+pub const TERMINAL_WIDTH: usize = 80;
 
 impl TextRenderer {
     /// Width of the route column: what the other columns leave, within reason.
@@ -112,12 +131,9 @@ impl TextRenderer {
                 } else {
                     f.recommended_text("/")
                 };
-                writeln!(
-                    out,
-                    "  {} {} {}  {} → {}  ({} requests, {:.1}%, {} confidence)",
-                    self.paint(&format!("[{}]", f.rule), "bold"),
-                    clip(&sanitize(&f.method), 7),
-                    clip(&sanitize(&f.route), 80),
+                let tag = format!("[{}]", f.rule);
+                let what = format!(
+                    "{} → {}  ({} requests, {:.1}%, {} confidence)",
                     f.observed_status,
                     rec,
                     thousands(f.count),
@@ -127,7 +143,27 @@ impl TextRenderer {
                         Confidence::Medium => "medium",
                         Confidence::High => "high",
                     }
-                )?;
+                );
+                let method = clip(&sanitize(&f.method), 7);
+                let route = sanitize(&f.route);
+                // One line when it fits, else the endpoint on one and the verdict below it.
+                let fixed = 2 + display_width(&tag) + 1 + display_width(&method) + 1 + 2;
+                if fixed + display_width(&route) + display_width(&what) <= self.width {
+                    writeln!(
+                        out,
+                        "  {} {method} {route}  {what}",
+                        self.paint(&tag, "bold"),
+                    )?;
+                } else {
+                    let room = self.width.saturating_sub(fixed - 2).max(16);
+                    writeln!(
+                        out,
+                        "  {} {method} {}",
+                        self.paint(&tag, "bold"),
+                        clip(&route, room)
+                    )?;
+                    writeln!(out, "      {}", wrap(&what, self.prose_width(), "        "))?;
+                }
                 writeln!(
                     out,
                     "      {}",
@@ -160,19 +196,29 @@ impl TextRenderer {
                 if !f.evidence.samples.is_empty() {
                     writeln!(
                         out,
-                        "      samples: {}",
-                        compact_sources(&f.evidence.samples)
+                        "      {}",
+                        wrap(
+                            &format!("samples: {}", compact_sources(&f.evidence.samples)),
+                            self.prose_width(),
+                            "        "
+                        )
                     )?;
                 }
                 for l in &f.evidence.lines {
+                    // The samples line names the file in full; the file name is enough here.
+                    let source = sanitize(
+                        l.source
+                            .rsplit_once(['/', '\\'])
+                            .map_or(l.source.as_str(), |(_, name)| name),
+                    );
                     let room = self
-                        .prose_width()
-                        .saturating_sub(l.source.len() + 4)
-                        .max(40);
+                        .width
+                        .saturating_sub(display_width(&source) + 10)
+                        .max(20);
                     writeln!(
                         out,
                         "        {}  {}",
-                        self.paint(&sanitize(&l.source), "dim"),
+                        self.paint(&source, "dim"),
                         clip(&sanitize(&l.text), room)
                     )?;
                 }
@@ -191,15 +237,15 @@ impl TextRenderer {
             "\n{}",
             self.paint("Scanner noise (kept out of the findings)", "bold")
         )?;
-        writeln!(
-            out,
-            "  {} client{} probed for paths that do not exist; {} endpoint{} ({} requests) were touched only by them",
+        let intro = format!(
+            "{} client{} probed for paths that do not exist; {} endpoint{} ({} requests) were touched only by them",
             thousands(n.scanner_count as u64),
             if n.scanner_count == 1 { "" } else { "s" },
             thousands(n.endpoints),
             if n.endpoints == 1 { "" } else { "s" },
             thousands(n.requests)
-        )?;
+        );
+        writeln!(out, "  {}", wrap(&intro, self.prose_width(), "  "))?;
         for sc in n.scanners.iter().take(10) {
             writeln!(
                 out,
@@ -394,7 +440,37 @@ fn compact_sources(sources: &[String]) -> String {
 }
 
 impl Render for TextRenderer {
+    /// The report, every line fitted into the width (clipped with `…` where the layout alone
+    /// does not keep it narrower: a long file name, a reject sample).
     fn render(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut buf = Vec::new();
+        self.render_lines(m, &mut buf)?;
+        let text = String::from_utf8_lossy(&buf);
+        for line in text.lines() {
+            writeln!(out, "{}", fit_line(line, self.width))?;
+        }
+        Ok(())
+    }
+}
+
+impl TextRenderer {
+    /// The endpoints of the table, in `--sort` order (ties: the report's order).
+    fn sorted_endpoints<'m>(&self, m: &'m ReportModel) -> Vec<&'m super::Endpoint> {
+        let mut list: Vec<&super::Endpoint> = m.endpoints.iter().collect();
+        let class = |e: &super::Endpoint, c: usize| super::class_counts(&e.by_status)[c];
+        match self.sort {
+            SortKey::Count => {}
+            SortKey::Server => list.sort_by_key(|e| std::cmp::Reverse(class(e, 5))),
+            SortKey::Client => list.sort_by_key(|e| std::cmp::Reverse(class(e, 4))),
+            SortKey::P99 => list.sort_by(|a, b| {
+                let p = |e: &super::Endpoint| e.latency_ms.as_ref().map_or(-1.0, |l| l.p99);
+                p(b).total_cmp(&p(a))
+            }),
+        }
+        list
+    }
+
+    fn render_lines(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
         let s = &m.summary;
         let formats: Vec<String> = s
             .formats
@@ -492,19 +568,43 @@ impl Render for TextRenderer {
             .iter()
             .map(|(c, n)| format!("{c}: {}", thousands(*n)))
             .collect();
-        writeln!(out, "  codes: {}", codes.join(", "))?;
+        writeln!(
+            out,
+            "  {}",
+            wrap(
+                &format!("codes: {}", codes.join(", ")),
+                self.width.saturating_sub(4).max(40),
+                "    "
+            )
+        )?;
 
         self.findings(m, out)?;
         self.noise(m, out)?;
         self.api(m, out)?;
 
         let shown = m.endpoints.len().min(self.top);
+        let flagged: std::collections::HashSet<(&str, &str)> = m
+            .findings
+            .iter()
+            .map(|f| (f.method.as_str(), f.route.as_str()))
+            .collect();
+        let order = match self.sort {
+            SortKey::Count => "",
+            SortKey::Server => ", most 5xx first",
+            SortKey::Client => ", most 4xx first",
+            SortKey::P99 => ", slowest p99 first",
+        };
         writeln!(
             out,
-            "\n{} ({} of {})",
+            "\n{} ({} of {}{order}{})",
             self.paint("Top endpoints", "bold"),
             shown,
-            m.endpoints.len()
+            m.endpoints.len(),
+            if flagged.is_empty() {
+                ""
+            } else {
+                "; * has a finding"
+            }
         )?;
         let cols = self.endpoint_columns();
         let rw = self
@@ -520,12 +620,20 @@ impl Render for TextRenderer {
             }
         }
         writeln!(out, "{}", head.trim_end())?;
-        for e in m.endpoints.iter().take(self.top) {
+        for e in self.sorted_endpoints(m).into_iter().take(self.top) {
             let classes = super::class_counts(&e.by_status);
+            let route = clip(&sanitize(&e.route), rw);
+            // Padding by display width: a route with wide characters keeps the columns aligned.
+            let pad = rw.saturating_sub(display_width(&route));
+            let mark = if flagged.contains(&(e.method.as_str(), e.route.as_str())) {
+                "*"
+            } else {
+                " "
+            };
             let mut row = format!(
-                "  {:<7} {:<rw$}",
+                "{mark} {:<7} {route}{:pad$}",
                 clip(&sanitize(&e.method), 7),
-                clip(&sanitize(&e.route), rw)
+                ""
             );
             for c in &cols {
                 row.push(' ');

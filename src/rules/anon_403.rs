@@ -25,7 +25,7 @@ static META: RuleMeta = RuleMeta {
     id: "anon-403",
     code: "SL009",
     severity: Severity::Warning,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "403 to requests that carried no credentials, where 401 asks for them.",
     docs: r#"
 ## What it detects
@@ -56,7 +56,6 @@ See `statuslens codes 401` and `statuslens codes 403`.
 
 ## References
 - RFC 9110 §15.5.2 (401), §15.5.4 (403), §11.6.1 (WWW-Authenticate)
-- SPEC §5
 "#,
     thresholds: &[MIN_ANONYMOUS, MIN_ANONYMOUS_SHARE],
 };

@@ -35,7 +35,7 @@ static META: RuleMeta = RuleMeta {
     id: "app-timeout-500",
     code: "SL002",
     severity: Severity::Warning,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "500s whose latencies pile up at one ceiling: a timeout reported as a generic error.",
     docs: r#"
 ## What it detects
@@ -63,7 +63,6 @@ load); then look at why the dependency is slow. See `statuslens codes 504`.
 
 ## References
 - RFC 9110 §15.6.5 (504), §15.6.4 (503)
-- SPEC §5
 "#,
     thresholds: &[MIN_500, MIN_CEILING_MS, PILE_SHARE, MAX_2XX_ABOVE],
 };

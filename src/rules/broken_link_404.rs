@@ -33,7 +33,7 @@ static META: RuleMeta = RuleMeta {
     id: "broken-link-404",
     code: "SL015",
     severity: Severity::Info,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "The same missing URL requested again and again by clients that otherwise succeed.",
     docs: r#"
 ## What it detects
@@ -64,7 +64,6 @@ resource was removed on purpose, answer `410 Gone` so clients and crawlers stop 
 
 ## References
 - RFC 9110 §15.5.5 (404), §15.5.11 (410)
-- SPEC §5
 "#,
     thresholds: &[MIN_404, MIN_404_SHARE, MIN_REPEATS],
 };

@@ -24,7 +24,7 @@ static META: RuleMeta = RuleMeta {
     id: "create-200",
     code: "SL005",
     severity: Severity::Info,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "POST to a collection route answers 200 and never 201.",
     docs: r#"
 ## What it detects
@@ -52,7 +52,6 @@ is queued, 202 with a status URL. See `statuslens codes 201`.
 
 ## References
 - RFC 9110 §15.3.2 (201), §15.3.3 (202), §10.2.2 (Location)
-- SPEC §5
 "#,
     thresholds: &[MIN_REQUESTS, MIN_200_SHARE],
 };

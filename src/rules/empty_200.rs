@@ -28,7 +28,7 @@ static META: RuleMeta = RuleMeta {
     id: "empty-200",
     code: "SL006",
     severity: Severity::Info,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "200 responses with an empty body, where 204 says so.",
     docs: r#"
 ## What it detects
@@ -55,7 +55,6 @@ Answer 204 when there is no body (or return the updated representation with the 
 
 ## References
 - RFC 9110 §15.3.5 (204), §9.3.5 (DELETE)
-- SPEC §5
 "#,
     thresholds: &[MIN_200, MIN_EMPTY_SHARE, MAX_TOTAL_BYTES],
 };

@@ -25,7 +25,7 @@ static META: RuleMeta = RuleMeta {
     id: "error-body-200",
     code: "SL004",
     severity: Severity::Error,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "2xx responses whose logged fields carry an error.",
     docs: r#"
 ## What it detects
@@ -52,7 +52,6 @@ details. If a client requires 200s (old SDKs), version the API rather than hide 
 
 ## References
 - RFC 9110 §15 (status codes), RFC 9457 (problem details)
-- SPEC §5
 "#,
     thresholds: &[MIN_COUNT, MIN_SHARE],
 };

@@ -25,7 +25,7 @@ static META: RuleMeta = RuleMeta {
     id: "gateway-5xx",
     code: "SL011",
     severity: Severity::Info,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "Where 502/503/504 come from (gateway or application), and 499 spikes.",
     docs: r#"
 ## What it detects
@@ -58,7 +58,6 @@ look at the clients' timeouts and retries.
 
 ## References
 - RFC 9110 §15.6.3 (502), §15.6.4 (503), §15.6.5 (504); nginx 499
-- SPEC §5
 "#,
     thresholds: &[MIN_COUNT, MIN_SHARE],
 };

@@ -68,7 +68,7 @@ static META: RuleMeta = RuleMeta {
     id: "generic-500",
     code: "SL001",
     severity: Severity::Warning,
-    since: "0.2.0",
+    since: "0.1.0",
     summary:
         "An endpoint's failures are plain 500s where the evidence points to a more precise code.",
     docs: r#"
@@ -120,7 +120,6 @@ answer 503 with `Retry-After`; keep 500 for real bugs. See `statuslens codes 500
 
 ## References
 - RFC 9110 §15.6.1 (500), §15.6.4 (503), §15.5.10 (409), §15.5.21 (422)
-- SPEC §5
 "#,
     thresholds: &[
         MIN_500,

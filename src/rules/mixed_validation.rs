@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     id: "mixed-validation",
     code: "SL013",
     severity: Severity::Info,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "The API answers validation failures with 400 on some endpoints and 422 on others.",
     docs: r#"
 ## What it detects
@@ -44,7 +44,6 @@ document it, and apply it in shared validation middleware. See `statuslens codes
 
 ## References
 - RFC 9110 §15.5.1 (400), §15.5.21 (422)
-- SPEC §5
 "#,
     thresholds: &[MIN_COUNT],
 };

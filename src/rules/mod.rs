@@ -687,6 +687,25 @@ mod tests {
     }
 
     #[test]
+    fn rules_were_added_no_later_than_this_version() {
+        let version = |s: &str| -> Vec<u32> {
+            s.split('.')
+                .map(|p| p.parse().expect("numeric version"))
+                .collect()
+        };
+        let this = version(env!("CARGO_PKG_VERSION"));
+        for r in RULES {
+            let m = r.meta();
+            assert!(
+                version(m.since) <= this,
+                "{} says it was added in {}",
+                m.id,
+                m.since
+            );
+        }
+    }
+
+    #[test]
     fn committed_docs_match_the_sources() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
         let bless = std::env::var_os("STATUSLENS_BLESS").is_some();

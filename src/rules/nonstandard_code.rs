@@ -17,7 +17,7 @@ static META: RuleMeta = RuleMeta {
     id: "nonstandard-code",
     code: "SL012",
     severity: Severity::Warning,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "Status codes outside the IANA registry (nginx's 499 aside).",
     docs: r#"
 ## What it detects
@@ -42,7 +42,6 @@ Use the registered code that fits — the finding names it — and put the detai
 
 ## References
 - IANA HTTP Status Code Registry; RFC 9110 §15
-- SPEC §5
 "#,
     thresholds: &[MIN_COUNT],
 };

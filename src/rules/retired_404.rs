@@ -46,7 +46,7 @@ static META: RuleMeta = RuleMeta {
     id: "retired-404",
     code: "SL010",
     severity: Severity::Warning,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "A route that answered 2xx earlier in the window and only 404 afterwards.",
     docs: r#"
 ## What it detects
@@ -75,7 +75,6 @@ beforehand); if not, look at the deploy at the change point. See `statuslens cod
 
 ## References
 - RFC 9110 §15.5.11 (410), RFC 8594 (Sunset)
-- SPEC §5
 "#,
     thresholds: &[
         MIN_2XX_BEFORE,

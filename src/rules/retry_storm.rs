@@ -25,7 +25,7 @@ static META: RuleMeta = RuleMeta {
     id: "retry-storm",
     code: "SL008",
     severity: Severity::Warning,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "Clients that get 429/503 and come back at once, many times, on the same endpoint.",
     docs: r#"
 ## What it detects
@@ -55,7 +55,6 @@ backoff and jitter, and consider blocking clients that ignore it. See `statuslen
 
 ## References
 - RFC 6585 §4 (429), RFC 9110 §10.2.3 (Retry-After), §15.6.4 (503)
-- SPEC §5
 "#,
     thresholds: &[MIN_THROTTLED, QUICK_SHARE],
 };

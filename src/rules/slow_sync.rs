@@ -24,7 +24,7 @@ static META: RuleMeta = RuleMeta {
     id: "slow-sync",
     code: "SL007",
     severity: Severity::Info,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "A write endpoint that routinely takes seconds to answer 200/201.",
     docs: r#"
 ## What it detects
@@ -48,7 +48,6 @@ Queue the work, answer 202 with `Location` pointing at a status resource (which 
 
 ## References
 - RFC 9110 §15.3.3 (202)
-- SPEC §5
 "#,
     thresholds: &[MIN_2XX, P50_MS],
 };

@@ -18,7 +18,7 @@ static META: RuleMeta = RuleMeta {
     id: "undocumented-status",
     code: "SL014",
     severity: Severity::Warning,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "An operation answers a status code its OpenAPI document does not document.",
     docs: r#"
 ## What it detects
@@ -62,7 +62,6 @@ at once.
 ## References
 - OpenAPI 3.1 §4.8.16 (Responses Object), §4.8.17 (Response Object); Swagger 2.0 Responses
 - RFC 9110 §15
-- SPEC §5
 "#,
     thresholds: &[MIN_COUNT],
 };

@@ -48,7 +48,7 @@ static META: RuleMeta = RuleMeta {
     id: "wrong-method-404",
     code: "SL003",
     severity: Severity::Warning,
-    since: "0.2.0",
+    since: "0.1.0",
     summary: "A route that answers some methods with 2xx answers another only with 404.",
     docs: r#"
 ## What it detects
@@ -85,7 +85,6 @@ implement the method if clients need it. See `statuslens codes 405`.
 
 ## References
 - RFC 9110 §15.5.6 (405), §10.2.1 (Allow)
-- SPEC §5
 "#,
     thresholds: &[
         MIN_REQUESTS,

@@ -478,7 +478,12 @@ fn several_outputs_in_one_run() {
 
 #[test]
 fn bundled_sample_runs() {
-    let out = statuslens().arg("fixtures/sample/").output().expect("runs");
+    // Wide enough for a finding's endpoint and verdict on one line.
+    let out = statuslens()
+        .arg("fixtures/sample/")
+        .env("COLUMNS", "160")
+        .output()
+        .expect("runs");
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -613,4 +618,58 @@ fn a_mixed_folder_gives_the_per_format_totals_of_naming_each_format() {
         .map(|(k, v)| (k.clone(), v.as_u64().expect("n")))
         .collect();
     assert_eq!(mixed_statuses, statuses);
+}
+
+/// `completions SHELL` prints a script the shell accepts (`-n`: parse without running); in CI
+/// every shell is installed, elsewhere a missing one is skipped with a note.
+#[test]
+fn completion_scripts_parse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (shell, check) in [
+        ("bash", &["bash", "-n"][..]),
+        ("zsh", &["zsh", "-n"][..]),
+        ("fish", &["fish", "--no-execute"][..]),
+    ] {
+        let out = statuslens()
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        assert!(
+            text.contains("log-format") && text.contains("fail-on"),
+            "{shell}"
+        );
+        let path = dir.path().join(format!("statuslens.{shell}"));
+        std::fs::write(&path, &text).expect("write");
+        match std::process::Command::new(check[0])
+            .args(&check[1..])
+            .arg(&path)
+            .output()
+        {
+            Ok(r) => assert!(
+                r.status.success(),
+                "{shell} rejects its completion script: {}",
+                String::from_utf8_lossy(&r.stderr)
+            ),
+            Err(_) if std::env::var_os("CI").is_none() => {
+                eprintln!("{shell} is not installed: its completion script was not parsed");
+            }
+            Err(e) => panic!("{shell} is needed in CI: {e}"),
+        }
+    }
+}
+
+/// `man` prints the committed manual page.
+#[test]
+fn man_prints_the_manual_page() {
+    let out = statuslens().arg("man").output().expect("runs");
+    assert!(out.status.success());
+    let committed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/statuslens.1"))
+        .expect("docs/statuslens.1");
+    assert_eq!(out.stdout, committed);
 }

@@ -666,7 +666,14 @@ fn findings_show_their_sample_lines_sanitised() {
         })
         .collect();
     let p = write(dir.path(), "a.log", text.as_bytes());
-    let run = |args: &[&str]| statuslens().arg(&p).args(args).output().expect("runs");
+    let run = |args: &[&str]| {
+        statuslens()
+            .arg(&p)
+            .args(args)
+            .env("COLUMNS", "200")
+            .output()
+            .expect("runs")
+    };
     let out = run(&["--format", "text", "--color", "never"]);
     let shown = String::from_utf8(out.stdout).expect("UTF-8");
     assert!(
@@ -800,4 +807,97 @@ fn the_endpoint_table_fits_the_width_by_dropping_columns() {
             );
         }
     }
+}
+
+/// On pseudo-terminals of 80 and 120 columns (the width comes from the terminal, not from
+/// `COLUMNS`), no line of the text report is wider than the terminal; both are snapshots.
+#[test]
+fn text_fits_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut log = canonical_log();
+    // A route longer than any terminal, with a finding on it.
+    let long = format!("/api/{}/items", "very-long-segment-".repeat(12));
+    for i in 0..25 {
+        log.push_str(&format!(
+            "{{\"time\":\"2024-05-01T00:{:02}:00Z\",\"remote_addr\":\"10.2.0.{i}\",\"method\":\"POST\",\"path\":\"{long}\",\"status\":500,\"duration_ms\":3.0,\"body_bytes_sent\":512}}\n",
+            i * 2
+        ));
+        log.push_str(&format!(
+            "{{\"time\":\"2024-05-01T00:{:02}:30Z\",\"remote_addr\":\"10.2.0.{i}\",\"method\":\"POST\",\"path\":\"{long}\",\"status\":201,\"duration_ms\":140.0,\"body_bytes_sent\":512}}\n",
+            i * 2
+        ));
+    }
+    let path = write(dir.path(), "api.jsonl", log.as_bytes());
+    for cols in [80usize, 120] {
+        let command = format!(
+            "stty cols {cols} rows 60; env -u COLUMNS '{}' '{}' --color never --no-progress",
+            env!("CARGO_BIN_EXE_statuslens"),
+            path.display()
+        );
+        let Some(out) = crate::util::on_terminal(&command, &[]) else {
+            return;
+        };
+        let text = out
+            .replace('\r', "")
+            .replace(&format!("{}/", dir.path().display()), "DIR/");
+        assert!(text.contains("Top endpoints"), "{text}");
+        assert!(text.contains("[generic-500] POST /api/very-long"), "{text}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= cols, "wider than {cols}: {line:?}");
+        }
+        insta::assert_snapshot!(format!("text_on_{cols}_columns"), text);
+    }
+}
+
+/// `--sort` orders the text table: most 5xx, most 4xx, slowest p99 first; every endpoint with a
+/// finding is marked.
+#[test]
+fn the_text_table_sorts_and_marks_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "api.jsonl", canonical_log().as_bytes());
+    let first_rows = |sort: &str| {
+        let out = statuslens()
+            .arg(&log)
+            .args(["--color", "never", "--sort", sort])
+            .env("COLUMNS", "160")
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).expect("UTF-8");
+        let start = text.find("Top endpoints").expect("the table");
+        text[start..]
+            .lines()
+            .skip(2)
+            .take(3)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    // In the canonical log POST /api/orders has the 5xx, DELETE /api/users the most 4xx.
+    let by_5xx = first_rows("5xx");
+    assert!(
+        by_5xx[0].starts_with("* POST    /api/orders "),
+        "{by_5xx:?}"
+    );
+    let by_4xx = first_rows("4xx");
+    assert!(by_4xx[0].starts_with("* DELETE  /api/users "), "{by_4xx:?}");
+    let by_count = first_rows("count");
+    assert!(
+        by_count[0].contains("GET     /api/users/{id}"),
+        "{by_count:?}"
+    );
+    let by_p99 = first_rows("p99");
+    let p99 = |row: &str| -> f64 {
+        let cells: Vec<&str> = row.trim_start_matches('*').split_whitespace().collect();
+        cells[9].parse().expect("p99 cell")
+    };
+    assert!(
+        p99(&by_p99[0]) >= p99(&by_p99[1]) && p99(&by_p99[1]) >= p99(&by_p99[2]),
+        "{by_p99:?}"
+    );
+    let marked = by_5xx.iter().filter(|r| r.starts_with('*')).count();
+    assert!(marked >= 1, "{by_5xx:?}");
+    assert!(
+        !by_count[0].starts_with('*'),
+        "an endpoint without a finding is not marked: {by_count:?}"
+    );
 }

@@ -1227,7 +1227,11 @@ fn configuration_changes_thresholds_severities_and_ignores() {
 fn text_report_groups_findings_by_severity() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = write(dir.path(), "a.jsonl", smelly_api().json().as_bytes());
-    let out = statuslens().arg(&log).output().expect("runs");
+    let out = statuslens()
+        .arg(&log)
+        .env("COLUMNS", "160")
+        .output()
+        .expect("runs");
     let text = String::from_utf8(out.stdout).expect("utf8");
     let err_at = text.find("ERROR (").expect("an error group");
     let warn_at = text.find("WARNING (").expect("a warning group");
