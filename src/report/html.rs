@@ -15,6 +15,8 @@ use crate::rules::Severity;
 pub const MAX_ROWS: usize = 1000;
 /// Findings shown.
 pub const MAX_FINDINGS: usize = 500;
+/// Endpoints with a drill-down: every one with a finding, then the busiest up to this.
+pub const MAX_DETAILS: usize = 50;
 /// Endpoints in the latency chart.
 const LATENCY_BARS: usize = 20;
 
@@ -29,7 +31,14 @@ const CLASS_COLORS: [&str; 6] = [
 const CLASS_NAMES: [&str; 6] = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 const STYLE: &str = r#"
-:root{--fg:#1d2125;--muted:#5f6b76;--line:#d9dee3;--bg:#fff;--card:#f6f8fa;--err:#c62828;--warn:#b26a00;--info:#0277bd}
+:root{--fg:#1d2125;--muted:#5f6b76;--line:#d9dee3;--bg:#fff;--card:#f6f8fa;--err:#c62828;--warn:#b26a00;--info:#0277bd;--link:#0b5cad;color-scheme:light dark}
+@media (prefers-color-scheme:dark){:root{--fg:#e3e7eb;--muted:#9aa6b2;--line:#363c44;--bg:#14171b;--card:#1e2329;--err:#ef5350;--warn:#ffb74d;--info:#4fc3f7;--link:#8ab4f8}}
+a{color:var(--link)}svg text{fill:var(--muted)}nav.index{display:flex;flex-wrap:wrap;gap:14px;margin:8px 0 4px;font-size:13px}
+.tag{font-size:11px;border:1px solid var(--line);border-radius:3px;padding:0 4px;margin-left:6px;color:var(--muted)}
+td.mark a{text-decoration:none;font-weight:700;color:var(--warn)}
+.drill{border:1px solid var(--line);border-radius:4px;margin:6px 0;padding:2px 10px;background:var(--card)}
+.drill[open]{padding-bottom:10px}.drill .cols{display:flex;flex-wrap:wrap;gap:24px}.drill .cols>div{flex:1 1 320px;min-width:0}
+.rule-doc h4{margin:10px 0 4px}.rule-doc pre{background:var(--card);padding:6px 8px;overflow-x:auto;font-size:12px}
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1280px;padding:16px 24px}
 h1{font-size:22px;margin:4px 0}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
 .muted{color:var(--muted)}.cards{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
@@ -41,7 +50,7 @@ th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertic
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}th{background:var(--card);position:sticky;top:0;cursor:pointer;user-select:none}
 th.sorted-asc::after{content:" ▲"}th.sorted-desc::after{content:" ▼"}
 td.route{word-break:break-all;font-family:ui-monospace,Menlo,Consolas,monospace}
-.finding{border:1px solid var(--line);border-left:5px solid var(--info);border-radius:4px;padding:8px 12px;margin:8px 0;background:#fff}
+.finding{border:1px solid var(--line);border-left:5px solid var(--info);border-radius:4px;padding:8px 12px;margin:8px 0;background:var(--bg)}
 .finding.error{border-left-color:var(--err)}.finding.warning{border-left-color:var(--warn)}
 .finding h3{font-size:15px;margin:0 0 4px}.finding code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace}
 .codes{font-weight:600}.fig{font-size:12px;color:var(--muted)}.fig td{border:0;padding:1px 8px 1px 0}
@@ -49,12 +58,17 @@ details>summary{cursor:pointer;font-weight:600;margin:6px 0}.sev-error{color:var
 input#filter{padding:5px 8px;width:320px;max-width:100%;margin:4px 0 8px;border:1px solid var(--line);border-radius:4px}
 footer{margin:32px 0 8px;color:var(--muted);font-size:12px}
 code.line{white-space:pre-wrap;word-break:break-all;font-size:12px}
-@media print{input#filter{display:none}th{position:static}details{display:block}body{max-width:none;padding:0}.finding{break-inside:avoid}}
+@media print{input#filter,nav.index{display:none}th{position:static}details{display:block}body{max-width:none;padding:0}.finding{break-inside:avoid}}
 "#;
 
 /// Sorting (click a header) and filtering (type in the box) of the endpoint table. Reads the
 /// table's own cells; no data is embedded in the script.
 const SCRIPT: &str = r#"
+(function(){
+function openTarget(){var id=decodeURIComponent(location.hash.slice(1));if(!id)return;var d=document.getElementById(id);
+if(d&&d.tagName==='DETAILS'){d.open=true;d.scrollIntoView();}}
+window.addEventListener('hashchange',openTarget);openTarget();
+})();
 (function(){
 var t=document.getElementById('ep');if(!t)return;var b=t.tBodies[0];
 var f=document.getElementById('filter');
@@ -91,29 +105,57 @@ fn timeline_svg(m: &ReportModel, out: &mut String) {
         out.push_str("<p class=\"muted\">No timestamps: no timeline.</p>");
         return;
     }
-    let (w, hgt, left, bottom) = (1000.0f64, 220.0f64, 50.0f64, 24.0f64);
-    let plot_w = w - left - 10.0;
-    let plot_h = hgt - bottom - 10.0;
     let totals: Vec<[u64; 6]> = buckets
         .iter()
         .map(|b| [b.none, b.c1, b.c2, b.c3, b.c4, b.c5])
         .collect();
+    let titles: Vec<&str> = buckets.iter().map(|b| b.start.as_str()).collect();
+    bars_svg(
+        out,
+        "timeline-chart",
+        &totals,
+        &titles,
+        220.0,
+        "Status mix over time",
+    );
+    let _ = write!(
+        out,
+        "<p class=\"muted\">{} buckets of {} s.</p>",
+        buckets.len(),
+        m.timeline.bucket_seconds
+    );
+    legend(out);
+}
+
+/// Stacked bars of status classes, one per bucket (`titles`: each bucket's start), on a time
+/// axis: every bucket has its slot, so a gap shows as one.
+fn bars_svg(
+    out: &mut String,
+    id: &str,
+    totals: &[[u64; 6]],
+    titles: &[&str],
+    hgt: f64,
+    aria: &str,
+) {
+    let (w, left, bottom) = (1000.0f64, 50.0f64, 24.0f64);
+    let plot_w = w - left - 10.0;
+    let plot_h = hgt - bottom - 10.0;
     let max = totals
         .iter()
         .map(|c| c.iter().sum::<u64>())
         .max()
         .unwrap_or(1)
         .max(1);
-    let bw = plot_w / buckets.len() as f64;
+    let bw = plot_w / totals.len().max(1) as f64;
     let _ = write!(
         out,
-        "<svg id=\"timeline-chart\" viewBox=\"0 0 {w} {hgt}\" role=\"img\" aria-label=\"Status mix over time\">"
+        "<svg id=\"{id}\" viewBox=\"0 0 {w} {hgt}\" role=\"img\" aria-label=\"{aria}\">"
     );
     let _ = write!(
         out,
-        "<text x=\"{}\" y=\"14\" font-size=\"11\" text-anchor=\"end\" fill=\"#5f6b76\">{}</text>\
-         <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\" fill=\"#5f6b76\">0</text>\
-         <line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#d9dee3\"/>",
+        "<text x=\"{}\" y=\"14\" font-size=\"11\" text-anchor=\"end\">{}</text>\
+         <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">0</text>\
+         <line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#8a949e\"/>",
         left - 4.0,
         thousands(max),
         left - 4.0,
@@ -122,14 +164,17 @@ fn timeline_svg(m: &ReportModel, out: &mut String) {
         left + plot_w,
         10.0 + plot_h
     );
-    for (i, (b, c)) in buckets.iter().zip(&totals).enumerate() {
+    for (i, c) in totals.iter().enumerate() {
+        let total: u64 = c.iter().sum();
+        if total == 0 {
+            continue;
+        }
         let x = left + i as f64 * bw;
         let mut y = 10.0 + plot_h;
-        let total: u64 = c.iter().sum();
         let _ = write!(
             out,
             "<g><title>{} — {} requests: 2xx {}, 3xx {}, 4xx {}, 5xx {}</title>",
-            h(&b.start),
+            h(titles.get(i).copied().unwrap_or_default()),
             thousands(total),
             c[2],
             c[3],
@@ -151,25 +196,148 @@ fn timeline_svg(m: &ReportModel, out: &mut String) {
         }
         out.push_str("</g>");
     }
-    let first = &buckets[0].start;
-    let last = &buckets[buckets.len() - 1].start;
+    let first = titles.first().copied().unwrap_or_default();
+    let last = titles.last().copied().unwrap_or_default();
     let _ = write!(
         out,
-        "<text x=\"{left}\" y=\"{}\" font-size=\"11\" fill=\"#5f6b76\">{}</text>\
-         <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\" fill=\"#5f6b76\">{}</text></svg>",
+        "<text x=\"{left}\" y=\"{}\" font-size=\"11\">{}</text>\
+         <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text></svg>",
         hgt - 6.0,
         h(first),
         left + plot_w,
         hgt - 6.0,
         h(last)
     );
+}
+
+/// An endpoint's latency histogram: requests per bin, bins doubling.
+fn histogram_svg(out: &mut String, bins: &[(f64, u64)]) {
+    if bins.is_empty() {
+        out.push_str("<p class=\"muted\">No durations logged.</p>");
+        return;
+    }
+    let (w, hgt, left, bottom) = (480.0f64, 160.0f64, 40.0f64, 22.0f64);
+    let plot_w = w - left - 10.0;
+    let plot_h = hgt - bottom - 10.0;
+    let max = bins.iter().map(|b| b.1).max().unwrap_or(1).max(1);
+    let bw = plot_w / bins.len() as f64;
     let _ = write!(
         out,
-        "<p class=\"muted\">{} buckets of {} s.</p>",
-        buckets.len(),
-        m.timeline.bucket_seconds
+        "<svg class=\"hist\" viewBox=\"0 0 {w} {hgt}\" role=\"img\" aria-label=\"Latency histogram\">\
+         <text x=\"{}\" y=\"14\" font-size=\"11\" text-anchor=\"end\">{}</text>",
+        left - 4.0,
+        thousands(max)
     );
-    legend(out);
+    let mut lower = 0.0;
+    for (i, (upper, n)) in bins.iter().enumerate() {
+        let bar = *n as f64 / max as f64 * plot_h;
+        let _ = write!(
+            out,
+            "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{bar:.2}\" fill=\"#5c6bc0\"><title>{} – {} ms: {} requests</title></rect>",
+            left + i as f64 * bw,
+            10.0 + plot_h - bar,
+            (bw * 0.9).max(0.5),
+            ms_label(lower),
+            ms_label(*upper),
+            thousands(*n)
+        );
+        lower = *upper;
+    }
+    let _ = write!(
+        out,
+        "<text x=\"{left}\" y=\"{}\" font-size=\"11\">{} ms</text>\
+         <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{} ms</text></svg>",
+        hgt - 6.0,
+        ms_label(bins[0].0 / 2.0),
+        left + plot_w,
+        hgt - 6.0,
+        ms_label(bins[bins.len() - 1].0)
+    );
+}
+
+/// Milliseconds without needless digits.
+fn ms_label(v: f64) -> String {
+    if v >= 10.0 {
+        thousands(v.round() as u64)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// Log text with `backticked` spans as `<code>`, escaped; unbalanced backticks stay as they are.
+fn prose(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return h(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{}</code>", h(part));
+        } else {
+            out.push_str(&h(part));
+        }
+    }
+    out
+}
+
+/// A rule's Markdown docs as HTML: headings, lists, code blocks and code spans; the title line
+/// is left out (the summary names the rule).
+fn docs_html(md: &str) -> String {
+    let mut out = String::from("<div class=\"rule-doc\">");
+    let mut in_code = false;
+    let mut in_list = false;
+    let mut para = String::new();
+    let flush = |out: &mut String, para: &mut String| {
+        if !para.trim().is_empty() {
+            let _ = write!(out, "<p>{}</p>", prose(para.trim()));
+        }
+        para.clear();
+    };
+    for line in md.lines() {
+        if line.starts_with("```") {
+            flush(&mut out, &mut para);
+            out.push_str(if in_code { "</pre>" } else { "<pre>" });
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            let _ = writeln!(out, "{}", h(line));
+            continue;
+        }
+        if in_list && !line.starts_with("- ") {
+            out.push_str("</ul>");
+            in_list = false;
+        }
+        if line.starts_with("# ") {
+            continue;
+        }
+        if let Some(title) = line.strip_prefix("## ") {
+            flush(&mut out, &mut para);
+            let _ = write!(out, "<h4>{}</h4>", h(title));
+        } else if let Some(item) = line.strip_prefix("- ") {
+            flush(&mut out, &mut para);
+            if !in_list {
+                out.push_str("<ul>");
+                in_list = true;
+            }
+            let _ = write!(out, "<li>{}</li>", prose(item));
+        } else if line.trim().is_empty() {
+            flush(&mut out, &mut para);
+        } else {
+            para.push_str(line);
+            para.push(' ');
+        }
+    }
+    flush(&mut out, &mut para);
+    if in_list {
+        out.push_str("</ul>");
+    }
+    if in_code {
+        out.push_str("</pre>");
+    }
+    out.push_str("</div>");
+    out
 }
 
 /// A 100-wide bar of an endpoint's status classes.
@@ -255,15 +423,21 @@ fn latency_svg(m: &ReportModel, out: &mut String) {
     out.push_str("</svg><p class=\"legend\"><span><i class=\"sw\" style=\"background:#90caf9\"></i>p50</span><span><i class=\"sw\" style=\"background:#ffcc80\"></i>p95</span><span><i class=\"sw\" style=\"background:#ef9a9a\"></i>p99</span></p>");
 }
 
-fn finding_html(f: &FindingReport, out: &mut String) {
+/// A finding: its rule links to the rule's docs, its endpoint to the endpoint's drill-down
+/// (`endpoint`: its index in the table, when it has a row).
+fn finding_html(f: &FindingReport, endpoint: Option<usize>, out: &mut String) {
     let rec = f.recommended_text(" / ");
     let sev = f.severity.as_str();
+    let route = match endpoint {
+        Some(i) => format!("<a class=\"mono\" href=\"#ep-{i}\">{}</a>", h(&f.route)),
+        None => format!("<span class=\"mono\">{}</span>", h(&f.route)),
+    };
     let _ = write!(
         out,
-        "<div class=\"finding {sev}\"><h3><code>{}</code> {} <span class=\"mono\">{}</span> — <span class=\"codes\">{} → {}</span></h3>",
+        "<div class=\"finding {sev}\"><h3><a href=\"#rule-{}\"><code>{}</code></a> {} {route} — <span class=\"codes\">{} → {}</span></h3>",
+        h(&f.rule),
         h(&f.rule),
         h(&f.method),
-        h(&f.route),
         f.observed_status,
         rec
     );
@@ -278,7 +452,7 @@ fn finding_html(f: &FindingReport, out: &mut String) {
             crate::rules::Confidence::High => "high",
         },
         h(&f.code),
-        h(&f.message)
+        prose(&f.message)
     );
     out.push_str("<table class=\"fig\">");
     for (k, v) in f
@@ -287,7 +461,7 @@ fn finding_html(f: &FindingReport, out: &mut String) {
         .iter()
         .filter_map(|(k, v)| figure_label(k, v))
     {
-        let _ = write!(out, "<tr><td>{}</td><td>{}</td></tr>", h(&k), h(&v));
+        let _ = write!(out, "<tr><td>{}</td><td>{}</td></tr>", h(&k), prose(&v));
     }
     if let Some(w) = &f.evidence.time_window {
         let _ = write!(
@@ -345,6 +519,18 @@ impl HtmlRenderer {
                 .collect::<Vec<_>>()
                 .join(", "))
         );
+        out.push_str("<nav class=\"index\"><a href=\"#findings\">Findings</a><a href=\"#timeline\">Timeline</a><a href=\"#endpoints\">Endpoints</a><a href=\"#details\">Endpoint details</a><a href=\"#latency\">Latency</a>");
+        if m.api.is_some() {
+            out.push_str("<a href=\"#api\">API spec</a>");
+        }
+        out.push_str("<a href=\"#rejects\">Rejected lines</a><a href=\"#noise\">Scanner noise</a>");
+        if !m.findings.is_empty() {
+            out.push_str("<a href=\"#rules\">Rules</a>");
+        }
+        if !m.errors.is_empty() {
+            out.push_str("<a href=\"#errors\">Input problems</a>");
+        }
+        out.push_str("</nav>");
         let total: u64 = s.by_class.values().sum();
         let c = |k: &str| s.by_class.get(k).copied().unwrap_or(0);
         let count = |sev: Severity| m.findings.iter().filter(|f| f.severity == sev).count();
@@ -375,9 +561,27 @@ impl HtmlRenderer {
         }
         out.push_str("</div></section>");
 
-        out.push_str("<section id=\"timeline\"><h2>Status mix over time</h2>");
-        timeline_svg(m, &mut out);
-        out.push_str("</section>");
+        // Where each (method, route) sits in the table, and which have a drill-down: every
+        // endpoint with a finding and the busiest, up to MAX_DETAILS.
+        let index: std::collections::HashMap<(&str, &str), usize> = m
+            .endpoints
+            .iter()
+            .take(MAX_ROWS)
+            .enumerate()
+            .map(|(i, e)| ((e.method.as_str(), e.route.as_str()), i))
+            .collect();
+        let flagged: std::collections::BTreeSet<usize> = m
+            .findings
+            .iter()
+            .filter_map(|f| index.get(&(f.method.as_str(), f.route.as_str())).copied())
+            .collect();
+        let mut detailed = flagged.clone();
+        for i in 0..m.endpoints.len().min(MAX_ROWS) {
+            if detailed.len() >= MAX_DETAILS {
+                break;
+            }
+            detailed.insert(i);
+        }
 
         let _ = write!(
             out,
@@ -405,14 +609,15 @@ impl HtmlRenderer {
                 group.len()
             );
             for f in group {
-                finding_html(f, &mut out);
+                let at = index.get(&(f.method.as_str(), f.route.as_str())).copied();
+                finding_html(f, at, &mut out);
             }
             out.push_str("</details>");
         }
-        out.push_str("<p class=\"muted\">`statuslens rules RULE` explains a rule; `statuslens codes CODE` a status code.</p></section>");
+        out.push_str("<p class=\"muted\">A rule's name opens its docs below; an endpoint opens its codes, latency and timeline.</p></section>");
 
-        out.push_str("<section id=\"latency\"><h2>Latency of the busiest endpoints</h2>");
-        latency_svg(m, &mut out);
+        out.push_str("<section id=\"timeline\"><h2>Status mix over time</h2>");
+        timeline_svg(m, &mut out);
         out.push_str("</section>");
 
         let _ = write!(
@@ -420,8 +625,8 @@ impl HtmlRenderer {
             "<section id=\"endpoints\"><h2>Endpoints ({})</h2><input id=\"filter\" type=\"search\" placeholder=\"Filter endpoints…\" aria-label=\"Filter endpoints\">",
             m.endpoints.len()
         );
-        out.push_str("<table id=\"ep\"><thead><tr><th>Method</th><th>Route</th><th class=\"n\">Requests</th><th>Status mix</th><th class=\"n\">2xx</th><th class=\"n\">3xx</th><th class=\"n\">4xx</th><th class=\"n\">5xx</th><th class=\"n\">p50 ms</th><th class=\"n\">p95 ms</th><th class=\"n\">p99 ms</th><th>Top codes</th></tr></thead><tbody>");
-        for e in m.endpoints.iter().take(MAX_ROWS) {
+        out.push_str("<table id=\"ep\"><thead><tr><th title=\"has a finding\">!</th><th>Method</th><th>Route</th><th class=\"n\">Requests</th><th>Status mix</th><th class=\"n\">2xx</th><th class=\"n\">3xx</th><th class=\"n\">4xx</th><th class=\"n\">5xx</th><th class=\"n\">p50 ms</th><th class=\"n\">p95 ms</th><th class=\"n\">p99 ms</th><th>Top codes</th></tr></thead><tbody>");
+        for (i, e) in m.endpoints.iter().take(MAX_ROWS).enumerate() {
             let class = class_counts(&e.by_status);
             let share = |n: u64| {
                 if e.count == 0 {
@@ -439,18 +644,34 @@ impl HtmlRenderer {
                 .iter()
                 .map(|(c, n)| format!("{}×{}", h(c), thousands(*n)))
                 .collect();
+            let mark = if flagged.contains(&i) {
+                format!("<td class=\"mark\" data-v=\"1\"><a href=\"#ep-{i}\" title=\"has a finding\">!</a></td>")
+            } else {
+                "<td class=\"mark\" data-v=\"0\"></td>".to_string()
+            };
+            let route = if detailed.contains(&i) {
+                format!("<a href=\"#ep-{i}\">{}</a>", h(&e.route))
+            } else {
+                h(&e.route)
+            };
+            let mut tags = String::new();
+            if e.documented == Some(false) {
+                tags.push_str(" <em>undocumented</em>");
+            }
+            if e.scanner_only {
+                tags.push_str("<span class=\"tag\" title=\"every request came from scanners; kept out of the findings\">scanners only</span>");
+            }
             let _ = write!(
                 out,
-                "<tr><td>{}</td><td class=\"route\">{}</td><td class=\"n\" data-v=\"{}\">{}</td><td data-v=\"{:.3}\">{}</td>",
+                "<tr id=\"row-{i}\">{mark}<td>{}</td><td class=\"route\">{route}{tags}</td><td class=\"n\" data-v=\"{}\">{}</td><td data-v=\"{:.3}\">{}</td>",
                 h(&e.method),
-                h(&e.route) + if e.documented == Some(false) { " <em>undocumented</em>" } else { "" },
                 e.count,
                 thousands(e.count),
                 share(class[5]),
                 status_bar(&class, e.count)
             );
-            for i in [2usize, 3, 4, 5] {
-                let v = share(class[i]);
+            for c in [2usize, 3, 4, 5] {
+                let v = share(class[c]);
                 let _ = write!(out, "<td class=\"n\" data-v=\"{v:.4}\">{v:.1}%</td>");
             }
             out.push_str(&lat(e.latency_ms.as_ref().map(|l| l.p50)));
@@ -469,6 +690,114 @@ impl HtmlRenderer {
         }
         out.push_str("</section>");
 
+        let _ = write!(
+            out,
+            "<section id=\"details\"><h2>Endpoint details ({})</h2><p class=\"muted\">Every endpoint with a finding and the busiest: all its codes, its latency histogram and its own timeline.</p>",
+            detailed.len()
+        );
+        let titles: Vec<&str> = m
+            .timeline
+            .buckets
+            .iter()
+            .map(|b| b.start.as_str())
+            .collect();
+        for &i in &detailed {
+            let e = &m.endpoints[i];
+            let _ = write!(
+                out,
+                "<details class=\"drill\" id=\"ep-{i}\"><summary>{} <span class=\"mono\">{}</span> — {} requests{} <a href=\"#row-{i}\">row</a></summary><div class=\"cols\"><div><table><thead><tr><th>Status</th><th class=\"n\">Requests</th><th class=\"n\">Share</th></tr></thead><tbody>",
+                h(&e.method),
+                h(&e.route),
+                thousands(e.count),
+                if flagged.contains(&i) { " · has a finding" } else { "" }
+            );
+            let mut codes: Vec<(&String, &u64)> = e.by_status.iter().collect();
+            codes.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            for (code, n) in codes {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    h(code),
+                    thousands(*n),
+                    pct(*n, e.count)
+                );
+            }
+            out.push_str("</tbody></table></div><div><b>Latency</b>");
+            if let Some(l) = &e.latency_ms {
+                let _ = write!(
+                    out,
+                    " <span class=\"muted\">p50 {:.1} · p95 {:.1} · p99 {:.1} · max {:.1} ms</span>",
+                    l.p50, l.p95, l.p99, l.max
+                );
+            }
+            histogram_svg(&mut out, &e.detail.latency_bins);
+            out.push_str("</div></div>");
+            if !titles.is_empty() {
+                let mut totals = vec![[0u64; 6]; titles.len()];
+                for (k, c) in &e.detail.series {
+                    if let Some(slot) = totals.get_mut(*k) {
+                        *slot = *c;
+                    }
+                }
+                bars_svg(
+                    &mut out,
+                    &format!("ep-{i}-timeline"),
+                    &totals,
+                    &titles,
+                    140.0,
+                    "The endpoint's status mix over time",
+                );
+            }
+            out.push_str("</details>");
+        }
+        out.push_str("</section>");
+
+        out.push_str("<section id=\"latency\"><h2>Latency of the busiest endpoints</h2>");
+        latency_svg(m, &mut out);
+        out.push_str("</section>");
+
+        if let Some(a) = &m.api {
+            let _ = write!(
+                out,
+                "<section id=\"api\"><h2>API spec <span class=\"mono\">{}</span></h2><p>{}.</p>",
+                h(&a.spec),
+                h(&a.headline())
+            );
+            if !a.undocumented.is_empty() {
+                out.push_str("<h3>Undocumented endpoints</h3><table><thead><tr><th>Method</th><th>Route</th><th class=\"n\">Requests</th><th>Top codes</th></tr></thead><tbody>");
+                for u in &a.undocumented {
+                    let _ = write!(
+                        out,
+                        "<tr><td>{}</td><td class=\"mono\">{}{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                        h(&u.method),
+                        h(&u.route),
+                        if u.route_declared { " <em>(method not declared)</em>" } else { "" },
+                        thousands(u.count),
+                        h(&u.top_codes())
+                    );
+                }
+                out.push_str("</tbody></table>");
+            }
+            if !a.untouched.is_empty() {
+                let _ = write!(
+                    out,
+                    "<h3>Declared operations without traffic ({})</h3><ul class=\"mono\">",
+                    thousands(a.untouched.len() as u64)
+                );
+                for o in a.untouched.iter().take(1000) {
+                    let _ = write!(out, "<li>{} {}</li>", h(&o.method), h(&o.route));
+                }
+                if a.untouched.len() > 1000 {
+                    let _ = write!(
+                        out,
+                        "<li>… {} more in the JSON report</li>",
+                        thousands(a.untouched.len() as u64 - 1000)
+                    );
+                }
+                out.push_str("</ul>");
+            }
+            out.push_str("</section>");
+        }
         out.push_str("<section id=\"rejects\"><h2>Rejected lines</h2>");
         if m.rejects.by_reason.is_empty() {
             out.push_str("<p>None.</p>");
@@ -525,45 +854,25 @@ impl HtmlRenderer {
         }
         out.push_str("</section>");
 
-        if let Some(a) = &m.api {
-            let _ = write!(
-                out,
-                "<section id=\"api\"><h2>API spec <span class=\"mono\">{}</span></h2><p>{}.</p>",
-                h(&a.spec),
-                h(&a.headline())
-            );
-            if !a.undocumented.is_empty() {
-                out.push_str("<h3>Undocumented endpoints</h3><table><thead><tr><th>Method</th><th>Route</th><th class=\"n\">Requests</th><th>Top codes</th></tr></thead><tbody>");
-                for u in &a.undocumented {
-                    let _ = write!(
-                        out,
-                        "<tr><td>{}</td><td class=\"mono\">{}{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                        h(&u.method),
-                        h(&u.route),
-                        if u.route_declared { " <em>(method not declared)</em>" } else { "" },
-                        thousands(u.count),
-                        h(&u.top_codes())
-                    );
-                }
-                out.push_str("</tbody></table>");
-            }
-            if !a.untouched.is_empty() {
+        let mut rule_ids: Vec<&str> = m.findings.iter().map(|f| f.rule.as_str()).collect();
+        rule_ids.sort_unstable();
+        rule_ids.dedup();
+        if !rule_ids.is_empty() {
+            out.push_str("<section id=\"rules\"><h2>Rules of these findings</h2>");
+            for id in rule_ids {
+                let Some(rule) = crate::rules::find(id) else {
+                    continue;
+                };
+                let meta = rule.meta();
                 let _ = write!(
                     out,
-                    "<h3>Declared operations without traffic ({})</h3><ul class=\"mono\">",
-                    thousands(a.untouched.len() as u64)
+                    "<details class=\"drill\" id=\"rule-{}\"><summary><code>{}</code> ({}) — {}</summary>{}</details>",
+                    h(meta.id),
+                    h(meta.id),
+                    h(meta.code),
+                    prose(meta.summary),
+                    docs_html(&crate::rules::render_docs(meta))
                 );
-                for o in a.untouched.iter().take(1000) {
-                    let _ = write!(out, "<li>{} {}</li>", h(&o.method), h(&o.route));
-                }
-                if a.untouched.len() > 1000 {
-                    let _ = write!(
-                        out,
-                        "<li>… {} more in the JSON report</li>",
-                        thousands(a.untouched.len() as u64 - 1000)
-                    );
-                }
-                out.push_str("</ul>");
             }
             out.push_str("</section>");
         }

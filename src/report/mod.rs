@@ -359,6 +359,21 @@ pub struct Endpoint {
     /// (present only when true).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub scanner_only: bool,
+    /// What the HTML drill-down shows besides the row (not in the JSON report, which has the
+    /// percentiles).
+    #[serde(skip)]
+    pub detail: EndpointDetail,
+}
+
+/// An endpoint's latency histogram and own timeline, for the HTML drill-down.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EndpointDetail {
+    /// Requests per latency bin: (upper bound in ms, requests), bins doubling from 0.1 ms, the
+    /// empty ones at either end left out.
+    pub latency_bins: Vec<(f64, u64)>,
+    /// Requests per class (none, 1xx … 5xx) per bucket of the report's timeline, by bucket
+    /// index (buckets without requests left out).
+    pub series: Vec<(usize, [u64; 6])>,
 }
 
 /// One time bucket.
@@ -392,6 +407,9 @@ pub struct Timeline {
     pub bucket_seconds: u64,
     /// Every bucket from the first request to the last, in time order (empty ones included).
     pub buckets: Vec<Bucket>,
+    /// The first bucket's number (epoch seconds / width), to place an endpoint's own series.
+    #[serde(skip)]
+    pub first_key: i64,
 }
 
 /// Most timeline buckets.
@@ -484,7 +502,52 @@ fn endpoint(key: &EndpointKey, s: &EndpointStats) -> Endpoint {
         error_marked: s.error_marked,
         documented: None,
         scanner_only: false,
+        detail: EndpointDetail {
+            latency_bins: latency_bins(s),
+            series: Vec::new(),
+        },
     }
+}
+
+/// The latency histogram in bins doubling from 0.1 ms (HdrHistogram's log iterator), without
+/// the empty bins below the first request and above the last.
+fn latency_bins(s: &EndpointStats) -> Vec<(f64, u64)> {
+    let Some(h) = s.latency.as_ref().filter(|h| !h.is_empty()) else {
+        return Vec::new();
+    };
+    let mut bins: Vec<(f64, u64)> = h
+        .iter_log(100, 2.0)
+        .map(|v| {
+            (
+                v.value_iterated_to() as f64 / 1000.0,
+                v.count_since_last_iteration(),
+            )
+        })
+        .collect();
+    while bins.last().is_some_and(|b| b.1 == 0) {
+        bins.pop();
+    }
+    let first = bins.iter().position(|b| b.1 > 0).unwrap_or(0);
+    bins.drain(..first);
+    bins
+}
+
+/// The buckets of `e`'s series on the timeline starting at bucket `first` of width step
+/// `step`, by index.
+fn endpoint_series(e: &EndpointStats, step: u8, first: i64) -> Vec<(usize, [u64; 6])> {
+    let width = crate::aggregate::step_seconds(step);
+    let factor = width / crate::aggregate::step_seconds(e.series_step.min(step));
+    let mut out: BTreeMap<usize, [u64; 6]> = BTreeMap::new();
+    for (k, c) in e.series.iter() {
+        let Ok(i) = usize::try_from(k.div_euclid(factor) - first) else {
+            continue;
+        };
+        let slot = out.entry(i).or_default();
+        for (a, b) in slot.iter_mut().zip(c.classes()) {
+            *a += u64::from(b);
+        }
+    }
+    out.into_iter().collect()
 }
 
 fn timeline(agg: &Aggregate) -> Timeline {
@@ -513,6 +576,7 @@ fn timeline(agg: &Aggregate) -> Timeline {
     }
     Timeline {
         bucket_seconds: width as u64,
+        first_key: buckets.keys().next().copied().unwrap_or(0),
         buckets: buckets
             .into_iter()
             .map(|(k, c)| Bucket {
@@ -567,6 +631,7 @@ impl ReportModel {
         let mut endpoints: Vec<Endpoint> = Vec::with_capacity(agg.endpoints.len());
         let mut keys: Vec<&EndpointKey> = agg.endpoints.keys().collect();
         keys.sort_unstable();
+        let timeline = timeline(agg);
         for k in keys {
             let s = &agg.endpoints[k];
             for (code, n) in &s.statuses {
@@ -576,6 +641,7 @@ impl ReportModel {
             first = min_opt(first, s.first_ms);
             last = max_opt(last, s.last_ms);
             let mut e = endpoint(k, s);
+            e.detail.series = endpoint_series(s, agg.series_step, timeline.first_key);
             e.scanner_only = noise
                 .scanner_only
                 .contains(&(e.method.clone(), e.route.clone()));
@@ -655,7 +721,7 @@ impl ReportModel {
                 },
             },
             endpoints,
-            timeline: timeline(agg),
+            timeline,
             findings: {
                 let locate = |p: Pos| {
                     let name = out

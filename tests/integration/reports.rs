@@ -136,9 +136,10 @@ fn html_escapes_log_text_and_is_self_contained() {
     assert!(html.contains("&lt;script&gt;document.title=&#39;PWNED&#39;&lt;/script&gt;"));
     assert!(html.contains("javascript:alert(1)"), "shown as text");
     assert!(
-        !html.contains("href="),
-        "no links at all, so no javascript: link"
+        html.matches("href=\"").count() == html.matches("href=\"#").count(),
+        "only links within the page (to a rule's docs, an endpoint's drill-down), so no javascript: link"
     );
+    assert!(html.contains("href=\"#rule-"), "findings link to their rule's docs");
     assert!(
         html.contains("\\u{1b}[31mred\\u{202e}txt"),
         "control and bidi characters spelled out"
@@ -630,7 +631,53 @@ fn html_report_in_headless_chromium() {
             .collect();
         assert!(hits.is_empty(), "console error ({bad}): {hits:?}");
     }
-    // A screenshot of the bundled sample's report, for the README (docs/report.png).
+    // The dark scheme, with the drill-down of the first endpoint with a finding opened by the
+    // URL fragment (as the finding's link does): the page's own script opens it, no console
+    // error, and it holds the codes, the latency histogram and the endpoint's own timeline.
+    let first_flagged = html
+        .split("<td class=\"mark\" data-v=\"1\"><a href=\"#")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an endpoint with a finding is marked in the table")
+        .to_string();
+    let dark = Command::new(browser)
+        .args(base)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args([
+            "--force-dark-mode",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+        ])
+        .arg(format!("{url}#{first_flagged}"))
+        .output()
+        .expect("chromium runs");
+    let dark_html = String::from_utf8_lossy(&dark.stdout);
+    let dark_log = String::from_utf8_lossy(&dark.stderr);
+    let opened = format!("id=\"{first_flagged}\" open=\"\"");
+    assert!(
+        dark_html.contains(&opened),
+        "{opened} in the rendered DOM: {dark_log}"
+    );
+    let drill = &dark_html[dark_html.find(&opened).expect("opened")..];
+    let drill = &drill[..drill.find("</details>").expect("closed")];
+    for part in [
+        "<th>Status</th>",
+        "class=\"hist\"",
+        &format!("id=\"{first_flagged}-timeline\""),
+    ] {
+        assert!(drill.contains(part), "{part} in the drill-down: {drill}");
+    }
+    assert!(html.contains("prefers-color-scheme:dark"), "a dark scheme");
+    for bad in ["Uncaught", "Refused to", "ERR_", "SyntaxError", "TypeError"] {
+        assert!(
+            !dark_log
+                .lines()
+                .any(|l| l.to_lowercase().contains("console") && l.contains(bad)),
+            "console error ({bad}) in the dark run: {dark_log}"
+        );
+    }
+    // Screenshots of the bundled sample's report, for the README: the page (docs/report.png)
+    // and, in the dark scheme, one endpoint's drill-down opened (docs/drilldown.png).
     if std::env::var_os("STATUSLENS_BLESS").is_some() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let sample_page = dir.path().join("sample.html");
@@ -648,6 +695,37 @@ fn html_report_in_headless_chromium() {
             .args(["--window-size=1280,1800", "--hide-scrollbars"])
             .arg(format!("--screenshot={}", shot.display()))
             .arg(format!("file://{}", sample_page.display()))
+            .output()
+            .expect("chromium runs");
+        assert!(status.status.success() && shot.exists());
+        // The drill-down alone, opened: the page's style and that one element.
+        let page_text = std::fs::read_to_string(&sample_page).expect("page");
+        let head = &page_text[..page_text.find("<body>").expect("body") + 6];
+        let flagged = page_text
+            .find(" · has a finding")
+            .expect("a finding's drill-down");
+        let at = page_text[..flagged]
+            .rfind("<details class=\"drill\"")
+            .expect("a drill-down");
+        let end = at + page_text[at..].find("</details>").expect("closed") + 10;
+        let one = page_text[at..end].replacen(
+            "<details class=\"drill\"",
+            "<details open class=\"drill\"",
+            1,
+        );
+        let drill_page = dir.path().join("drill.html");
+        std::fs::write(&drill_page, format!("{head}{one}</body></html>")).expect("write");
+        let shot = root.join("docs/drilldown.png");
+        let status = Command::new(browser)
+            .args(base)
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args([
+                "--force-dark-mode",
+                "--window-size=1280,500",
+                "--hide-scrollbars",
+            ])
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(format!("file://{}", drill_page.display()))
             .output()
             .expect("chromium runs");
         assert!(status.status.success() && shot.exists());
