@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::escape::{clip, html as h};
-use super::{class_counts, figure_label, pct, thousands, FindingReport, Render, ReportModel};
+use super::{
+    class_counts, figure_label, pct, thousands, Endpoint, FindingReport, Render, ReportModel,
+};
 use crate::rules::Severity;
 
 /// Endpoint rows in the table (the busiest; the rest are counted).
@@ -425,10 +427,10 @@ fn latency_svg(m: &ReportModel, out: &mut String) {
 
 /// A finding: its rule links to the rule's docs, its endpoint to the endpoint's drill-down
 /// (`endpoint`: its index in the table, when it has a row).
-fn finding_html(f: &FindingReport, endpoint: Option<usize>, out: &mut String) {
+fn finding_html(f: &FindingReport, endpoint: Option<(usize, &Endpoint)>, out: &mut String) {
     let rec = f.recommended_text(" / ");
     let sev = f.severity.as_str();
-    let route = match endpoint {
+    let route = match endpoint.map(|e| e.0) {
         Some(i) => format!("<a class=\"mono\" href=\"#ep-{i}\">{}</a>", h(&f.route)),
         None => format!("<span class=\"mono\">{}</span>", h(&f.route)),
     };
@@ -487,7 +489,13 @@ fn finding_html(f: &FindingReport, endpoint: Option<usize>, out: &mut String) {
             h(&l.text)
         );
     }
-    out.push_str("</table></div>");
+    out.push_str("</table>");
+    // The rules about latency show the endpoint's latency histogram as evidence.
+    if let (Some((_, e)), "app-timeout-500" | "slow-sync") = (endpoint, f.rule.as_str()) {
+        out.push_str("<p class=\"fig\">Latency of every request of the endpoint:</p>");
+        histogram_svg(out, &e.detail.latency_bins);
+    }
+    out.push_str("</div>");
 }
 
 impl HtmlRenderer {
@@ -609,7 +617,9 @@ impl HtmlRenderer {
                 group.len()
             );
             for f in group {
-                let at = index.get(&(f.method.as_str(), f.route.as_str())).copied();
+                let at = index
+                    .get(&(f.method.as_str(), f.route.as_str()))
+                    .map(|&i| (i, &m.endpoints[i]));
                 finding_html(f, at, &mut out);
             }
             out.push_str("</details>");

@@ -70,8 +70,9 @@ impl Render for MarkdownRenderer {
             for f in m.findings.iter().take(MAX_FINDINGS) {
                 writeln!(
                     out,
-                    "| {} | `{}` | {} {} | {} → {} | {} ({:.1}%) | {} |",
+                    "| {} | [`{}`](#rule-{}) | {} {} | {} → {} | {} ({:.1}%) | {} |",
                     f.severity.as_str(),
+                    f.rule,
                     f.rule,
                     md(&clip(&f.method, 10)),
                     md(&clip(&f.route, 80)),
@@ -104,15 +105,18 @@ impl Render for MarkdownRenderer {
         )?;
         writeln!(
             out,
-            "| method | route | requests | 2xx | 3xx | 4xx | 5xx | p50 ms | p95 ms | p99 ms |"
+            "| method | route | requests | 2xx | 3xx | 4xx | 5xx | other | p50 ms | p95 ms | p99 ms |"
         )?;
-        writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+        writeln!(
+            out,
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        )?;
         for e in m.endpoints.iter().take(MAX_ENDPOINTS) {
             let class = super::class_counts(&e.by_status);
             let lat = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.1}"));
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 md(&clip(&e.method, 10)),
                 md(&clip(&e.route, 80)),
                 thousands(e.count),
@@ -120,6 +124,8 @@ impl Render for MarkdownRenderer {
                 pct(class[3], e.count),
                 pct(class[4], e.count),
                 pct(class[5], e.count),
+                // 1xx and requests logged without a status: the row adds up to 100 %.
+                pct(class[0] + class[1], e.count),
                 lat(e.latency_ms.as_ref().map(|l| l.p50)),
                 lat(e.latency_ms.as_ref().map(|l| l.p95)),
                 lat(e.latency_ms.as_ref().map(|l| l.p99)),
@@ -192,6 +198,35 @@ impl Render for MarkdownRenderer {
                     "- {}: {}",
                     md(&clip(&e.file, 120)),
                     md(&clip(&e.message, 200))
+                )?;
+            }
+        }
+        let mut rules: Vec<&str> = m
+            .findings
+            .iter()
+            .take(MAX_FINDINGS)
+            .map(|f| f.rule.as_str())
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        if !rules.is_empty() {
+            writeln!(out, "\n### Rules of these findings\n")?;
+            for id in rules {
+                let Some(rule) = crate::rules::find(id) else {
+                    continue;
+                };
+                let meta = rule.meta();
+                let docs = crate::rules::render_docs(meta);
+                let todo = docs
+                    .split("\n## ")
+                    .find_map(|s| s.strip_prefix("What to do\n"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "<details><summary><a id=\"rule-{id}\"></a><code>{id}</code> ({}) — {}</summary>\n\n{}\n\n`statuslens rules {id}` has the rest.\n</details>\n",
+                    meta.code,
+                    md(meta.summary),
+                    todo.trim()
                 )?;
             }
         }

@@ -139,7 +139,10 @@ fn html_escapes_log_text_and_is_self_contained() {
         html.matches("href=\"").count() == html.matches("href=\"#").count(),
         "only links within the page (to a rule's docs, an endpoint's drill-down), so no javascript: link"
     );
-    assert!(html.contains("href=\"#rule-"), "findings link to their rule's docs");
+    assert!(
+        html.contains("href=\"#rule-"),
+        "findings link to their rule's docs"
+    );
     assert!(
         html.contains("\\u{1b}[31mred\\u{202e}txt"),
         "control and bidi characters spelled out"
@@ -200,7 +203,32 @@ fn markdown_tables_stay_tables() {
     }
     assert!(md.contains("\\<script\\>") || md.contains("&lt;script&gt;"));
     assert!(!md.contains("<script>"));
-    assert!(md.contains("| error | `error-body-200` |"), "{md}");
+    assert!(
+        md.contains("| error | [`error-body-200`](#rule-error-body-200) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("<a id=\"rule-error-body-200\"></a>"),
+        "the link has its target"
+    );
+    // Every endpoint row's class columns (2xx, 3xx, 4xx, 5xx, other) add up to the whole.
+    let table = &md[md
+        .find("| method | route | requests |")
+        .expect("endpoint table")..];
+    let rows: Vec<&str> = table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert!(rows.len() > 5);
+    for row in rows {
+        let cols: Vec<&str> = row.split(" | ").collect();
+        let sum: f64 = cols[3..8]
+            .iter()
+            .map(|c| c.trim_end_matches('%').parse::<f64>().expect("a share"))
+            .sum();
+        assert!((sum - 100.0).abs() <= 0.3, "{sum} in {row}");
+    }
 }
 
 #[test]

@@ -338,6 +338,28 @@ fn app_timeout_500_fires_at_a_latency_ceiling_and_generic_500_stays_quiet() {
         .expect("ms");
     assert!((29_500.0..=30_100.0).contains(&low), "{low}");
     silent(&fs, "generic-500");
+    // In HTML the finding carries the endpoint's latency histogram: the ceiling shows as a bar
+    // of 40 requests far right of the successes.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "a.log", log.combined().as_bytes());
+    let out = statuslens()
+        .arg(&p)
+        .args(["--format", "html"])
+        .output()
+        .expect("runs");
+    let page = String::from_utf8(out.stdout).expect("UTF-8");
+    let card = &page[page
+        .find("href=\"#rule-app-timeout-500\"")
+        .expect("the finding")..];
+    let card = &card[..card.find("<div class=\"finding").unwrap_or(card.len())];
+    assert!(
+        card.contains("class=\"hist\""),
+        "histogram in the finding: {card}"
+    );
+    assert!(
+        card.contains("ms: 40 requests"),
+        "the 30 s ceiling's bin: {card}"
+    );
 }
 
 #[test]
