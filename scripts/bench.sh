@@ -11,8 +11,22 @@
 #                                            log's 60 operations and 4 976 more paths
 # Each command runs RUNS times (default 3); the best wall time is reported, with the peak RSS of
 # that run (GNU time). Usage: scripts/bench.sh [SIZE_BYTES]   (default 1073741824)
+#
+# scripts/bench.sh --compare [SIZE_BYTES]   (default 400000000) instead runs the side-by-side:
+# statuslens against the best program we found for DuckDB, chDB (embedded ClickHouse), polars,
+# mawk and GoAccess on the same generated combined log and its .gz, each computing the basic
+# table (requests per method, path and status: scripts/compare/peers.py). DuckDB, chDB and
+# polars are installed from PyPI into target/compare-venv (never in CI); GoAccess and mawk come
+# from apt (`apt-get install goaccess mawk`) and are skipped with a note when missing. Each
+# peer's answer is checked against mawk's count before anything is timed; then the commands run
+# interleaved (one of each per round, RUNS rounds, default 3) and the median wall time and the
+# peak RSS of each are printed, as ratios to `cat` and to statuslens. GoAccess runs once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--compare" ]; then
+  shift
+  exec bash scripts/compare/compare.sh "$@"
+fi
 SIZE=${1:-1073741824}
 RUNS=${RUNS:-3}
 DATA=bench-data
