@@ -418,6 +418,8 @@ pub struct EndpointStats {
     pub throttles: Throttles,
 }
 
+/// Durations a row keeps raw at most before recording them into its histograms.
+const MAX_PENDING: usize = 4096;
 /// Tag of a pending duration of a 2xx response (durations are clamped far below this bit).
 const PENDING_2XX: u64 = 1 << 62;
 /// Tag of a pending duration of a 500 response.
@@ -515,6 +517,11 @@ impl EndpointStats {
                 _ => 0,
             };
             self.pending_us.push(v | kind);
+            if self.pending_us.len() >= MAX_PENDING {
+                // A row fed one request at a time for long (the total's `(other)`) records
+                // its durations in batches, so it stays bounded.
+                self.settle();
+            }
         }
         if code == 200 {
             if let Some(b) = rec.bytes {
@@ -774,9 +781,10 @@ const OTHER_BYTES: &[u8] = b"* (other)";
 
 /// An endpoint: method and route. Held as one byte string (`METHOD route`) so that the per-line
 /// lookup borrows the worker's scratch bytes instead of allocating a key; read it through
-/// [`EndpointKey::method`] and [`EndpointKey::route`].
+/// [`EndpointKey::method`] and [`EndpointKey::route`]. Shared (`Arc`): the table and the
+/// heavy-hitter bookkeeping hold the same bytes, and a clone copies a pointer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EndpointKey(Box<[u8]>);
+pub struct EndpointKey(std::sync::Arc<[u8]>);
 
 impl std::borrow::Borrow<[u8]> for EndpointKey {
     fn borrow(&self) -> &[u8] {
@@ -791,7 +799,7 @@ impl EndpointKey {
         k.extend_from_slice(method);
         k.push(b' ');
         k.extend_from_slice(route.as_bytes());
-        EndpointKey(k.into_boxed_slice())
+        EndpointKey(k.into())
     }
 
     /// The key of what the route cap folds: `* (other)`.
@@ -1053,10 +1061,10 @@ impl Aggregate {
         // the row would have been re-keyed away. Its segments were recorded when it came in.
         if let Some(s) = self.row_mut(&key) {
             row.merge_into(s);
-            self.heavy.bump(key.as_bytes(), w);
+            self.heavy.bump(&key, w);
             return;
         }
-        self.place_mapped(key, row, w, ctx);
+        self.place_mapped(key, row, w, ctx, true);
     }
 
     /// Widen every row's series to the step `time_range` calls for.
@@ -1104,17 +1112,26 @@ impl Aggregate {
 
     /// Map a capped endpoint's route through the collapse, re-key what a position that went
     /// wide holds (merging those rows frees slots), then place it.
-    fn place_mapped(&mut self, key: EndpointKey, row: Incoming, w: u64, ctx: &AddContext<'_>) {
+    /// `absent`: the caller found no row under `key` (so, unless mapping changes the key or
+    /// re-keys rows, there is none to merge with).
+    fn place_mapped(
+        &mut self,
+        key: EndpointKey,
+        row: Incoming,
+        w: u64,
+        ctx: &AddContext<'_>,
+        absent: bool,
+    ) {
         let mapped = self.collapser.map(key.route());
-        let key = if mapped.route == key.route() {
-            key
-        } else {
-            EndpointKey::new(key.method(), &mapped.route)
+        let absent = absent && mapped.route.is_none() && mapped.widened.is_empty();
+        let key = match &mapped.route {
+            Some(route) if route != key.route() => EndpointKey::new(key.method(), route),
+            _ => key,
         };
         for parent in mapped.widened {
             self.rekey_under(&parent, ctx);
         }
-        self.place(key, row, w, ctx.route_cap);
+        self.place(key, row, w, ctx.route_cap, absent);
     }
 
     /// A parent position went wide: re-key the table's routes under it to `{param}`.
@@ -1137,18 +1154,20 @@ impl Aggregate {
             };
             let w = self.heavy.remove(old.as_bytes()).unwrap_or(1).max(1);
             // Deeper positions of the re-keyed route are now children of the collapsed prefix.
-            self.place_mapped(new, row, w, ctx);
+            self.place_mapped(new, row, w, ctx, false);
         }
     }
 
     /// Put a capped endpoint into the table with Misra–Gries weight `w`, evicting to `(other)`
     /// what the summary drops. The table holds `route_cap - 1` capped endpoints, so with
     /// `(other)` the report has at most `route_cap` rows besides declared ones.
-    fn place(&mut self, key: EndpointKey, row: Incoming, w: u64, route_cap: usize) {
-        if let Some(s) = self.row_mut(&key) {
-            row.merge_into(s);
-            self.heavy.bump(key.as_bytes(), w);
-            return;
+    fn place(&mut self, key: EndpointKey, row: Incoming, w: u64, route_cap: usize, absent: bool) {
+        if !absent {
+            if let Some(s) = self.row_mut(&key) {
+                row.merge_into(s);
+                self.heavy.bump(&key, w);
+                return;
+            }
         }
         let capacity = route_cap.saturating_sub(1).max(1);
         let mut w = w;
@@ -1157,8 +1176,8 @@ impl Aggregate {
             let (evicted, left) = self.heavy.make_room(w);
             self.fold_error += self.heavy.offset - before;
             for k in evicted {
-                if let Some(row) = self.take_row(&k) {
-                    self.fold(&k, row);
+                if let Some(row) = self.take_row(k.as_bytes()) {
+                    self.fold(k.as_bytes(), row);
                 }
             }
             if left == 0 {
@@ -1168,7 +1187,7 @@ impl Aggregate {
             // The newcomer's counter is decremented like every other one (Misra–Gries).
             w = left;
         }
-        self.heavy.bump(key.as_bytes(), w);
+        self.heavy.bump(&key, w);
         match row {
             // Scanner junk mostly stays at one request: keep it small until it does not.
             Incoming::One(one) => {
@@ -1541,6 +1560,24 @@ mod tests {
         let total: u64 = a.1.iter().map(|(_, c)| c.total()).sum();
         assert_eq!(total, 400);
         assert_eq!(a.1.iter().filter(|(k, _)| *k < 4).count(), 4);
+    }
+
+    #[test]
+    fn a_row_fed_one_request_at_a_time_stays_bounded() {
+        // The total's `(other)` gets every folded one-off request through `add`: its raw
+        // durations are recorded in batches instead of piling up.
+        let mut s = EndpointStats::default();
+        for i in 0..10_000u64 {
+            let rec = rec(b"/x", 200, 1_000 + i as i64);
+            let mut hit = Hit::of(&rec, Pos::default(), None);
+            hit.duration_us = Some(1_000 + i);
+            s.add(&hit);
+        }
+        assert!(s.pending_us.len() < MAX_PENDING);
+        let recorded = s.latency.as_ref().map_or(0, |h| h.len());
+        assert_eq!(recorded + s.pending_us.len() as u64, 10_000);
+        s.settle();
+        assert_eq!(s.latency.as_ref().map(|h| h.len()), Some(10_000));
     }
 
     #[test]

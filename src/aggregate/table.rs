@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
 use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::EndpointKey;
 use serde::{Deserialize, Serialize};
 
 /// More distinct literal values than this at one position under one parent → `{param}`.
@@ -45,8 +47,8 @@ pub struct Collapser {
 
 /// What [`Collapser::map`] found.
 pub struct Mapped {
-    /// The route with its wide positions collapsed.
-    pub route: String,
+    /// The route with its wide positions collapsed; `None` when that is the route itself.
+    pub route: Option<String>,
     /// Parents that went wide while mapping it: routes already in the table under them need
     /// re-keying.
     pub widened: Vec<String>,
@@ -67,32 +69,44 @@ impl Collapser {
         let mut widened = Vec::new();
         if !route.starts_with('/') {
             return Mapped {
-                route: route.to_string(),
+                route: None,
                 widened,
             };
         }
-        let mut out = String::with_capacity(route.len() + 8);
+        // The mapped route is built from the first collapsed position on; until then the
+        // collapsed prefix is the route's own (most routes: nothing is built).
+        let mut out: Option<String> = None;
+        let mut end = 0;
         for (depth, seg) in route[1..].split('/').enumerate() {
+            let prefix = out.as_deref().unwrap_or(&route[..end]);
             let collapse = if depth > 0 && seg == "{param}" {
                 // Collapsed elsewhere (an absorbed partial): the position is wide here too.
-                if self.widen(hash(&out)) {
-                    widened.push(out.clone());
+                if self.widen(hash(prefix)) {
+                    widened.push(prefix.to_string());
                 }
                 true
             } else if depth > 0 && !is_placeholder(seg) {
-                match self.observe(hash(&out), hash(seg)) {
+                match self.observe(hash(prefix), hash(seg)) {
                     Seen::Narrow => false,
                     Seen::Wide => true,
                     Seen::Widened => {
-                        widened.push(out.clone());
+                        widened.push(prefix.to_string());
                         true
                     }
                 }
             } else {
                 false
             };
-            out.push('/');
-            out.push_str(if collapse { "{param}" } else { seg });
+            if collapse && out.is_none() {
+                let mut o = String::with_capacity(route.len() + 8);
+                o.push_str(&route[..end]);
+                out = Some(o);
+            }
+            if let Some(o) = out.as_mut() {
+                o.push('/');
+                o.push_str(if collapse { "{param}" } else { seg });
+            }
+            end += 1 + seg.len();
         }
         Mapped {
             route: out,
@@ -196,9 +210,9 @@ pub struct Heavy {
     pub offset: u64,
     /// (counter + offset at insertion, arrival number) → key, smallest first; ties go by
     /// arrival, so eviction order is a function of the input.
-    order: BTreeMap<(u64, u64), Box<[u8]>>,
-    /// Key → (counter, arrival number).
-    counters: FxHashMap<Box<[u8]>, (u64, u64)>,
+    order: BTreeMap<(u64, u64), EndpointKey>,
+    /// Key → (counter, arrival number). Keys are shared with the table: no copy of the bytes.
+    counters: FxHashMap<EndpointKey, (u64, u64)>,
     arrivals: u64,
 }
 
@@ -219,18 +233,21 @@ impl Heavy {
     }
 
     /// Add `w` to a tracked key's counter, or start tracking it with `w`.
-    pub fn bump(&mut self, key: &[u8], w: u64) {
-        match self.counters.get_mut(key) {
+    pub fn bump(&mut self, key: &EndpointKey, w: u64) {
+        match self.counters.get_mut(key.as_bytes()) {
             Some((c, seq)) => {
-                let k = self.order.remove(&(*c, *seq)).unwrap_or_else(|| key.into());
+                let k = self
+                    .order
+                    .remove(&(*c, *seq))
+                    .unwrap_or_else(|| key.clone());
                 *c += w;
                 self.order.insert((*c, *seq), k);
             }
             None => {
                 let c = self.offset + w;
                 self.arrivals += 1;
-                self.counters.insert(key.into(), (c, self.arrivals));
-                self.order.insert((c, self.arrivals), key.into());
+                self.counters.insert(key.clone(), (c, self.arrivals));
+                self.order.insert((c, self.arrivals), key.clone());
             }
         }
     }
@@ -245,7 +262,7 @@ impl Heavy {
     /// Make room for a newcomer of weight `w` at a full table: subtract δ = min(w, smallest
     /// counter) from every counter — the newcomer's included — and return the evicted keys
     /// (smallest first) and the newcomer's weight left, 0 when it does not make it.
-    pub fn make_room(&mut self, w: u64) -> (Vec<Box<[u8]>>, u64) {
+    pub fn make_room(&mut self, w: u64) -> (Vec<EndpointKey>, u64) {
         let smallest = self
             .order
             .first_key_value()
@@ -258,7 +275,7 @@ impl Heavy {
                 break;
             }
             let (_, k) = self.order.pop_first().expect("first exists");
-            self.counters.remove(&k);
+            self.counters.remove(k.as_bytes());
             out.push(k);
         }
         (out, w - delta)
@@ -378,17 +395,20 @@ mod tests {
             let m = c.map(&format!("/blog/post-{i}/comments"));
             widened.extend(m.widened);
             if i < COLLAPSE_THRESHOLD {
-                assert_eq!(m.route, format!("/blog/post-{i}/comments"));
+                assert_eq!(m.route, None, "unchanged: /blog/post-{i}/comments");
             } else {
-                assert_eq!(m.route, "/blog/{param}/comments");
+                assert_eq!(m.route.as_deref(), Some("/blog/{param}/comments"));
             }
         }
         assert_eq!(widened, ["/blog"]);
-        assert_eq!(c.map("/blog/new-one").route, "/blog/{param}");
-        assert_eq!(c.map("/blog/{id}").route, "/blog/{id}");
+        assert_eq!(
+            c.map("/blog/new-one").route.as_deref(),
+            Some("/blog/{param}")
+        );
+        assert_eq!(c.map("/blog/{id}").route, None);
         // the first segment never collapses
         for i in 0..200 {
-            assert_eq!(c.map(&format!("/x{i}")).route, format!("/x{i}"));
+            assert_eq!(c.map(&format!("/x{i}")).route, None);
         }
         assert_eq!(
             rekey("/blog/post-3/comments", "/blog").as_deref(),
@@ -404,8 +424,9 @@ mod tests {
         let cap = 4;
         let mut other = 0u64;
         let mut feed = |h: &mut Heavy, key: &[u8], w: u64| {
-            if h.contains(key) || h.len() < cap {
-                h.bump(key, w);
+            let key = EndpointKey::from_bytes(key);
+            if h.contains(key.as_bytes()) || h.len() < cap {
+                h.bump(&key, w);
                 return;
             }
             let (evicted, left) = h.make_room(w);
@@ -413,7 +434,7 @@ mod tests {
             if left == 0 {
                 other += 1;
             } else {
-                h.bump(key, left);
+                h.bump(&key, left);
             }
         };
         for i in 0..100u32 {
