@@ -51,25 +51,19 @@ def chdb_count(log):
 def polars_count(log):
     import polars as pl
 
+    # One column holding the whole line: no separator or quote occurs in it.
+    options = dict(
+        has_header=False,
+        separator="\x01",
+        quote_char=None,
+        new_columns=["line"],
+        schema_overrides={"line": pl.String},
+    )
+    # scan_csv does not stream gzip; read_csv decompresses it whole.
     if log.endswith(".gz"):
-        # scan_csv does not stream gzip; read_csv decompresses it whole.
-        lines = pl.read_csv(
-            log,
-            has_header=False,
-            separator="\x01",
-            quote_char=None,
-            new_columns=["line"],
-            schema_overrides={"line": pl.String},
-        ).lazy()
+        lines = pl.read_csv(log, **options).lazy()
     else:
-        lines = pl.scan_csv(
-            log,
-            has_header=False,
-            separator="\x01",
-            quote_char=None,
-            new_columns=["line"],
-            schema_overrides={"line": pl.String},
-        )
+        lines = pl.scan_csv(log, **options)
     quoted = pl.col("line").str.split('"')
     counts = (
         lines.select(
