@@ -1,10 +1,12 @@
 //! Deterministic generator of realistic access logs, for the bundled sample and the benchmark.
 //!
-//! `cargo run --release --example gen_log -- [--lines N | --bytes N] [--seed S] [--format combined|timed|json|alb]`
+//! `cargo run --release --example gen_log -- [--lines N | --bytes N] [--seed S] [--format combined|timed|json|alb] [--start EPOCH] [--span SECONDS]`
 //!
 //! ~60 API routes with numeric and UUID ids and query strings, a status mix of about
 //! 85 / 3 / 9 / 3 % (2xx/3xx/4xx/5xx), log-normal-ish latencies, one line per request, in time
-//! order at ~200 requests per second. `timed` appends nginx `$request_time`; `json` writes nginx
+//! order at ~200 requests per second — or, with `--lines N --span S`, N requests spread over S
+//! seconds with a daily cycle (about five times busier in the afternoon than before dawn, UTC),
+//! as a day of real traffic looks. `timed` appends nginx `$request_time`; `json` writes nginx
 //! JSON lines; `alb` writes AWS Application Load Balancer lines.
 
 use std::io::{self, BufWriter, Write};
@@ -149,6 +151,7 @@ fn main() -> io::Result<()> {
     let start: i64 = get("--start")
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_714_521_600); // 2024-05-01
+    let span: Option<f64> = get("--span").and_then(|v| v.parse().ok());
     let mut r = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut out = BufWriter::with_capacity(1 << 20, io::stdout().lock());
     let (mut n, mut written) = (0u64, 0u64);
@@ -161,7 +164,22 @@ fn main() -> io::Result<()> {
         {
             break;
         }
-        t += r.unit() / 100.0; // ~200 req/s
+        match (span, lines) {
+            (Some(span), Some(total)) => {
+                // Evenly spread positions (jittered, still in order) warped by a daily cycle:
+                // the density of requests is proportional to 1 / (1 - 0.7 cos(phase)), the
+                // phase 0 (busiest) at 15:17 UTC; the warp maps [0, 1) onto itself.
+                let x = (n as f64 + r.unit()) / total as f64;
+                let days = span / 86_400.0;
+                let c = 0.7 / (2.0 * std::f64::consts::PI * days.max(1e-9));
+                let phase = |x: f64| {
+                    2.0 * std::f64::consts::PI * (days * x + start as f64 / 86_400.0) - 4.0
+                };
+                let warp = |x: f64| x - c * (phase(x).sin() - phase(0.0).sin());
+                t = start as f64 + span * (warp(x) / warp(1.0)).clamp(0.0, 0.999_999);
+            }
+            _ => t += r.unit() / 100.0, // ~200 req/s
+        }
         let (method, path) = request(&mut r);
         let st = status(&mut r, method);
         let ip = format!("10.{}.{}.{}", r.below(4), r.below(256), r.below(256));

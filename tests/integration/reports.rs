@@ -720,7 +720,7 @@ fn html_report_in_headless_chromium() {
         let status = Command::new(browser)
             .args(base)
             .arg(format!("--user-data-dir={}", profile.display()))
-            .args(["--window-size=1280,1800", "--hide-scrollbars"])
+            .args(["--window-size=1280,2500", "--hide-scrollbars"])
             .arg(format!("--screenshot={}", shot.display()))
             .arg(format!("file://{}", sample_page.display()))
             .output()
