@@ -1,7 +1,17 @@
 //! `nonstandard-code`: statuses outside the registered set.
 
-use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+use std::collections::BTreeMap;
+
+use super::stats;
+use super::{
+    Confidence, Endpoint, Evidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity,
+    Threshold,
+};
+use crate::aggregate::Pos;
 use crate::codes;
+
+/// The route of a finding about the whole API.
+pub(crate) const API_WIDE: &str = "(whole API)";
 
 /// See [`META`].
 pub(crate) struct NonstandardCode;
@@ -12,6 +22,16 @@ const MIN_COUNT: Threshold = Threshold {
     default: 5.0,
     doc: "fewest responses with the code on the endpoint",
 };
+
+/// Threshold `min_count_api` (see [`META`]).
+const MIN_COUNT_API: Threshold = Threshold {
+    name: "min_count_api",
+    default: 5.0,
+    doc: "fewest responses with the code over the endpoints where it stays below `min_count` (at least two of them): the code spread thin over the API",
+};
+
+/// Endpoints named in an API-wide finding's evidence.
+const LISTED_ENDPOINTS: usize = 10;
 
 static META: RuleMeta = RuleMeta {
     id: "nonstandard-code",
@@ -25,6 +45,10 @@ Responses whose status is not in the IANA HTTP status code registry — vendor c
 520–527, nginx 444/494–497, AWS ALB 460/463/464/561, IIS 440/449) and invented ones (`209`,
 `420`, `599`). nginx's 499 is left to `gateway-5xx`. Codes the gateway produced are reported at
 info severity: they are its vocabulary, not the application's.
+
+A code spread thin — a few times on each of several endpoints, below `min_count` on every one
+(a framework's unregistered 419 on expired sessions, say) — is counted over the whole API: one
+finding with method `*` and route `(whole API)` names the endpoints that use it, busiest first.
 
 ## Why it matters
 Clients only know the registered codes; an unknown code is treated as the `x00` of its class
@@ -43,7 +67,7 @@ Use the registered code that fits — the finding names it — and put the detai
 ## References
 - IANA HTTP Status Code Registry; RFC 9110 §15
 "#,
-    thresholds: &[MIN_COUNT],
+    thresholds: &[MIN_COUNT, MIN_COUNT_API],
 };
 
 impl Rule for NonstandardCode {
@@ -89,5 +113,81 @@ impl Rule for NonstandardCode {
                 out.push(f);
             }
         }
+        api_wide(facts, cfg, out);
+    }
+}
+
+/// The unregistered codes that no endpoint answers `min_count` times but several answer
+/// `min_count_api` times together: one finding each, about the whole API.
+fn api_wide(facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+    let min = cfg.get(&MIN_COUNT);
+    // code → (endpoint, responses) where the code stays below the per-endpoint threshold.
+    let mut thin: BTreeMap<u16, Vec<(&Endpoint<'_>, u64)>> = BTreeMap::new();
+    for e in &facts.endpoints {
+        for (code, n) in e.stats.sorted_statuses() {
+            if code != 0 && code != 499 && !codes::is_registered(code) && (n as f64) < min {
+                thin.entry(code).or_default().push((e, n));
+            }
+        }
+    }
+    for (code, mut users) in thin {
+        let n: u64 = users.iter().map(|u| u.1).sum();
+        if users.len() < 2 || (n as f64) < cfg.get(&MIN_COUNT_API) {
+            continue;
+        }
+        users.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| (a.0.route, a.0.method).cmp(&(b.0.route, b.0.method)))
+        });
+        let requests: u64 = users.iter().map(|u| u.0.stats.count).sum();
+        let by_gateway: u64 = users.iter().map(|u| u.0.gateway_status(code)).sum();
+        let (fit, meaning) = codes::nonstandard_fit(code);
+        let listed: Vec<String> = users
+            .iter()
+            .take(LISTED_ENDPOINTS)
+            .map(|(e, k)| format!("{} {} ({k})", e.method, e.route))
+            .collect();
+        let mut samples: Vec<Pos> = users
+            .iter()
+            .flat_map(|(e, _)| e.stats.samples.get(code).iter().copied())
+            .collect();
+        samples.sort_unstable();
+        samples.truncate(5);
+        let window = users
+            .iter()
+            .filter_map(|(e, _)| e.stats.first_ms.zip(e.stats.last_ms))
+            .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)));
+        out.push(Finding {
+            rule: META.id,
+            severity: if by_gateway * 2 > n {
+                Severity::Info
+            } else {
+                META.severity
+            },
+            confidence: Confidence::High,
+            method: "*".to_string(),
+            route: API_WIDE.to_string(),
+            observed_status: code,
+            recommended_status: vec![fit],
+            count: n,
+            share: stats::round(stats::ratio(n, requests), 4),
+            message: format!(
+                "{n} responses over {} endpoints were {code}, a few on each (below {min} everywhere); {code} is not a registered status ({meaning}), so clients treat it as {}. The registered code that fits is {fit}. Endpoints: {}{}.",
+                users.len(),
+                (code / 100) * 100,
+                listed.join(", "),
+                if users.len() > LISTED_ENDPOINTS { ", …" } else { "" }
+            ),
+            evidence: Evidence {
+                figures: vec![
+                    ("count", n.into()),
+                    ("endpoints", users.len().into()),
+                    ("by_gateway", by_gateway.into()),
+                    ("used_on", listed.join("; ").into()),
+                ],
+                window,
+                samples,
+            },
+        });
     }
 }

@@ -845,6 +845,64 @@ fn nonstandard_code_near_miss_499_and_rare_codes() {
     );
 }
 
+/// A framework's unregistered 419 (Laravel's expired session), twice on each of four endpoints:
+/// below the per-endpoint threshold everywhere, one finding about the whole API naming them.
+#[test]
+fn nonstandard_code_spread_thin_is_counted_over_the_api() {
+    let mut rng = Rng::new(28);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 60);
+    let routes = ["/api/profile", "/api/cart", "/api/orders", "/api/settings"];
+    for (k, route) in routes.iter().enumerate() {
+        log.spread(60, k as f64 * 7.0, 3500.0, |i, t| {
+            req(t, "POST", route, if i % 30 == 3 { 419 } else { 200 }).client(rng.client(50))
+        });
+    }
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    let f = fires(&fs, "nonstandard-code", "*", "(whole API)", 419, &[403]);
+    assert_eq!(f["count"], 8, "{f:#}");
+    assert_eq!(f["evidence"]["figures"]["endpoints"], 4, "{f:#}");
+    for route in routes {
+        assert!(
+            f["message"].as_str().is_some_and(|m| m.contains(route)),
+            "{route} named: {f:#}"
+        );
+    }
+    assert!(!f["evidence"]["samples"]
+        .as_array()
+        .expect("samples")
+        .is_empty());
+    assert_eq!(
+        of(&fs, "nonstandard-code").len(),
+        1,
+        "no per-endpoint finding"
+    );
+}
+
+/// Fewer than five times over the API (three on one endpoint, one on another): silent.
+#[test]
+fn nonstandard_code_spread_thin_near_miss() {
+    let mut rng = Rng::new(29);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 60);
+    log.spread(60, 0.0, 3500.0, |i, t| {
+        req(
+            t,
+            "POST",
+            "/api/profile",
+            if i % 20 == 3 { 419 } else { 200 },
+        )
+        .client(rng.client(50))
+    });
+    log.spread(60, 3.0, 3500.0, |i, t| {
+        req(t, "POST", "/api/cart", if i == 7 { 419 } else { 200 }).client(rng.client(50))
+    });
+    silent(
+        &findings_at_any_scale(&log, Log::combined, "a.log"),
+        "nonstandard-code",
+    );
+}
+
 // ---- mixed-validation -----------------------------------------------------------------------
 
 #[test]
