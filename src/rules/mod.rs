@@ -21,6 +21,7 @@ mod gateway_5xx;
 mod generic_500;
 mod mixed_validation;
 mod nonstandard_code;
+mod redirect_on_api;
 mod retired_404;
 mod retry_storm;
 mod slow_sync;
@@ -144,6 +145,7 @@ pub static RULES: &[&dyn Rule] = &[
     &mixed_validation::MixedValidation,
     &undocumented_status::UndocumentedStatus,
     &broken_link_404::BrokenLink404,
+    &redirect_on_api::RedirectOnApi,
 ];
 
 /// The rule with this id.
@@ -650,8 +652,8 @@ mod tests {
         }
         assert_eq!(
             RULES.len(),
-            15,
-            "the fourteen rules of SPEC §5 and broken-link-404 (issue 14)"
+            16,
+            "the fourteen rules of SPEC §5, broken-link-404 (issue 14) and redirect-on-api (issue 15)"
         );
     }
 

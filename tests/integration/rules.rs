@@ -903,6 +903,68 @@ fn nonstandard_code_spread_thin_near_miss() {
     );
 }
 
+// ---- redirect-on-api ------------------------------------------------------------------------
+
+/// An API POST that creates with 201 but answers one request in eight with a 302 (a framework's
+/// redirect-back): reported, 422/401 recommended. Beside it, healthy look-alikes stay silent:
+/// an HTML form's Post/Redirect/Get (`/login`, most answers 302), an API route whose POST is
+/// mostly redirected, a GET following ordinary redirects, and 307/308 moves.
+#[test]
+fn redirect_on_api_reports_the_redirect_back_and_spares_look_alikes() {
+    let mut rng = Rng::new(30);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 60);
+    log.spread(240, 0.0, 3600.0, |i, t| {
+        req(
+            t,
+            "POST",
+            "/api/v1/orders",
+            if i % 8 == 5 { 302 } else { 201 },
+        )
+        .client(rng.client(60))
+    });
+    log.spread(200, 1.0, 3600.0, |i, t| {
+        req(t, "POST", "/login", if i % 10 == 0 { 200 } else { 302 }).client(rng.client(60))
+    });
+    log.spread(200, 2.0, 3600.0, |i, t| {
+        req(
+            t,
+            "POST",
+            "/api/v1/forms",
+            if i % 3 == 0 { 200 } else { 303 },
+        )
+        .client(rng.client(60))
+    });
+    log.spread(200, 3.0, 3600.0, |i, t| {
+        req(t, "GET", "/api/v1/docs", if i % 4 == 0 { 301 } else { 200 }).client(rng.client(60))
+    });
+    log.spread(200, 4.0, 3600.0, |i, t| {
+        req(
+            t,
+            "PUT",
+            "/api/v1/files",
+            if i % 5 == 0 { 307 } else { 204 },
+        )
+        .client(rng.client(60))
+    });
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    let f = fires(
+        &fs,
+        "redirect-on-api",
+        "POST",
+        "/api/v1/orders",
+        302,
+        &[422, 401],
+    );
+    assert_eq!(f["count"], 30, "{f:#}");
+    assert_eq!(f["confidence"], "medium", "{f:#}");
+    assert_eq!(
+        of(&fs, "redirect-on-api").len(),
+        1,
+        "only the API write: {fs:#?}"
+    );
+}
+
 // ---- mixed-validation -----------------------------------------------------------------------
 
 #[test]
