@@ -19,6 +19,7 @@ mod empty_200;
 mod error_body_200;
 mod gateway_5xx;
 mod generic_500;
+mod incomplete_request;
 mod mixed_validation;
 mod nonstandard_code;
 mod redirect_on_api;
@@ -146,6 +147,7 @@ pub static RULES: &[&dyn Rule] = &[
     &undocumented_status::UndocumentedStatus,
     &broken_link_404::BrokenLink404,
     &redirect_on_api::RedirectOnApi,
+    &incomplete_request::IncompleteRequest,
 ];
 
 /// The rule with this id.
@@ -240,6 +242,74 @@ impl Finding {
             message: String::new(),
             evidence: Evidence::default(),
         }
+    }
+}
+
+/// The route of a finding about the whole API (method `*`).
+pub const API_WIDE: &str = "(whole API)";
+/// Endpoints named in an API-wide finding.
+const LISTED_ENDPOINTS: usize = 10;
+
+impl Finding {
+    /// A finding of `meta`'s rule about the whole API: `code` answered by each of `users`
+    /// (endpoint, responses) a few times, which it sorts busiest first. Count, share (of those
+    /// endpoints' requests), window, the earliest samples over all of them and the figures
+    /// `count`, `endpoints` and `used_on` are filled in; the rule adds the message.
+    pub fn api_wide(
+        meta: &RuleMeta,
+        code: u16,
+        recommended: Vec<u16>,
+        users: &mut [(&Endpoint<'_>, u64)],
+    ) -> Finding {
+        users.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| (a.0.route, a.0.method).cmp(&(b.0.route, b.0.method)))
+        });
+        let n: u64 = users.iter().map(|u| u.1).sum();
+        let requests: u64 = users.iter().map(|u| u.0.stats.count).sum();
+        let mut samples: Vec<Pos> = users
+            .iter()
+            .flat_map(|(e, _)| e.stats.samples.get(code).iter().copied())
+            .collect();
+        samples.sort_unstable();
+        samples.truncate(5);
+        Finding {
+            rule: meta.id,
+            severity: meta.severity,
+            confidence: Confidence::Medium,
+            method: "*".to_string(),
+            route: API_WIDE.to_string(),
+            observed_status: code,
+            recommended_status: recommended,
+            count: n,
+            share: stats::round(stats::ratio(n, requests), 4),
+            message: String::new(),
+            evidence: Evidence {
+                figures: vec![
+                    ("count", n.into()),
+                    ("endpoints", users.len().into()),
+                    ("used_on", Finding::endpoint_list(users).into()),
+                ],
+                window: users
+                    .iter()
+                    .filter_map(|(e, _)| e.stats.first_ms.zip(e.stats.last_ms))
+                    .reduce(|(a, b), (c, d)| (a.min(c), b.max(d))),
+                samples,
+            },
+        }
+    }
+
+    /// `GET /a (3), POST /b (2)`: the busiest of `users` (already sorted), `…` past ten.
+    pub fn endpoint_list(users: &[(&Endpoint<'_>, u64)]) -> String {
+        let mut listed: Vec<String> = users
+            .iter()
+            .take(LISTED_ENDPOINTS)
+            .map(|(e, k)| format!("{} {} ({k})", e.method, e.route))
+            .collect();
+        if users.len() > LISTED_ENDPOINTS {
+            listed.push("…".to_string());
+        }
+        listed.join(", ")
     }
 }
 
@@ -652,8 +722,8 @@ mod tests {
         }
         assert_eq!(
             RULES.len(),
-            16,
-            "the fourteen rules of SPEC §5, broken-link-404 (issue 14) and redirect-on-api (issue 15)"
+            17,
+            "the fourteen rules of SPEC §5, broken-link-404 (issue 14), redirect-on-api and incomplete-request (issue 15)"
         );
     }
 

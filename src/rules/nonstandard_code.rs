@@ -2,16 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use super::stats;
 use super::{
-    Confidence, Endpoint, Evidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity,
-    Threshold,
+    Confidence, Endpoint, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold,
 };
-use crate::aggregate::Pos;
 use crate::codes;
-
-/// The route of a finding about the whole API.
-pub(crate) const API_WIDE: &str = "(whole API)";
 
 /// See [`META`].
 pub(crate) struct NonstandardCode;
@@ -29,9 +23,6 @@ const MIN_COUNT_API: Threshold = Threshold {
     default: 5.0,
     doc: "fewest responses with the code over the endpoints where it stays below `min_count` (at least two of them): the code spread thin over the API",
 };
-
-/// Endpoints named in an API-wide finding's evidence.
-const LISTED_ENDPOINTS: usize = 10;
 
 static META: RuleMeta = RuleMeta {
     id: "nonstandard-code",
@@ -135,59 +126,20 @@ fn api_wide(facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         if users.len() < 2 || (n as f64) < cfg.get(&MIN_COUNT_API) {
             continue;
         }
-        users.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| (a.0.route, a.0.method).cmp(&(b.0.route, b.0.method)))
-        });
-        let requests: u64 = users.iter().map(|u| u.0.stats.count).sum();
         let by_gateway: u64 = users.iter().map(|u| u.0.gateway_status(code)).sum();
         let (fit, meaning) = codes::nonstandard_fit(code);
-        let listed: Vec<String> = users
-            .iter()
-            .take(LISTED_ENDPOINTS)
-            .map(|(e, k)| format!("{} {} ({k})", e.method, e.route))
-            .collect();
-        let mut samples: Vec<Pos> = users
-            .iter()
-            .flat_map(|(e, _)| e.stats.samples.get(code).iter().copied())
-            .collect();
-        samples.sort_unstable();
-        samples.truncate(5);
-        let window = users
-            .iter()
-            .filter_map(|(e, _)| e.stats.first_ms.zip(e.stats.last_ms))
-            .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)));
-        out.push(Finding {
-            rule: META.id,
-            severity: if by_gateway * 2 > n {
-                Severity::Info
-            } else {
-                META.severity
-            },
-            confidence: Confidence::High,
-            method: "*".to_string(),
-            route: API_WIDE.to_string(),
-            observed_status: code,
-            recommended_status: vec![fit],
-            count: n,
-            share: stats::round(stats::ratio(n, requests), 4),
-            message: format!(
-                "{n} responses over {} endpoints were {code}, a few on each (below {min} everywhere); {code} is not a registered status ({meaning}), so clients treat it as {}. The registered code that fits is {fit}. Endpoints: {}{}.",
-                users.len(),
-                (code / 100) * 100,
-                listed.join(", "),
-                if users.len() > LISTED_ENDPOINTS { ", …" } else { "" }
-            ),
-            evidence: Evidence {
-                figures: vec![
-                    ("count", n.into()),
-                    ("endpoints", users.len().into()),
-                    ("by_gateway", by_gateway.into()),
-                    ("used_on", listed.join("; ").into()),
-                ],
-                window,
-                samples,
-            },
-        });
+        let mut f = Finding::api_wide(&META, code, vec![fit], &mut users);
+        f.confidence = Confidence::High;
+        if by_gateway * 2 > n {
+            f.severity = Severity::Info;
+        }
+        f.message = format!(
+            "{n} responses over {} endpoints were {code}, a few on each (below {min} everywhere); {code} is not a registered status ({meaning}), so clients treat it as {}. The registered code that fits is {fit}. Endpoints: {}.",
+            users.len(),
+            (code / 100) * 100,
+            Finding::endpoint_list(&users)
+        );
+        f.evidence = f.evidence.figure("by_gateway", by_gateway);
+        out.push(f);
     }
 }

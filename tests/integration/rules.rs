@@ -965,6 +965,34 @@ fn redirect_on_api_reports_the_redirect_back_and_spares_look_alikes() {
     );
 }
 
+// ---- incomplete-request ---------------------------------------------------------------------
+
+/// JSON lines with status 0 (Caddy's "no response written"): 30 on a slow export endpoint are
+/// reported there; three each on four other endpoints are one finding about the whole API; an
+/// endpoint whose format logs no status at all (every request) is not "incomplete".
+#[test]
+fn incomplete_requests_are_reported_per_endpoint_and_over_the_api() {
+    let mut rng = Rng::new(31);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 60);
+    log.spread(300, 0.0, 3600.0, |i, t| {
+        let status = if i % 10 == 0 { 0 } else { 200 };
+        req(t, "POST", "/api/export", status).ms(if status == 0 { 30_000.0 } else { 800.0 })
+    });
+    for (k, route) in ["/api/a", "/api/b", "/api/c", "/api/d"].iter().enumerate() {
+        log.spread(100, k as f64, 3600.0, |i, t| {
+            req(t, "GET", route, if i % 33 == 5 { 0 } else { 200 }).client(rng.client(40))
+        });
+    }
+    let fs = findings_at_any_scale(&log, Log::json, "a.jsonl");
+    let f = fires(&fs, "incomplete-request", "POST", "/api/export", 0, &[]);
+    assert_eq!(f["count"], 30, "{f:#}");
+    let wide = fires(&fs, "incomplete-request", "*", "(whole API)", 0, &[]);
+    assert_eq!(wide["count"], 12, "{wide:#}");
+    assert_eq!(wide["evidence"]["figures"]["endpoints"], 4, "{wide:#}");
+    assert_eq!(of(&fs, "incomplete-request").len(), 2, "{fs:#?}");
+}
+
 // ---- mixed-validation -----------------------------------------------------------------------
 
 #[test]

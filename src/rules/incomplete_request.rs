@@ -1,0 +1,119 @@
+//! `incomplete-request`: requests the log records without a status — the response never
+//! completed.
+
+use super::stats::{self, ratio};
+use super::{
+    Confidence, Endpoint, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold,
+};
+
+/// See [`META`].
+pub(crate) struct IncompleteRequest;
+
+/// Threshold `min_count` (see [`META`]).
+const MIN_COUNT: Threshold = Threshold {
+    name: "min_count",
+    default: 10.0,
+    doc: "fewest requests without a status on the endpoint (over the whole API: at least two endpoints, each below it)",
+};
+
+/// Threshold `min_share` (see [`META`]).
+const MIN_SHARE: Threshold = Threshold {
+    name: "min_share",
+    default: 0.01,
+    doc: "share of the endpoint's requests without a status (0..1)",
+};
+
+/// What a missing status means in the logs that write one.
+const MEANINGS: &str = "in Caddy's JSON logs (status 0) the handler wrote nothing — the client went away, or a reverse proxy gave up without an error handler; in CloudFront logs (000) the viewer closed the connection before the response; in Express/morgan logs (`-`) the response never finished";
+
+static META: RuleMeta = RuleMeta {
+    id: "incomplete-request",
+    code: "SL017",
+    severity: Severity::Info,
+    since: "0.1.0",
+    summary: "Requests logged without a status: their response never completed.",
+    docs: r#"
+## What it detects
+Requests whose line carries no status — Caddy's status 0, CloudFront's `000`, morgan's `-` —
+on an endpoint (at least `min_count` and `min_share` of its requests), or spread thin over the
+API (at least `min_count` over two or more endpoints, below it on each: one finding with method
+`*` and route `(whole API)` naming them). nginx's 499 is a status and is left to `gateway-5xx`.
+
+## Why it matters
+No dashboard counts these: they are neither successes nor errors, so a slow endpoint whose
+clients give up, or a proxy that drops requests on a timeout, stays invisible. The client saw a
+failure all the same.
+
+## Example
+```
+{"ts":1714557600.1,"request":{"method":"POST","uri":"/api/export"},"status":0,"duration":30.0}
+```
+
+## What to do
+Look at the durations of those requests: near a timeout (the client's, the proxy's, the load
+balancer's) they are timeouts — make the work asynchronous (202) or faster, and let the proxy
+answer 504; short ones are clients aborting (navigation, retries with a short deadline). Log the
+upstream status too, so the next log tells the gateway's part from the application's.
+
+## References
+- RFC 9110 §15.6.5 (504); Caddy, CloudFront and morgan log format documentation
+"#,
+    thresholds: &[MIN_COUNT, MIN_SHARE],
+};
+
+impl Rule for IncompleteRequest {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        let min = cfg.get(&MIN_COUNT);
+        let mut thin: Vec<(&Endpoint<'_>, u64)> = Vec::new();
+        for e in &facts.endpoints {
+            let n = e.status(0);
+            // Lines without a request line (a load balancer's TCP or TLS-only entries) are not
+            // requests whose response went missing.
+            if n == 0 || e.stats.count == n || e.method == "-" {
+                // Every request without a status: the format logs none (or a health probe that
+                // never answers), not an incomplete response.
+                continue;
+            }
+            if (n as f64) < min {
+                thin.push((e, n));
+                continue;
+            }
+            let share = ratio(n, e.stats.count);
+            if share < cfg.get(&MIN_SHARE) {
+                continue;
+            }
+            let mut f = Finding::new(&META, e, 0, Vec::new(), n);
+            f.message = format!(
+                "{} {}: {n} requests ({:.1}%) have no status in the log — their response never completed; {MEANINGS}. Their durations tell a timeout from a client that gave up.",
+                e.method,
+                e.route,
+                share * 100.0
+            );
+            let mut ev = f
+                .evidence
+                .clone()
+                .figure("count_incomplete", n)
+                .rate("share_incomplete", share);
+            if let Some(p) = stats::quantile_ms(e.stats.latency.as_ref(), 0.99) {
+                ev = ev.ms("p99_all_ms", p);
+            }
+            f.evidence = ev.over(e, 0);
+            out.push(f);
+        }
+        let n: u64 = thin.iter().map(|u| u.1).sum();
+        if thin.len() >= 2 && (n as f64) >= min {
+            let mut f = Finding::api_wide(&META, 0, Vec::new(), &mut thin);
+            f.confidence = Confidence::Medium;
+            f.message = format!(
+                "{n} requests over {} endpoints have no status in the log, a few on each — their responses never completed; {MEANINGS}. Endpoints: {}.",
+                thin.len(),
+                Finding::endpoint_list(&thin)
+            );
+            out.push(f);
+        }
+    }
+}
