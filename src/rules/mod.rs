@@ -18,6 +18,7 @@ mod create_200;
 mod empty_200;
 mod error_body_200;
 mod gateway_5xx;
+mod gateway_burst;
 mod generic_500;
 mod incomplete_request;
 mod mixed_validation;
@@ -148,6 +149,7 @@ pub static RULES: &[&dyn Rule] = &[
     &broken_link_404::BrokenLink404,
     &redirect_on_api::RedirectOnApi,
     &incomplete_request::IncompleteRequest,
+    &gateway_burst::GatewayBurst,
 ];
 
 /// The rule with this id.
@@ -722,8 +724,8 @@ mod tests {
         }
         assert_eq!(
             RULES.len(),
-            17,
-            "the fourteen rules of SPEC §5, broken-link-404 (issue 14), redirect-on-api and incomplete-request (issue 15)"
+            18,
+            "the fourteen rules of SPEC §5, broken-link-404 (issue 14), redirect-on-api, incomplete-request and gateway-burst (issue 15)"
         );
     }
 

@@ -121,32 +121,41 @@ pub struct Burst {
 /// The window of at most `width` buckets holding the most hits (`slot` of each bucket), if the
 /// series spans at least three such windows (so "concentrated" means something).
 pub fn burst(series: &[Point], slot: Counter, width: i64) -> Option<Burst> {
+    burst_of(series, &|c: &MinuteCounts| u64::from(c.get(slot)), width)
+}
+
+/// [`burst`] of any count of a bucket (`hits`).
+pub fn burst_of(
+    series: &[Point],
+    hits_of: &dyn Fn(&MinuteCounts) -> u64,
+    width: i64,
+) -> Option<Burst> {
     let (first, last) = (series.first()?.0, series.last()?.0);
     if (last - first).saturating_add(1) < width.saturating_mul(3) {
         return None;
     }
-    let total_hits: u64 = series.iter().map(|(_, c)| u64::from(c.get(slot))).sum();
+    let total_hits: u64 = series.iter().map(|(_, c)| hits_of(c)).sum();
     let total_req: u64 = series.iter().map(|(_, c)| bucket_total(c)).sum();
     let mut best: Option<(usize, usize, u64, u64)> = None;
     let (mut j, mut hits, mut req) = (0usize, 0u64, 0u64);
     for i in 0..series.len() {
         while j < series.len() && series[j].0 < series[i].0.saturating_add(width) {
-            hits += u64::from(series[j].1.get(slot));
+            hits += hits_of(&series[j].1);
             req += bucket_total(&series[j].1);
             j += 1;
         }
         if best.is_none_or(|b| hits > b.2) {
             best = Some((i, j - 1, hits, req));
         }
-        hits -= u64::from(series[i].1.get(slot));
+        hits -= hits_of(&series[i].1);
         req -= bucket_total(&series[i].1);
     }
     let (mut i, mut k, hits, _) = best?;
     // Tighten the window to its first and last bucket with a hit.
-    while i < k && series[i].1.get(slot) == 0 {
+    while i < k && hits_of(&series[i].1) == 0 {
         i += 1;
     }
-    while k > i && series[k].1.get(slot) == 0 {
+    while k > i && hits_of(&series[k].1) == 0 {
         k -= 1;
     }
     let req: u64 = series[i..=k].iter().map(|(_, c)| bucket_total(c)).sum();

@@ -993,6 +993,56 @@ fn incomplete_requests_are_reported_per_endpoint_and_over_the_api() {
     assert_eq!(of(&fs, "incomplete-request").len(), 2, "{fs:#?}");
 }
 
+// ---- gateway-burst --------------------------------------------------------------------------
+
+/// Nine endpoints of an API over three hours; for ten minutes the gateway answers 502 to about
+/// a third of their requests (a crash-looping target), a few per endpoint, and now and then a
+/// lone 502 or 504 the rest of the time. One finding over the whole API, with the window and
+/// the endpoints; the healthy twin (only the lone ones) stays silent.
+#[test]
+fn gateway_burst_over_many_endpoints() {
+    let build = |burst: bool| {
+        let mut rng = Rng::new(32);
+        let mut log = Log::new();
+        for k in 0..9 {
+            let route = format!("/api/svc{k}/items");
+            log.spread(900, k as f64, 10_800.0, |i, t| {
+                let in_burst = burst && (4_000.0..4_600.0).contains(&t);
+                let status = if in_burst && i % 3 == 0 {
+                    502
+                } else if i % 300 == 7 {
+                    504
+                } else {
+                    200
+                };
+                req(t, "GET", &route, status)
+                    .ms(rng.latency(40.0))
+                    .client(rng.client(200))
+            });
+        }
+        log
+    };
+    let fs = findings_at_any_scale(&build(true), Log::combined, "a.log");
+    let f = fires(&fs, "gateway-burst", "*", "(whole API)", 502, &[502]);
+    assert_eq!(f["evidence"]["figures"]["endpoints"], 9, "{f:#}");
+    let count = f["count"].as_u64().expect("count");
+    assert!((130..=190).contains(&count), "the burst's 502s: {f:#}");
+    let window = &f["evidence"]["time_window"];
+    assert!(
+        window["start"]
+            .as_str()
+            .is_some_and(|s| s >= "2024-05-01T01:00")
+            && window["end"]
+                .as_str()
+                .is_some_and(|s| s <= "2024-05-01T01:25"),
+        "about 01:06 to 01:16: {f:#}"
+    );
+    silent(
+        &findings_at_any_scale(&build(false), Log::combined, "a.log"),
+        "gateway-burst",
+    );
+}
+
 // ---- mixed-validation -----------------------------------------------------------------------
 
 #[test]

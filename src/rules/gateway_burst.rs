@@ -1,0 +1,181 @@
+//! `gateway-burst`: 502/503/504 concentrated in one stretch of time over several endpoints — a
+//! target or dependency down, seen over the whole API where each endpoint has only a few.
+
+use std::collections::BTreeMap;
+
+use super::stats::{self, Point};
+use super::{Endpoint, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+use crate::aggregate::{Counter, MinuteCounts};
+
+/// See [`META`].
+pub(crate) struct GatewayBurst;
+
+/// Threshold `min_count` (see [`META`]).
+const MIN_COUNT: Threshold = Threshold {
+    name: "min_count",
+    default: 20.0,
+    doc: "fewest 5xx other than 500 inside the burst",
+};
+
+/// Threshold `min_endpoints` (see [`META`]).
+const MIN_ENDPOINTS: Threshold = Threshold {
+    name: "min_endpoints",
+    default: 3.0,
+    doc: "fewest endpoints the burst touches",
+};
+
+/// Threshold `burst_width` (see [`META`]).
+const BURST_WIDTH: Threshold = Threshold {
+    name: "burst_width",
+    default: 0.1,
+    doc: "widest burst, as a share of the log's time span (0..1)",
+};
+
+/// Threshold `min_burst_share` (see [`META`]).
+const MIN_BURST_SHARE: Threshold = Threshold {
+    name: "min_burst_share",
+    default: 0.5,
+    doc: "share of all the API's 5xx other than 500 that fall inside the burst (0..1)",
+};
+
+static META: RuleMeta = RuleMeta {
+    id: "gateway-burst",
+    code: "SL018",
+    severity: Severity::Warning,
+    since: "0.1.0",
+    summary:
+        "A burst of 502/503/504 over several endpoints at once: a target or a dependency was down.",
+    docs: r#"
+## What it detects
+5xx responses other than 500 — 502, 503, 504 and their vendor cousins — crowded into one
+stretch of at most a tenth of the log's span, over several endpoints, at least five times as
+frequent inside the stretch as outside, and holding most of the API's such responses. Each
+endpoint may have only a few (below what `gateway-5xx` reports); together they are an incident.
+One finding, method `*` and route `(whole API)`, with the window and the endpoints touched,
+busiest first.
+
+## Why it matters
+A load balancer answering 502 for ten minutes because its target group was crash-looping is
+what a review of failed requests is for, and it is invisible endpoint by endpoint. The codes
+are usually right (the gateway could not reach the application); the question is why the
+application was not there.
+
+## Example
+```
+10.0.0.1 - - [01/May/2024:10:00:01 +0000] "GET /api/cart HTTP/1.1" 502 150 "-" "app"
+10.0.0.2 - - [01/May/2024:10:00:04 +0000] "POST /api/orders HTTP/1.1" 502 150 "-" "app"
+10.0.0.3 - - [01/May/2024:10:00:09 +0000] "GET /api/users/7 HTTP/1.1" 504 150 "-" "app"
+```
+
+## What to do
+Look at the targets' health at that time: deploys, crash loops, health checks, autoscaling,
+a dependency's outage. Keep the codes (502/503/504 are right for a gateway); answer 503 with
+`Retry-After` during planned maintenance so clients back off.
+
+## References
+- RFC 9110 §15.6.3 (502), §15.6.4 (503), §15.6.5 (504)
+"#,
+    thresholds: &[MIN_COUNT, MIN_ENDPOINTS, BURST_WIDTH, MIN_BURST_SHARE],
+};
+
+/// Responses of a bucket that are 5xx but not 500.
+fn gateway_like(c: &MinuteCounts) -> u64 {
+    u64::from(c.get(Counter::Class(5))).saturating_sub(u64::from(c.get(Counter::Status500)))
+}
+
+impl Rule for GatewayBurst {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        // The whole API's series: every endpoint's buckets summed.
+        let mut summed: BTreeMap<i64, [u32; 8]> = BTreeMap::new();
+        for e in &facts.endpoints {
+            for (k, c) in e.stats.series.iter() {
+                let slot = summed.entry(*k).or_default();
+                let classes = c.classes();
+                for (i, v) in classes.iter().enumerate() {
+                    slot[i] = slot[i].saturating_add(*v);
+                }
+                slot[6] = slot[6].saturating_add(c.get(Counter::Status500));
+            }
+        }
+        let series: Vec<Point> = summed
+            .into_iter()
+            .map(|(k, v)| {
+                let classes = [v[0], v[1], v[2], v[3], v[4], v[5]];
+                (k, MinuteCounts::from_parts(classes, v[6], 0))
+            })
+            .collect();
+        let width = ((cfg.get(&BURST_WIDTH) * facts.span_buckets as f64).ceil() as i64).max(1);
+        let Some(b) = stats::burst_of(&series, &gateway_like, width) else {
+            return;
+        };
+        if (b.hits as f64) < cfg.get(&MIN_COUNT)
+            || b.share < cfg.get(&MIN_BURST_SHARE)
+            || b.rate_inside < 5.0 * b.rate_outside
+        {
+            return;
+        }
+        // The endpoints touched inside the window, busiest first.
+        let mut touched: Vec<(&Endpoint<'_>, u64)> = facts
+            .endpoints
+            .iter()
+            .map(|e| {
+                let n: u64 = e
+                    .stats
+                    .series
+                    .iter()
+                    .filter(|(k, _)| (b.start..=b.end).contains(k))
+                    .map(|(_, c)| gateway_like(c))
+                    .sum();
+                (e, n)
+            })
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        if (touched.len() as f64) < cfg.get(&MIN_ENDPOINTS) {
+            return;
+        }
+        // The code most of them answered (over the whole log: series keep classes only).
+        let mut codes: BTreeMap<u16, u64> = BTreeMap::new();
+        for (e, _) in &touched {
+            for (code, n) in e.stats.sorted_statuses() {
+                if (501..=599).contains(&code) {
+                    *codes.entry(code).or_default() += n;
+                }
+            }
+        }
+        let observed = codes
+            .iter()
+            .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
+            .map_or(502, |(c, _)| *c);
+        let mut f = Finding::api_wide(&META, observed, vec![observed], &mut touched);
+        let (start, end) = (
+            b.start.saturating_mul(facts.bucket_ms),
+            b.end.saturating_add(1).saturating_mul(facts.bucket_ms),
+        );
+        let mix: Vec<String> = codes.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+        f.count = b.hits;
+        f.share = stats::round(b.rate_inside, 4);
+        f.message = format!(
+            "{} responses 5xx other than 500 ({}) in {} over {} endpoints, {:.1}% of the requests then against {:.2}% the rest of the time: a target or a dependency was down. The codes are right for a gateway; look at the targets' health in that window. Endpoints: {}.",
+            b.hits,
+            mix.join(", "),
+            stats::human_duration(end - start),
+            touched.len(),
+            b.rate_inside * 100.0,
+            b.rate_outside * 100.0,
+            Finding::endpoint_list(&touched)
+        );
+        f.evidence.window = Some((start, end));
+        f.evidence.figures[0] = ("count", b.hits.into());
+        f.evidence = f
+            .evidence
+            .rate("rate_inside", b.rate_inside)
+            .rate("rate_outside", b.rate_outside)
+            .rate("share_of_all", b.share)
+            .figure("codes", mix.join(", "));
+        out.push(f);
+    }
+}
