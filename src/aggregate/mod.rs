@@ -928,7 +928,7 @@ impl Aggregate {
             // Only misses and throttles touch the client table: a lookup per line would cost a
             // cache miss per line on logs with many clients.
             if signals::is_miss(status) || matches!(status, 429 | 503) {
-                self.add_client(h, rec, status, key);
+                self.add_client(h, rec, status, key, pos);
             }
         }
         let hit = Hit::of(rec, pos, client);
@@ -953,7 +953,7 @@ impl Aggregate {
     }
 
     #[inline]
-    fn add_client(&mut self, h: u64, rec: &Record<'_>, status: u16, endpoint: &[u8]) {
+    fn add_client(&mut self, h: u64, rec: &Record<'_>, status: u16, endpoint: &[u8], pos: Pos) {
         let full = self.clients.len() >= MAX_CLIENTS;
         let c = match self.clients.entry(h) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
@@ -971,6 +971,9 @@ impl Aggregate {
             c.missed_endpoints.insert(key_hash(endpoint));
         } else {
             c.throttled += 1;
+            if status == 503 {
+                c.add_unavailable(key_hash(endpoint), rec.time_ms, pos);
+            }
         }
     }
 

@@ -183,7 +183,22 @@ pub struct ClientStats {
     pub misses: u64,
     /// Distinct endpoints among the misses (exact up to 64).
     pub missed_endpoints: BottomK<64>,
+    /// Requests answered 503 (part of `throttled`).
+    #[serde(default)]
+    pub unavailable: u64,
+    /// Distinct endpoints among the 503s (exact up to 64).
+    #[serde(default)]
+    pub unavailable_endpoints: BottomK<64>,
+    /// Time (ms) of the first and the last 503.
+    #[serde(default)]
+    pub unavailable_span: Option<(i64, i64)>,
+    /// Where the earliest 503s are (at most [`MAX_CLIENT_SAMPLES`], in input order).
+    #[serde(default)]
+    pub unavailable_samples: Vec<Pos>,
 }
+
+/// Sample lines kept per client.
+pub const MAX_CLIENT_SAMPLES: usize = 5;
 
 impl ClientStats {
     /// Fold `other` into `self`; the name is the same by construction (same hash), the smaller
@@ -195,6 +210,32 @@ impl ClientStats {
         self.throttled += other.throttled;
         self.misses += other.misses;
         self.missed_endpoints.merge(other.missed_endpoints);
+        self.unavailable += other.unavailable;
+        self.unavailable_endpoints
+            .merge(other.unavailable_endpoints);
+        self.unavailable_span = match (self.unavailable_span, other.unavailable_span) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (a, b) => a.or(b),
+        };
+        self.unavailable_samples.extend(other.unavailable_samples);
+        self.unavailable_samples.sort_unstable();
+        self.unavailable_samples.truncate(MAX_CLIENT_SAMPLES);
+    }
+
+    /// Count a 503 to this client on endpoint hash `endpoint` at `time_ms`, line `pos`.
+    pub fn add_unavailable(&mut self, endpoint: u64, time_ms: Option<i64>, pos: Pos) {
+        self.unavailable += 1;
+        if self.unavailable_samples.len() < MAX_CLIENT_SAMPLES {
+            // A chunk is read in order, and chunks merge sorted: the earliest stay.
+            self.unavailable_samples.push(pos);
+        }
+        self.unavailable_endpoints.insert(endpoint);
+        if let Some(t) = time_ms {
+            self.unavailable_span = Some(match self.unavailable_span {
+                Some((a, b)) => (a.min(t), b.max(t)),
+                None => (t, t),
+            });
+        }
     }
 }
 

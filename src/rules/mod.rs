@@ -14,6 +14,7 @@ pub mod stats;
 mod anon_403;
 mod app_timeout_500;
 mod broken_link_404;
+mod client_503_limit;
 mod create_200;
 mod empty_200;
 mod error_body_200;
@@ -150,6 +151,7 @@ pub static RULES: &[&dyn Rule] = &[
     &redirect_on_api::RedirectOnApi,
     &incomplete_request::IncompleteRequest,
     &gateway_burst::GatewayBurst,
+    &client_503_limit::Client503Limit,
 ];
 
 /// The rule with this id.
@@ -724,8 +726,8 @@ mod tests {
         }
         assert_eq!(
             RULES.len(),
-            18,
-            "the fourteen rules of SPEC §5, broken-link-404 (issue 14), redirect-on-api, incomplete-request and gateway-burst (issue 15)"
+            19,
+            "the fourteen rules of SPEC §5, broken-link-404 (issue 14), redirect-on-api, incomplete-request, gateway-burst and client-503-limit (issue 15)"
         );
     }
 

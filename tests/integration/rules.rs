@@ -1043,6 +1043,40 @@ fn gateway_burst_over_many_endpoints() {
     );
 }
 
+// ---- client-503-limit -----------------------------------------------------------------------
+
+/// Forty endpoints serve a hundred clients for an hour; one client gets a 503 from each of them
+/// within two seconds (a per-client limit): reported, 429 recommended. The twin where, for five
+/// minutes, everyone gets 503 (an outage, or maintenance) stays silent.
+#[test]
+fn client_503_limit_finds_one_client_throttled_with_503() {
+    let build = |limit: bool| {
+        let mut rng = Rng::new(33);
+        let mut log = Log::new();
+        for k in 0..40 {
+            let route = format!("/api/r{k}");
+            log.spread(150, k as f64 * 0.5, 3600.0, |_, t| {
+                let outage = !limit && (1800.0..2100.0).contains(&t);
+                req(t, "GET", &route, if outage { 503 } else { 200 }).client(rng.client(100))
+            });
+            if limit {
+                let t = 1500.0 + k as f64 * 0.05;
+                log.push(req(t, "GET", &route, 503).client("10.9.9.9"));
+            }
+        }
+        log
+    };
+    let fs = findings_at_any_scale(&build(true), Log::combined, "a.log");
+    let f = fires(&fs, "client-503-limit", "*", "(whole API)", 503, &[429]);
+    assert_eq!(f["count"], 40, "{f:#}");
+    assert_eq!(f["evidence"]["figures"]["client"], "10.9.9.9", "{f:#}");
+    assert_eq!(f["evidence"]["figures"]["endpoints"], 40, "{f:#}");
+    silent(
+        &findings_at_any_scale(&build(false), Log::combined, "a.log"),
+        "client-503-limit",
+    );
+}
+
 // ---- mixed-validation -----------------------------------------------------------------------
 
 #[test]
