@@ -29,16 +29,8 @@ if [ "${1:-}" = "--compare" ]; then
 fi
 SIZE=${1:-1073741824}
 RUNS=${RUNS:-3}
-DATA=bench-data
-LOG=$DATA/access-$SIZE.log
-mkdir -p "$DATA"
-cargo build --release --quiet --bin statuslens --examples
-BIN=target/release/statuslens
-if [ ! -s "$LOG" ]; then
-  echo "generating $LOG ..." >&2
-  target/release/examples/gen_log --bytes "$SIZE" --seed 7 > "$LOG"
-fi
-[ -s "$LOG.gz" ] || gzip -1 -c "$LOG" > "$LOG.gz"
+. scripts/bench-data.sh
+combined_log "$SIZE"
 ALB=$DATA/alb-$SIZE.log
 JSONL=$DATA/json-$SIZE.log
 [ -s "$ALB" ] || target/release/examples/gen_log --bytes "$SIZE" --seed 8 --format alb > "$ALB"

@@ -98,15 +98,12 @@ pub(crate) fn man_page() -> Vec<u8> {
         let (title, body) = section.split_once(":\n").unwrap_or(("", section));
         out.extend_from_slice(format!(".SH \"{title}\"\n.nf\n").as_bytes());
         for line in body.lines() {
-            // roff: a leading dot or quote starts a request, a backslash an escape, and `-`
-            // is a hyphen rather than a minus.
-            let line = line.trim_start().replace('\\', "\\e").replace('-', "\\-");
-            let indent = if line.starts_with("statuslens") || line.as_bytes()[0].is_ascii_digit() {
-                ""
-            } else {
-                "    "
-            };
-            out.extend_from_slice(format!("\\&{indent}{line}\n").as_bytes());
+            // The help indents every body line by four; the man page keeps the rest. roff: a
+            // leading dot or quote starts a request (`\&` guards it), a backslash an escape,
+            // and `-` is a hyphen rather than a minus.
+            let line = line.strip_prefix("    ").unwrap_or(line);
+            let line = line.replace('\\', "\\e").replace('-', "\\-");
+            out.extend_from_slice(format!("\\&{line}\n").as_bytes());
         }
         out.extend_from_slice(b".fi\n");
     }

@@ -8,13 +8,8 @@ if [ -n "${CI:-}" ]; then
 fi
 SIZE=${1:-400000000}
 RUNS=${RUNS:-3}
-DATA=bench-data
-LOG=$DATA/access-$SIZE.log
-mkdir -p "$DATA"
-cargo build --release --quiet --bin statuslens --examples
-BIN=target/release/statuslens
-[ -s "$LOG" ] || target/release/examples/gen_log --bytes "$SIZE" --seed 7 > "$LOG"
-[ -s "$LOG.gz" ] || gzip -1 -c "$LOG" > "$LOG.gz"
+. scripts/bench-data.sh
+combined_log "$SIZE"
 VENV=target/compare-venv
 if ! "$VENV/bin/python" -c "import duckdb, chdb, polars" 2> /dev/null; then
   echo "installing duckdb, chdb and polars into $VENV ..." >&2

@@ -532,38 +532,35 @@ fn latency_bins(s: &EndpointStats) -> Vec<(f64, u64)> {
     bins
 }
 
-/// The buckets of `e`'s series on the timeline starting at bucket `first` of width step
-/// `step`, by index.
-fn endpoint_series(e: &EndpointStats, step: u8, first: i64) -> Vec<(usize, [u64; 6])> {
+/// Add `e`'s requests by class into `buckets`, keyed by bucket number at step `step` (a row
+/// kept at a narrower step, never the case once finished but cheap to allow, is re-bucketed).
+fn add_series(e: &EndpointStats, step: u8, buckets: &mut BTreeMap<i64, [u64; 6]>) {
     let width = crate::aggregate::step_seconds(step);
     let factor = width / crate::aggregate::step_seconds(e.series_step.min(step));
-    let mut out: BTreeMap<usize, [u64; 6]> = BTreeMap::new();
     for (k, c) in e.series.iter() {
-        let Ok(i) = usize::try_from(k.div_euclid(factor) - first) else {
-            continue;
-        };
-        let slot = out.entry(i).or_default();
+        let slot = buckets.entry(k.div_euclid(factor)).or_default();
         for (a, b) in slot.iter_mut().zip(c.classes()) {
             *a += u64::from(b);
         }
     }
-    out.into_iter().collect()
+}
+
+/// The buckets of `e`'s series on the timeline whose first bucket is `first` (at step `step`),
+/// by index.
+fn endpoint_series(e: &EndpointStats, step: u8, first: i64) -> Vec<(usize, [u64; 6])> {
+    let mut own = BTreeMap::new();
+    add_series(e, step, &mut own);
+    own.into_iter()
+        .filter_map(|(k, c)| usize::try_from(k - first).ok().map(|i| (i, c)))
+        .collect()
 }
 
 fn timeline(agg: &Aggregate) -> Timeline {
-    // Every row's series is at the run's step once the aggregate is finished; a row at a
-    // narrower one (never, but cheap to allow) is re-bucketed here.
     let step = agg.series_step;
     let width = crate::aggregate::step_seconds(step);
     let mut buckets: BTreeMap<i64, [u64; 6]> = BTreeMap::new();
     for e in agg.endpoints.values() {
-        let factor = width / crate::aggregate::step_seconds(e.series_step.min(step));
-        for (k, c) in e.series.iter() {
-            let slot = buckets.entry(k.div_euclid(factor)).or_default();
-            for (a, b) in slot.iter_mut().zip(c.classes()) {
-                *a += u64::from(b);
-            }
-        }
+        add_series(e, step, &mut buckets);
     }
     // Every bucket of the range, empty ones included: a drop to zero traffic is what an SRE
     // most needs to see. The series step keeps the range to at most 721 buckets.

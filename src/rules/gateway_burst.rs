@@ -90,24 +90,13 @@ impl Rule for GatewayBurst {
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         // The whole API's series: every endpoint's buckets summed.
-        let mut summed: BTreeMap<i64, [u32; 8]> = BTreeMap::new();
+        let mut summed: BTreeMap<i64, MinuteCounts> = BTreeMap::new();
         for e in &facts.endpoints {
             for (k, c) in e.stats.series.iter() {
-                let slot = summed.entry(*k).or_default();
-                let classes = c.classes();
-                for (i, v) in classes.iter().enumerate() {
-                    slot[i] = slot[i].saturating_add(*v);
-                }
-                slot[6] = slot[6].saturating_add(c.get(Counter::Status500));
+                summed.entry(*k).or_default().merge(c);
             }
         }
-        let series: Vec<Point> = summed
-            .into_iter()
-            .map(|(k, v)| {
-                let classes = [v[0], v[1], v[2], v[3], v[4], v[5]];
-                (k, MinuteCounts::from_parts(classes, v[6], 0))
-            })
-            .collect();
+        let series: Vec<Point> = summed.into_iter().collect();
         let width = ((cfg.get(&BURST_WIDTH) * facts.span_buckets as f64).ceil() as i64).max(1);
         let Some(b) = stats::burst_of(&series, &gateway_like, width) else {
             return;
