@@ -98,7 +98,7 @@ pub fn parse_clf_cached(v: &[u8]) -> Option<i64> {
         return parse_clf(v);
     }
     let (bytes, len, ms) = LAST_CLF.get();
-    if usize::from(len) == v.len() && &bytes[..v.len()] == v {
+    if usize::from(len) == v.len() && same_short(v, &bytes) {
         return Some(ms);
     }
     let ms = parse_clf(v)?;
@@ -106,6 +106,19 @@ pub fn parse_clf_cached(v: &[u8]) -> Option<i64> {
     b[..v.len()].copy_from_slice(v);
     LAST_CLF.set((b, v.len() as u8, ms));
     Some(ms)
+}
+
+/// Whether `v` (at most 32 bytes) equals the start of `held`: two fixed 16-byte compares
+/// (overlapping when shorter than 32) that compile to vector compares, where a slice compare
+/// of unknown length calls `memcmp` — once per line, it showed in profiles.
+#[inline]
+fn same_short(v: &[u8], held: &[u8; 32]) -> bool {
+    let n = v.len();
+    if n < 16 {
+        return v == &held[..n];
+    }
+    let head = |s: &[u8]| -> [u8; 16] { s[..16].try_into().unwrap_or([0; 16]) };
+    head(v) == head(&held[..]) && head(&v[n - 16..]) == head(&held[n - 16..n])
 }
 
 /// CLF time as written inside the brackets: `10/Oct/2000:13:55:36 -0700`. Also accepts a space
@@ -257,6 +270,21 @@ mod tests {
             Some(971_211_337_000)
         );
         assert_eq!(parse_clf_cached(b"10/Oct/2000:13:55:99 -0700"), None);
+    }
+
+    #[test]
+    fn the_cache_compare_sees_every_byte() {
+        for n in [1, 15, 16, 17, 20, 26, 31, 32] {
+            let v: Vec<u8> = (0..n as u8).map(|i| b'a' + i % 26).collect();
+            let mut held = [0u8; 32];
+            held[..n].copy_from_slice(&v);
+            assert!(same_short(&v, &held), "{n}");
+            for at in 0..n {
+                let mut w = v.clone();
+                w[at] = b'#';
+                assert!(!same_short(&w, &held), "{n} bytes, differing at {at}");
+            }
+        }
     }
 
     #[test]
