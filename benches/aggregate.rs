@@ -42,11 +42,7 @@ fn bench(c: &mut Criterion) {
         .map(|l| f.parse(l.as_bytes()).expect("valid line"))
         .collect();
     let routes = Normalizer::default();
-    let ctx = AddContext {
-        routes: &routes,
-        route_cap: 10_000,
-        window: None,
-    };
+    let ctx = AddContext::new(&routes, 10_000, None);
     let build = || {
         let mut agg = Aggregate::default();
         let mut scratch = Scratch::default();

@@ -142,11 +142,7 @@ pub fn analyse(
     let (files, maps) = partial::canonical_order(&lists);
     let mut total = logs_out.aggregate;
     total.remap_files(&maps[0]);
-    let ctx = AddContext {
-        routes: &cfg.run.routes,
-        route_cap: cfg.run.route_cap,
-        window: cfg.run.window,
-    };
+    let ctx = AddContext::new(&cfg.run.routes, cfg.run.route_cap, cfg.run.window);
     for (k, p) in readable.iter().enumerate() {
         match pipeline::read_partial(p) {
             Ok(part) => {

@@ -545,11 +545,7 @@ pub fn collect(inputs: &[Input], opts: &RunOptions) -> RunOutput {
     }
     let (pool_tx, pool_rx) = bounded::<Vec<u8>>(in_flight + 1);
     let (done_tx, done_rx) = unbounded::<Done>();
-    let ctx = AddContext {
-        routes: &opts.routes,
-        route_cap: opts.route_cap,
-        window: opts.window,
-    };
+    let ctx = AddContext::new(&opts.routes, opts.route_cap, opts.window);
     let workers = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("statuslens-parse-{i}"))

@@ -739,9 +739,13 @@ pub struct Aggregate {
     /// [`Aggregate::settle_rows`] makes them statistics.
     #[serde(skip)]
     singles: FxHashMap<EndpointKey, OneHit>,
+    /// New rows of the aggregate being absorbed (empty between absorbs).
+    #[serde(skip)]
+    batch: Batch,
 }
 
 /// A row coming into the total: a chunk's statistics, or the one request of a row seen once.
+#[derive(Clone, Debug)]
 enum Incoming {
     Stats(Box<EndpointStats>),
     One(OneHit),
@@ -762,6 +766,16 @@ impl Incoming {
         }
     }
 
+    /// Fold `other` into this row (a row seen once becomes statistics).
+    fn add(&mut self, other: Incoming) {
+        if let Incoming::One(one) = self {
+            *self = Incoming::Stats(one.stats());
+        }
+        if let Incoming::Stats(s) = self {
+            other.merge_into(s);
+        }
+    }
+
     fn merge_into(self, into: &mut EndpointStats) {
         match self {
             Incoming::Stats(s) => into.merge(*s),
@@ -769,6 +783,10 @@ impl Incoming {
         }
     }
 }
+
+/// New capped rows of one absorbed aggregate, by (mapped) key, with their Misra–Gries weight:
+/// they enter the table together ([`Aggregate::admit`]).
+type Batch = FxHashMap<EndpointKey, (Incoming, u64)>;
 
 /// The endpoint table: key → statistics (boxed: rows move when the table grows or re-keys, and
 /// a pointer moves faster than the statistics).
@@ -885,6 +903,23 @@ pub struct AddContext<'n> {
     /// Keep only records with a time in [since, until) (ms); records without a time are left out
     /// when a window is set.
     pub window: Option<(i64, i64)>,
+    /// The clients of the total's client table once it is full: it never changes again, so a
+    /// worker that sees it counts any other client's misses and throttles as untracked on the
+    /// spot — exactly what absorbing its statistics would do — instead of building statistics
+    /// the total drops.
+    pub frozen_clients: std::sync::OnceLock<rustc_hash::FxHashSet<u64>>,
+}
+
+impl<'n> AddContext<'n> {
+    /// The context of a run with `routes`, `route_cap` and `window`.
+    pub fn new(routes: &'n Normalizer, route_cap: usize, window: Option<(i64, i64)>) -> Self {
+        AddContext {
+            routes,
+            route_cap,
+            window,
+            frozen_clients: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 impl Aggregate {
@@ -928,7 +963,7 @@ impl Aggregate {
             // Only misses and throttles touch the client table: a lookup per line would cost a
             // cache miss per line on logs with many clients.
             if signals::is_miss(status) || matches!(status, 429 | 503) {
-                self.add_client(h, rec, status, key, pos);
+                self.add_client(h, rec, status, key, pos, ctx);
             }
         }
         let hit = Hit::of(rec, pos, client);
@@ -953,19 +988,26 @@ impl Aggregate {
     }
 
     #[inline]
-    fn add_client(&mut self, h: u64, rec: &Record<'_>, status: u16, endpoint: &[u8], pos: Pos) {
-        let full = self.clients.len() >= MAX_CLIENTS;
-        let c = match self.clients.entry(h) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(_) if full => {
+    fn add_client(
+        &mut self,
+        h: u64,
+        rec: &Record<'_>,
+        status: u16,
+        endpoint: &[u8],
+        pos: Pos,
+        ctx: &AddContext<'_>,
+    ) {
+        if let Some(frozen) = ctx.frozen_clients.get() {
+            if !frozen.contains(&h) {
                 self.clients_untracked += 1;
                 return;
             }
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(ClientStats {
-                name: rec.client.unwrap_or_default().into(),
-                ..ClientStats::default()
-            }),
-        };
+        }
+        // No cap here: a chunk bounds its own table; `absorb` applies the cap.
+        let c = self.clients.entry(h).or_insert_with(|| ClientStats {
+            name: rec.client.unwrap_or_default().into(),
+            ..ClientStats::default()
+        });
         if signals::is_miss(status) {
             c.misses += 1;
             c.missed_endpoints.insert(key_hash(endpoint));
@@ -1011,12 +1053,17 @@ impl Aggregate {
         // and the same insertions into a fresh table), so it needs no sort.
         // Rows are widened to the run's step as they enter the table (a merge maps the
         // buckets into the row's own step).
+        // The batch's table is kept between absorbs: a chunk of new routes does not regrow it.
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.reserve(other.endpoints.len() + other.singles.len());
         for (k, v) in other.endpoints {
-            self.absorb_endpoint(k, Incoming::Stats(v), ctx);
+            self.absorb_endpoint(k, Incoming::Stats(v), ctx, &mut batch);
         }
         for (k, v) in other.singles {
-            self.absorb_endpoint(k, Incoming::One(v), ctx);
+            self.absorb_endpoint(k, Incoming::One(v), ctx, &mut batch);
         }
+        self.admit(&mut batch, ctx.route_cap);
+        self.batch = batch;
         for (k, v) in other.rejects {
             let r = self.rejects.entry(k).or_default();
             r.count += v.count;
@@ -1045,9 +1092,20 @@ impl Aggregate {
                 }
             }
         }
+        if self.clients.len() >= MAX_CLIENTS && ctx.frozen_clients.get().is_none() {
+            let _ = ctx
+                .frozen_clients
+                .set(self.clients.keys().copied().collect());
+        }
     }
 
-    fn absorb_endpoint(&mut self, key: EndpointKey, row: Incoming, ctx: &AddContext<'_>) {
+    fn absorb_endpoint(
+        &mut self,
+        key: EndpointKey,
+        row: Incoming,
+        ctx: &AddContext<'_>,
+        batch: &mut Batch,
+    ) {
         let step = self.series_step;
         let at_step = || Box::new(EndpointStats::at_step(step));
         if key.is_other() {
@@ -1062,12 +1120,13 @@ impl Aggregate {
         let w = row.count().max(1);
         // A row already in the table maps to itself: had a position above it gone wide since,
         // the row would have been re-keyed away. Its segments were recorded when it came in.
-        if let Some(s) = self.row_mut(&key) {
-            row.merge_into(s);
-            self.heavy.bump(&key, w);
+        if self.heavy.bump(key.as_bytes(), w) {
+            if let Some(s) = self.row_mut(&key) {
+                row.merge_into(s);
+            }
             return;
         }
-        self.place_mapped(key, row, w, ctx, true);
+        self.enter(key, row, w, ctx, batch, true);
     }
 
     /// Widen every row's series to the step `time_range` calls for.
@@ -1114,92 +1173,107 @@ impl Aggregate {
     }
 
     /// Map a capped endpoint's route through the collapse, re-key what a position that went
-    /// wide holds (merging those rows frees slots), then place it.
-    /// `absent`: the caller found no row under `key` (so, unless mapping changes the key or
-    /// re-keys rows, there is none to merge with).
-    fn place_mapped(
+    /// wide holds, then merge it into its row of the table or into the batch of new rows.
+    /// `absent`: the caller found no row of the table under `key`.
+    fn enter(
         &mut self,
         key: EndpointKey,
         row: Incoming,
         w: u64,
         ctx: &AddContext<'_>,
+        batch: &mut Batch,
         absent: bool,
     ) {
         let mapped = self.collapser.map(key.route());
+        // Unless mapping changes the key or re-keys rows, a key known absent from the table
+        // stays absent.
         let absent = absent && mapped.route.is_none() && mapped.widened.is_empty();
         let key = match &mapped.route {
             Some(route) if route != key.route() => EndpointKey::new(key.method(), route),
             _ => key,
         };
         for parent in mapped.widened {
-            self.rekey_under(&parent, ctx);
+            self.rekey_under(&parent, ctx, batch);
         }
-        self.place(key, row, w, ctx.route_cap, absent);
+        if !absent && self.heavy.bump(key.as_bytes(), w) {
+            if let Some(s) = self.row_mut(&key) {
+                row.merge_into(s);
+            }
+            return;
+        }
+        match batch.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let (held, held_w) = e.get_mut();
+                held.add(row);
+                *held_w += w;
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((row, w));
+            }
+        }
     }
 
-    /// A parent position went wide: re-key the table's routes under it to `{param}`.
-    fn rekey_under(&mut self, parent: &str, ctx: &AddContext<'_>) {
-        // (old key, re-keyed).
-        let mut moved: Vec<(EndpointKey, EndpointKey)> = self
-            .endpoints
-            .keys()
-            .chain(self.singles.keys())
-            .filter(|k| self.heavy.contains(k.as_bytes()))
-            .filter_map(|k| {
-                table::rekey(k.route(), parent)
-                    .map(|r| (k.clone(), EndpointKey::new(k.method(), &r)))
-            })
-            .collect();
+    /// A parent position went wide: re-key the routes under it — the table's and the batch's —
+    /// to `{param}`.
+    fn rekey_under(&mut self, parent: &str, ctx: &AddContext<'_>, batch: &mut Batch) {
+        let under = |k: &EndpointKey| {
+            table::rekey(k.route(), parent).map(|r| (k.clone(), EndpointKey::new(k.method(), &r)))
+        };
+        // (old key, re-keyed), sorted: the order they are entered in is a function of the keys.
+        let mut moved: Vec<(EndpointKey, EndpointKey)> =
+            self.heavy.keys().filter_map(under).collect();
         moved.sort_unstable();
+        let mut moved_batch: Vec<(EndpointKey, EndpointKey)> =
+            batch.keys().filter_map(under).collect();
+        moved_batch.sort_unstable();
         for (old, new) in moved {
+            let w = self.heavy.remove(old.as_bytes()).unwrap_or(1).max(1);
             let Some(row) = self.take_row(old.as_bytes()) else {
                 continue;
             };
-            let w = self.heavy.remove(old.as_bytes()).unwrap_or(1).max(1);
             // Deeper positions of the re-keyed route are now children of the collapsed prefix.
-            self.place_mapped(new, row, w, ctx, false);
+            self.enter(new, row, w, ctx, batch, false);
+        }
+        for (old, new) in moved_batch {
+            if let Some((row, w)) = batch.remove(&old) {
+                self.enter(new, row, w, ctx, batch, false);
+            }
         }
     }
 
-    /// Put a capped endpoint into the table with Misra–Gries weight `w`, evicting to `(other)`
-    /// what the summary drops. The table holds `route_cap - 1` capped endpoints, so with
-    /// `(other)` the report has at most `route_cap` rows besides declared ones.
-    fn place(&mut self, key: EndpointKey, row: Incoming, w: u64, route_cap: usize, absent: bool) {
-        if !absent {
-            if let Some(s) = self.row_mut(&key) {
-                row.merge_into(s);
-                self.heavy.bump(&key, w);
-                return;
-            }
+    /// Take the batch of new rows into the table: when table and batch hold more than
+    /// `route_cap - 1` capped endpoints, the Misra–Gries merge ([`Heavy::make_room`]) decides
+    /// which stay; the others go to `(other)`. With `(other)`, the report then has at most
+    /// `route_cap` rows besides declared ones.
+    fn admit(&mut self, batch: &mut Batch, route_cap: usize) {
+        if batch.is_empty() {
+            return;
         }
         let capacity = route_cap.saturating_sub(1).max(1);
-        let mut w = w;
-        if self.heavy.len() >= capacity {
-            let before = self.heavy.offset;
-            let (evicted, left) = self.heavy.make_room(w);
-            self.fold_error += self.heavy.offset - before;
-            for k in evicted {
-                if let Some(row) = self.take_row(k.as_bytes()) {
-                    self.fold(k.as_bytes(), row);
-                }
+        let weights: Vec<u64> = batch.values().map(|(_, w)| *w).collect();
+        let (t, evicted) = self.heavy.make_room(&weights, capacity);
+        self.fold_error += t;
+        for k in evicted {
+            if let Some(row) = self.take_row(k.as_bytes()) {
+                self.fold(k.as_bytes(), row);
             }
-            if left == 0 {
-                self.fold(key.as_bytes(), row);
-                return;
-            }
-            // The newcomer's counter is decremented like every other one (Misra–Gries).
-            w = left;
         }
-        self.heavy.bump(&key, w);
-        match row {
-            // Scanner junk mostly stays at one request: keep it small until it does not.
-            Incoming::One(one) => {
-                self.singles.insert(key, one);
+        for (key, (row, w)) in batch.drain() {
+            if w <= t {
+                self.fold(key.as_bytes(), row);
+                continue;
             }
-            Incoming::Stats(mut stats) => {
-                stats.settle();
-                stats.coarsen(self.series_step);
-                self.endpoints.insert(key, stats);
+            self.heavy.insert(key.clone(), w - t);
+            match row {
+                // Scanner junk mostly stays at one request: keep it small until it does not.
+                Incoming::One(one) => {
+                    self.singles.insert(key, one);
+                }
+                Incoming::Stats(mut stats) => {
+                    stats.settle();
+                    stats.coarsen(self.series_step);
+                    self.endpoints.insert(key, stats);
+                }
             }
         }
     }
@@ -1318,11 +1392,7 @@ mod tests {
 
     /// Add each record to its own chunk aggregate and absorb the chunks in order.
     fn run(routes: &Normalizer, cap: usize, chunks: &[Vec<Record<'static>>]) -> Aggregate {
-        let ctx = AddContext {
-            routes,
-            route_cap: cap,
-            window: None,
-        };
+        let ctx = AddContext::new(routes, cap, None);
         let mut total = Aggregate::default();
         for (c, recs) in chunks.iter().enumerate() {
             let mut agg = Aggregate::default();
@@ -1443,6 +1513,7 @@ mod tests {
             add(b"GET", p);
             add(b"GET", p);
         }
+        add(b"GET", b"/a");
         add(b"GET", b"/spec/1");
         add(b"DELETE", b"/spec/x/2");
         add(b"BREW", b"/spec/3");
@@ -1462,18 +1533,18 @@ mod tests {
             })
             .count();
         assert_eq!(capped, 1, "{:?}", agg.endpoints.keys().collect::<Vec<_>>());
+        // The one capped row is the busiest (3 against 2, 2, 2 and the one BREW); the
+        // subtraction that made room (2) bounds what a kept row can have lost to (other).
+        assert_eq!(count(&agg, "GET /a"), 3);
+        assert_eq!(agg.fold_error, 2);
         let total: u64 = agg.endpoints.values().map(|e| e.count).sum();
-        assert_eq!(total, 11);
+        assert_eq!(total, 12);
     }
 
     #[test]
     fn series_are_bounded_per_endpoint() {
         let routes = Normalizer::default();
-        let ctx = AddContext {
-            routes: &routes,
-            route_cap: 10,
-            window: None,
-        };
+        let ctx = AddContext::new(&routes, 10, None);
         let mut agg = Aggregate::default();
         let mut scratch = Scratch::default();
         for sec in 0..(MAX_RAW_BUCKETS as i64 + 10) {
@@ -1525,11 +1596,7 @@ mod tests {
     #[test]
     fn series_width_follows_the_span_whatever_the_order() {
         let routes = Normalizer::default();
-        let ctx = AddContext {
-            routes: &routes,
-            route_cap: 10,
-            window: None,
-        };
+        let ctx = AddContext::new(&routes, 10, None);
         // Three minutes of traffic are kept per second; a day per two minutes.
         assert_eq!(step_seconds(series_step(Some((0, 180_000)))), 1);
         assert_eq!(step_seconds(series_step(Some((0, 86_400_000)))), 300);
@@ -1584,13 +1651,62 @@ mod tests {
     }
 
     #[test]
+    fn a_frozen_client_table_changes_nothing() {
+        // Three chunks of 404s from 60 000 clients each, overlapping: 160 000 distinct clients,
+        // so the total's table fills during the second chunk.
+        let routes = Normalizer::default();
+        let chunk = |c: u32| -> Vec<Record<'static>> {
+            (0..60_000u32)
+                .map(|i| {
+                    let n = i + c * 50_000;
+                    let name: &'static str = Box::leak(format!("10.{}.{}", n >> 8, n & 255).into());
+                    let mut r = rec(b"/x", if i % 7 == 0 { 503 } else { 404 }, i64::from(n));
+                    r.client = Some(name.as_bytes());
+                    r
+                })
+                .collect()
+        };
+        let parse = |recs: &[Record<'static>], c: u32, ctx: &AddContext<'_>| {
+            let mut agg = Aggregate::default();
+            let mut scratch = Scratch::default();
+            for (i, r) in recs.iter().enumerate() {
+                let pos = Pos {
+                    file: 0,
+                    chunk: c,
+                    line: i as u32,
+                };
+                agg.add(r, pos, ctx, &mut scratch);
+            }
+            agg
+        };
+        let chunks: Vec<Vec<Record<'static>>> = (0..3).map(chunk).collect();
+        // Each chunk parsed after the ones before it were absorbed: the third sees the frozen
+        // table and counts the clients outside it as untracked on the spot.
+        let ctx = AddContext::new(&routes, 100, None);
+        let mut seen = Aggregate::default();
+        for (c, recs) in chunks.iter().enumerate() {
+            let agg = parse(recs, c as u32, &ctx);
+            seen.absorb(agg, &ctx);
+        }
+        assert_eq!(ctx.frozen_clients.get().map(|f| f.len()), Some(MAX_CLIENTS));
+        // Every chunk parsed before any is absorbed: nothing frozen while parsing.
+        let ctx = AddContext::new(&routes, 100, None);
+        let aggs: Vec<Aggregate> = (0..3).map(|c| parse(&chunks[c], c as u32, &ctx)).collect();
+        let mut unseen = Aggregate::default();
+        for agg in aggs {
+            unseen.absorb(agg, &ctx);
+        }
+        assert!(seen.clients_untracked > 0);
+        assert_eq!(seen.clients_untracked, unseen.clients_untracked);
+        assert_eq!(seen.clients.len(), MAX_CLIENTS);
+        let json = |a: &Aggregate| serde_json::to_string(a).expect("serialises");
+        assert_eq!(json(&seen), json(&unseen));
+    }
+
+    #[test]
     fn window_leaves_out_records() {
         let routes = Normalizer::default();
-        let ctx = AddContext {
-            routes: &routes,
-            route_cap: 10,
-            window: Some((1000, 2000)),
-        };
+        let ctx = AddContext::new(&routes, 10, Some((1000, 2000)));
         let mut agg = Aggregate::default();
         let mut scratch = Scratch::default();
         assert!(!agg.add(&rec(b"/x", 200, 999), Pos::default(), &ctx, &mut scratch));

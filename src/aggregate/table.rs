@@ -6,8 +6,6 @@
 //! once per chunk *in input order* (file, then chunk): their state is a function of the input
 //! alone, whatever the number of workers that parsed the chunks.
 
-use std::collections::BTreeMap;
-
 use std::hash::BuildHasher;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -195,25 +193,23 @@ pub fn rekey(route: &str, parent: &str) -> Option<String> {
     Some(format!("{parent}/{{param}}{tail}"))
 }
 
-/// Misra–Gries bookkeeping for the capped part of the endpoint table (Misra and Gries, 1982;
-/// weighted and mergeable as in Agarwal et al., "Mergeable Summaries", PODS 2012).
+/// Misra–Gries bookkeeping for the capped part of the endpoint table (Misra and Gries, 1982),
+/// merged one absorbed aggregate at a time as in Agarwal et al., "Mergeable Summaries", PODS
+/// 2012.
 ///
-/// Each kept key has a counter; when a new key arrives at a full table, the smallest counter
-/// among the table and the newcomer (δ) is subtracted from every counter (as one offset) and
-/// the keys whose counter reaches zero are evicted to `(other)`. A key's counter is never more
-/// than `offset` below its true count, so every key with more than `N / (capacity + 1)`
-/// requests is in the table at the end, and the requests of a kept key counted elsewhere
-/// (under `(other)` before it came back) are at most `offset`.
+/// Each kept key has a counter. An absorbed aggregate's new rows come as one batch; when the
+/// table and the batch together hold more keys than the capacity k, the (k+1)-th largest
+/// counter t is subtracted from every counter and the keys left at zero or below go to
+/// `(other)`. Every subtraction takes at least (k+1)·t from the sum of the counters, so the
+/// subtractions total at most `N / (k + 1)`: every key with more than that many requests is in
+/// the table at the end, and the requests of a kept key counted under `(other)` (before it
+/// came back) are at most [`Heavy::offset`]. Ties need no order: every key at t goes.
 #[derive(Clone, Debug, Default)]
 pub struct Heavy {
-    /// Sum of the δs subtracted so far.
+    /// Sum of the subtractions so far.
     pub offset: u64,
-    /// (counter + offset at insertion, arrival number) → key, smallest first; ties go by
-    /// arrival, so eviction order is a function of the input.
-    order: BTreeMap<(u64, u64), EndpointKey>,
-    /// Key → (counter, arrival number). Keys are shared with the table: no copy of the bytes.
-    counters: FxHashMap<EndpointKey, (u64, u64)>,
-    arrivals: u64,
+    /// Key → counter. Keys are shared with the table: no copy of the bytes.
+    counters: FxHashMap<EndpointKey, u64>,
 }
 
 impl Heavy {
@@ -227,58 +223,60 @@ impl Heavy {
         self.counters.is_empty()
     }
 
+    /// The keys tracked.
+    pub fn keys(&self) -> impl Iterator<Item = &EndpointKey> {
+        self.counters.keys()
+    }
+
     /// Whether `key` is tracked.
     pub fn contains(&self, key: &[u8]) -> bool {
         self.counters.contains_key(key)
     }
 
-    /// Add `w` to a tracked key's counter, or start tracking it with `w`.
-    pub fn bump(&mut self, key: &EndpointKey, w: u64) {
-        match self.counters.get_mut(key.as_bytes()) {
-            Some((c, seq)) => {
-                let k = self
-                    .order
-                    .remove(&(*c, *seq))
-                    .unwrap_or_else(|| key.clone());
+    /// Add `w` to a tracked key's counter; false when the key is not tracked.
+    pub fn bump(&mut self, key: &[u8], w: u64) -> bool {
+        match self.counters.get_mut(key) {
+            Some(c) => {
                 *c += w;
-                self.order.insert((*c, *seq), k);
+                true
             }
-            None => {
-                let c = self.offset + w;
-                self.arrivals += 1;
-                self.counters.insert(key.clone(), (c, self.arrivals));
-                self.order.insert((c, self.arrivals), key.clone());
-            }
+            None => false,
         }
     }
 
-    /// Stop tracking `key`; returns its counter above the offset.
+    /// Start tracking `key` with counter `w` (a key the table just took in).
+    pub fn insert(&mut self, key: EndpointKey, w: u64) {
+        self.counters.insert(key, w);
+    }
+
+    /// Stop tracking `key`; returns its counter.
     pub fn remove(&mut self, key: &[u8]) -> Option<u64> {
-        let (c, seq) = self.counters.remove(key)?;
-        self.order.remove(&(c, seq));
-        Some(c.saturating_sub(self.offset))
+        self.counters.remove(key)
     }
 
-    /// Make room for a newcomer of weight `w` at a full table: subtract δ = min(w, smallest
-    /// counter) from every counter — the newcomer's included — and return the evicted keys
-    /// (smallest first) and the newcomer's weight left, 0 when it does not make it.
-    pub fn make_room(&mut self, w: u64) -> (Vec<EndpointKey>, u64) {
-        let smallest = self
-            .order
-            .first_key_value()
-            .map_or(u64::MAX, |((c, _), _)| c.saturating_sub(self.offset));
-        let delta = w.min(smallest);
-        self.offset += delta;
-        let mut out = Vec::new();
-        while let Some(((c, _), _)) = self.order.first_key_value() {
-            if *c > self.offset {
-                break;
-            }
-            let (_, k) = self.order.pop_first().expect("first exists");
-            self.counters.remove(k.as_bytes());
-            out.push(k);
+    /// Make room for a batch of new keys with counters `incoming` in a table of `capacity`
+    /// keys: the threshold t to subtract (0 when everything fits). Tracked keys at t or below
+    /// are removed and returned, the others lose t; the caller drops the batch keys at t or
+    /// below and keeps the others with their counter less t.
+    pub fn make_room(&mut self, incoming: &[u64], capacity: usize) -> (u64, Vec<EndpointKey>) {
+        if self.counters.len() + incoming.len() <= capacity {
+            return (0, Vec::new());
         }
-        (out, w - delta)
+        let mut all: Vec<u64> = self.counters.values().copied().collect();
+        all.extend_from_slice(incoming);
+        let (_, &mut t, _) = all.select_nth_unstable_by(capacity, |a, b| b.cmp(a));
+        self.offset += t;
+        let mut evicted = Vec::new();
+        self.counters.retain(|k, c| {
+            if *c <= t {
+                evicted.push(k.clone());
+                false
+            } else {
+                *c -= t;
+                true
+            }
+        });
+        (t, evicted)
     }
 }
 
@@ -420,31 +418,53 @@ mod tests {
 
     #[test]
     fn misra_gries_keeps_what_is_frequent() {
-        let mut h = Heavy::default();
+        // Capacity 4; batches of junk seen once and one key three times per batch.
         let cap = 4;
-        let mut other = 0u64;
-        let mut feed = |h: &mut Heavy, key: &[u8], w: u64| {
-            let key = EndpointKey::from_bytes(key);
-            if h.contains(key.as_bytes()) || h.len() < cap {
-                h.bump(&key, w);
-                return;
+        let mut h = Heavy::default();
+        let mut folded = 0u64;
+        let mut n = 0u64;
+        for batch in 0..50u32 {
+            let mut keys: Vec<(EndpointKey, u64)> = (0..6)
+                .map(|i| {
+                    (
+                        EndpointKey::from_bytes(format!("junk{batch}-{i}").as_bytes()),
+                        1,
+                    )
+                })
+                .collect();
+            n += 6 + 3;
+            if !h.bump(b"real", 3) {
+                keys.push((EndpointKey::from_bytes(b"real"), 3));
             }
-            let (evicted, left) = h.make_room(w);
-            other += evicted.len() as u64;
-            if left == 0 {
-                other += 1;
-            } else {
-                h.bump(&key, left);
+            let ws: Vec<u64> = keys.iter().map(|k| k.1).collect();
+            let (t, evicted) = h.make_room(&ws, cap);
+            folded += evicted.len() as u64;
+            for (k, w) in keys {
+                if w > t {
+                    h.insert(k, w - t);
+                } else {
+                    folded += 1;
+                }
             }
-        };
-        for i in 0..100u32 {
-            feed(&mut h, format!("junk{i}").as_bytes(), 1);
-        }
-        for _ in 0..50 {
-            feed(&mut h, b"real", 3);
+            assert!(h.len() <= cap);
         }
         assert!(h.contains(b"real"));
-        assert!(h.offset <= 100 / (cap as u64 + 1) + 1);
+        assert!(folded > 0);
+        assert!(
+            h.offset <= n / (cap as u64 + 1),
+            "offset {} of {n}",
+            h.offset
+        );
+        // Everything fits: nothing is subtracted.
+        let mut h = Heavy::default();
+        assert_eq!(h.make_room(&[5, 1, 1], 3), (0, Vec::new()));
+        h.insert(EndpointKey::from_bytes(b"a"), 2);
+        h.insert(EndpointKey::from_bytes(b"b"), 7);
+        // Ties at the threshold all go: counters 7, 2 | 2, 1 with capacity 2 → t = 2.
+        let (t, evicted) = h.make_room(&[2, 1], 2);
+        assert_eq!(t, 2);
+        assert_eq!(evicted, [EndpointKey::from_bytes(b"a")]);
+        assert_eq!(h.remove(b"b"), Some(5));
     }
 
     #[test]

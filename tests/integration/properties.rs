@@ -140,11 +140,7 @@ fn aggregate_chunks(parts: &[&[u8]], order: &[usize]) -> Aggregate {
     let fmt: Arc<dyn LogFormat> =
         Arc::new(ClfFormat::new("combined+sec", TrailingDuration::Seconds));
     let routes = Normalizer::default();
-    let ctx = AddContext {
-        routes: &routes,
-        route_cap: 10_000,
-        window: None,
-    };
+    let ctx = AddContext::new(&routes, 10_000, None);
     let mut total = Aggregate::default();
     for &i in order {
         let mut agg = Aggregate::default();

@@ -63,11 +63,7 @@ fn line(i: usize, (m, p): &Req) -> String {
 fn aggregate(reqs: &[Req], chunk_lines: usize, cap: usize) -> Aggregate {
     let fmt: Arc<dyn LogFormat> = Arc::new(ClfFormat::new("combined", TrailingDuration::Seconds));
     let routes = Normalizer::default();
-    let ctx = AddContext {
-        routes: &routes,
-        route_cap: cap,
-        window: None,
-    };
+    let ctx = AddContext::new(&routes, cap, None);
     let mut total = Aggregate::default();
     let lines: Vec<String> = reqs.iter().enumerate().map(|(i, r)| line(i, r)).collect();
     for (c, chunk) in lines.chunks(chunk_lines.max(1)).enumerate() {
