@@ -21,6 +21,20 @@ pub(crate) struct Cli {
     pub report: ReportArgs,
 }
 
+impl Cli {
+    /// `--quiet` of whichever command runs.
+    pub(crate) fn quiet(&self) -> bool {
+        match &self.command {
+            None => self.report.input.quiet,
+            Some(Command::Report(a)) => a.input.quiet,
+            Some(Command::Check(c)) => c.report.input.quiet,
+            Some(Command::Records(a)) => a.quiet,
+            Some(Command::Rules { .. } | Command::Codes { .. }) => false,
+            Some(Command::Completions { .. } | Command::Man) => false,
+        }
+    }
+}
+
 /// Examples and exit statuses, at the end of `--help` and of the man page.
 const AFTER_LONG_HELP: &str = "\
 EXAMPLES:

@@ -15,25 +15,22 @@ use clap::Parser;
 use cli::{CheckArgs, Cli, Command, FailOn, InputArgs, ReportArgs};
 use statuslens::analysis::{self, Analysis};
 use statuslens::pipeline;
+use statuslens::report::records;
 use statuslens::rules::Severity;
 use statuslens::{check, Error};
 
 /// Exit statuses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Exit {
-    Success,
+    Success = 0,
     /// `check` found what it was told to fail on.
-    Failed,
-    Error,
+    Failed = 1,
+    Error = 2,
 }
 
 impl From<Exit> for ExitCode {
     fn from(e: Exit) -> ExitCode {
-        ExitCode::from(match e {
-            Exit::Success => 0,
-            Exit::Failed => 1,
-            Exit::Error => 2,
-        })
+        ExitCode::from(e as u8)
     }
 }
 
@@ -140,34 +137,16 @@ fn run_records(a: &InputArgs) -> Result<Exit, Error> {
     config::check_paths(&a.paths)?;
     let filter = statuslens::input::discover::FileFilter::new(&a.include, &a.exclude)?;
     let found = statuslens::input::discover::discover_filtered(&a.paths, &filter);
-    let mut failed = !found.errors.is_empty();
     for n in &found.notes {
         note(n);
     }
-    for e in &found.errors {
-        warn(&format!("{}: {}", e.path, e.message));
-    }
-    let (partials, logs): (Vec<_>, Vec<_>) = found
-        .inputs
-        .into_iter()
-        .partition(pipeline::is_partial_input);
+    let (logs, mut problems) = records::logs_of(found);
     config::resolve_last(a, &logs, &mut opts)?;
-    for p in &partials {
-        warn(&format!(
-            "{}: is a partial aggregate, which has no lines to print; give it to `statuslens report`",
-            p.name()
-        ));
-        failed = true;
-    }
     let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let (infos, written) = statuslens::report::records::print(&logs, &opts, out);
-    for f in infos.iter().filter(|f| f.error.is_some()) {
-        warn(&format!(
-            "{}: {}",
-            f.name,
-            f.error.as_deref().unwrap_or_default()
-        ));
-        failed = true;
+    let (unread, written) = records::print_logs(&logs, &opts, out);
+    problems.extend(unread);
+    for p in &problems {
+        warn(p);
     }
     match written {
         Err(source) if source.kind() != io::ErrorKind::BrokenPipe => {
@@ -179,20 +158,16 @@ fn run_records(a: &InputArgs) -> Result<Exit, Error> {
         }
         _ => {}
     }
-    Ok(if failed { Exit::Error } else { Exit::Success })
+    Ok(if problems.is_empty() {
+        Exit::Success
+    } else {
+        Exit::Error
+    })
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet = match &cli.command {
-        None => cli.report.input.quiet,
-        Some(Command::Report(a)) => a.input.quiet,
-        Some(Command::Check(c)) => c.report.input.quiet,
-        Some(Command::Records(a)) => a.quiet,
-        Some(Command::Rules { .. } | Command::Codes { .. }) => false,
-        Some(Command::Completions { .. } | Command::Man) => false,
-    };
-    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+    QUIET.store(cli.quiet(), std::sync::atomic::Ordering::Relaxed);
     let result = match &cli.command {
         None => run_report(&cli.report),
         Some(Command::Report(a)) => run_report(a),

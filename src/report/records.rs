@@ -182,3 +182,40 @@ pub fn print<W: std::io::Write>(
     let flushed = sink.out.flush();
     (infos, sink.error.map_or(flushed, Err))
 }
+
+/// Split what discovery found for `statuslens records` into the logs to print and the problems
+/// to report: paths that could not be read, and partial aggregates (they hold no lines).
+pub fn logs_of(
+    found: crate::input::discover::Discovered,
+) -> (Vec<crate::input::Input>, Vec<String>) {
+    let mut problems: Vec<String> = found
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.path, e.message))
+        .collect();
+    let (partials, logs): (Vec<_>, Vec<_>) = found
+        .inputs
+        .into_iter()
+        .partition(crate::pipeline::is_partial_input);
+    problems.extend(partials.iter().map(|p| {
+        format!(
+            "{}: is a partial aggregate, which has no lines to print; give it to `statuslens report`",
+            p.name()
+        )
+    }));
+    (logs, problems)
+}
+
+/// [`print`], with the files that could not be read as problems (`file: error`).
+pub fn print_logs<W: std::io::Write>(
+    logs: &[crate::input::Input],
+    opts: &crate::pipeline::RunOptions,
+    out: W,
+) -> (Vec<String>, std::io::Result<()>) {
+    let (infos, written) = print(logs, opts, out);
+    let problems = infos
+        .iter()
+        .filter_map(|f| Some(format!("{}: {}", f.name, f.error.as_deref()?)))
+        .collect();
+    (problems, written)
+}
