@@ -47,12 +47,16 @@ pub fn baseline_keys(json: &str) -> Result<Baseline, String> {
     };
     Ok(findings
         .iter()
-        .map(|f| (text(f, "rule"), text(f, "method"), text(f, "route")))
+        .map(|f| {
+            let host = f.get("host").and_then(|x| x.as_str());
+            let route = crate::report::host_route(host, &text(f, "route"));
+            (text(f, "rule"), text(f, "method"), route)
+        })
         .collect())
 }
 
 fn key(f: &FindingReport) -> (String, String, String) {
-    (f.rule.clone(), f.method.clone(), f.route.clone())
+    (f.rule.clone(), f.method.clone(), f.shown_route())
 }
 
 /// Why nothing was analysed, when nothing was: no input file, files without lines, every line
@@ -203,7 +207,7 @@ pub fn github_annotations(m: &ReportModel, v: &Verdict) -> Vec<String> {
                 Severity::Warning => "warning",
                 Severity::Info => "notice",
             };
-            let title = format!("statuslens {} {} {}", f.rule, f.method, f.route);
+            let title = format!("statuslens {} {} {}", f.rule, f.method, f.shown_route());
             format!(
                 "::{level} title={}::{}",
                 github_escape(&crate::escape::clip(&title, 200), true),
@@ -231,7 +235,7 @@ pub fn concise(m: &ReportModel, verdict: &Verdict) -> Vec<String> {
                 f.code,
                 f.severity.as_str(),
                 f.method,
-                f.route,
+                f.shown_route(),
                 f.observed_status,
                 if to.is_empty() {
                     "?".to_string()

@@ -137,6 +137,10 @@ pub(crate) struct InputArgs {
     /// Files named on the command line are always read.
     #[arg(help_heading = "Input", long, value_name = "GLOB")]
     pub include: Vec<String>,
+    /// Only requests for this host (glob, case-insensitive, port ignored: `api.example.com`,
+    /// `*.example.com`); repeatable. Lines that name no host are left out too.
+    #[arg(help_heading = "Input", long, value_name = "PATTERN")]
+    pub host: Vec<String>,
     /// In directories, skip files matching this glob (repeatable; wins over --include).
     #[arg(help_heading = "Input", long, value_name = "GLOB")]
     pub exclude: Vec<String>,

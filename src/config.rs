@@ -187,6 +187,7 @@ pub(crate) fn run_options(
         routes,
         route_cap: a.route_cap,
         window,
+        hosts: statuslens::aggregate::HostFilter::new(&a.host)?,
         jobs,
         progress: None,
     })
@@ -287,6 +288,7 @@ pub(crate) fn analysis_config(a: &ReportArgs) -> Result<analysis::Config, String
         routes: a.input.route.iter().chain(&rules.routes).cloned().collect(),
         include: a.input.include.clone(),
         exclude: a.input.exclude.clone(),
+        hosts: a.input.host.clone(),
         shard: a.input.shard.clone(),
         ..statuslens::report::Options::default()
     };

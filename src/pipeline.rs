@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub route_cap: usize,
     /// `--since`/`--until` window in ms.
     pub window: Option<(i64, i64)>,
+    /// `--host` patterns.
+    pub hosts: Option<crate::aggregate::HostFilter>,
     /// Parse workers.
     pub jobs: usize,
     /// Counters for a progress display, when one is shown.
@@ -545,7 +547,8 @@ pub fn collect(inputs: &[Input], opts: &RunOptions) -> RunOutput {
     }
     let (pool_tx, pool_rx) = bounded::<Vec<u8>>(in_flight + 1);
     let (done_tx, done_rx) = unbounded::<Done>();
-    let ctx = AddContext::new(&opts.routes, opts.route_cap, opts.window);
+    let mut ctx = AddContext::new(&opts.routes, opts.route_cap, opts.window);
+    ctx.hosts = opts.hosts.as_ref();
     let workers = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("statuslens-parse-{i}"))

@@ -708,7 +708,7 @@ pub struct Aggregate {
     pub files: BTreeMap<u32, FileCounts>,
     /// Line count of every chunk (file, chunk, lines), to turn [`Pos`] into line numbers.
     pub chunk_lines: Vec<(u32, u32, u32)>,
-    /// Parsed lines left out by `--since`/`--until`.
+    /// Parsed lines left out by `--since`/`--until` or `--host`.
     pub out_of_window: u64,
     /// Requests counted under `(other)` because the route table was full (exact).
     pub folded_lines: u64,
@@ -840,7 +840,7 @@ impl EndpointKey {
         &self.0
     }
 
-    fn split(&self) -> (&[u8], &str) {
+    fn split(&self) -> (&[u8], &str, Option<&str>) {
         let key = &self.0;
         // Methods hold no space; `(invalid method)` does, and comes first.
         let at = if key.starts_with(INVALID_METHOD) {
@@ -848,8 +848,15 @@ impl EndpointKey {
         } else {
             key.iter().position(|&b| b == b' ').unwrap_or(key.len())
         };
-        let route = key.get(at + 1..).unwrap_or_default();
-        (&key[..at], std::str::from_utf8(route).unwrap_or(""))
+        let rest = key.get(at + 1..).unwrap_or_default();
+        let (route, host) = match memchr::memchr(HOST_SEP, rest) {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        fn text(b: &[u8]) -> &str {
+            std::str::from_utf8(b).unwrap_or("")
+        }
+        (&key[..at], text(route), host.map(text))
     }
 
     /// The method token (`-` when the line held no request, `(invalid method)` when its token
@@ -867,6 +874,94 @@ impl EndpointKey {
     pub fn route(&self) -> &str {
         self.split().1
     }
+
+    /// The host the requests were for (lowercase, without port), when the log names it.
+    pub fn host(&self) -> Option<&str> {
+        self.split().2
+    }
+
+    /// The same method and host on `route`.
+    pub fn with_route(&self, route: &str) -> EndpointKey {
+        let (method, _, host) = self.split();
+        let mut k = Vec::with_capacity(method.len() + 2 + route.len() + host.map_or(0, str::len));
+        k.extend_from_slice(method);
+        k.push(b' ');
+        k.extend_from_slice(route.as_bytes());
+        if let Some(h) = host {
+            k.push(HOST_SEP);
+            k.extend_from_slice(h.as_bytes());
+        }
+        EndpointKey(k.into())
+    }
+}
+
+/// `--host`: the hosts whose requests are counted (globs, case-insensitive, matched against
+/// the host without its port).
+#[derive(Clone, Debug)]
+pub struct HostFilter {
+    set: globset::GlobSet,
+    patterns: Vec<String>,
+}
+
+impl HostFilter {
+    /// The filter of `patterns`; `None` when there are none.
+    pub fn new(patterns: &[String]) -> Result<Option<HostFilter>, String> {
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        let mut b = globset::GlobSetBuilder::new();
+        for p in patterns {
+            let g = globset::GlobBuilder::new(p)
+                .case_insensitive(true)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| format!("--host {p}: {e}"))?;
+            b.add(g);
+        }
+        let set = b.build().map_err(|e| format!("--host: {e}"))?;
+        Ok(Some(HostFilter {
+            set,
+            patterns: patterns.to_vec(),
+        }))
+    }
+
+    /// Whether a request for `host` (as logged; `None` when the line names none) is counted.
+    pub fn matches(&self, host: Option<&[u8]>) -> bool {
+        let Some(h) = host.filter(|h| !h.is_empty()) else {
+            return false;
+        };
+        let mut k = Vec::with_capacity(h.len());
+        push_host(h, &mut k);
+        self.set.is_match(&*String::from_utf8_lossy(&k))
+    }
+
+    /// The patterns, as given.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+}
+
+/// Separates the route from the host in a key's bytes. Neither holds it: NUL bytes of a route
+/// or a host become `?` when the key is built.
+const HOST_SEP: u8 = 0;
+
+/// Append `host` as keys hold it: ASCII lowercase, without a port (`Example.com:443` →
+/// `example.com`, `[::1]:8080` → `[::1]`), NUL as `?`.
+pub fn push_host(host: &[u8], key: &mut Vec<u8>) {
+    let end = match memchr::memrchr(b':', host) {
+        Some(i)
+            if i + 1 < host.len()
+                && host[i + 1..].iter().all(u8::is_ascii_digit)
+                && (host.starts_with(b"[") == host[..i].ends_with(b"]")) =>
+        {
+            i
+        }
+        _ => host.len(),
+    };
+    key.extend(host[..end].iter().map(|&b| match b {
+        0 => b'?',
+        b => b.to_ascii_lowercase(),
+    }));
 }
 
 /// Make `key` valid UTF-8: a raw path's bytes that are not (Latin-1 or broken escapes) become
@@ -903,6 +998,8 @@ pub struct AddContext<'n> {
     /// Keep only records with a time in [since, until) (ms); records without a time are left out
     /// when a window is set.
     pub window: Option<(i64, i64)>,
+    /// Keep only records for these hosts (`--host`).
+    pub hosts: Option<&'n HostFilter>,
     /// The clients of the total's client table once it is full: it never changes again, so a
     /// worker that sees it counts any other client's misses and throttles as untracked on the
     /// spot — exactly what absorbing its statistics would do — instead of building statistics
@@ -917,6 +1014,7 @@ impl<'n> AddContext<'n> {
             routes,
             route_cap,
             window,
+            hosts: None,
             frozen_clients: std::sync::OnceLock::new(),
         }
     }
@@ -941,6 +1039,10 @@ impl Aggregate {
                 }
             }
         }
+        if ctx.hosts.is_some_and(|f| !f.matches(rec.host)) {
+            self.out_of_window += 1;
+            return false;
+        }
         if let Some(t) = rec.time_ms {
             self.time_range = Some(match self.time_range {
                 Some((lo, hi)) => (lo.min(t), hi.max(t)),
@@ -956,7 +1058,20 @@ impl Aggregate {
         };
         key.extend_from_slice(method);
         key.push(b' ');
+        let route_at = key.len();
         ctx.routes.record_route(rec, key);
+        if let Some(i) = memchr::memchr(HOST_SEP, &key[route_at..]) {
+            // Rare (hostile lines): a NUL would read as the host separator.
+            for b in &mut key[route_at + i..] {
+                if *b == HOST_SEP {
+                    *b = b'?';
+                }
+            }
+        }
+        if let Some(h) = rec.host.filter(|h| !h.is_empty()) {
+            key.push(HOST_SEP);
+            push_host(h, key);
+        }
         valid_utf8(key);
         let client = rec.client.map(key_hash);
         if let (Some(h), Some(status)) = (client, rec.status) {
@@ -1189,7 +1304,7 @@ impl Aggregate {
         // stays absent.
         let absent = absent && mapped.route.is_none() && mapped.widened.is_empty();
         let key = match &mapped.route {
-            Some(route) if route != key.route() => EndpointKey::new(key.method(), route),
+            Some(route) if route != key.route() => key.with_route(route),
             _ => key,
         };
         for parent in mapped.widened {
@@ -1217,7 +1332,7 @@ impl Aggregate {
     /// to `{param}`.
     fn rekey_under(&mut self, parent: &str, ctx: &AddContext<'_>, batch: &mut Batch) {
         let under = |k: &EndpointKey| {
-            table::rekey(k.route(), parent).map(|r| (k.clone(), EndpointKey::new(k.method(), &r)))
+            table::rekey(k.route(), parent).map(|r| (k.clone(), k.with_route(&r)))
         };
         // (old key, re-keyed), sorted: the order they are entered in is a function of the keys.
         let mut moved: Vec<(EndpointKey, EndpointKey)> =
@@ -1321,7 +1436,7 @@ impl Aggregate {
             entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             for (k, v) in entries {
                 let key = match rewrites.get(k.route()) {
-                    Some(new) if !declared(&k) => EndpointKey::new(k.method(), new),
+                    Some(new) if !declared(&k) => k.with_route(new),
                     _ => k,
                 };
                 self.endpoints.entry(key).or_default().merge(*v);

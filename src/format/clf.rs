@@ -171,6 +171,17 @@ fn quoted_or_bare(line: &[u8], pos: usize) -> Result<(&[u8], usize), ParseError>
     }
 }
 
+/// A virtual-host token: a name or address with a dot or a port, nothing a syslog header or
+/// a program tag (`nginx:`) holds.
+fn looks_like_host(v: &[u8]) -> bool {
+    v.len() > 1
+        && !v.ends_with(b":")
+        && v.iter().any(|&b| b == b'.' || b == b':')
+        && v.iter().all(|&b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']')
+        })
+}
+
 fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, ParseError> {
     // Prefix tokens up to the timestamp: [prefix…] client ident user.
     let mut pre: [(usize, usize); MAX_PREFIX_TOKENS] = [(0, 0); MAX_PREFIX_TOKENS];
@@ -209,6 +220,13 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
     }
     let client = if n >= 3 { pre[n - 3] } else { pre[0] };
     rec.client = dash_to_none(&line[client.0..client.1]);
+    if n == 4 {
+        // Apache's vhost_combined (`%v:%p %h %l %u …`) and nginx logs that put `$host` first.
+        let vhost = &line[pre[0].0..pre[0].1];
+        if looks_like_host(vhost) {
+            rec.host = Some(vhost);
+        }
+    }
     let user = pre[n - 1];
     if dash_to_none(&line[user.0..user.1]).is_some() {
         rec.authenticated = Some(true);
@@ -465,6 +483,28 @@ mod tests {
             assert_eq!(s(r.client), c.client, "{}", c.name);
             assert_eq!(s(r.user_agent), c.ua, "{}", c.name);
         }
+    }
+
+    #[test]
+    fn a_virtual_host_first_is_the_host() {
+        let host = |line: &str| {
+            let r = combined().parse(line.as_bytes()).expect("parses");
+            s(r.host).map(str::to_string)
+        };
+        let tail =
+            r#"192.168.1.1 - - [08/Jun/2020:08:04:43 +0000] "GET /x HTTP/1.1" 301 0 "-" "ua""#;
+        assert_eq!(
+            host(&format!("www.example.net:80 {tail}")).as_deref(),
+            Some("www.example.net:80")
+        );
+        assert_eq!(
+            host(&format!("api.example.com {tail}")).as_deref(),
+            Some("api.example.com")
+        );
+        assert_eq!(host(tail), None);
+        // A program tag or a syslog header is not a host.
+        assert_eq!(host(&format!("nginx: {tail}")), None);
+        assert_eq!(host(&format!("Jun 8 08:04:43 web1 nginx: {tail}")), None);
     }
 
     #[test]

@@ -394,7 +394,7 @@ fn latency_svg(m: &ReportModel, out: &mut String) {
             "<text x=\"{}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\" font-family=\"monospace\">{}</text>",
             label - 6.0,
             y + 14.0,
-            h(&clip(&format!("{} {}", e.method, e.route), 52))
+            h(&clip(&format!("{} {}", e.method, e.shown_route()), 52))
         );
         for (j, (v, color, name)) in [
             (l.p99, "#ef9a9a", "p99"),
@@ -431,8 +431,11 @@ fn finding_html(f: &FindingReport, endpoint: Option<(usize, &Endpoint)>, out: &m
     let rec = f.recommended_text(" / ");
     let sev = f.severity.as_str();
     let route = match endpoint.map(|e| e.0) {
-        Some(i) => format!("<a class=\"mono\" href=\"#ep-{i}\">{}</a>", h(&f.route)),
-        None => format!("<span class=\"mono\">{}</span>", h(&f.route)),
+        Some(i) => format!(
+            "<a class=\"mono\" href=\"#ep-{i}\">{}</a>",
+            h(&f.shown_route())
+        ),
+        None => format!("<span class=\"mono\">{}</span>", h(&f.shown_route())),
     };
     let _ = write!(
         out,
@@ -571,17 +574,17 @@ impl HtmlRenderer {
 
         // Where each (method, route) sits in the table, and which have a drill-down: every
         // endpoint with a finding and the busiest, up to MAX_DETAILS.
-        let index: std::collections::HashMap<(&str, &str), usize> = m
+        let index: std::collections::HashMap<(&str, String), usize> = m
             .endpoints
             .iter()
             .take(MAX_ROWS)
             .enumerate()
-            .map(|(i, e)| ((e.method.as_str(), e.route.as_str()), i))
+            .map(|(i, e)| ((e.method.as_str(), e.shown_route()), i))
             .collect();
         let flagged: std::collections::BTreeSet<usize> = m
             .findings
             .iter()
-            .filter_map(|f| index.get(&(f.method.as_str(), f.route.as_str())).copied())
+            .filter_map(|f| index.get(&(f.method.as_str(), f.shown_route())).copied())
             .collect();
         let mut detailed = flagged.clone();
         for i in 0..m.endpoints.len().min(MAX_ROWS) {
@@ -618,7 +621,7 @@ impl HtmlRenderer {
             );
             for f in group {
                 let at = index
-                    .get(&(f.method.as_str(), f.route.as_str()))
+                    .get(&(f.method.as_str(), f.shown_route()))
                     .map(|&i| (i, &m.endpoints[i]));
                 finding_html(f, at, &mut out);
             }
@@ -660,9 +663,9 @@ impl HtmlRenderer {
                 "<td class=\"mark\" data-v=\"0\"></td>".to_string()
             };
             let route = if detailed.contains(&i) {
-                format!("<a href=\"#ep-{i}\">{}</a>", h(&e.route))
+                format!("<a href=\"#ep-{i}\">{}</a>", h(&e.shown_route()))
             } else {
-                h(&e.route)
+                h(&e.shown_route())
             };
             let mut tags = String::new();
             if e.documented == Some(false) {

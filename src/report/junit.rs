@@ -37,7 +37,7 @@ fn evidence_text(f: &FindingReport) -> String {
     let mut s = format!(
         "{} {}: {} → {}\n{}\n",
         f.method,
-        f.route,
+        f.shown_route(),
         f.observed_status,
         f.recommended_text("/"),
         f.message
@@ -60,13 +60,13 @@ impl Render for JunitRenderer {
         let mut cases: Vec<(String, String, Vec<&FindingReport>)> = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
         for f in &m.findings {
-            if seen.insert((f.method.clone(), f.route.clone())) {
+            if seen.insert((f.method.clone(), f.shown_route())) {
                 let found = m
                     .findings
                     .iter()
-                    .filter(|g| g.method == f.method && g.route == f.route)
+                    .filter(|g| g.method == f.method && g.shown_route() == f.shown_route())
                     .collect();
-                cases.push((f.method.clone(), f.route.clone(), found));
+                cases.push((f.method.clone(), f.shown_route(), found));
             }
         }
         for e in &m.endpoints {
@@ -76,8 +76,8 @@ impl Render for JunitRenderer {
             if e.scanner_only || e.route == crate::route::OTHER {
                 continue;
             }
-            if seen.insert((e.method.clone(), e.route.clone())) {
-                cases.push((e.method.clone(), e.route.clone(), Vec::new()));
+            if seen.insert((e.method.clone(), e.shown_route())) {
+                cases.push((e.method.clone(), e.shown_route(), Vec::new()));
             }
         }
         let failing = |found: &[&FindingReport]| found.iter().any(|f| f.severity >= self.fail_on);

@@ -138,6 +138,9 @@ pub struct Options {
     pub include: Vec<String>,
     /// `--exclude` globs.
     pub exclude: Vec<String>,
+    /// `--host` patterns (requests for other hosts are left out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
     /// `--shard I/N`, if any.
     pub shard: Option<String>,
     /// Routes no rule reports (the configuration's `ignore_routes`).
@@ -333,6 +336,10 @@ pub struct OriginCounts {
 pub struct Endpoint {
     /// Method (`-` when the request line was invalid, `*` for `(other)`).
     pub method: String,
+    /// The host the requests were for: only when the input names more than one (then the same
+    /// route on two hosts is two endpoints).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// Route template.
     pub route: String,
     /// Requests.
@@ -469,6 +476,40 @@ fn latency(s: &EndpointStats) -> Option<Latency> {
     })
 }
 
+/// Whether the report shows hosts: the endpoints name more than one (rows without a host
+/// count as one more when others have one; `(other)` does not count).
+fn hosts_shown(agg: &Aggregate) -> bool {
+    let mut first: Option<Option<&str>> = None;
+    agg.endpoints
+        .keys()
+        .filter(|k| !k.is_other())
+        .any(|k| *first.get_or_insert(k.host()) != k.host())
+}
+
+/// `host` and `route` as one label (`api.example.com/v1/users`): how the text, Markdown and
+/// HTML reports name an endpoint when they show hosts.
+pub fn host_route(host: Option<&str>, route: &str) -> String {
+    match host {
+        Some(h) if route.starts_with('/') => format!("{h}{route}"),
+        Some(h) => format!("{h} {route}"),
+        None => route.to_string(),
+    }
+}
+
+impl Endpoint {
+    /// The route as the reports show it: with the host when they show hosts.
+    pub fn shown_route(&self) -> String {
+        host_route(self.host.as_deref(), &self.route)
+    }
+}
+
+impl FindingReport {
+    /// The route as the reports show it: with the host when they show hosts.
+    pub fn shown_route(&self) -> String {
+        host_route(self.host.as_deref(), &self.route)
+    }
+}
+
 fn endpoint(key: &EndpointKey, s: &EndpointStats) -> Endpoint {
     let (method, route) = (key.method_str(), key.route());
     let bytes = (s.bytes_count > 0).then(|| Bytes {
@@ -483,6 +524,7 @@ fn endpoint(key: &EndpointKey, s: &EndpointStats) -> Endpoint {
     });
     Endpoint {
         method: method.to_string(),
+        host: None,
         route: route.to_string(),
         count: s.count,
         by_status: s
@@ -628,6 +670,7 @@ impl ReportModel {
         let mut endpoints: Vec<Endpoint> = Vec::with_capacity(agg.endpoints.len());
         let mut keys: Vec<&EndpointKey> = agg.endpoints.keys().collect();
         keys.sort_unstable();
+        let multi_host = hosts_shown(agg);
         let timeline = timeline(agg);
         for k in keys {
             let s = &agg.endpoints[k];
@@ -639,15 +682,21 @@ impl ReportModel {
             last = max_opt(last, s.last_ms);
             let mut e = endpoint(k, s);
             e.detail.series = endpoint_series(s, agg.series_step, timeline.first_key);
-            e.scanner_only = noise
-                .scanner_only
-                .contains(&(e.method.clone(), e.route.clone()));
+            e.scanner_only = noise.scanner_only.contains(&(
+                e.method.clone(),
+                k.host().map(str::to_string),
+                e.route.clone(),
+            ));
+            if multi_host {
+                e.host = k.host().map(str::to_string);
+            }
             endpoints.push(e);
         }
         endpoints.sort_by(|a, b| {
             b.count
                 .cmp(&a.count)
                 .then_with(|| a.route.cmp(&b.route))
+                .then_with(|| a.host.cmp(&b.host))
                 .then_with(|| a.method.cmp(&b.method))
         });
         let starts = agg.chunk_starts();
@@ -730,10 +779,14 @@ impl ReportModel {
                 let mut reports: Vec<FindingReport> = findings
                     .iter()
                     .map(|f| {
-                        FindingReport::new(f, &|p: Pos| {
+                        let mut r = FindingReport::new(f, &|p: Pos| {
                             let (name, line) = locate(p);
                             format!("{name}:{line}")
-                        })
+                        });
+                        if !multi_host {
+                            r.host = None;
+                        }
+                        r
                     })
                     .collect();
                 attach_sample_text(&mut reports, findings, &locate);
@@ -791,6 +844,9 @@ pub struct FindingReport {
     pub confidence: Confidence,
     /// Method.
     pub method: String,
+    /// The endpoint's host, when the report shows hosts (see [`Endpoint::host`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// Route.
     pub route: String,
     /// Status answered.
@@ -853,6 +909,7 @@ impl FindingReport {
             severity: f.severity,
             confidence: f.confidence,
             method: f.method.clone(),
+            host: f.host.clone(),
             route: f.route.clone(),
             observed_status: f.observed_status,
             recommended_status: f.recommended_status.clone(),

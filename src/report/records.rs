@@ -121,6 +121,8 @@ pub struct RecordsSink<'a, W: std::io::Write> {
     pub line_base: u64,
     /// `--since`/`--until` (`--last`): records outside are not printed.
     pub window: Option<(i64, i64)>,
+    /// `--host`: records for other hosts are not printed.
+    pub hosts: Option<&'a crate::aggregate::HostFilter>,
     /// The first write error.
     pub error: Option<std::io::Error>,
 }
@@ -131,6 +133,9 @@ impl<W: std::io::Write> crate::pipeline::Sink for RecordsSink<'_, W> {
             if !rec.time_ms.is_some_and(|t| t >= since && t < until) {
                 return true;
             }
+        }
+        if self.hosts.is_some_and(|f| !f.matches(rec.host)) {
+            return true;
         }
         let source = format!(
             "{}:{}",
@@ -167,6 +172,7 @@ pub fn print<W: std::io::Write>(
         file: (String::new(), String::new()),
         line_base: 0,
         window: opts.window,
+        hosts: opts.hosts.as_ref(),
         error: None,
     };
     let infos = crate::pipeline::scan_inputs(

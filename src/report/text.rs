@@ -145,7 +145,7 @@ impl TextRenderer {
                     }
                 );
                 let method = clip(&sanitize(&f.method), 7);
-                let route = sanitize(&f.route);
+                let route = sanitize(&f.shown_route());
                 // One line when it fits, else the endpoint on one and the verdict below it.
                 let fixed = 2 + display_width(&tag) + 1 + display_width(&method) + 1 + 2;
                 if fixed + display_width(&route) + display_width(&what) <= self.width {
@@ -498,7 +498,7 @@ impl TextRenderer {
         if s.out_of_window > 0 {
             writeln!(
                 out,
-                "  {} parsed lines outside --since/--until",
+                "  {} parsed lines left out by --since/--until or --host",
                 thousands(s.out_of_window)
             )?;
         }
@@ -583,10 +583,10 @@ impl TextRenderer {
         self.api(m, out)?;
 
         let shown = m.endpoints.len().min(self.top);
-        let flagged: std::collections::HashSet<(&str, &str)> = m
+        let flagged: std::collections::HashSet<(&str, String)> = m
             .findings
             .iter()
-            .map(|f| (f.method.as_str(), f.route.as_str()))
+            .map(|f| (f.method.as_str(), f.shown_route()))
             .collect();
         let order = match self.sort {
             SortKey::Count => "",
@@ -622,10 +622,10 @@ impl TextRenderer {
         writeln!(out, "{}", head.trim_end())?;
         for e in self.sorted_endpoints(m).into_iter().take(self.top) {
             let classes = super::class_counts(&e.by_status);
-            let route = clip(&sanitize(&e.route), rw);
+            let route = clip(&sanitize(&e.shown_route()), rw);
             // Padding by display width: a route with wide characters keeps the columns aligned.
             let pad = rw.saturating_sub(display_width(&route));
-            let mark = if flagged.contains(&(e.method.as_str(), e.route.as_str())) {
+            let mark = if flagged.contains(&(e.method.as_str(), e.shown_route())) {
                 "*"
             } else {
                 " "

@@ -85,7 +85,7 @@ impl Rule for BrokenLink404 {
             }
             // Another method succeeding on the route: the method is what is wrong.
             if facts
-                .methods_of(e.route)
+                .methods_of(e.host, e.route)
                 .any(|o| o.method != e.method && o.share(o.class(200..=299)) >= 0.5)
             {
                 continue;

@@ -114,6 +114,7 @@ impl Rule for Client503Limit {
                     Confidence::Medium
                 },
                 method: "*".to_string(),
+                host: None,
                 route: super::API_WIDE.to_string(),
                 observed_status: 503,
                 recommended_status: vec![429],

@@ -92,7 +92,7 @@ impl Rule for Create200 {
                 continue;
             };
             let listing = facts
-                .methods_of(e.route)
+                .methods_of(e.host, e.route)
                 .any(|o| o.method == "GET" && o.class(200..=299) > 0);
             let confidence = if listing {
                 Confidence::High

@@ -207,6 +207,8 @@ pub struct Finding {
     pub confidence: Confidence,
     /// HTTP method (`*` for findings about the whole API).
     pub method: String,
+    /// The endpoint's host, when the log names it (`None` for the whole API).
+    pub host: Option<String>,
     /// Route template.
     pub route: String,
     /// The status the endpoint answers.
@@ -238,6 +240,7 @@ impl Finding {
             severity: meta.severity,
             confidence: Confidence::Medium,
             method: e.method.to_string(),
+            host: e.host.map(str::to_string),
             route: e.route.to_string(),
             observed_status: observed,
             recommended_status: recommended,
@@ -282,6 +285,7 @@ impl Finding {
             severity: meta.severity,
             confidence: Confidence::Medium,
             method: "*".to_string(),
+            host: None,
             route: API_WIDE.to_string(),
             observed_status: code,
             recommended_status: recommended,
@@ -322,6 +326,9 @@ impl Finding {
 pub struct Endpoint<'a> {
     /// Method (`-` when the line had none).
     pub method: &'a str,
+    /// The host the requests were for, when the log names it: the same route on two hosts is
+    /// two endpoints.
+    pub host: Option<&'a str>,
     /// Route template.
     pub route: &'a str,
     /// Its statistics.
@@ -474,7 +481,7 @@ pub struct Noise {
     /// Requests on those endpoints.
     pub requests: u64,
     /// Those endpoints: (method, route).
-    pub scanner_only: std::collections::BTreeSet<(String, String)>,
+    pub scanner_only: std::collections::BTreeSet<(String, Option<String>, String)>,
 }
 
 /// What the rules read: the merged aggregate minus scanner noise and ignored routes.
@@ -553,9 +560,11 @@ impl<'a> Facts<'a> {
             if only_scanners {
                 noise.endpoints += 1;
                 noise.requests += s.count;
-                noise
-                    .scanner_only
-                    .insert((method.to_string(), route.to_string()));
+                noise.scanner_only.insert((
+                    method.to_string(),
+                    k.host().map(str::to_string),
+                    route.to_string(),
+                ));
                 continue;
             }
             if route == crate::route::OTHER || cfg.ignore_routes.iter().any(|p| p.matches(route)) {
@@ -563,11 +572,16 @@ impl<'a> Facts<'a> {
             }
             endpoints.push(Endpoint {
                 method,
+                host: k.host(),
                 route,
                 stats: s,
             });
         }
-        endpoints.sort_by(|a, b| a.route.cmp(b.route).then_with(|| a.method.cmp(b.method)));
+        endpoints.sort_by(|a, b| {
+            (a.host, a.route)
+                .cmp(&(b.host, b.route))
+                .then_with(|| a.method.cmp(b.method))
+        });
         let mut load = BTreeMap::new();
         for e in &endpoints {
             for (m, c) in e.stats.series.iter() {
@@ -590,12 +604,18 @@ impl<'a> Facts<'a> {
         }
     }
 
-    /// The endpoints of `route`, by method.
-    pub fn methods_of<'s>(&'s self, route: &'s str) -> impl Iterator<Item = &'s Endpoint<'a>> {
-        let start = self.endpoints.partition_point(|e| e.route < route);
+    /// The endpoints of `route` on `host`, by method.
+    pub fn methods_of<'s>(
+        &'s self,
+        host: Option<&'s str>,
+        route: &'s str,
+    ) -> impl Iterator<Item = &'s Endpoint<'a>> {
+        let start = self
+            .endpoints
+            .partition_point(|e| (e.host, e.route) < (host, route));
         self.endpoints[start..]
             .iter()
-            .take_while(move |e| e.route == route)
+            .take_while(move |e| e.host == host && e.route == route)
     }
 
     /// Name of a client by hash, when it was tracked.

@@ -118,7 +118,7 @@ impl Rule for WrongMethod404 {
             // The evidence is the route's: every method that only gets 404 there counts
             // towards `min_requests` together, and each of them is reported.
             let failing: u64 = facts
-                .methods_of(e.route)
+                .methods_of(e.host, e.route)
                 .filter(|o| o.stats.count >= 2 && o.share(o.status(404)) >= cfg.get(&MIN_404_SHARE))
                 .map(|o| o.stats.count)
                 .sum();
@@ -127,7 +127,7 @@ impl Rule for WrongMethod404 {
             }
             let templated = e.route.split('/').any(stats::is_placeholder);
             let siblings: Vec<_> = facts
-                .methods_of(e.route)
+                .methods_of(e.host, e.route)
                 .filter(|o| o.method != e.method && o.stats.count as f64 >= min)
                 .filter(|o| o.share(o.class(200..=299)) >= cfg.get(&MIN_2XX_SHARE))
                 .filter(|o| !templated || o.share(o.status(404)) <= cfg.get(&MAX_SIBLING_404_SHARE))

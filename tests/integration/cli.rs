@@ -540,15 +540,25 @@ fn load_balancer_and_container_wrapped_logs_in_one_folder() {
     assert_eq!(v["summary"]["formats"]["json in cri"], 1);
     assert_eq!(v["summary"]["parsed"], 4);
     assert_eq!(v["summary"]["skipped"], 2, "the CloudFront header lines");
-    let ep = v["endpoints"]
+    // One route; three hosts (the load balancer's, the CloudFront distribution's, none for
+    // the sidecar), so three endpoints that name their host.
+    let eps: Vec<&Value> = v["endpoints"]
         .as_array()
         .expect("endpoints")
         .iter()
-        .find(|e| e["route"] == "/v1/users/{id}")
-        .expect("one route for all four");
-    assert_eq!(ep["count"], 4);
-    assert_eq!(ep["by_status"]["503"], 1);
-    assert_eq!(ep["origin"]["gateway"], 1, "the WAF answer");
+        .filter(|e| e["route"] == "/v1/users/{id}")
+        .collect();
+    let by_host = |h: Option<&str>| {
+        *eps.iter()
+            .find(|e| e["host"].as_str() == h)
+            .unwrap_or_else(|| panic!("host {h:?} in {eps:?}"))
+    };
+    let alb_ep = by_host(Some("api.example.com"));
+    assert_eq!(alb_ep["count"], 2);
+    assert_eq!(alb_ep["origin"]["gateway"], 1, "the WAF answer");
+    assert_eq!(by_host(Some("d1.cloudfront.net"))["by_status"]["404"], 1);
+    assert_eq!(by_host(None)["by_status"]["503"], 1);
+    assert_eq!(eps.len(), 3);
     // records name the format and keep the load balancer's details
     let out = statuslens()
         .arg("records")

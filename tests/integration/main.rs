@@ -2,6 +2,7 @@
 
 mod cli;
 mod corpus;
+mod hosts;
 mod logbuilder;
 mod openapi;
 mod partials;

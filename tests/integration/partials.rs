@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Rng};
-use crate::util::{gzip, json_of, report_json, statuslens, write};
+use crate::util::{gzip, json_of, report_json, statuslens, write, write_partial};
 
 /// A multi-file log with findings: a healthy background, a fast-500 write, a wrong method, a
 /// retry storm split across files, and a scanner.
@@ -181,13 +181,7 @@ fn line_range_shards_mixed_with_logs_give_the_same_figures_and_findings() {
             continue;
         }
         let part = dir.path().join(format!("range-{k}.partial"));
-        let out = statuslens()
-            .arg(&log)
-            .arg("-o")
-            .arg(format!("partial={}", part.display()))
-            .output()
-            .expect("runs");
-        assert_eq!(out.status.code(), Some(0));
+        write_partial(&log, &part);
         inputs.push(part);
     }
     inputs.reverse();
@@ -263,13 +257,7 @@ fn partials_show_non_utf8_routes_as_text() {
             .expect("runs"),
     );
     let part = dir.path().join("raw.partial");
-    let out = statuslens()
-        .arg(&log)
-        .arg("-o")
-        .arg(format!("partial={}", part.display()))
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0));
+    write_partial(&log, &part);
     // Bytes that are not UTF-8 are shown as U+FFFD from the start (one route per raw path
     // still), so the partial is plain UTF-8 text.
     assert!(std::fs::read_to_string(&part)

@@ -74,6 +74,34 @@ pub(crate) fn sample_log(n: usize) -> String {
     out
 }
 
+/// Write the partial aggregate of `input` to `part`, checking that the run exited 0.
+pub(crate) fn write_partial(input: &Path, part: &Path) {
+    let out = statuslens()
+        .arg(input)
+        .arg("-o")
+        .arg(format!("partial={}", part.display()))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The JSON report of `path` (`statuslens PATH --format json` and `args`), validated.
+pub(crate) fn json_report(path: &Path, args: &[&str]) -> serde_json::Value {
+    json_of(
+        &statuslens()
+            .arg(path)
+            .args(["--format", "json"])
+            .args(args)
+            .output()
+            .expect("runs"),
+    )
+}
+
 /// The JSON report a run printed, after checking that it exited 0 (stderr shown otherwise).
 pub(crate) fn json_of(out: &std::process::Output) -> serde_json::Value {
     assert_eq!(
