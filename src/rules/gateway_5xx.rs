@@ -36,7 +36,9 @@ code). It also reports endpoints where many requests end in 499 (nginx: the clie
 connection before the answer), saying what the log shows: with durations, whether the callers
 waited long (the endpoint is too slow for them) or hung up early (a client timeout, cancelled
 or retried requests); without durations, that speed cannot be told. A gateway's occasional
-502/504 stays below the thresholds.
+502/504 stays below the thresholds — except timeouts: when the log says who answered, `min_count`
+504s made by the gateway itself (an ALB `TargetTimeout`, nginx `upstream timed out`) are
+reported whatever their share, since each is a caller that waited the whole timeout.
 
 ## Why it matters
 A 502 from the load balancer (connection refused, reset, no healthy target) needs a look at the
@@ -80,15 +82,24 @@ impl Rule for Gateway5xx {
         for e in &facts.endpoints {
             let codes = [502u16, 503, 504];
             let total: u64 = codes.iter().map(|c| e.status(*c)).sum();
-            if total as f64 >= min && e.share(total) >= min_share {
+            // Whether the log says who produced a status: every line of the endpoint has an
+            // origin (upstream status, target status, response flags).
+            let known = e.stats.origins[2] == 0;
+            let notable = total as f64 >= min && e.share(total) >= min_share;
+            // Gateway timeouts count on their own, whatever their share: each is a caller
+            // that waited the gateway's whole timeout for nothing.
+            let timeouts = e.gateway_status(504);
+            let timed_out = known && timeouts as f64 >= min;
+            if notable || timed_out {
                 let gateway: u64 = codes.iter().map(|c| e.gateway_status(*c)).sum();
-                // Whether the log says who produced a status: every line of the endpoint has an
-                // origin (upstream status, target status, response flags).
-                let known = e.stats.origins[2] == 0;
-                let observed = codes
-                    .into_iter()
-                    .max_by_key(|c| (e.status(*c), std::cmp::Reverse(*c)))
-                    .unwrap_or(502);
+                let observed = if notable {
+                    codes
+                        .into_iter()
+                        .max_by_key(|c| (e.status(*c), std::cmp::Reverse(*c)))
+                        .unwrap_or(502)
+                } else {
+                    504
+                };
                 let mut f = Finding::new(&META, e, observed, Vec::new(), total);
                 let split: Vec<String> = codes
                     .iter()
@@ -110,7 +121,16 @@ impl Rule for Gateway5xx {
                 } else {
                     Confidence::Low
                 };
-                f.message = if known {
+                f.message = if !notable {
+                    f.count = timeouts;
+                    format!(
+                        "{} {}: the gateway answered 504 itself to {} requests ({:.2}%): it gave up waiting for the application (an ALB `TargetTimeout`, nginx `upstream timed out`). Few against the endpoint's traffic, but each is a caller that waited the whole timeout for nothing; the code is right — look at what made those requests slow.",
+                        e.method,
+                        e.route,
+                        timeouts,
+                        e.share(timeouts) * 100.0
+                    )
+                } else if known {
                     format!(
                         "{} {}: {} responses ({:.1}%) were 502/503/504 ({}); {:.0}% were produced by the gateway itself (no usable answer from the application) and {:.0}% by {}. Triage where they come from before changing codes.",
                         e.method,

@@ -1811,3 +1811,52 @@ fn a_browser_with_broken_fonts_is_a_user_not_a_scanner() {
     )
     .is_empty());
 }
+
+/// An ALB log of `GET /api/search`, 9 000 requests over an hour, with `timeouts` answered 504
+/// by the load balancer itself (no target status: the target never answered) spread over 20
+/// minutes, and `app_504` answered 504 by the application (the target's own 504).
+fn alb_search(timeouts: usize, app_504: usize) -> String {
+    let mut out = String::new();
+    for i in 0..9_000usize {
+        let secs = i * 3600 / 9_000;
+        let t = format!("2024-05-01T10:{:02}:{:02}.{:06}Z", secs / 60, secs % 60, i);
+        // Gateway timeouts evenly over minutes 20 to 40 (lines 3 000 to 5 999).
+        let step = 3_000 / timeouts.max(1);
+        let timeout = i >= 3_000 && (i - 3_000) % step == 0 && (i - 3_000) / step < timeouts;
+        let app = i % 300 == 150 && i / 300 < app_504;
+        let (elb, target, times) = if timeout {
+            ("504", "-", "0.000 -1 -1")
+        } else if app {
+            ("504", "504", "0.000 0.950 0.000")
+        } else {
+            ("200", "200", "0.000 0.021 0.000")
+        };
+        out.push_str(&format!(
+            "https {t} app/my-lb/50dc 10.0.{}.{}:2817 10.1.0.14:8080 {times} {elb} {target} 34 366 \"GET https://api.example.com:443/api/search?q={i} HTTP/1.1\" \"app/1\" - - arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/search/1 \"Root=1-{i}\" \"api.example.com\" \"-\" 0 {t} \"forward\" \"-\" \"-\" \"10.1.0.14:8080\" \"{target}\" \"-\" \"-\"\n",
+            i % 200,
+            i % 250
+        ));
+    }
+    out
+}
+
+#[test]
+fn gateway_5xx_reports_scattered_gateway_timeouts_whatever_their_share() {
+    let log = alb_search(25, 0);
+    assert_eq!(log.matches(" 504 - ").count(), 25);
+    let fs = findings(&log, "alb.log");
+    let f = fires(&fs, "gateway-5xx", "GET", "/api/search", 504, &[]);
+    assert_eq!(f["count"], 25);
+    assert!(
+        f["message"]
+            .as_str()
+            .expect("text")
+            .contains("gave up waiting"),
+        "{f:#}"
+    );
+    // Fewer than min_count timeouts, or 504s the application made itself: silent.
+    silent(&findings(&alb_search(15, 0), "alb.log"), "gateway-5xx");
+    let log = alb_search(0, 25);
+    assert_eq!(log.matches(" 504 504 ").count(), 25);
+    silent(&findings(&log, "alb.log"), "gateway-5xx");
+}
