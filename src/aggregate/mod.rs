@@ -941,6 +941,16 @@ impl HostFilter {
     }
 }
 
+/// `host` and `route` as one label (`api.example.com/v1/users`): how the text, Markdown and
+/// HTML reports name an endpoint when they show hosts.
+pub fn host_route(host: Option<&str>, route: &str) -> String {
+    match host {
+        Some(h) if route.starts_with('/') => format!("{h}{route}"),
+        Some(h) => format!("{h} {route}"),
+        None => route.to_string(),
+    }
+}
+
 /// Separates the route from the host in a key's bytes. Neither holds it: NUL bytes of a route
 /// or a host become `?` when the key is built.
 const HOST_SEP: u8 = 0;
@@ -1465,6 +1475,16 @@ impl Aggregate {
         }
         self.heavy = Heavy::default();
         self.collapser = Collapser::default();
+    }
+
+    /// Whether the endpoints name more than one host (rows without a host count as one more
+    /// when others have one; `(other)` does not count): then reports show hosts.
+    pub fn names_several_hosts(&self) -> bool {
+        let mut first: Option<Option<&str>> = None;
+        self.endpoints
+            .keys()
+            .filter(|k| !k.is_other())
+            .any(|k| *first.get_or_insert(k.host()) != k.host())
     }
 
     /// Turn a [`Pos`] into a 1-based line number within its file.

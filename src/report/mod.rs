@@ -59,6 +59,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::aggregate::host_route;
 use crate::aggregate::{class_index, max_opt, min_opt, Aggregate, EndpointKey, EndpointStats, Pos};
 use crate::pipeline::RunOutput;
 use crate::rules::{Confidence, Finding, Noise, Scanner, Severity};
@@ -476,26 +477,6 @@ fn latency(s: &EndpointStats) -> Option<Latency> {
     })
 }
 
-/// Whether the report shows hosts: the endpoints name more than one (rows without a host
-/// count as one more when others have one; `(other)` does not count).
-fn hosts_shown(agg: &Aggregate) -> bool {
-    let mut first: Option<Option<&str>> = None;
-    agg.endpoints
-        .keys()
-        .filter(|k| !k.is_other())
-        .any(|k| *first.get_or_insert(k.host()) != k.host())
-}
-
-/// `host` and `route` as one label (`api.example.com/v1/users`): how the text, Markdown and
-/// HTML reports name an endpoint when they show hosts.
-pub fn host_route(host: Option<&str>, route: &str) -> String {
-    match host {
-        Some(h) if route.starts_with('/') => format!("{h}{route}"),
-        Some(h) => format!("{h} {route}"),
-        None => route.to_string(),
-    }
-}
-
 impl Endpoint {
     /// The route as the reports show it: with the host when they show hosts.
     pub fn shown_route(&self) -> String {
@@ -670,7 +651,7 @@ impl ReportModel {
         let mut endpoints: Vec<Endpoint> = Vec::with_capacity(agg.endpoints.len());
         let mut keys: Vec<&EndpointKey> = agg.endpoints.keys().collect();
         keys.sort_unstable();
-        let multi_host = hosts_shown(agg);
+        let multi_host = agg.names_several_hosts();
         let timeline = timeline(agg);
         for k in keys {
             let s = &agg.endpoints[k];
@@ -779,14 +760,10 @@ impl ReportModel {
                 let mut reports: Vec<FindingReport> = findings
                     .iter()
                     .map(|f| {
-                        let mut r = FindingReport::new(f, &|p: Pos| {
+                        FindingReport::new(f, &|p: Pos| {
                             let (name, line) = locate(p);
                             format!("{name}:{line}")
-                        });
-                        if !multi_host {
-                            r.host = None;
-                        }
-                        r
+                        })
                     })
                     .collect();
                 attach_sample_text(&mut reports, findings, &locate);

@@ -52,7 +52,9 @@ stretch of at most a tenth of the log's span, over several endpoints, at least f
 frequent inside the stretch as outside, and holding most of the API's such responses. Each
 endpoint may have only a few (below what `gateway-5xx` reports); together they are an incident.
 One finding, method `*` and route `(whole API)`, with the window and the endpoints touched,
-busiest first.
+busiest first. When the logs name several hosts the burst is scoped: to the host that holds
+90 % or more of it, and a host's burst that the other hosts' traffic drowns is looked for host
+by host.
 
 ## Why it matters
 A load balancer answering 502 for ten minutes because its target group was crash-looping is
@@ -89,82 +91,144 @@ impl Rule for GatewayBurst {
     }
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
-        // The whole API's series: every endpoint's buckets summed.
-        let mut summed: BTreeMap<i64, MinuteCounts> = BTreeMap::new();
-        for e in &facts.endpoints {
-            for (k, c) in e.stats.series.iter() {
-                summed.entry(*k).or_default().merge(c);
-            }
-        }
-        let series: Vec<Point> = summed.into_iter().collect();
-        let width = ((cfg.get(&BURST_WIDTH) * facts.span_buckets as f64).ceil() as i64).max(1);
-        let Some(b) = stats::burst_of(&series, &gateway_like, width) else {
-            return;
-        };
-        if (b.hits as f64) < cfg.get(&MIN_COUNT)
-            || b.share < cfg.get(&MIN_BURST_SHARE)
-            || b.rate_inside < 5.0 * b.rate_outside
-        {
-            return;
-        }
-        // The endpoints touched inside the window, busiest first.
-        let mut touched: Vec<(&Endpoint<'_>, u64)> = facts
-            .endpoints
-            .iter()
-            .map(|e| {
-                let n: u64 = e
-                    .stats
-                    .series
-                    .iter()
-                    .filter(|(k, _)| (b.start..=b.end).contains(k))
-                    .map(|(_, c)| gateway_like(c))
-                    .sum();
-                (e, n)
-            })
-            .filter(|&(_, n)| n > 0)
-            .collect();
-        if (touched.len() as f64) < cfg.get(&MIN_ENDPOINTS) {
-            return;
-        }
-        // The code most of them answered (over the whole log: series keep classes only).
-        let mut codes: BTreeMap<u16, u64> = BTreeMap::new();
-        for (e, _) in &touched {
-            for (code, n) in e.stats.sorted_statuses() {
-                if (501..=599).contains(&code) {
-                    *codes.entry(code).or_default() += n;
+        let all: Vec<&Endpoint<'_>> = facts.endpoints.iter().collect();
+        let Some(mut f) = burst(&all, facts, cfg) else {
+            // With several hosts, one host's burst can drown in the others' traffic.
+            let mut hosts: Vec<Option<&str>> = facts.endpoints.iter().map(|e| e.host).collect();
+            hosts.dedup();
+            if hosts.len() > 1 {
+                for h in hosts {
+                    let of_host: Vec<&Endpoint<'_>> =
+                        facts.endpoints.iter().filter(|e| e.host == h).collect();
+                    if let Some(mut f) = burst(&of_host, facts, cfg) {
+                        on_host(&mut f, h.map(str::to_string));
+                        out.push(f);
+                    }
                 }
             }
+            return;
+        };
+        // A burst of the whole traffic that one host holds (90 % or more) is that host's.
+        if let Some((h, n)) = busiest_host(&f) {
+            if n * 10 >= f.count * 9 {
+                on_host(&mut f, Some(h));
+            }
         }
-        let observed = codes
-            .iter()
-            .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
-            .map_or(502, |(c, _)| *c);
-        let mut f = Finding::api_wide(&META, observed, vec![observed], &mut touched);
-        let (start, end) = (
-            b.start.saturating_mul(facts.bucket_ms),
-            b.end.saturating_add(1).saturating_mul(facts.bucket_ms),
-        );
-        let mix: Vec<String> = codes.iter().map(|(c, n)| format!("{c}: {n}")).collect();
-        f.count = b.hits;
-        f.share = stats::round(b.rate_inside, 4);
-        f.message = format!(
-            "{} responses 5xx other than 500 ({}) in {} over {} endpoints, {:.1}% of the requests then against {:.2}% the rest of the time: a target or a dependency was down. The codes are right for a gateway; look at the targets' health in that window. Endpoints: {}.",
-            b.hits,
-            mix.join(", "),
-            stats::human_duration(end - start),
-            touched.len(),
-            b.rate_inside * 100.0,
-            b.rate_outside * 100.0,
-            Finding::endpoint_list(&touched)
-        );
-        f.evidence.window = Some((start, end));
-        f.evidence.figures[0] = ("count", b.hits.into());
-        f.evidence = f
-            .evidence
-            .rate("rate_inside", b.rate_inside)
-            .rate("rate_outside", b.rate_outside)
-            .rate("share_of_all", b.share)
-            .figure("codes", mix.join(", "));
         out.push(f);
     }
+}
+
+/// Scope a burst finding to `host`: the incident is that host's.
+fn on_host(f: &mut Finding, host: Option<String>) {
+    if let Some(h) = &host {
+        f.message = format!("On host {h}: {}", f.message);
+    }
+    f.host = host;
+}
+
+/// The host holding most of a finding's responses, from its per-endpoint figures.
+fn busiest_host(f: &Finding) -> Option<(String, u64)> {
+    let mut by_host: BTreeMap<&str, u64> = BTreeMap::new();
+    for (name, v) in &f.evidence.figures {
+        if *name == HOST_FIGURE {
+            let (Some(h), Some(n)) = (v[0].as_str(), v[1].as_u64()) else {
+                continue;
+            };
+            *by_host.entry(h).or_default() += n;
+        }
+    }
+    by_host
+        .into_iter()
+        .max_by_key(|(h, n)| (*n, std::cmp::Reverse(*h)))
+        .map(|(h, n)| (h.to_string(), n))
+}
+
+/// Figure naming a host and its responses in the burst (only with several hosts).
+const HOST_FIGURE: &str = "host_count";
+
+/// The burst of `endpoints` (all, or one host's), if it passes the thresholds.
+fn burst(endpoints: &[&Endpoint<'_>], facts: &Facts<'_>, cfg: &RuleSettings) -> Option<Finding> {
+    // Their series: every endpoint's buckets summed.
+    let mut summed: BTreeMap<i64, MinuteCounts> = BTreeMap::new();
+    for e in endpoints {
+        for (k, c) in e.stats.series.iter() {
+            summed.entry(*k).or_default().merge(c);
+        }
+    }
+    let series: Vec<Point> = summed.into_iter().collect();
+    let width = ((cfg.get(&BURST_WIDTH) * facts.span_buckets as f64).ceil() as i64).max(1);
+    let b = stats::burst_of(&series, &gateway_like, width)?;
+    if (b.hits as f64) < cfg.get(&MIN_COUNT)
+        || b.share < cfg.get(&MIN_BURST_SHARE)
+        || b.rate_inside < 5.0 * b.rate_outside
+    {
+        return None;
+    }
+    // The endpoints touched inside the window, busiest first.
+    let mut touched: Vec<(&Endpoint<'_>, u64)> = endpoints
+        .iter()
+        .map(|&e| {
+            let n: u64 = e
+                .stats
+                .series
+                .iter()
+                .filter(|(k, _)| (b.start..=b.end).contains(k))
+                .map(|(_, c)| gateway_like(c))
+                .sum();
+            (e, n)
+        })
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    if (touched.len() as f64) < cfg.get(&MIN_ENDPOINTS) {
+        return None;
+    }
+    // The code most of them answered (over the whole log: series keep classes only).
+    let mut codes: BTreeMap<u16, u64> = BTreeMap::new();
+    for (e, _) in &touched {
+        for (code, n) in e.stats.sorted_statuses() {
+            if (501..=599).contains(&code) {
+                *codes.entry(code).or_default() += n;
+            }
+        }
+    }
+    let observed = codes
+        .iter()
+        .max_by_key(|(c, n)| (**n, std::cmp::Reverse(**c)))
+        .map_or(502, |(c, _)| *c);
+    let mut f = Finding::api_wide(&META, observed, vec![observed], &mut touched);
+    let (start, end) = (
+        b.start.saturating_mul(facts.bucket_ms),
+        b.end.saturating_add(1).saturating_mul(facts.bucket_ms),
+    );
+    let mix: Vec<String> = codes.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+    f.count = b.hits;
+    f.share = stats::round(b.rate_inside, 4);
+    f.message = format!(
+        "{} responses 5xx other than 500 ({}) in {} over {} endpoints, {:.1}% of the requests then against {:.2}% the rest of the time: a target or a dependency was down. The codes are right for a gateway; look at the targets' health in that window. Endpoints: {}.",
+        b.hits,
+        mix.join(", "),
+        stats::human_duration(end - start),
+        touched.len(),
+        b.rate_inside * 100.0,
+        b.rate_outside * 100.0,
+        Finding::endpoint_list(&touched)
+    );
+    f.evidence.window = Some((start, end));
+    f.evidence.figures[0] = ("count", b.hits.into());
+    f.evidence = f
+        .evidence
+        .rate("rate_inside", b.rate_inside)
+        .rate("rate_outside", b.rate_outside)
+        .rate("share_of_all", b.share)
+        .figure("codes", mix.join(", "));
+    let mut by_host: BTreeMap<&str, u64> = BTreeMap::new();
+    for (e, n) in &touched {
+        if let Some(h) = e.host {
+            *by_host.entry(h).or_default() += n;
+        }
+    }
+    for (h, n) in by_host {
+        f.evidence = f.evidence.figure(HOST_FIGURE, serde_json::json!([h, n]));
+    }
+    Some(f)
 }

@@ -269,8 +269,9 @@ impl Finding {
         users: &mut [(&Endpoint<'_>, u64)],
     ) -> Finding {
         users.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| (a.0.route, a.0.method).cmp(&(b.0.route, b.0.method)))
+            b.1.cmp(&a.1).then_with(|| {
+                (a.0.route, a.0.host, a.0.method).cmp(&(b.0.route, b.0.host, b.0.method))
+            })
         });
         let n: u64 = users.iter().map(|u| u.1).sum();
         let requests: u64 = users.iter().map(|u| u.0.stats.count).sum();
@@ -312,7 +313,13 @@ impl Finding {
         let mut listed: Vec<String> = users
             .iter()
             .take(LISTED_ENDPOINTS)
-            .map(|(e, k)| format!("{} {} ({k})", e.method, e.route))
+            .map(|(e, k)| {
+                format!(
+                    "{} {} ({k})",
+                    e.method,
+                    crate::aggregate::host_route(e.host, e.route)
+                )
+            })
             .collect();
         if users.len() > LISTED_ENDPOINTS {
             listed.push("…".to_string());
@@ -546,6 +553,8 @@ impl<'a> Facts<'a> {
             ..Noise::default()
         };
         let mut endpoints = Vec::with_capacity(agg.endpoints.len());
+        // With one host (or none) the host is no dimension: every endpoint goes without.
+        let several_hosts = agg.names_several_hosts();
         for (k, s) in &agg.endpoints {
             let route = k.route();
             let Ok(method) = std::str::from_utf8(k.method()) else {
@@ -572,7 +581,7 @@ impl<'a> Facts<'a> {
             }
             endpoints.push(Endpoint {
                 method,
-                host: k.host(),
+                host: k.host().filter(|_| several_hosts),
                 route,
                 stats: s,
             });

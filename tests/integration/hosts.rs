@@ -175,3 +175,65 @@ fn one_host_changes_nothing() {
     assert_eq!(a["endpoints"], b["endpoints"]);
     assert_eq!(a["findings"], b["findings"]);
 }
+
+/// Six hours of two hosts behind one gateway: `api.a.example` serves five endpoints every two
+/// seconds and answers 503 to one request in `a_503_every`; `api.b.example` serves four every
+/// four seconds, and its target is down from 02:00 to 02:10 (every request 502).
+fn burst_on_b(a_503_every: usize) -> String {
+    let mut out = String::new();
+    for s in (0..6 * 3600).step_by(2) {
+        let t = format!(
+            "2024-05-01T{:02}:{:02}:{:02}Z",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        );
+        let i = s / 2;
+        let status = if a_503_every > 0 && i % a_503_every == 7 {
+            503
+        } else {
+            200
+        };
+        out.push_str(&format!(
+            "{{\"time\":\"{t}\",\"host\":\"api.a.example\",\"method\":\"GET\",\"path\":\"/a/r{}\",\"status\":{status},\"client\":\"10.1.0.{}\"}}\n",
+            i % 5,
+            i % 90
+        ));
+        if s % 4 == 0 {
+            let status = if (7200..7800).contains(&s) { 502 } else { 200 };
+            out.push_str(&format!(
+                "{{\"time\":\"{t}\",\"host\":\"api.b.example\",\"method\":\"GET\",\"path\":\"/b/r{}\",\"status\":{status},\"client\":\"10.2.0.{}\"}}\n",
+                s / 4 % 4,
+                i % 90
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_gateway_burst_on_one_host_is_that_hosts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, every) in [("clean", 0), ("background", 40)] {
+        let log = write(dir.path(), name, burst_on_b(every).as_bytes());
+        let v = json_report(&log, &[]);
+        let bursts: Vec<&Value> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule"] == "gateway-burst")
+            .collect();
+        assert_eq!(bursts.len(), 1, "{name}: {bursts:#?}");
+        let f = bursts[0];
+        assert_eq!(f["host"], "api.b.example", "{name}: {f:#}");
+        assert_eq!(f["count"], 150, "{name}: {f:#}");
+        assert_eq!(
+            f["evidence"]["time_window"]["start"], "2024-05-01T02:00:00Z",
+            "{name}"
+        );
+        assert!(f["message"]
+            .as_str()
+            .expect("text")
+            .starts_with("On host api.b.example"));
+    }
+}
