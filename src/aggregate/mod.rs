@@ -724,6 +724,11 @@ pub struct Aggregate {
     pub clients: FxHashMap<u64, ClientStats>,
     /// Misses and throttles of clients beyond [`MAX_CLIENTS`], not classified.
     pub clients_untracked: u64,
+    /// Per upstream the log names (ALB target group, nginx upstream, Traefik service …), up
+    /// to [`MAX_UPSTREAMS`] in input order: its 5xx other than 500 per minute (epoch
+    /// minutes, at most [`MAX_UPSTREAM_MINUTES`] each), to tell which upstream a burst was on.
+    #[serde(default)]
+    pub upstreams: BTreeMap<String, BTreeMap<i64, u32>>,
     /// Earliest and latest time (ms) of the requests counted: the span the time series fit.
     pub time_range: Option<(i64, i64)>,
     /// The step ([`step_seconds`]) the rows' series are kept at, from `time_range`.
@@ -951,6 +956,29 @@ pub fn host_route(host: Option<&str>, route: &str) -> String {
     }
 }
 
+/// Most upstreams whose 5xx are followed (the first ones in input order).
+pub const MAX_UPSTREAMS: usize = 256;
+/// Most minutes with 5xx kept per upstream (the earliest).
+pub const MAX_UPSTREAM_MINUTES: usize = 50_000;
+
+/// The name an upstream goes by: an ALB target group's name out of its ARN
+/// (`arn:…:targetgroup/cart-api-prod/73e2…` → `cart-api-prod`), anything else as logged.
+pub fn upstream_name(u: &[u8]) -> String {
+    let u = String::from_utf8_lossy(u);
+    match u.split_once(":targetgroup/") {
+        Some((_, rest)) => rest.split('/').next().unwrap_or(rest).to_string(),
+        None => u.into_owned(),
+    }
+}
+
+/// Add `n` responses at `minute` to an upstream's minutes, within the bound.
+fn add_minutes(minutes: &mut BTreeMap<i64, u32>, minute: i64, n: u32) {
+    if minutes.len() < MAX_UPSTREAM_MINUTES || minutes.contains_key(&minute) {
+        let c = minutes.entry(minute).or_default();
+        *c = c.saturating_add(n);
+    }
+}
+
 /// Separates the route from the host in a key's bytes. Neither holds it: NUL bytes of a route
 /// or a host become `?` when the key is built.
 const HOST_SEP: u8 = 0;
@@ -1091,6 +1119,14 @@ impl Aggregate {
                 self.add_client(h, rec, status, key, pos, ctx);
             }
         }
+        if let (Some(u), Some(501..=599), Some(t)) = (rec.upstream, rec.status, rec.time_ms) {
+            // A chunk bounds its own map; `absorb` applies the cap.
+            add_minutes(
+                self.upstreams.entry(upstream_name(u)).or_default(),
+                t.div_euclid(60_000),
+                1,
+            );
+        }
         let hit = Hit::of(rec, pos, client);
         if let Some(s) = self.endpoints.get_mut(key.as_slice()) {
             s.add(&hit);
@@ -1215,6 +1251,15 @@ impl Aggregate {
                 std::collections::hash_map::Entry::Vacant(e) => {
                     e.insert(c);
                 }
+            }
+        }
+        for (u, minutes) in other.upstreams {
+            if !self.upstreams.contains_key(&u) && self.upstreams.len() >= MAX_UPSTREAMS {
+                continue;
+            }
+            let into = self.upstreams.entry(u).or_default();
+            for (m, n) in minutes {
+                add_minutes(into, m, n);
             }
         }
         if self.clients.len() >= MAX_CLIENTS && ctx.frozen_clients.get().is_none() {

@@ -86,6 +86,7 @@ impl LogFormat for AlbFormat {
         rec.user_agent = dash_to_none(f[13]);
         if n > 16 {
             rec.details.push(super::Detail::TargetGroupArn, f[16]);
+            rec.upstream = dash_to_none(f[16]);
         }
         if n > 22 {
             rec.details.push(super::Detail::ActionsExecuted, f[22]);

@@ -62,6 +62,8 @@ pub enum TargetField {
     Success,
     /// Host the request was for.
     Host,
+    /// Where the gateway sent the request (service, cluster, target group).
+    Upstream,
     /// Client as `addr:port` (the port is dropped).
     ClientAddr,
     /// A client address used only when no other is logged (Caddy's `remote_ip`).
@@ -98,6 +100,7 @@ impl TargetField {
         ("authorization", TargetField::Authorization),
         ("success", TargetField::Success),
         ("host", TargetField::Host),
+        ("upstream", TargetField::Upstream),
     ];
 }
 
@@ -212,6 +215,7 @@ fn builtin_top(key: &[u8]) -> Option<TargetField> {
         b"success" | b"ok" => T::Success,
         b"host" | b"http_host" | b"RequestHost" | b":authority" | b"authority" => T::Host,
         b"response_flags" => T::ResponseFlags,
+        b"upstream" | b"ServiceName" | b"upstream_cluster" | b"proxy_upstream_name" => T::Upstream,
         _ => return None,
     })
 }
@@ -602,6 +606,7 @@ impl<'a> Collected<'a> {
                 r.origin_status = text_value(v).and_then(last_listed_status);
             }
             T::Host => r.host = text_value(v),
+            T::Upstream => r.upstream = text_value(v),
             T::ClientAddr => self.addr_client = text_value(v).map(split_host_port),
             T::FallbackClient => self.fallback_client = text_value(v),
             T::Url => {
@@ -846,8 +851,9 @@ mod tests {
         );
         // Traefik: Duration in ns, OriginStatus 0 = no backend answer, StartUTC beats time.
         let r = f
-            .parse(br#"{"ClientAddr":"10.1.1.1:5555","DownstreamStatus":502,"Duration":1500000,"OriginStatus":0,"RequestMethod":"GET","RequestPath":"/x","RequestProtocol":"HTTP/1.1","StartUTC":"2021-12-08T14:02:43.587782192Z","time":"2021-12-08T14:02:43Z","request_User-Agent":"Nikto"}"#)
+            .parse(br#"{"ClientAddr":"10.1.1.1:5555","DownstreamStatus":502,"Duration":1500000,"OriginStatus":0,"RequestMethod":"GET","RequestPath":"/x","RequestProtocol":"HTTP/1.1","StartUTC":"2021-12-08T14:02:43.587782192Z","time":"2021-12-08T14:02:43Z","request_User-Agent":"Nikto","ServiceName":"cart@docker"}"#)
             .expect("traefik");
+        assert_eq!(r.upstream, Some(&b"cart@docker"[..]));
         assert_eq!(
             (r.status, r.origin_status, r.origin),
             (Some(502), None, Origin::Gateway)

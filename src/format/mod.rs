@@ -102,6 +102,9 @@ pub struct Record<'a> {
     pub error_marker: Option<&'a [u8]>,
     /// Host the request was for, when the log has it.
     pub host: Option<&'a [u8]>,
+    /// Where the gateway sent the request, when the log says: ALB target group, nginx
+    /// `$proxy_upstream_name`/`$upstream_addr`, Traefik `ServiceName`, Envoy upstream cluster.
+    pub upstream: Option<&'a [u8]>,
     /// Query string logged apart from the path (CloudFront's `cs-uri-query`), without `?`.
     pub query: Option<&'a [u8]>,
     /// Format-specific fields kept for the rules (ALB `error_reason`, CloudFront result type …).

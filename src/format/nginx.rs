@@ -33,6 +33,10 @@ enum Var {
     BytesSent,
     RequestTime,
     UpstreamStatus,
+    /// `$proxy_upstream_name` (`service`: names the service) or `$upstream_addr` (a list).
+    Upstream {
+        service: bool,
+    },
     UserAgent,
     Referer,
     Authorization,
@@ -71,6 +75,8 @@ impl Var {
             "bytes_sent" => Var::BytesSent,
             "request_time" => Var::RequestTime,
             "upstream_status" => Var::UpstreamStatus,
+            "proxy_upstream_name" => Var::Upstream { service: true },
+            "upstream_addr" => Var::Upstream { service: false },
             "http_user_agent" => Var::UserAgent,
             "http_referer" => Var::Referer,
             "http_authorization" => Var::Authorization,
@@ -279,7 +285,10 @@ impl NginxFormat {
             }
             break at;
         };
-        if matches!(var, Var::UpstreamStatus | Var::Other { list: true }) {
+        if matches!(
+            var,
+            Var::UpstreamStatus | Var::Upstream { service: false } | Var::Other { list: true }
+        ) {
             // `502, 200` (several servers) and `200 : 404` (internal redirect).
             loop {
                 let rest = &line[end..];
@@ -446,6 +455,13 @@ impl LogFormat for NginxFormat {
                             upstream_seen = true;
                             rec.origin_status = last_listed_status(v);
                         }
+                        Var::Upstream { service } => {
+                            // `$proxy_upstream_name` (ingress-nginx) names the service; the
+                            // address is the fallback.
+                            if *service || rec.upstream.is_none() {
+                                rec.upstream = dash_to_none(v).or(rec.upstream);
+                            }
+                        }
                         Var::UserAgent => rec.user_agent = dash_to_none(v),
                         Var::Referer => rec.referer = dash_to_none(v),
                         Var::ErrorMarker => rec.error_marker = dash_to_none(v),
@@ -488,12 +504,22 @@ mod tests {
         assert_eq!(r.origin, Origin::App);
         assert_eq!(r.duration_us, Some(101_000));
         assert_eq!(r.path, Some(&b"/products/42"[..]));
+        // The service's name wins over the addresses it was sent to.
+        assert_eq!(r.upstream, Some(&b"default-web-8080"[..]));
         let line = br#"10.0.0.1 - - [07/Feb/2020:11:48:51 +0000] "GET / HTTP/1.1" 404 59 "-" "c" 89 0.001 [x] [] - - - - 529a"#;
         let r = f.parse(line).expect("parses");
+        assert_eq!(r.upstream, Some(&b"x"[..]));
         assert_eq!(r.origin_status, None);
         assert_eq!(r.origin, Origin::Gateway);
         let line = br#"10.0.0.1 - - [07/Feb/2020:11:48:51 +0000] "GET / HTTP/1.1" 200 59 "-" "c" 89 0.001 [x] [] a:1 : b:2 1 : 2 0.1 : 0.2 404 : 200 529a"#;
         assert_eq!(f.parse(line).expect("parses").origin_status, Some(200));
+        let only_addr = fmt(
+            r#"'$remote_addr [$time_local] "$request" $status $upstream_addr $upstream_status'"#,
+        );
+        let r = only_addr
+            .parse(br#"10.0.0.1 [07/Feb/2020:11:48:51 +0000] "GET / HTTP/1.1" 502 172.17.0.6:8080, 172.17.0.7:8080 502, 502"#)
+            .expect("parses");
+        assert_eq!(r.upstream, Some(&b"172.17.0.6:8080, 172.17.0.7:8080"[..]));
     }
 
     #[test]

@@ -54,7 +54,9 @@ endpoint may have only a few (below what `gateway-5xx` reports); together they a
 One finding, method `*` and route `(whole API)`, with the window and the endpoints touched,
 busiest first. When the logs name several hosts the burst is scoped: to the host that holds
 90 % or more of it, and a host's burst that the other hosts' traffic drowns is looked for host
-by host.
+by host. When the log names where the gateway sent each request (ALB target group, nginx
+`$proxy_upstream_name`/`$upstream_addr`, Traefik `ServiceName`, Envoy `upstream_cluster`),
+the upstream holding 90 % or more of the burst is named (`upstream` in the evidence).
 
 ## Why it matters
 A load balancer answering 502 for ten minutes because its target group was crash-looping is
@@ -102,6 +104,7 @@ impl Rule for GatewayBurst {
                         facts.endpoints.iter().filter(|e| e.host == h).collect();
                     if let Some(mut f) = burst(&of_host, facts, cfg) {
                         on_host(&mut f, h.map(str::to_string));
+                        on_upstream(&mut f, facts);
                         out.push(f);
                     }
                 }
@@ -114,6 +117,7 @@ impl Rule for GatewayBurst {
                 on_host(&mut f, Some(h));
             }
         }
+        on_upstream(&mut f, facts);
         out.push(f);
     }
 }
@@ -124,6 +128,47 @@ fn on_host(f: &mut Finding, host: Option<String>) {
         f.message = format!("On host {h}: {}", f.message);
     }
     f.host = host;
+}
+
+/// Name the upstream (target group, service) that holds 90 % or more of a burst's responses
+/// in its window, when the log names upstreams.
+fn on_upstream(f: &mut Finding, facts: &Facts<'_>) {
+    let Some((start, end)) = f.evidence.window else {
+        return;
+    };
+    let (first, last) = (start.div_euclid(60_000), (end - 1).div_euclid(60_000));
+    let Some((name, n)) = facts
+        .aggregate
+        .upstreams
+        .iter()
+        .map(|(u, minutes)| {
+            (
+                u,
+                minutes
+                    .range(first..=last)
+                    .map(|(_, n)| u64::from(*n))
+                    .sum::<u64>(),
+            )
+        })
+        .max_by_key(|(u, n)| (*n, std::cmp::Reverse(*u)))
+    else {
+        return;
+    };
+    if n == 0 || n * 10 < f.count * 9 {
+        return;
+    }
+    let how_many = if n >= f.count {
+        "All of them".to_string()
+    } else {
+        format!("{n} of them")
+    };
+    f.message = format!(
+        "{} {how_many} came from upstream {name}: that target group or service is the one to look at.",
+        f.message
+    );
+    f.evidence = std::mem::take(&mut f.evidence)
+        .figure("upstream", name.as_str())
+        .figure("upstream_count", n);
 }
 
 /// The host holding most of a finding's responses, from its per-endpoint figures.

@@ -1812,6 +1812,17 @@ fn a_browser_with_broken_fonts_is_a_user_not_a_scanner() {
     .is_empty());
 }
 
+/// One ALB line at `t` for `GET path` on target group `group`: (elb status, target status,
+/// the three processing times); `i` varies the client.
+fn alb_line(t: &str, path: &str, codes: (&str, &str, &str), group: &str, i: usize) -> String {
+    let (elb, target, times) = codes;
+    format!(
+        "https {t} app/my-lb/50dc 10.0.{}.{}:2817 10.1.0.14:8080 {times} {elb} {target} 34 366 \"GET https://api.example.com:443{path} HTTP/1.1\" \"app/1\" - - arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/{group}/1 \"Root=1-{i}\" \"api.example.com\" \"-\" 0 {t} \"forward\" \"-\" \"-\" \"10.1.0.14:8080\" \"{target}\" \"-\" \"-\"\n",
+        i % 200,
+        i % 250
+    )
+}
+
 /// An ALB log of `GET /api/search`, 9 000 requests over an hour, with `timeouts` answered 504
 /// by the load balancer itself (no target status: the target never answered) spread over 20
 /// minutes, and `app_504` answered 504 by the application (the target's own 504).
@@ -1831,10 +1842,12 @@ fn alb_search(timeouts: usize, app_504: usize) -> String {
         } else {
             ("200", "200", "0.000 0.021 0.000")
         };
-        out.push_str(&format!(
-            "https {t} app/my-lb/50dc 10.0.{}.{}:2817 10.1.0.14:8080 {times} {elb} {target} 34 366 \"GET https://api.example.com:443/api/search?q={i} HTTP/1.1\" \"app/1\" - - arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/search/1 \"Root=1-{i}\" \"api.example.com\" \"-\" 0 {t} \"forward\" \"-\" \"-\" \"10.1.0.14:8080\" \"{target}\" \"-\" \"-\"\n",
-            i % 200,
-            i % 250
+        out.push_str(&alb_line(
+            &t,
+            &format!("/api/search?q={i}"),
+            (elb, target, times),
+            "search",
+            i,
         ));
     }
     out
@@ -1859,4 +1872,54 @@ fn gateway_5xx_reports_scattered_gateway_timeouts_whatever_their_share() {
     let log = alb_search(0, 25);
     assert_eq!(log.matches(" 504 504 ").count(), 25);
     silent(&findings(&log, "alb.log"), "gateway-5xx");
+}
+
+#[test]
+fn gateway_burst_names_the_target_group_that_was_down() {
+    // Three hours behind one load balancer: `search` (one busy endpoint) and `cart-api-prod`
+    // (nine endpoints). From 01:00 to 01:10 cart-api-prod crash-loops: the load balancer
+    // answers 502 itself (no target status) to every cart request, 182 of them.
+    let mut log = String::new();
+    let mut down = 0;
+    for i in 0..10_800usize {
+        let t = format!(
+            "2024-05-01T{:02}:{:02}:{:02}.000000Z",
+            i / 3600,
+            i / 60 % 60,
+            i % 60
+        );
+        log.push_str(&alb_line(
+            &t,
+            "/api/search",
+            ("200", "200", "0.000 0.020 0.000"),
+            "search",
+            i,
+        ));
+        if i % 3 == 0 {
+            let path = format!("/api/cart/op{}", i / 3 % 9);
+            let codes = if (3600..4200).contains(&i) && down < 182 {
+                down += 1;
+                ("502", "-", "0.000 -1 -1")
+            } else {
+                ("200", "200", "0.000 0.030 0.000")
+            };
+            log.push_str(&alb_line(&t, &path, codes, "cart-api-prod", i));
+        }
+    }
+    assert_eq!(down, 182);
+    let fs = findings(&log, "alb.log");
+    let f = fires(&fs, "gateway-burst", "*", "(whole API)", 502, &[502]);
+    assert_eq!(f["count"], 182);
+    assert_eq!(
+        f["evidence"]["figures"]["upstream"], "cart-api-prod",
+        "{f:#}"
+    );
+    assert!(f["message"]
+        .as_str()
+        .expect("text")
+        .contains("All of them came from upstream cart-api-prod"));
+    let start = f["evidence"]["time_window"]["start"]
+        .as_str()
+        .expect("window");
+    assert!(start.starts_with("2024-05-01T01:0"), "{start}");
 }
