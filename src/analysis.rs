@@ -168,7 +168,8 @@ pub fn analyse(
     out.aggregate.settle_rows();
     unfinished(&out)?;
     out.aggregate.finish(&cfg.run.routes, cfg.run.route_cap);
-    let facts = Facts::new(&out.aggregate, &cfg.rules, &cfg.api);
+    let mut facts = Facts::new(&out.aggregate, &cfg.rules, &cfg.api);
+    facts.formats = out.files.iter().filter_map(|f| f.format.clone()).collect();
     let findings = rules::run(&facts, &cfg.rules);
     let mut model = ReportModel::build(&out, &errs, cfg.run.route_cap, &findings, &facts.noise);
     model.attach_api(&facts);

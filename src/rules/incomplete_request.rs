@@ -26,6 +26,36 @@ const MIN_SHARE: Threshold = Threshold {
 /// What a missing status means in the logs that write one.
 const MEANINGS: &str = "in Caddy's JSON logs (status 0) the handler wrote nothing — the client went away, or a reverse proxy gave up without an error handler; in CloudFront logs (000) the viewer closed the connection before the response; in Express/morgan logs (`-`) the response never finished";
 
+/// What a missing status means in the formats read (each format family once, in a fixed
+/// order); every known meaning when the formats say nothing.
+fn meanings(formats: &[String]) -> String {
+    const BY_FORMAT: [(&str, &str); 4] = [
+        ("json", "in JSON access logs (status 0, as Caddy writes it) the handler wrote nothing — the client went away, or a reverse proxy gave up without an error handler"),
+        ("cloudfront", "in CloudFront logs (000) the viewer closed the connection before the response"),
+        ("envoy", "in Envoy logs (status 0) the stream ended before a response: the response flags say who ended it (DC the client, UC or UF the upstream)"),
+        ("common", "in Express/morgan-style logs (`-`) the response never finished: the client aborted, or the server closed the connection first"),
+    ];
+    fn family(f: &str) -> &str {
+        if f.contains("json") {
+            "json"
+        } else if f.starts_with("combined") || f.starts_with("common") || f == "nginx" {
+            "common"
+        } else {
+            f
+        }
+    }
+    let found: Vec<&str> = BY_FORMAT
+        .iter()
+        .filter(|(k, _)| formats.iter().any(|f| family(f) == *k))
+        .map(|(_, m)| *m)
+        .collect();
+    if found.is_empty() {
+        MEANINGS.to_string()
+    } else {
+        found.join("; ")
+    }
+}
+
 static META: RuleMeta = RuleMeta {
     id: "incomplete-request",
     code: "SL017",
@@ -68,6 +98,7 @@ impl Rule for IncompleteRequest {
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         let min = cfg.get(&MIN_COUNT);
+        let meanings = meanings(&facts.formats);
         let mut thin: Vec<(&Endpoint<'_>, u64)> = Vec::new();
         for e in &facts.endpoints {
             let n = e.status(0);
@@ -88,7 +119,7 @@ impl Rule for IncompleteRequest {
             }
             let mut f = Finding::new(&META, e, 0, Vec::new(), n);
             f.message = format!(
-                "{} {}: {n} requests ({:.1}%) have no status in the log — their response never completed; {MEANINGS}. Their durations tell a timeout from a client that gave up.",
+                "{} {}: {n} requests ({:.1}%) have no status in the log — their response never completed; {meanings}. Their durations tell a timeout from a client that gave up.",
                 e.method,
                 e.route,
                 share * 100.0
@@ -109,11 +140,29 @@ impl Rule for IncompleteRequest {
             let mut f = Finding::api_wide(&META, 0, Vec::new(), &mut thin);
             f.confidence = Confidence::Medium;
             f.message = format!(
-                "{n} requests over {} endpoints have no status in the log, a few on each — their responses never completed; {MEANINGS}. Endpoints: {}.",
+                "{n} requests over {} endpoints have no status in the log, a few on each — their responses never completed; {meanings}. Endpoints: {}.",
                 thin.len(),
                 Finding::endpoint_list(&thin)
             );
             out.push(f);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_meaning_follows_the_formats_read() {
+        let of = |fs: &[&str]| meanings(&fs.iter().map(|f| f.to_string()).collect::<Vec<_>>());
+        assert!(of(&["cloudfront"]).starts_with("in CloudFront logs (000)"));
+        assert!(!of(&["cloudfront"]).contains("Caddy"));
+        assert!(of(&["json in cri"]).contains("Caddy"));
+        assert!(of(&["combined+sec"]).contains("morgan"));
+        let both = of(&["envoy", "json"]);
+        assert!(both.contains("Envoy") && both.contains("JSON") && !both.contains("CloudFront"));
+        assert_eq!(of(&["alb"]), MEANINGS);
+        assert_eq!(of(&[]), MEANINGS);
     }
 }

@@ -510,6 +510,8 @@ pub struct Facts<'a> {
     pub noise: Noise,
     /// What the API declares (`--openapi`, `[[routes]]`); empty without.
     pub api: &'a Api,
+    /// Formats of the files read (what the incomplete-request rule explains), set by the run.
+    pub formats: Vec<String>,
 }
 
 impl<'a> Facts<'a> {
@@ -604,6 +606,7 @@ impl<'a> Facts<'a> {
         });
         Facts {
             endpoints,
+            formats: Vec::new(),
             load,
             bucket_ms: bucket_s.saturating_mul(1000),
             span_buckets,
