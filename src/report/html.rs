@@ -530,7 +530,11 @@ impl HtmlRenderer {
                 .collect::<Vec<_>>()
                 .join(", "))
         );
-        out.push_str("<nav class=\"index\"><a href=\"#findings\">Findings</a><a href=\"#timeline\">Timeline</a><a href=\"#endpoints\">Endpoints</a><a href=\"#details\">Endpoint details</a><a href=\"#latency\">Latency</a>");
+        out.push_str("<nav class=\"index\">");
+        if !m.incidents.is_empty() {
+            out.push_str("<a href=\"#incidents\">Incidents</a>");
+        }
+        out.push_str("<a href=\"#findings\">Findings</a><a href=\"#timeline\">Timeline</a><a href=\"#endpoints\">Endpoints</a><a href=\"#details\">Endpoint details</a><a href=\"#latency\">Latency</a>");
         if m.api.is_some() {
             out.push_str("<a href=\"#api\">API spec</a>");
         }
@@ -594,6 +598,29 @@ impl HtmlRenderer {
             detailed.insert(i);
         }
 
+        if !m.incidents.is_empty() {
+            let _ = write!(
+                out,
+                "<section id=\"incidents\"><h2>Incidents ({})</h2><ul>",
+                m.incidents.len()
+            );
+            for i in &m.incidents {
+                let scope = h(&i.scope.label());
+                let window = i.window.as_ref().map_or(String::new(), |w| {
+                    format!(" · {} → {}", h(&w.start), h(&w.end))
+                });
+                let _ = write!(
+                    out,
+                    "<li><b>{}</b> on {scope}{window}: {} × {} over {} endpoints. <span class=\"muted\">{}</span></li>",
+                    h(&i.rule),
+                    i.count,
+                    i.status,
+                    i.endpoints,
+                    h(&i.what_to_do)
+                );
+            }
+            out.push_str("</ul></section>");
+        }
         let _ = write!(
             out,
             "<section id=\"findings\"><h2>Findings ({})</h2>",

@@ -4,7 +4,8 @@
 //! `(other)`, are not checked and not listed). An endpoint's findings at or above the gate's
 //! severity (`check --fail-on`, `error` otherwise) are one `<failure>` with the messages and the
 //! evidence; findings below it are a `<skipped>` with their messages, so they are seen without
-//! failing the build. The rules that ran are listed as a property.
+//! failing the build. The rules that ran are listed as a property. Incidents (what happened
+//! over several endpoints at once) are a second suite, `statuslens.incidents`, one case each.
 
 use std::io::Write;
 
@@ -30,6 +31,57 @@ impl Default for JunitRenderer {
             rules: Vec::new(),
             fail_on: Severity::Error,
         }
+    }
+}
+
+impl JunitRenderer {
+    /// The incidents as their own suite: one case each, a failure at or above the gate.
+    fn incidents(
+        &self,
+        m: &ReportModel,
+        failing: usize,
+        out: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let n = m.incidents.len();
+        writeln!(
+            out,
+            r#"  <testsuite name="statuslens.incidents" tests="{n}" failures="{failing}" errors="0" skipped="{}" time="0">"#,
+            n - failing
+        )?;
+        for i in &m.incidents {
+            let scope = i.scope.label();
+            let window = i
+                .window
+                .as_ref()
+                .map_or(String::new(), |w| format!(" {} → {}", w.start, w.end));
+            let name = xml(&clip(&format!("{} {scope}{window}", i.rule), 300));
+            let what = xml(&clip(
+                &format!(
+                    "{} × {} over {} endpoints. {}",
+                    i.count, i.status, i.endpoints, i.what_to_do
+                ),
+                2_000,
+            ));
+            writeln!(
+                out,
+                r#"    <testcase classname="statuslens.incidents" name="{name}" time="0">"#
+            )?;
+            if i.severity >= self.fail_on {
+                writeln!(
+                    out,
+                    r#"      <failure message="{what}" type="{}"/>"#,
+                    i.severity.as_str()
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    r#"      <skipped message="below --fail-on {}: {what}"/>"#,
+                    self.fail_on.as_str()
+                )?;
+            }
+            writeln!(out, "    </testcase>")?;
+        }
+        writeln!(out, "  </testsuite>")
     }
 }
 
@@ -87,10 +139,18 @@ impl Render for JunitRenderer {
             .iter()
             .filter(|c| !c.2.is_empty() && !failing(&c.2))
             .count();
+        let incidents_failing = m
+            .incidents
+            .iter()
+            .filter(|i| i.severity >= self.fail_on)
+            .count();
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             out,
-            r#"<testsuites name="statuslens" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}" time="0">"#
+            r#"<testsuites name="statuslens" tests="{}" failures="{}" errors="0" skipped="{}" time="0">"#,
+            tests + m.incidents.len(),
+            failures + incidents_failing,
+            skipped + m.incidents.len() - incidents_failing
         )?;
         writeln!(
             out,
@@ -154,6 +214,9 @@ impl Render for JunitRenderer {
             writeln!(out, "    </testcase>")?;
         }
         writeln!(out, "  </testsuite>")?;
+        if !m.incidents.is_empty() {
+            self.incidents(m, incidents_failing, out)?;
+        }
         writeln!(out, "</testsuites>")?;
         Ok(())
     }

@@ -51,6 +51,31 @@ impl Render for MarkdownRenderer {
 
         let count =
             |sev: crate::rules::Severity| m.findings.iter().filter(|f| f.severity == sev).count();
+        if !m.incidents.is_empty() {
+            writeln!(out, "\n### Incidents ({})\n", m.incidents.len())?;
+            writeln!(
+                out,
+                "| rule | scope | window | status × count | endpoints | what to do |"
+            )?;
+            writeln!(out, "|---|---|---|---:|---:|---|")?;
+            for i in &m.incidents {
+                let scope = md(&clip(&i.scope.label(), 80));
+                let window = i
+                    .window
+                    .as_ref()
+                    .map_or(String::new(), |w| format!("{} → {}", w.start, w.end));
+                writeln!(
+                    out,
+                    "| [`{}`](#rule-{}) | {scope} | {window} | {} × {} | {} | {} |",
+                    i.rule,
+                    i.rule,
+                    i.status,
+                    thousands(i.count),
+                    thousands(i.endpoints),
+                    md(&clip(&i.what_to_do, 300))
+                )?;
+            }
+        }
         writeln!(
             out,
             "\n### Findings ({}: {} error, {} warning, {} info)\n",

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! {
-//!   "schema_version": 1,
+//!   "schema_version": 2,
 //!   "summary": {
 //!     "lines", "parsed", "rejected", "skipped", "out_of_window": integers,
 //!     "parse_rate": parsed / (lines - skipped), 0..1,
@@ -31,6 +31,10 @@
 //!                              "time_window": {"start", "end"} | null,
 //!                              "samples": ["file:line", …up to 5]}}],
 //!                                                 sorted by severity (highest first), route, method, rule
+//!   "incidents": [{"rule", "code", "finding": index into findings, "severity",
+//!                  "scope": {"kind": "site" | "host" | "upstream" | "client", "name"},
+//!                  "window": {"start", "end"} | null, "status", "count", "share",
+//!                  "endpoints", "what_to_do"}],          the incident rules' findings, summarised
 //!   "noise": {"scanners": [{"client", "misses", "distinct_endpoints"}] (top 20),
 //!             "scanner_count", "endpoints", "requests"},   kept out of every rule
 //!   "api": {"spec": file, "operations", "operations_with_traffic", "documented_requests",
@@ -65,7 +69,7 @@ use crate::pipeline::RunOutput;
 use crate::rules::{Confidence, Finding, Noise, Scanner, Severity};
 
 /// JSON schema version of [`ReportModel`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub use crate::format::time::rfc3339;
 
@@ -84,6 +88,9 @@ pub struct ReportModel {
     pub timeline: Timeline,
     /// Findings of the rule catalogue.
     pub findings: Vec<FindingReport>,
+    /// What happened over several endpoints in one stretch of time, by the scope that explains
+    /// it (the findings of the incident rules, summarised).
+    pub incidents: Vec<Incident>,
     /// Scanner noise, kept out of the rules.
     pub noise: NoiseReport,
     /// The API against its OpenAPI document (`--openapi` only).
@@ -778,8 +785,131 @@ impl ReportModel {
             api: None,
             rejects,
             errors,
+            incidents: Vec::new(),
+        }
+        .with_incidents()
+    }
+
+    fn with_incidents(mut self) -> ReportModel {
+        self.incidents = self
+            .findings
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Incident::of(i, f))
+            .collect();
+        self
+    }
+}
+
+/// Rules whose findings are incidents: something that happened over several endpoints in one
+/// stretch of time, with a scope (site, host, upstream, client).
+pub const INCIDENT_RULES: [&str; 2] = ["gateway-burst", "client-503-limit"];
+
+/// An incident: the summary of an incident rule's finding.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Incident {
+    /// The rule that found it.
+    pub rule: String,
+    /// Its code.
+    pub code: String,
+    /// Position of the full finding in `findings`.
+    pub finding: usize,
+    /// Severity.
+    pub severity: Severity,
+    /// What explains it best.
+    pub scope: IncidentScope,
+    /// When.
+    pub window: Option<TimeRange>,
+    /// The status answered.
+    pub status: u16,
+    /// Responses concerned.
+    pub count: u64,
+    /// Those responses over the requests of the window (a burst), or over all the API's
+    /// responses with that status (a client).
+    pub share: f64,
+    /// Endpoints touched (an estimate for a client's).
+    pub endpoints: u64,
+    /// What to do, from the rule's docs.
+    pub what_to_do: String,
+}
+
+/// The scope of an incident.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct IncidentScope {
+    /// `site`, `host`, `upstream` or `client`.
+    pub kind: &'static str,
+    /// The host, upstream or client (absent for the site).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl IncidentScope {
+    /// `upstream cart-api-prod`, `client 10.0.0.9`, `site`.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{} {n}", self.kind),
+            None => self.kind.to_string(),
         }
     }
+}
+
+impl Incident {
+    /// The incident of finding `i`, when its rule finds incidents.
+    fn of(i: usize, f: &FindingReport) -> Option<Incident> {
+        if !INCIDENT_RULES.contains(&f.rule.as_str()) {
+            return None;
+        }
+        let figure = |k: &str| f.evidence.figures.get(k);
+        let text = |k: &str| figure(k).and_then(|v| v.as_str()).map(str::to_string);
+        let scope = if let Some(u) = text("upstream") {
+            IncidentScope {
+                kind: "upstream",
+                name: Some(u),
+            }
+        } else if let Some(c) = text("client") {
+            IncidentScope {
+                kind: "client",
+                name: Some(c),
+            }
+        } else if let Some(h) = &f.host {
+            IncidentScope {
+                kind: "host",
+                name: Some(h.clone()),
+            }
+        } else {
+            IncidentScope {
+                kind: "site",
+                name: None,
+            }
+        };
+        let number = |k: &str| figure(k).and_then(serde_json::Value::as_f64);
+        Some(Incident {
+            rule: f.rule.clone(),
+            code: f.code.clone(),
+            finding: i,
+            severity: f.severity,
+            scope,
+            window: f.evidence.time_window.clone(),
+            status: f.observed_status,
+            count: f.count,
+            share: number("rate_inside")
+                .or_else(|| number("share_of_503"))
+                .unwrap_or(f.share),
+            endpoints: number("endpoints").map_or(0, |n| n as u64),
+            what_to_do: crate::rules::find(&f.rule)
+                .map(|r| what_to_do(r.meta().docs))
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// The first paragraph of a rule's "What to do", on one line.
+fn what_to_do(docs: &str) -> String {
+    let Some((_, rest)) = docs.split_once("## What to do\n") else {
+        return String::new();
+    };
+    let para = rest.split("\n\n").next().unwrap_or("");
+    para.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Evidence of a finding.

@@ -92,6 +92,51 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 }
 
 impl TextRenderer {
+    /// What happened over several endpoints at once, by scope (nothing when none).
+    fn incidents(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
+        if m.incidents.is_empty() {
+            return Ok(());
+        }
+        writeln!(
+            out,
+            "\n{} ({})",
+            self.paint("Incidents", "bold"),
+            m.incidents.len()
+        )?;
+        for i in &m.incidents {
+            let scope = sanitize(&i.scope.label());
+            let when = i
+                .window
+                .as_ref()
+                .map_or(String::new(), |w| format!(" · {} → {}", w.start, w.end));
+            writeln!(out, "  [{}] {scope}{when}", i.rule)?;
+            let share = if i.rule == "client-503-limit" {
+                format!("{:.1}% of the API's {}s", i.share * 100.0, i.status)
+            } else {
+                format!("{:.1}% of the requests then", i.share * 100.0)
+            };
+            writeln!(
+                out,
+                "      {} × {} over {} endpoints ({share}); details in the findings",
+                thousands(i.count),
+                i.status,
+                thousands(i.endpoints)
+            )?;
+            if !i.what_to_do.is_empty() {
+                writeln!(
+                    out,
+                    "      {}",
+                    wrap(
+                        &format!("what to do: {}", i.what_to_do),
+                        self.prose_width(),
+                        "      "
+                    )
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     fn findings(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
@@ -578,6 +623,7 @@ impl TextRenderer {
             )
         )?;
 
+        self.incidents(m, out)?;
         self.findings(m, out)?;
         self.noise(m, out)?;
         self.api(m, out)?;

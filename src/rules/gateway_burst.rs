@@ -56,7 +56,8 @@ busiest first. When the logs name several hosts the burst is scoped: to the host
 90 % or more of it, and a host's burst that the other hosts' traffic drowns is looked for host
 by host. When the log names where the gateway sent each request (ALB target group, nginx
 `$proxy_upstream_name`/`$upstream_addr`, Traefik `ServiceName`, Envoy `upstream_cluster`),
-the upstream holding 90 % or more of the burst is named (`upstream` in the evidence).
+the upstream holding 90 % or more of the burst is named (`upstream` in the evidence). A 503
+burst that one client got 90 % of is a per-client limit, which `client-503-limit` reports.
 
 ## Why it matters
 A load balancer answering 502 for ten minutes because its target group was crash-looping is
@@ -111,6 +112,10 @@ impl Rule for GatewayBurst {
             }
             return;
         };
+        if one_clients(&f, facts) {
+            // A per-client limit answering 503: `client-503-limit` reports it, scoped.
+            return;
+        }
         // A burst of the whole traffic that one host holds (90 % or more) is that host's.
         if let Some((h, n)) = busiest_host(&f) {
             if n * 10 >= f.count * 9 {
@@ -120,6 +125,20 @@ impl Rule for GatewayBurst {
         on_upstream(&mut f, facts);
         out.push(f);
     }
+}
+
+/// Whether one client got 90 % or more of a 503 burst, inside its window: then the burst is
+/// that client's limit, not a target down.
+fn one_clients(f: &Finding, facts: &Facts<'_>) -> bool {
+    let Some((start, end)) = f.evidence.window else {
+        return false;
+    };
+    f.observed_status == 503
+        && facts.aggregate.clients.values().any(|c| {
+            c.unavailable * 10 >= f.count * 9
+                && c.unavailable_span
+                    .is_some_and(|(a, b)| a < end && b >= start)
+        })
 }
 
 /// Scope a burst finding to `host`: the incident is that host's.

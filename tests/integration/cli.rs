@@ -72,7 +72,7 @@ fn json_report_shape() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "a.log", sample_log(200).as_bytes());
     let (v, _) = json_report(&[p.to_str().expect("utf8")]);
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     for k in [
         "lines",
         "parsed",

@@ -1071,6 +1071,17 @@ fn client_503_limit_finds_one_client_throttled_with_503() {
     assert_eq!(f["count"], 40, "{f:#}");
     assert_eq!(f["evidence"]["figures"]["client"], "10.9.9.9", "{f:#}");
     assert_eq!(f["evidence"]["figures"]["endpoints"], 40, "{f:#}");
+    // The incident, scoped to the client.
+    let v = report(&Log::combined(&build(true)), "a.log", &[]);
+    let inc = &v["incidents"];
+    assert_eq!(inc.as_array().map(Vec::len), Some(1), "{inc:#}");
+    assert_eq!(inc[0]["scope"]["kind"], "client");
+    assert_eq!(inc[0]["scope"]["name"], "10.9.9.9");
+    assert_eq!(inc[0]["count"], 40);
+    assert_eq!(
+        v["findings"][inc[0]["finding"].as_u64().expect("index") as usize]["rule"],
+        "client-503-limit"
+    );
     silent(
         &findings_at_any_scale(&build(false), Log::combined, "a.log"),
         "client-503-limit",
@@ -1907,9 +1918,50 @@ fn gateway_burst_names_the_target_group_that_was_down() {
         }
     }
     assert_eq!(down, 182);
-    let fs = findings(&log, "alb.log");
+    let v = report(&log, "alb.log", &[]);
+    let fs = v["findings"].as_array().expect("findings").clone();
     let f = fires(&fs, "gateway-burst", "*", "(whole API)", 502, &[502]);
     assert_eq!(f["count"], 182);
+    // The incident: scope the target group, its window, what to do.
+    let inc = &v["incidents"][0];
+    assert_eq!(inc["scope"]["kind"], "upstream", "{inc:#}");
+    assert_eq!(inc["scope"]["name"], "cart-api-prod");
+    assert_eq!(
+        (
+            inc["status"].as_u64(),
+            inc["count"].as_u64(),
+            inc["endpoints"].as_u64()
+        ),
+        (Some(502), Some(182), Some(9))
+    );
+    assert!(inc["what_to_do"].as_str().expect("text").contains("health"));
+    // Every report shows it: text, Markdown, HTML, JUnit (its own suite).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "alb.log", log.as_bytes());
+    let shown = |format: &str| {
+        let out = statuslens()
+            .arg(&p)
+            .args(["--format", format])
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(shown("text").contains("[gateway-burst] upstream cart-api-prod · 2024-05-01T01:0"));
+    assert!(shown("markdown").contains("| upstream cart-api-prod |"));
+    assert!(shown("html").contains("<section id=\"incidents\">"));
+    let junit = shown("junit");
+    assert!(
+        junit.contains(r#"<testsuite name="statuslens.incidents" tests="1""#),
+        "{junit}"
+    );
+    // A check gating on warnings fails on it.
+    let out = statuslens()
+        .arg("check")
+        .arg(&p)
+        .args(["--fail-on", "warning"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         f["evidence"]["figures"]["upstream"], "cart-api-prod",
         "{f:#}"
