@@ -112,11 +112,40 @@ fn timeline_svg(m: &ReportModel, out: &mut String) {
         .map(|b| [b.none, b.c1, b.c2, b.c3, b.c4, b.c5])
         .collect();
     let titles: Vec<&str> = buckets.iter().map(|b| b.start.as_str()).collect();
+    // Incident windows as bands behind the bars (bucket starts are RFC 3339 UTC: they order
+    // as text).
+    let bands: Vec<Band> = m
+        .incidents
+        .iter()
+        .filter_map(|i| {
+            let w = i.window.as_ref()?;
+            let first = titles
+                .iter()
+                .rposition(|t| *t <= w.start.as_str())
+                .unwrap_or(0);
+            let last = titles
+                .iter()
+                .rposition(|t| *t < w.end.as_str())
+                .unwrap_or(first)
+                .max(first);
+            let label = format!(
+                "{} on {}: {} × {}, {} → {}",
+                i.rule,
+                i.scope.label(),
+                i.count,
+                i.status,
+                w.start,
+                w.end
+            );
+            Some((first, last, label))
+        })
+        .collect();
     bars_svg(
         out,
         "timeline-chart",
         &totals,
         &titles,
+        &bands,
         220.0,
         "Status mix over time",
     );
@@ -129,13 +158,18 @@ fn timeline_svg(m: &ReportModel, out: &mut String) {
     legend(out);
 }
 
+/// A marked stretch of a time axis: first and last bucket, and what it is.
+type Band = (usize, usize, String);
+
 /// Stacked bars of status classes, one per bucket (`titles`: each bucket's start), on a time
-/// axis: every bucket has its slot, so a gap shows as one.
+/// axis: every bucket has its slot, so a gap shows as one. `bands` (incidents) are shaded
+/// behind the bars.
 fn bars_svg(
     out: &mut String,
     id: &str,
     totals: &[[u64; 6]],
     titles: &[&str],
+    bands: &[Band],
     hgt: f64,
     aria: &str,
 ) {
@@ -166,6 +200,15 @@ fn bars_svg(
         left + plot_w,
         10.0 + plot_h
     );
+    for (first, last, label) in bands {
+        let _ = write!(
+            out,
+            "<rect class=\"incident\" x=\"{:.2}\" y=\"10\" width=\"{:.2}\" height=\"{plot_h:.2}\" fill=\"#d9480f\" fill-opacity=\"0.15\"><title>{}</title></rect>",
+            left + *first as f64 * bw,
+            ((last - first + 1) as f64 * bw).max(1.0),
+            h(label)
+        );
+    }
     for (i, c) in totals.iter().enumerate() {
         let total: u64 = c.iter().sum();
         if total == 0 {
@@ -784,6 +827,7 @@ impl HtmlRenderer {
                     &format!("ep-{i}-timeline"),
                     &totals,
                     &titles,
+                    &[],
                     140.0,
                     "The endpoint's status mix over time",
                 );

@@ -1948,7 +1948,16 @@ fn gateway_burst_names_the_target_group_that_was_down() {
     };
     assert!(shown("text").contains("[gateway-burst] upstream cart-api-prod · 2024-05-01T01:0"));
     assert!(shown("markdown").contains("| upstream cart-api-prod |"));
-    assert!(shown("html").contains("<section id=\"incidents\">"));
+    let html = shown("html");
+    assert!(html.contains("<section id=\"incidents\">"));
+    // and as a band over its window on the timeline
+    assert!(
+        html.contains("<rect class=\"incident\"")
+            && html.contains(
+                "<title>gateway-burst on upstream cart-api-prod: 182 × 502, 2024-05-01T01:0"
+            ),
+        "{html}"
+    );
     let junit = shown("junit");
     assert!(
         junit.contains(r#"<testsuite name="statuslens.incidents" tests="1""#),
