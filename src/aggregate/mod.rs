@@ -935,6 +935,17 @@ impl HostFilter {
         let Some(h) = host.filter(|h| !h.is_empty()) else {
             return false;
         };
+        // Per line: no allocation for an ordinary host name.
+        let end = host_end(h);
+        let mut buf = [0u8; 256];
+        if end <= buf.len() {
+            for (d, &b) in buf.iter_mut().zip(&h[..end]) {
+                *d = host_byte(b);
+            }
+            if let Ok(s) = std::str::from_utf8(&buf[..end]) {
+                return self.set.is_match(s);
+            }
+        }
         let mut k = Vec::with_capacity(h.len());
         push_host(h, &mut k);
         self.set.is_match(&*String::from_utf8_lossy(&k))
@@ -958,7 +969,7 @@ pub fn host_route(host: Option<&str>, route: &str) -> String {
 
 /// Most upstreams whose 5xx are followed (the first ones in input order).
 pub const MAX_UPSTREAMS: usize = 256;
-/// Most minutes with 5xx kept per upstream (the earliest).
+/// Most minutes with 5xx kept per upstream (the first ones seen, in input order).
 pub const MAX_UPSTREAM_MINUTES: usize = 50_000;
 
 /// The name an upstream goes by: an ALB target group's name out of its ARN
@@ -986,7 +997,22 @@ const HOST_SEP: u8 = 0;
 /// Append `host` as keys hold it: ASCII lowercase, without a port (`Example.com:443` →
 /// `example.com`, `[::1]:8080` → `[::1]`), NUL as `?`.
 pub fn push_host(host: &[u8], key: &mut Vec<u8>) {
-    let end = match memchr::memrchr(b':', host) {
+    let end = host_end(host);
+    key.extend(host[..end].iter().map(|&b| host_byte(b)));
+}
+
+/// A byte of a host as keys hold it: ASCII lowercase, NUL as `?`.
+fn host_byte(b: u8) -> u8 {
+    if b == 0 {
+        b'?'
+    } else {
+        b.to_ascii_lowercase()
+    }
+}
+
+/// Where a host's name ends: before a `:port` (after `]` for an IPv6 literal).
+fn host_end(host: &[u8]) -> usize {
+    match memchr::memrchr(b':', host) {
         Some(i)
             if i + 1 < host.len()
                 && host[i + 1..].iter().all(u8::is_ascii_digit)
@@ -995,11 +1021,7 @@ pub fn push_host(host: &[u8], key: &mut Vec<u8>) {
             i
         }
         _ => host.len(),
-    };
-    key.extend(host[..end].iter().map(|&b| match b {
-        0 => b'?',
-        b => b.to_ascii_lowercase(),
-    }));
+    }
 }
 
 /// Make `key` valid UTF-8: a raw path's bytes that are not (Latin-1 or broken escapes) become
@@ -1881,6 +1903,40 @@ mod tests {
         assert_eq!(seen.clients.len(), MAX_CLIENTS);
         let json = |a: &Aggregate| serde_json::to_string(a).expect("serialises");
         assert_eq!(json(&seen), json(&unseen));
+    }
+
+    #[test]
+    fn hosts_are_keyed_lowercase_without_port_and_filtered_by_glob() {
+        let key = |h: &[u8]| {
+            let mut k = Vec::new();
+            push_host(h, &mut k);
+            String::from_utf8(k).expect("utf8")
+        };
+        assert_eq!(key(b"API.Example.com:443"), "api.example.com");
+        assert_eq!(key(b"[::1]:8080"), "[::1]");
+        assert_eq!(key(b"[::1]"), "[::1]");
+        assert_eq!(key(b"host:"), "host:");
+        assert_eq!(key(b"a\0b"), "a?b");
+        let f = HostFilter::new(&["*.example.com".to_string()])
+            .expect("valid")
+            .expect("some");
+        assert!(f.matches(Some(b"API.EXAMPLE.COM:443")));
+        assert!(!f.matches(Some(b"example.org")));
+        assert!(!f.matches(None));
+        let long = format!("{}.example.com", "x".repeat(300));
+        assert!(
+            f.matches(Some(long.as_bytes())),
+            "longer than the stack buffer"
+        );
+        assert!(
+            f.matches(Some(b"caf\xe9.example.com")),
+            "not UTF-8: U+FFFD, still matched"
+        );
+        assert!(HostFilter::new(&[]).expect("valid").is_none());
+        assert!(HostFilter::new(&["[".to_string()]).is_err());
+        let k = EndpointKey::from_bytes(b"GET /a\0h.example");
+        assert_eq!((k.route(), k.host()), ("/a", Some("h.example")));
+        assert_eq!(k.with_route("/b").as_bytes(), b"GET /b\0h.example");
     }
 
     #[test]
