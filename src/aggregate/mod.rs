@@ -818,10 +818,19 @@ impl std::borrow::Borrow<[u8]> for EndpointKey {
 impl EndpointKey {
     /// The key of `method` on `route`.
     pub fn new(method: &[u8], route: &str) -> EndpointKey {
-        let mut k = Vec::with_capacity(method.len() + 1 + route.len());
+        EndpointKey::of(method, route, None)
+    }
+
+    /// The key of `method` on `route` of `host` (already as keys hold it).
+    fn of(method: &[u8], route: &str, host: Option<&str>) -> EndpointKey {
+        let mut k = Vec::with_capacity(method.len() + 2 + route.len() + host.map_or(0, str::len));
         k.extend_from_slice(method);
         k.push(b' ');
         k.extend_from_slice(route.as_bytes());
+        if let Some(h) = host {
+            k.push(HOST_SEP);
+            k.extend_from_slice(h.as_bytes());
+        }
         EndpointKey(k.into())
     }
 
@@ -888,15 +897,7 @@ impl EndpointKey {
     /// The same method and host on `route`.
     pub fn with_route(&self, route: &str) -> EndpointKey {
         let (method, _, host) = self.split();
-        let mut k = Vec::with_capacity(method.len() + 2 + route.len() + host.map_or(0, str::len));
-        k.extend_from_slice(method);
-        k.push(b' ');
-        k.extend_from_slice(route.as_bytes());
-        if let Some(h) = host {
-            k.push(HOST_SEP);
-            k.extend_from_slice(h.as_bytes());
-        }
-        EndpointKey(k.into())
+        EndpointKey::of(method, route, host)
     }
 }
 
@@ -905,7 +906,6 @@ impl EndpointKey {
 #[derive(Clone, Debug)]
 pub struct HostFilter {
     set: globset::GlobSet,
-    patterns: Vec<String>,
 }
 
 impl HostFilter {
@@ -924,10 +924,7 @@ impl HostFilter {
             b.add(g);
         }
         let set = b.build().map_err(|e| format!("--host: {e}"))?;
-        Ok(Some(HostFilter {
-            set,
-            patterns: patterns.to_vec(),
-        }))
+        Ok(Some(HostFilter { set }))
     }
 
     /// Whether a request for `host` (as logged; `None` when the line names none) is counted.
@@ -950,11 +947,6 @@ impl HostFilter {
         push_host(h, &mut k);
         self.set.is_match(&*String::from_utf8_lossy(&k))
     }
-
-    /// The patterns, as given.
-    pub fn patterns(&self) -> &[String] {
-        &self.patterns
-    }
 }
 
 /// `host` and `route` as one label (`api.example.com/v1/users`): how the text, Markdown and
@@ -974,11 +966,11 @@ pub const MAX_UPSTREAM_MINUTES: usize = 50_000;
 
 /// The name an upstream goes by: an ALB target group's name out of its ARN
 /// (`arn:…:targetgroup/cart-api-prod/73e2…` → `cart-api-prod`), anything else as logged.
-pub fn upstream_name(u: &[u8]) -> String {
+pub fn upstream_name(u: &[u8]) -> std::borrow::Cow<'_, str> {
     let u = String::from_utf8_lossy(u);
     match u.split_once(":targetgroup/") {
-        Some((_, rest)) => rest.split('/').next().unwrap_or(rest).to_string(),
-        None => u.into_owned(),
+        Some((_, rest)) => rest.split('/').next().unwrap_or(rest).to_string().into(),
+        None => u,
     }
 }
 
@@ -1142,12 +1134,14 @@ impl Aggregate {
             }
         }
         if let (Some(u), Some(501..=599), Some(t)) = (rec.upstream, rec.status, rec.time_ms) {
-            // A chunk bounds its own map; `absorb` applies the cap.
-            add_minutes(
-                self.upstreams.entry(upstream_name(u)).or_default(),
-                t.div_euclid(60_000),
-                1,
-            );
+            // A chunk bounds its own map; `absorb` applies the cap. The name is copied only the
+            // first time the chunk sees the upstream.
+            let name = upstream_name(u);
+            let minutes = match self.upstreams.get_mut(&*name) {
+                Some(m) => m,
+                None => self.upstreams.entry(name.into_owned()).or_default(),
+            };
+            add_minutes(minutes, t.div_euclid(60_000), 1);
         }
         let hit = Hit::of(rec, pos, client);
         if let Some(s) = self.endpoints.get_mut(key.as_slice()) {
@@ -1312,13 +1306,21 @@ impl Aggregate {
         let w = row.count().max(1);
         // A row already in the table maps to itself: had a position above it gone wide since,
         // the row would have been re-keyed away. Its segments were recorded when it came in.
-        if self.heavy.bump(key.as_bytes(), w) {
-            if let Some(s) = self.row_mut(&key) {
-                row.merge_into(s);
-            }
-            return;
+        if let Some(row) = self.merge_kept(&key, row, w) {
+            self.enter(key, row, w, ctx, batch, true);
         }
-        self.enter(key, row, w, ctx, batch, true);
+    }
+
+    /// Merge `row` into the table's row of `key` with Misra–Gries weight `w`, when the table
+    /// keeps that key; else hand the row back.
+    fn merge_kept(&mut self, key: &EndpointKey, row: Incoming, w: u64) -> Option<Incoming> {
+        if !self.heavy.bump(key.as_bytes(), w) {
+            return Some(row);
+        }
+        if let Some(s) = self.row_mut(key) {
+            row.merge_into(s);
+        }
+        None
     }
 
     /// Widen every row's series to the step `time_range` calls for.
@@ -1387,12 +1389,14 @@ impl Aggregate {
         for parent in mapped.widened {
             self.rekey_under(&parent, ctx, batch);
         }
-        if !absent && self.heavy.bump(key.as_bytes(), w) {
-            if let Some(s) = self.row_mut(&key) {
-                row.merge_into(s);
+        let row = if absent {
+            row
+        } else {
+            match self.merge_kept(&key, row, w) {
+                Some(row) => row,
+                None => return,
             }
-            return;
-        }
+        };
         match batch.entry(key) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
                 let (held, held_w) = e.get_mut();

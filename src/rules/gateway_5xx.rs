@@ -121,8 +121,10 @@ impl Rule for Gateway5xx {
                 } else {
                     Confidence::Low
                 };
-                f.message = if !notable {
+                if !notable {
                     f.count = timeouts;
+                }
+                f.message = if !notable {
                     format!(
                         "{} {}: the gateway answered 504 itself to {} requests ({:.2}%): it gave up waiting for the application (an ALB `TargetTimeout`, nginx `upstream timed out`). Few against the endpoint's traffic, but each is a caller that waited the whole timeout for nothing; the code is right — look at what made those requests slow.",
                         e.method,

@@ -95,7 +95,7 @@ impl Rule for GatewayBurst {
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         let all: Vec<&Endpoint<'_>> = facts.endpoints.iter().collect();
-        let Some(mut f) = burst(&all, facts, cfg) else {
+        let Some((mut f, busiest_host)) = burst(&all, facts, cfg) else {
             // With several hosts, one host's burst can drown in the others' traffic.
             let mut hosts: Vec<Option<&str>> = facts.endpoints.iter().map(|e| e.host).collect();
             hosts.dedup();
@@ -103,7 +103,7 @@ impl Rule for GatewayBurst {
                 for h in hosts {
                     let of_host: Vec<&Endpoint<'_>> =
                         facts.endpoints.iter().filter(|e| e.host == h).collect();
-                    if let Some(mut f) = burst(&of_host, facts, cfg) {
+                    if let Some((mut f, _)) = burst(&of_host, facts, cfg) {
                         on_host(&mut f, h.map(str::to_string));
                         on_upstream(&mut f, facts);
                         out.push(f);
@@ -117,9 +117,9 @@ impl Rule for GatewayBurst {
             return;
         }
         // A burst of the whole traffic that one host holds (90 % or more) is that host's.
-        if let Some((h, n)) = busiest_host(&f) {
+        if let Some((h, n)) = busiest_host {
             if n * 10 >= f.count * 9 {
-                on_host(&mut f, Some(h));
+                on_host(&mut f, Some(h.to_string()));
             }
         }
         on_upstream(&mut f, facts);
@@ -190,28 +190,16 @@ fn on_upstream(f: &mut Finding, facts: &Facts<'_>) {
         .figure("upstream_count", n);
 }
 
-/// The host holding most of a finding's responses, from its per-endpoint figures.
-fn busiest_host(f: &Finding) -> Option<(String, u64)> {
-    let mut by_host: BTreeMap<&str, u64> = BTreeMap::new();
-    for (name, v) in &f.evidence.figures {
-        if *name == HOST_FIGURE {
-            let (Some(h), Some(n)) = (v[0].as_str(), v[1].as_u64()) else {
-                continue;
-            };
-            *by_host.entry(h).or_default() += n;
-        }
-    }
-    by_host
-        .into_iter()
-        .max_by_key(|(h, n)| (*n, std::cmp::Reverse(*h)))
-        .map(|(h, n)| (h.to_string(), n))
-}
-
 /// Figure naming a host and its responses in the burst (only with several hosts).
 const HOST_FIGURE: &str = "host_count";
 
-/// The burst of `endpoints` (all, or one host's), if it passes the thresholds.
-fn burst(endpoints: &[&Endpoint<'_>], facts: &Facts<'_>, cfg: &RuleSettings) -> Option<Finding> {
+/// The burst of `endpoints` (all, or one host's), if it passes the thresholds, with the host
+/// that got most of it (when endpoints name hosts) and its responses.
+fn burst<'a>(
+    endpoints: &[&Endpoint<'a>],
+    facts: &Facts<'_>,
+    cfg: &RuleSettings,
+) -> Option<(Finding, Option<(&'a str, u64)>)> {
     // Their series: every endpoint's buckets summed.
     let mut summed: BTreeMap<i64, MinuteCounts> = BTreeMap::new();
     for e in endpoints {
@@ -291,8 +279,12 @@ fn burst(endpoints: &[&Endpoint<'_>], facts: &Facts<'_>, cfg: &RuleSettings) -> 
             *by_host.entry(h).or_default() += n;
         }
     }
+    let busiest = by_host
+        .iter()
+        .max_by_key(|(h, n)| (**n, std::cmp::Reverse(**h)))
+        .map(|(h, n)| (*h, *n));
     for (h, n) in by_host {
         f.evidence = f.evidence.figure(HOST_FIGURE, serde_json::json!([h, n]));
     }
-    Some(f)
+    Some((f, busiest))
 }
