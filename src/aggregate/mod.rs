@@ -125,13 +125,17 @@ pub enum Counter {
     Status500,
     /// Requests answered exactly 404.
     Status404,
+    /// Requests answered exactly 429.
+    Status429,
+    /// Requests the client closed before the response: nginx's 499, an ALB's 460.
+    ClientClosed,
 }
 
 /// One minute of one endpoint: requests by status class, plus the exact codes the rules follow
-/// in time. Serialized as the array `[none, 1xx, 2xx, 3xx, 4xx, 5xx, 500, 404]`.
+/// in time. Serialized as the array `[none, 1xx, 2xx, 3xx, 4xx, 5xx, 500, 404, 429, 499|460]`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct MinuteCounts([u32; 8]);
+pub struct MinuteCounts([u32; 10]);
 
 impl MinuteCounts {
     fn slot(c: Counter) -> usize {
@@ -139,6 +143,8 @@ impl MinuteCounts {
             Counter::Class(i) => usize::from(i.min(5)),
             Counter::Status500 => 6,
             Counter::Status404 => 7,
+            Counter::Status429 => 8,
+            Counter::ClientClosed => 9,
         }
     }
 
@@ -150,6 +156,8 @@ impl MinuteCounts {
         let exact = match status {
             Some(500) => Some(Counter::Status500),
             Some(404) => Some(Counter::Status404),
+            Some(429) => Some(Counter::Status429),
+            Some(499 | 460) => Some(Counter::ClientClosed),
             _ => None,
         };
         if let Some(e) = exact {
@@ -186,7 +194,7 @@ impl MinuteCounts {
     /// A minute with these class counts and exact-code counts (for tests and builders).
     pub fn from_parts(classes: [u32; 6], s500: u32, s404: u32) -> MinuteCounts {
         let c = classes;
-        MinuteCounts([c[0], c[1], c[2], c[3], c[4], c[5], s500, s404])
+        MinuteCounts([c[0], c[1], c[2], c[3], c[4], c[5], s500, s404, 0, 0])
     }
 }
 
@@ -725,10 +733,11 @@ pub struct Aggregate {
     /// Misses and throttles of clients beyond [`MAX_CLIENTS`], not classified.
     pub clients_untracked: u64,
     /// Per upstream the log names (ALB target group, nginx upstream, Traefik service …), up
-    /// to [`MAX_UPSTREAMS`] in input order: its 5xx other than 500 per minute (epoch
-    /// minutes, at most [`MAX_UPSTREAM_MINUTES`] each), to tell which upstream a burst was on.
+    /// to [`MAX_UPSTREAMS`] in input order: its responses of each [`Trouble`] per minute
+    /// (epoch minutes, at most [`MAX_UPSTREAM_MINUTES`] each), to tell which upstream a burst
+    /// was on.
     #[serde(default)]
-    pub upstreams: BTreeMap<String, BTreeMap<i64, u32>>,
+    pub upstreams: BTreeMap<String, BTreeMap<i64, UpstreamMinute>>,
     /// Earliest and latest time (ms) of the requests counted: the span the time series fit.
     pub time_range: Option<(i64, i64)>,
     /// The step ([`step_seconds`]) the rows' series are kept at, from `time_range`.
@@ -959,9 +968,42 @@ pub fn host_route(host: Option<&str>, route: &str) -> String {
     }
 }
 
-/// Most upstreams whose 5xx are followed (the first ones in input order).
+/// The responses the incident rules follow in time per upstream; the index of each in an
+/// [`UpstreamMinute`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trouble {
+    /// 5xx other than 500: a gateway's 502/503/504 and their vendor cousins.
+    Gateway = 0,
+    /// 429.
+    Throttled = 1,
+    /// Closed by the client before the response (499, 460) or logged without a status.
+    Aborted = 2,
+}
+
+impl Trouble {
+    /// The trouble a response with `status` is, if any.
+    #[inline]
+    pub fn of(status: Option<u16>) -> Option<Trouble> {
+        match status {
+            Some(501..=599) => Some(Trouble::Gateway),
+            Some(429) => Some(Trouble::Throttled),
+            Some(499 | 460) | None => Some(Trouble::Aborted),
+            Some(_) => None,
+        }
+    }
+
+    /// Its responses in `minute`.
+    pub fn in_minute(self, minute: &UpstreamMinute) -> u32 {
+        minute[self as usize]
+    }
+}
+
+/// One minute of one upstream: its responses of each [`Trouble`], by index.
+pub type UpstreamMinute = [u32; 3];
+
+/// Most upstreams whose troubles are followed (the first ones in input order).
 pub const MAX_UPSTREAMS: usize = 256;
-/// Most minutes with 5xx kept per upstream (the first ones seen, in input order).
+/// Most minutes with troubles kept per upstream (the first ones seen, in input order).
 pub const MAX_UPSTREAM_MINUTES: usize = 50_000;
 
 /// The name an upstream goes by: an ALB target group's name out of its ARN
@@ -974,11 +1016,13 @@ pub fn upstream_name(u: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Add `n` responses at `minute` to an upstream's minutes, within the bound.
-fn add_minutes(minutes: &mut BTreeMap<i64, u32>, minute: i64, n: u32) {
+/// Add the responses `n` at `minute` to an upstream's minutes, within the bound.
+fn add_minutes(minutes: &mut BTreeMap<i64, UpstreamMinute>, minute: i64, n: UpstreamMinute) {
     if minutes.len() < MAX_UPSTREAM_MINUTES || minutes.contains_key(&minute) {
         let c = minutes.entry(minute).or_default();
-        *c = c.saturating_add(n);
+        for (a, b) in c.iter_mut().zip(n) {
+            *a = a.saturating_add(b);
+        }
     }
 }
 
@@ -1133,7 +1177,9 @@ impl Aggregate {
                 self.add_client(h, rec, status, key, pos, ctx);
             }
         }
-        if let (Some(u), Some(501..=599), Some(t)) = (rec.upstream, rec.status, rec.time_ms) {
+        if let (Some(u), Some(trouble), Some(t)) =
+            (rec.upstream, Trouble::of(rec.status), rec.time_ms)
+        {
             // A chunk bounds its own map; `absorb` applies the cap. The name is copied only the
             // first time the chunk sees the upstream.
             let name = upstream_name(u);
@@ -1141,7 +1187,9 @@ impl Aggregate {
                 Some(m) => m,
                 None => self.upstreams.entry(name.into_owned()).or_default(),
             };
-            add_minutes(minutes, t.div_euclid(60_000), 1);
+            let mut one = UpstreamMinute::default();
+            one[trouble as usize] = 1;
+            add_minutes(minutes, t.div_euclid(60_000), one);
         }
         let hit = Hit::of(rec, pos, client);
         if let Some(s) = self.endpoints.get_mut(key.as_slice()) {
@@ -1192,6 +1240,8 @@ impl Aggregate {
             c.throttled += 1;
             if status == 503 {
                 c.add_unavailable(key_hash(endpoint), rec.time_ms, pos);
+            } else {
+                c.add_limited(rec.time_ms);
             }
         }
     }
@@ -1221,10 +1271,7 @@ impl Aggregate {
     pub fn absorb(&mut self, other: Aggregate, ctx: &AddContext<'_>) {
         // The series width follows the span seen so far (it only ever widens, and widening
         // composes, so the final width and buckets depend on the whole input alone).
-        self.time_range = match (self.time_range, other.time_range) {
-            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-            (a, b) => a.or(b),
-        };
+        self.time_range = signals::widen(self.time_range, other.time_range);
         self.widen_series();
         // The iteration order of a chunk's table is a function of the chunk (a fixed hasher
         // and the same insertions into a fresh table), so it needs no sort.

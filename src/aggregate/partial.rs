@@ -1,13 +1,13 @@
 //! Partial aggregates (`--format partial`, SPEC §7): the whole unfinished [`Aggregate`] of a run
 //! and its file list, written so that another run can merge it exactly.
 //!
-//! # Format, version 2
+//! # Format, version 3
 //!
 //! One JSON document (compress it with gzip or zstd if you like; inputs are sniffed by magic
 //! bytes, partials included):
 //!
 //! ```text
-//! {"statuslens_partial": 2,            format version; a reader refuses other versions
+//! {"statuslens_partial": 3,            format version; a reader refuses other versions
 //!  "statuslens_version": "0.1.0",      the writer; partials merge only with the same version,
 //!                                      because client and endpoint hashes are the build's
 //!  "files": [{"name", "format", "compression", "error"}],   inputs, file index = position
@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use super::{Aggregate, FileInfo, Pos, RunOutput};
 
 /// Version of the partial format.
-pub const PARTIAL_VERSION: u32 = 2;
+pub const PARTIAL_VERSION: u32 = 3;
 
 /// The bytes a partial starts with (after optional whitespace).
 const MAGIC: &[u8] = b"{\"statuslens_partial\":";

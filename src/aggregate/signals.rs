@@ -195,6 +195,12 @@ pub struct ClientStats {
     /// Where the earliest 503s are (at most [`MAX_CLIENT_SAMPLES`], in input order).
     #[serde(default)]
     pub unavailable_samples: Vec<Pos>,
+    /// Requests answered 429 (the rest of `throttled`).
+    #[serde(default)]
+    pub limited: u64,
+    /// Time (ms) of the first and the last 429.
+    #[serde(default)]
+    pub limited_span: Option<(i64, i64)>,
 }
 
 /// Sample lines kept per client.
@@ -213,10 +219,9 @@ impl ClientStats {
         self.unavailable += other.unavailable;
         self.unavailable_endpoints
             .merge(other.unavailable_endpoints);
-        self.unavailable_span = match (self.unavailable_span, other.unavailable_span) {
-            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
-            (a, b) => a.or(b),
-        };
+        self.unavailable_span = widen(self.unavailable_span, other.unavailable_span);
+        self.limited += other.limited;
+        self.limited_span = widen(self.limited_span, other.limited_span);
         self.unavailable_samples.extend(other.unavailable_samples);
         self.unavailable_samples.sort_unstable();
         self.unavailable_samples.truncate(MAX_CLIENT_SAMPLES);
@@ -230,12 +235,21 @@ impl ClientStats {
             self.unavailable_samples.push(pos);
         }
         self.unavailable_endpoints.insert(endpoint);
-        if let Some(t) = time_ms {
-            self.unavailable_span = Some(match self.unavailable_span {
-                Some((a, b)) => (a.min(t), b.max(t)),
-                None => (t, t),
-            });
-        }
+        self.unavailable_span = widen(self.unavailable_span, time_ms.map(|t| (t, t)));
+    }
+
+    /// Count a 429 to this client at `time_ms`.
+    pub fn add_limited(&mut self, time_ms: Option<i64>) {
+        self.limited += 1;
+        self.limited_span = widen(self.limited_span, time_ms.map(|t| (t, t)));
+    }
+}
+
+/// The span covering `a` and `b`.
+pub fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
+    match (a, b) {
+        (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+        (a, b) => a.or(b),
     }
 }
 

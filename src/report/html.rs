@@ -133,7 +133,7 @@ fn timeline_svg(m: &ReportModel, out: &mut String) {
                 i.rule,
                 i.scope.label(),
                 i.count,
-                i.status,
+                i.status_label(),
                 w.start,
                 w.end
             );
@@ -654,11 +654,12 @@ impl HtmlRenderer {
                 });
                 let _ = write!(
                     out,
-                    "<li><b>{}</b> on {scope}{window}: {} × {} over {} endpoints. <span class=\"muted\">{}</span></li>",
+                    "<li><b>{}</b> on {scope}{window}: {} × {} over {} endpoints{}. <span class=\"muted\">{}</span></li>",
                     h(&i.rule),
                     i.count,
-                    i.status,
+                    h(&i.status_label()),
                     i.endpoints,
+                    h(&i.origin_label()),
                     h(&i.what_to_do)
                 );
             }

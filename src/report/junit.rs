@@ -57,8 +57,12 @@ impl JunitRenderer {
             let name = xml(&clip(&format!("{} {scope}{window}", i.rule), 300));
             let what = xml(&clip(
                 &format!(
-                    "{} × {} over {} endpoints. {}",
-                    i.count, i.status, i.endpoints, i.what_to_do
+                    "{} × {} over {} endpoints{}. {}",
+                    i.count,
+                    i.status_label(),
+                    i.endpoints,
+                    i.origin_label(),
+                    i.what_to_do
                 ),
                 2_000,
             ));

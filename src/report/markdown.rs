@@ -66,11 +66,12 @@ impl Render for MarkdownRenderer {
                     .map_or(String::new(), |w| format!("{} → {}", w.start, w.end));
                 writeln!(
                     out,
-                    "| [`{}`](#rule-{}) | {scope} | {window} | {} × {} | {} | {} |",
+                    "| [`{}`](#rule-{}) | {scope} | {window} | {} × {}{} | {} | {} |",
                     i.rule,
                     i.rule,
-                    i.status,
+                    i.status_label(),
                     thousands(i.count),
+                    i.origin_label(),
                     thousands(i.endpoints),
                     md(&clip(&i.what_to_do, 300))
                 )?;

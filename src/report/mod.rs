@@ -803,7 +803,12 @@ impl ReportModel {
 
 /// Rules whose findings are incidents: something that happened over several endpoints in one
 /// stretch of time, with a scope (site, host, upstream, client).
-pub const INCIDENT_RULES: [&str; 2] = ["gateway-burst", "client-503-limit"];
+pub const INCIDENT_RULES: [&str; 4] = [
+    "gateway-burst",
+    "client-503-limit",
+    "throttle-burst",
+    "abort-burst",
+];
 
 /// An incident: the summary of an incident rule's finding.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -829,6 +834,10 @@ pub struct Incident {
     pub share: f64,
     /// Endpoints touched (an estimate for a client's).
     pub endpoints: u64,
+    /// Who produced the responses, when the log tells: `gateway` (the proxy or load balancer
+    /// answered itself), `application`, or `client` (it closed the connection first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     /// What to do, from the rule's docs.
     pub what_to_do: String,
 }
@@ -854,6 +863,21 @@ impl IncidentScope {
 }
 
 impl Incident {
+    /// The status as the reports show it: `502`, or `no status`.
+    pub fn status_label(&self) -> String {
+        match self.status {
+            0 => "no status".to_string(),
+            s => s.to_string(),
+        }
+    }
+
+    /// ` · origin: gateway` when the log tells who produced the responses, else empty.
+    pub fn origin_label(&self) -> String {
+        self.origin
+            .as_ref()
+            .map_or(String::new(), |o| format!(" · origin: {o}"))
+    }
+
     /// The incident of finding `i`, when its rule finds incidents.
     fn of(i: usize, f: &FindingReport) -> Option<Incident> {
         if !INCIDENT_RULES.contains(&f.rule.as_str()) {
@@ -861,15 +885,16 @@ impl Incident {
         }
         let figure = |k: &str| f.evidence.figures.get(k);
         let text = |k: &str| figure(k).and_then(|v| v.as_str()).map(str::to_string);
-        let scope = if let Some(u) = text("upstream") {
-            IncidentScope {
-                kind: "upstream",
-                name: Some(u),
-            }
-        } else if let Some(c) = text("client") {
+        // A client holding the incident explains it better than the upstream that served it.
+        let scope = if let Some(c) = text("client") {
             IncidentScope {
                 kind: "client",
                 name: Some(c),
+            }
+        } else if let Some(u) = text("upstream") {
+            IncidentScope {
+                kind: "upstream",
+                name: Some(u),
             }
         } else if let Some(h) = &f.host {
             IncidentScope {
@@ -896,6 +921,7 @@ impl Incident {
                 .or_else(|| number("share_of_503"))
                 .unwrap_or(f.share),
             endpoints: number("endpoints").map_or(0, |n| n as u64),
+            origin: text("origin"),
             what_to_do: crate::rules::find(&f.rule)
                 .map(|r| what_to_do(r.meta().docs))
                 .unwrap_or_default(),

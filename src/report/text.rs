@@ -109,19 +109,21 @@ impl TextRenderer {
                 .window
                 .as_ref()
                 .map_or(String::new(), |w| format!(" · {} → {}", w.start, w.end));
-            writeln!(out, "  [{}] {scope}{when}", i.rule)?;
+            let head = format!("[{}] {scope}{when}", i.rule);
+            writeln!(out, "  {}", wrap(&head, self.prose_width(), "      "))?;
             let share = if i.rule == "client-503-limit" {
                 format!("{:.1}% of the API's {}s", i.share * 100.0, i.status)
             } else {
                 format!("{:.1}% of the requests then", i.share * 100.0)
             };
-            writeln!(
-                out,
-                "      {} × {} over {} endpoints ({share}); details in the findings",
+            let what = format!(
+                "{} × {} over {} endpoints ({share}){}; details in the findings",
                 thousands(i.count),
-                i.status,
-                thousands(i.endpoints)
-            )?;
+                i.status_label(),
+                thousands(i.endpoints),
+                i.origin_label()
+            );
+            writeln!(out, "      {}", wrap(&what, self.prose_width(), "      "))?;
             if !i.what_to_do.is_empty() {
                 writeln!(
                     out,

@@ -11,9 +11,11 @@
 pub mod config;
 pub mod stats;
 
+mod abort_burst;
 mod anon_403;
 mod app_timeout_500;
 mod broken_link_404;
+mod burst;
 mod client_503_limit;
 mod create_200;
 mod empty_200;
@@ -28,6 +30,7 @@ mod redirect_on_api;
 mod retired_404;
 mod retry_storm;
 mod slow_sync;
+mod throttle_burst;
 mod undocumented_status;
 mod wrong_method_404;
 
@@ -152,6 +155,8 @@ pub static RULES: &[&dyn Rule] = &[
     &incomplete_request::IncompleteRequest,
     &gateway_burst::GatewayBurst,
     &client_503_limit::Client503Limit,
+    &throttle_burst::ThrottleBurst,
+    &abort_burst::AbortBurst,
 ];
 
 /// The rule with this id.
@@ -758,8 +763,8 @@ mod tests {
         }
         assert_eq!(
             RULES.len(),
-            19,
-            "the fourteen rules of SPEC §5, broken-link-404 (issue 14), redirect-on-api, incomplete-request, gateway-burst and client-503-limit (issue 15)"
+            21,
+            "the fourteen rules of SPEC §5, broken-link-404 (issue 14), redirect-on-api, incomplete-request, gateway-burst, client-503-limit, throttle-burst and abort-burst (issue 15)"
         );
     }
 

@@ -150,15 +150,25 @@ pub fn burst_of(
         hits -= hits_of(&series[i].1);
         req -= bucket_total(&series[i].1);
     }
-    let (mut i, mut k, hits, _) = best?;
-    // Tighten the window to its first and last bucket with a hit.
-    while i < k && hits_of(&series[i].1) == 0 {
+    let (mut i, mut k, _, _) = best?;
+    // Trim the edges: a bucket holding no more hits than the background rate (outside the
+    // window) explains is not part of the burst — the window is as wide as allowed, and would
+    // otherwise take in the odd background hit on either side.
+    let background = {
+        let (h, r) = window_sums(series, hits_of, i, k);
+        ratio(total_hits - h, total_req - r)
+    };
+    let explained = |c: &MinuteCounts| {
+        let n = hits_of(c);
+        n == 0 || !surprising(n, background * bucket_total(c) as f64)
+    };
+    while i < k && explained(&series[i].1) {
         i += 1;
     }
-    while k > i && hits_of(&series[k].1) == 0 {
+    while k > i && explained(&series[k].1) {
         k -= 1;
     }
-    let req: u64 = series[i..=k].iter().map(|(_, c)| bucket_total(c)).sum();
+    let (hits, req) = window_sums(series, hits_of, i, k);
     Some(Burst {
         start: series[i].0,
         end: series[k].0,
@@ -167,6 +177,35 @@ pub fn burst_of(
         rate_inside: ratio(hits, req),
         rate_outside: ratio(total_hits - hits, total_req - req),
     })
+}
+
+/// Hits and requests of `series[i..=k]`.
+fn window_sums(
+    series: &[Point],
+    hits_of: &dyn Fn(&MinuteCounts) -> u64,
+    i: usize,
+    k: usize,
+) -> (u64, u64) {
+    series[i..=k].iter().fold((0, 0), |(h, r), (_, c)| {
+        (h + hits_of(c), r + bucket_total(c))
+    })
+}
+
+/// Whether `n` events are surprising where `expected` were: a Poisson tail below 1 %.
+pub fn surprising(n: u64, expected: f64) -> bool {
+    if expected <= 0.0 {
+        return n > 0;
+    }
+    if n as f64 > expected + 10.0 * expected.sqrt() + 10.0 {
+        return true;
+    }
+    // P(X >= n) = 1 - P(X < n), summing the probabilities of 0..n-1.
+    let (mut term, mut below) = ((-expected).exp(), 0.0);
+    for i in 0..n {
+        below += term;
+        term *= expected / (i + 1) as f64;
+    }
+    1.0 - below < 0.01
 }
 
 /// Pearson correlation of two equally long series; `None` with fewer than 3 points or no
@@ -286,6 +325,17 @@ mod tests {
             window_of(&series, Counter::Status500, 60_000),
             Some((20 * 60_000, 25 * 60_000))
         );
+        // A background hit beside the burst stays outside its window.
+        series[17].1 = MinuteCounts::from_parts([0, 0, 100, 0, 0, 1], 1, 0);
+        let b = burst(&series, Counter::Status500, 6).expect("burst");
+        assert_eq!((b.start, b.end, b.hits), (20, 24, 250));
+        assert!(b.rate_outside > 0.0);
+        // ... unless it is too many for the background to explain.
+        series[17].1 = MinuteCounts::from_parts([0, 0, 100, 0, 0, 30], 30, 0);
+        let b = burst(&series, Counter::Status500, 8).expect("burst");
+        assert_eq!((b.start, b.end, b.hits), (17, 24, 280));
+        assert!(surprising(3, 0.2) && !surprising(1, 0.2) && surprising(1, 0.0));
+        assert!(!surprising(12, 10.0) && surprising(10_000, 10.0));
         let r = pearson(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.1, 6.0, 8.2]).expect("defined");
         assert!(r > 0.99);
         assert!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]).is_none());

@@ -25,6 +25,8 @@ pub(crate) struct Req {
     pub by_gateway: bool,
     /// The referring page (`-` in combined when `None`).
     pub referer: Option<String>,
+    /// JSON only: the upstream (service) the gateway sent the request to.
+    pub upstream: Option<String>,
 }
 
 /// A request at `t` seconds.
@@ -41,6 +43,7 @@ pub(crate) fn req(t: f64, method: &str, path: &str, status: u16) -> Req {
         marker: None,
         by_gateway: false,
         referer: None,
+        upstream: None,
     }
 }
 
@@ -71,6 +74,10 @@ impl Req {
     }
     pub(crate) fn by_gateway(mut self) -> Req {
         self.by_gateway = true;
+        self
+    }
+    pub(crate) fn upstream(mut self, u: &str) -> Req {
+        self.upstream = Some(u.to_string());
         self
     }
 }
@@ -213,6 +220,9 @@ impl Log {
             }
             if let Some(m) = &r.marker {
                 v["error"] = serde_json::Value::from(m.clone());
+            }
+            if let Some(u) = &r.upstream {
+                v["upstream"] = serde_json::Value::from(u.clone());
             }
             out.push_str(&v.to_string());
             out.push('\n');

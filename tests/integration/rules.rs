@@ -1088,6 +1088,113 @@ fn client_503_limit_finds_one_client_throttled_with_503() {
     );
 }
 
+// ---- throttle-burst and abort-burst --------------------------------------------------------
+
+/// Twelve endpoints, two hundred clients, three hours; a partner's integration walks every
+/// endpoint for five minutes at 01:30 and gets 429 on most requests: one incident, scoped to
+/// that client. The steady twin — the odd 429 to anyone all day long — stays silent.
+#[test]
+fn throttle_burst_finds_a_client_throttled_across_the_api() {
+    let build = |walk: bool| {
+        let mut rng = Rng::new(41);
+        let mut log = Log::new();
+        for k in 0..12 {
+            let route = format!("/api/r{k}");
+            log.spread(900, k as f64, 10_800.0, |_, t| {
+                let status = if rng.chance(1.0 / 150.0) { 429 } else { 200 };
+                req(t, "GET", &route, status)
+                    .client(rng.client(200))
+                    .ms(rng.latency(30.0))
+            });
+            if walk {
+                for j in 0..8 {
+                    let t = 5_400.0 + f64::from(k * 8 + j) * 3.0;
+                    let status = if j % 4 == 0 { 200 } else { 429 };
+                    log.push(req(t, "GET", &route, status).client("10.66.0.1").ms(1.0));
+                }
+            }
+        }
+        log
+    };
+    let fs = findings_at_any_scale(&build(true), Log::combined, "a.log");
+    let f = fires(&fs, "throttle-burst", "*", "(whole API)", 429, &[429]);
+    assert_eq!(f["evidence"]["figures"]["client"], "10.66.0.1", "{f:#}");
+    let count = f["count"].as_u64().expect("count");
+    assert!(
+        (72..=78).contains(&count),
+        "the client's 72 and at most the odd background 429 at that time: {f:#}"
+    );
+    let v = report(&Log::combined(&build(true)), "a.log", &[]);
+    let inc = &v["incidents"];
+    assert_eq!(inc.as_array().map(Vec::len), Some(1), "{inc:#}");
+    assert_eq!(inc[0]["scope"]["kind"], "client");
+    assert_eq!(inc[0]["scope"]["name"], "10.66.0.1");
+    assert_eq!(inc[0]["endpoints"], 12);
+    assert!(
+        inc[0]["origin"].is_null(),
+        "a combined log cannot tell: {inc:#}"
+    );
+    silent(
+        &findings_at_any_scale(&build(false), Log::combined, "a.log"),
+        "throttle-burst",
+    );
+}
+
+/// Requests logged without a status (Caddy's status 0), a quarter of ten endpoints' requests
+/// for fifteen minutes: one abort-burst, with no origin (the log does not say who closed).
+/// The healthy twin — one request in a hundred abandoned all day (browsers navigating away),
+/// as 499 — stays silent.
+#[test]
+fn abort_burst_finds_requests_that_never_completed_and_spares_a_steady_trickle() {
+    let build = |burst: bool| {
+        let mut rng = Rng::new(42);
+        let mut log = Log::new();
+        for k in 0..10 {
+            let route = format!("/api/s{k}");
+            log.spread(1200, k as f64, 14_400.0, |i, t| {
+                let status = if burst && (7_200.0..8_100.0).contains(&t) && i % 4 == 0 {
+                    0
+                } else if !burst && i % 100 == 31 {
+                    499
+                } else {
+                    200
+                };
+                req(t, "GET", &route, status)
+                    .client(rng.client(300))
+                    .ms(rng.latency(50.0))
+            });
+        }
+        log
+    };
+    let fs = findings_at_any_scale(&build(true), Log::json, "a.jsonl");
+    let f = fires(&fs, "abort-burst", "*", "(whole API)", 0, &[]);
+    assert_eq!(f["evidence"]["figures"]["endpoints"], 10, "{f:#}");
+    let planted = build(true).reqs.iter().filter(|r| r.status == 0).count();
+    assert_eq!(f["count"], planted as u64, "{f:#}");
+    let v = report(&Log::json(&build(true)), "a.jsonl", &[]);
+    let inc = &v["incidents"][0];
+    assert_eq!(inc["rule"], "abort-burst", "{inc:#}");
+    assert_eq!(inc["scope"]["kind"], "site");
+    assert!(inc["origin"].is_null(), "{inc:#}");
+    assert!(inc["window"]["start"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("2024-05-01T02:0")));
+    let text = statuslens()
+        .arg(write(
+            tempfile::tempdir().expect("tempdir").keep().as_path(),
+            "a.jsonl",
+            Log::json(&build(true)).as_bytes(),
+        ))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains(" × no status over 10 endpoints"), "{text}");
+    silent(
+        &findings_at_any_scale(&build(false), Log::json, "a.jsonl"),
+        "abort-burst",
+    );
+}
+
 // ---- mixed-validation -----------------------------------------------------------------------
 
 #[test]
@@ -1935,6 +2042,7 @@ fn gateway_burst_names_the_target_group_that_was_down() {
         (Some(502), Some(182), Some(9))
     );
     assert!(inc["what_to_do"].as_str().expect("text").contains("health"));
+    assert_eq!(inc["origin"], "gateway", "no target status: {inc:#}");
     // Every report shows it: text, Markdown, HTML, JUnit (its own suite).
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "alb.log", log.as_bytes());
@@ -1946,7 +2054,15 @@ fn gateway_burst_names_the_target_group_that_was_down() {
             .expect("runs");
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    assert!(shown("text").contains("[gateway-burst] upstream cart-api-prod · 2024-05-01T01:0"));
+    let text = shown("text")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("[gateway-burst] upstream cart-api-prod · 2024-05-01T01:0"));
+    assert!(
+        text.contains("182 × 502 over 9 endpoints (") && text.contains(" · origin: gateway;"),
+        "{text}"
+    );
     assert!(shown("markdown").contains("| upstream cart-api-prod |"));
     let html = shown("html");
     assert!(html.contains("<section id=\"incidents\">"));

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Req, Rng};
-use crate::util::{json_of, statuslens, write};
+use crate::util::{json_of, statuslens, write, write_partial};
 
 /// One day.
 const SPAN: f64 = 86_400.0;
@@ -41,6 +41,27 @@ enum Smell {
     Outage500,
     /// Exports are produced while the client waits, for seconds.
     SlowSync,
+    /// The checkout service crash-loops for ten minutes at 17:00: the gateway answers 502
+    /// itself to every checkout request (carts, cart items, orders, payments).
+    GatewayOutage,
+    /// The catalog's database slows down from 13:00 to 13:20: clients close a third of the
+    /// catalog requests after waiting seconds (nginx logs 499).
+    SlowCatalog,
+    /// A flash sale from 16:00 to 16:15: the gateway's shared rate limit answers 429 to a
+    /// fifth of all requests, whoever sends them.
+    FlashSale,
+}
+
+/// The service behind a path: what the gateway logs as the upstream.
+fn service_of(path: &str) -> Option<&'static str> {
+    let p = path.strip_prefix("/api/")?;
+    let first = p.split('/').next().unwrap_or(p);
+    Some(match first {
+        "products" | "wishlist" | "search" => "catalog",
+        "carts" | "orders" | "payments" => "checkout",
+        "account" | "sessions" | "admin" => "accounts",
+        _ => "backoffice",
+    })
 }
 
 struct Model {
@@ -81,7 +102,52 @@ impl Model {
         -mean * (1.0 - self.rng.unit()).ln()
     }
 
-    fn push(&mut self, r: Req) {
+    /// Log `r`, with its upstream, as the planted incident changes it.
+    fn push(&mut self, mut r: Req) {
+        let service = service_of(&r.path);
+        if let Some(u) = service {
+            r = r.upstream(u);
+        }
+        let during = |from: f64, minutes: f64| (from..from + minutes * 60.0).contains(&r.t);
+        match self.smell {
+            Smell::GatewayOutage if service == Some("checkout") && during(61_200.0, 10.0) => {
+                r = Req {
+                    status: 502,
+                    bytes: 150,
+                    ms: 1.0,
+                    marker: None,
+                    ..r
+                }
+                .by_gateway();
+            }
+            Smell::SlowCatalog
+                if service == Some("catalog")
+                    && during(46_800.0, 20.0)
+                    && self.rng.chance(0.35) =>
+            {
+                let ms = 4_000.0 + self.rng.unit() * 20_000.0;
+                r = Req {
+                    status: 499,
+                    bytes: 0,
+                    ms,
+                    ..r
+                }
+                .by_gateway();
+            }
+            Smell::FlashSale
+                if service.is_some() && during(57_600.0, 15.0) && self.rng.chance(0.2) =>
+            {
+                r = Req {
+                    status: 429,
+                    bytes: 60,
+                    ms: 0.5,
+                    marker: None,
+                    ..r
+                }
+                .by_gateway();
+            }
+            _ => {}
+        }
         self.log.push(r);
     }
 
@@ -399,15 +465,21 @@ impl Model {
     }
 }
 
-fn findings(log: &Log) -> Vec<Value> {
+/// The JSON report of `log` (JSON lines), run with `extra`.
+fn report(log: &Log, extra: &[&str]) -> Value {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "shop.jsonl", log.json().as_bytes());
     let out = statuslens()
         .arg(&p)
         .args(["--format", "json"])
+        .args(extra)
         .output()
         .expect("runs");
-    json_of(&out)["findings"]
+    json_of(&out)
+}
+
+fn findings(log: &Log) -> Vec<Value> {
+    report(log, &[])["findings"]
         .as_array()
         .expect("findings")
         .clone()
@@ -538,4 +610,161 @@ fn a_dependency_outage_answered_500() {
         Smell::Outage500,
         "generic-500 POST /api/payments 500→[503,502]",
     );
+}
+
+// ---- incidents (issue 15) --------------------------------------------------------------------
+
+/// What a planted incident must be reported as.
+struct Expected {
+    /// The one finding (as [`planted`] checks it).
+    finding: &'static str,
+    /// The status planted, and where: from (seconds into the day), for how many minutes.
+    status: u16,
+    planted: (f64, f64),
+    /// Scope kind and name (`None` for the site).
+    scope: (&'static str, Option<&'static str>),
+    origin: Option<&'static str>,
+    /// The window's start and end as RFC 3339 prefixes.
+    window: (&'static str, &'static str),
+}
+
+/// `smell` planted: exactly its finding at any time scale (see [`planted`]), and one incident
+/// with the right scope, origin and window, counting every planted response.
+fn planted_incident(smell: Smell, want: Expected) {
+    planted(smell, want.finding);
+    let log = Model::new(7, smell).build(1500);
+    let (from, minutes) = want.planted;
+    let planted = log
+        .reqs
+        .iter()
+        .filter(|r| r.status == want.status && (from..from + minutes * 60.0).contains(&r.t))
+        .count() as u64;
+    assert!(
+        (20..=200).contains(&planted),
+        "{smell:?}: modest strength, {planted}"
+    );
+    let v = report(&log, &[]);
+    let inc = v["incidents"].as_array().expect("incidents");
+    assert_eq!(inc.len(), 1, "{smell:?}: {inc:#?}");
+    let i = &inc[0];
+    assert_eq!(i["status"], want.status, "{i:#}");
+    assert_eq!(
+        i["count"], planted,
+        "every planted response, nothing else: {i:#}"
+    );
+    assert_eq!(i["scope"]["kind"], want.scope.0, "{i:#}");
+    assert_eq!(i["scope"]["name"].as_str(), want.scope.1, "{i:#}");
+    assert_eq!(i["origin"].as_str(), want.origin, "{i:#}");
+    let (start, end) = (
+        i["window"]["start"].as_str().expect("start"),
+        i["window"]["end"].as_str().expect("end"),
+    );
+    assert!(
+        start.starts_with(want.window.0) && end.starts_with(want.window.1),
+        "{smell:?}: {start} → {end}"
+    );
+    assert!(i["endpoints"].as_u64().is_some_and(|n| n >= 3), "{i:#}");
+}
+
+#[test]
+fn a_target_group_down_for_ten_minutes() {
+    planted_incident(
+        Smell::GatewayOutage,
+        Expected {
+            finding: "gateway-burst * (whole API) 502→[502]",
+            status: 502,
+            planted: (61_200.0, 10.0),
+            scope: ("upstream", Some("checkout")),
+            origin: Some("gateway"),
+            window: ("2024-05-01T17:00", "2024-05-01T17:10"),
+        },
+    );
+}
+
+#[test]
+fn clients_giving_up_on_a_slow_catalog() {
+    planted_incident(
+        Smell::SlowCatalog,
+        Expected {
+            finding: "abort-burst * (whole API) 499→[]",
+            status: 499,
+            planted: (46_800.0, 20.0),
+            scope: ("upstream", Some("catalog")),
+            origin: Some("client"),
+            window: ("2024-05-01T13:00", "2024-05-01T13:20"),
+        },
+    );
+}
+
+#[test]
+fn a_flash_sale_trips_the_shared_rate_limit() {
+    planted_incident(
+        Smell::FlashSale,
+        Expected {
+            finding: "throttle-burst * (whole API) 429→[429]",
+            status: 429,
+            planted: (57_600.0, 15.0),
+            scope: ("site", None),
+            origin: Some("gateway"),
+            window: ("2024-05-01T16:00", "2024-05-01T16:15"),
+        },
+    );
+}
+
+/// Each planted incident is the same at any `--jobs`, and when the day is split into three
+/// partial aggregates (by line, written in a shuffled order) merged by a second run.
+#[test]
+fn incidents_do_not_depend_on_jobs_or_on_partials() {
+    for smell in [Smell::GatewayOutage, Smell::SlowCatalog, Smell::FlashSale] {
+        let log = Model::new(11, smell).build(1500);
+        let text = log.json();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let whole = write(dir.path(), "shop.jsonl", text.as_bytes());
+        let at = |jobs: &str| {
+            json_of(
+                &statuslens()
+                    .arg(&whole)
+                    .args(["--format", "json", "--jobs", jobs])
+                    .output()
+                    .expect("runs"),
+            )
+        };
+        let one = at("1");
+        assert_eq!(
+            one["incidents"].as_array().map(Vec::len),
+            Some(1),
+            "{smell:?}"
+        );
+        let four = at("4");
+        assert_eq!(one["incidents"], four["incidents"], "{smell:?}");
+        assert_eq!(
+            one["findings"], four["findings"],
+            "{smell:?}, samples included"
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        let mut parts = Vec::new();
+        for k in [2, 0, 1] {
+            let part: String = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 3 == k)
+                .map(|(_, l)| format!("{l}\n"))
+                .collect();
+            let p = write(dir.path(), &format!("{k}.jsonl"), part.as_bytes());
+            let out = dir.path().join(format!("{k}.partial"));
+            write_partial(&p, &out);
+            parts.push(out);
+        }
+        let merged = json_of(
+            &statuslens()
+                .args(&parts)
+                .args(["--format", "json"])
+                .output()
+                .expect("runs"),
+        );
+        assert_eq!(
+            merged["incidents"], one["incidents"],
+            "{smell:?}: merged partials"
+        );
+    }
 }
