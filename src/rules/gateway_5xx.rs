@@ -33,7 +33,7 @@ Triage, not a code change. For an endpoint with a notable share of 502/503/504 i
 who produced the status: the *gateway* itself (ALB `elb_status_code` without a target answer,
 nginx with no upstream status, Envoy response flags) or the *application* (the upstream's own
 code). It also reports endpoints where many requests end in 499 (nginx: the client closed the
-connection before the answer), saying what the log shows: with durations, whether the callers
+connection before the answer; an ALB logs 460), saying what the log shows: with durations, whether the callers
 waited long (the endpoint is too slow for them) or hung up early (a client timeout, cancelled
 or retried requests); without durations, that speed cannot be told. A gateway's occasional
 502/504 stays below the thresholds — except timeouts: when the log says who answered, `min_count`
@@ -175,15 +175,17 @@ impl Rule for Gateway5xx {
                 f.evidence = ev;
                 out.push(f);
             }
-            let n499 = e.status(499);
-            if n499 as f64 >= min && e.share(n499) >= min_share {
-                let mut f = Finding::new(&META, e, 499, Vec::new(), n499);
-                let p95 = stats::quantile_ms(e.stats.latency.as_ref(), 0.95);
-                let p50 = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
-                f.confidence = Confidence::Medium;
-                // Say only what the log shows: durations tell whether callers waited long;
-                // without them, nothing about speed can be claimed.
-                let why = match (p95, p50) {
+            // nginx's 499 and an ALB's 460: the client closed the connection first.
+            for (closed, who) in [(499, ""), (460, " (the load balancer's record of it)")] {
+                let n499 = e.status(closed);
+                if n499 as f64 >= min && e.share(n499) >= min_share {
+                    let mut f = Finding::new(&META, e, closed, Vec::new(), n499);
+                    let p95 = stats::quantile_ms(e.stats.latency.as_ref(), 0.95);
+                    let p50 = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
+                    f.confidence = Confidence::Medium;
+                    // Say only what the log shows: durations tell whether callers waited long;
+                    // without them, nothing about speed can be claimed.
+                    let why = match (p95, p50) {
                     (None, _) => " The log has no durations, so it cannot tell whether the callers waited long or hung up at once (a client timeout set too low, cancelled or retried requests); the endpoint's latency has to be measured elsewhere.".to_string(),
                     (Some(p), Some(ok)) if p >= 2.0 * ok && p >= 1000.0 => format!(
                         " Requests here took up to {p:.0} ms (p95) against {ok:.0} ms for its successes at the median: callers give up on slow answers, so the endpoint is too slow for them."
@@ -195,27 +197,28 @@ impl Rule for Gateway5xx {
                         " Requests here were not slow ({p:.0} ms at p95), so the callers hung up early: a client timeout set too low, or requests cancelled or retried by the client."
                     ),
                 };
-                f.message = format!(
-                    "{} {}: {} requests ({:.1}%) ended in 499, the client closing the connection before the answer.{why}",
+                    f.message = format!(
+                    "{} {}: {} requests ({:.1}%) ended in {closed}, the client closing the connection before the answer{who}.{why}",
                     e.method,
                     e.route,
                     n499,
                     e.share(n499) * 100.0,
                 );
-                let mut ev = f
-                    .evidence
-                    .clone()
-                    .figure("count_499", n499)
-                    .rate("share_499", e.share(n499));
-                if let Some(p) = p95 {
-                    ev = ev.ms("p95_ms", p);
+                    let mut ev = f
+                        .evidence
+                        .clone()
+                        .figure("count_closed", n499)
+                        .rate("share_closed", e.share(n499));
+                    if let Some(p) = p95 {
+                        ev = ev.ms("p95_ms", p);
+                    }
+                    if let Some(p) = p50 {
+                        ev = ev.ms("p50_2xx_ms", p);
+                    }
+                    ev = ev.over(e, closed);
+                    f.evidence = ev;
+                    out.push(f);
                 }
-                if let Some(p) = p50 {
-                    ev = ev.ms("p50_2xx_ms", p);
-                }
-                ev = ev.over(e, 499);
-                f.evidence = ev;
-                out.push(f);
             }
         }
     }

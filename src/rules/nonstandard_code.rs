@@ -29,13 +29,14 @@ static META: RuleMeta = RuleMeta {
     code: "SL012",
     severity: Severity::Warning,
     since: "0.1.0",
-    summary: "Status codes outside the IANA registry (nginx's 499 aside).",
+    summary: "Status codes outside the IANA registry (nginx's 499 and ALB's 460 aside).",
     docs: r#"
 ## What it detects
 Responses whose status is not in the IANA HTTP status code registry — vendor codes (Cloudflare
-520–527, nginx 444/494–497, AWS ALB 460/463/464/561, IIS 440/449) and invented ones (`209`,
-`420`, `599`). nginx's 499 is left to `gateway-5xx`. Codes the gateway produced are reported at
-info severity: they are its vocabulary, not the application's.
+520–527, nginx 444/494–497, AWS ALB 463/464/561, IIS 440/449) and invented ones (`209`,
+`420`, `599`). nginx's 499 and an ALB's 460 (the client closed the connection) are left to
+`gateway-5xx`. Codes the gateway produced are reported at info severity: they are its
+vocabulary, not the application's.
 
 A code spread thin — a few times on each of several endpoints, below `min_count` on every one
 (a framework's unregistered 419 on expired sessions, say) — is counted over the whole API: one
@@ -69,8 +70,7 @@ impl Rule for NonstandardCode {
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
             for (code, n) in e.stats.sorted_statuses() {
-                if code == 0
-                    || code == 499
+                if is_client_closed(code)
                     || codes::is_registered(code)
                     || (n as f64) < cfg.get(&MIN_COUNT)
                 {
@@ -109,6 +109,12 @@ impl Rule for NonstandardCode {
 }
 
 /// The unregistered codes that no endpoint answers `min_count` times but several answer
+/// No status (0), or the log's record of a client that closed the connection first (nginx 499,
+/// ALB 460): nothing was answered, so there is no code to correct.
+fn is_client_closed(code: u16) -> bool {
+    matches!(code, 0 | 499 | 460)
+}
+
 /// `min_count_api` times together: one finding each, about the whole API.
 fn api_wide(facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
     let min = cfg.get(&MIN_COUNT);
@@ -116,7 +122,7 @@ fn api_wide(facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
     let mut thin: BTreeMap<u16, Vec<(&Endpoint<'_>, u64)>> = BTreeMap::new();
     for e in &facts.endpoints {
         for (code, n) in e.stats.sorted_statuses() {
-            if code != 0 && code != 499 && !codes::is_registered(code) && (n as f64) < min {
+            if !is_client_closed(code) && !codes::is_registered(code) && (n as f64) < min {
                 thin.entry(code).or_default().push((e, n));
             }
         }

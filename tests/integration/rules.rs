@@ -2100,3 +2100,42 @@ fn gateway_burst_names_the_target_group_that_was_down() {
         .expect("window");
     assert!(start.starts_with("2024-05-01T01:0"), "{start}");
 }
+
+/// ALB logs a client that closed the connection as 460 (no target status). Clients giving up on
+/// nine cart endpoints for ten minutes: `abort-burst` with origin `client` and the target
+/// group; per endpoint `gateway-5xx` reports the 460s like nginx's 499; `nonstandard-code`
+/// never asks to replace a code nobody received.
+#[test]
+fn alb_460_is_a_client_that_closed_the_connection() {
+    let mut log = String::new();
+    let mut closed = 0;
+    for i in 0..10_800usize {
+        let t = format!(
+            "2024-05-01T{:02}:{:02}:{:02}.000000Z",
+            i / 3600,
+            i / 60 % 60,
+            i % 60
+        );
+        let path = format!("/api/cart/op{}", i % 9);
+        let codes = if (3600..4200).contains(&i) && i % 2 == 0 {
+            closed += 1;
+            ("460", "-", "0.000 -1 -1")
+        } else {
+            ("200", "200", "0.000 0.030 0.000")
+        };
+        log.push_str(&alb_line(&t, &path, codes, "cart-api-prod", i));
+    }
+    let v = report(&log, "alb.log", &[]);
+    let fs = v["findings"].as_array().expect("findings").clone();
+    let f = fires(&fs, "abort-burst", "*", "(whole API)", 460, &[]);
+    assert_eq!(f["count"], closed, "{f:#}");
+    let inc = &v["incidents"][0];
+    assert_eq!(inc["origin"], "client", "{inc:#}");
+    assert_eq!(inc["scope"]["name"], "cart-api-prod", "{inc:#}");
+    let per = fires(&fs, "gateway-5xx", "GET", "/api/cart/op0", 460, &[]);
+    assert!(per["message"]
+        .as_str()
+        .expect("text")
+        .contains("ended in 460"));
+    silent(&fs, "nonstandard-code");
+}
