@@ -86,22 +86,31 @@ impl Normalizer {
             return false;
         }
         // One pass: segment boundaries, the end of the path (`?`/`#`), and each segment's last dot.
+        // The byte classes of the segment (and of its stem, before its last dot) are gathered
+        // on the way, so classifying it needs no second pass.
         let mut seg_start = 0;
-        let mut last_dot: Option<usize> = None;
+        let mut last_dot: Option<(usize, u8)> = None;
+        let mut mask = 0u8;
         let mut i = 0;
         loop {
-            while i < path.len() && !STOP[usize::from(path[i])] {
+            while let Some(&b) = path.get(i) {
+                let c = SCAN[usize::from(b)];
+                if c & STOP != 0 {
+                    break;
+                }
+                mask |= c;
                 i += 1;
             }
             let b = path.get(i).copied().unwrap_or(b'?');
             if b == b'.' {
-                last_dot = Some(i);
+                last_dot = Some((i - seg_start, mask));
+                mask |= B64_PUNCT;
                 i += 1;
                 continue;
             }
             if i > seg_start {
                 out.push(b'/');
-                classify_into(&path[seg_start..i], last_dot.map(|d| d - seg_start), out);
+                classify_into(&path[seg_start..i], mask, last_dot, out);
             }
             if b != b'/' {
                 break;
@@ -109,6 +118,7 @@ impl Normalizer {
             i += 1;
             seg_start = i;
             last_dot = None;
+            mask = 0;
         }
         if out.len() == start {
             out.push(b'/');
@@ -198,15 +208,14 @@ fn path_part(p: &[u8]) -> &[u8] {
         .map_or(p, |i| &p[..i])
 }
 
-fn is_uuid(s: &[u8]) -> bool {
-    s.len() == 36
-        && s.iter().enumerate().all(|(i, &b)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        })
+/// Whether 36 bytes, hex digits and dashes only, have their dashes where a UUID has them
+/// (and nowhere else): `is_uuid` knowing the classes.
+fn uuid_dashes(s: &[u8]) -> bool {
+    s[8] == b'-'
+        && s[13] == b'-'
+        && s[18] == b'-'
+        && s[23] == b'-'
+        && s.iter().filter(|&&b| b == b'-').count() == 4
 }
 
 fn is_date(s: &[u8]) -> bool {
@@ -257,16 +266,6 @@ fn is_token(s: &[u8]) -> bool {
     switches >= 4
 }
 
-/// Bytes that end a scan in [`Normalizer::normalize`]: `/`, `?`, `#`, `.`.
-static STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'/' as usize] = true;
-    t[b'?' as usize] = true;
-    t[b'#' as usize] = true;
-    t[b'.' as usize] = true;
-    t
-};
-
 const DIGIT: u8 = 1;
 const HEX_ALPHA: u8 = 2;
 const ALPHA: u8 = 4;
@@ -274,6 +273,8 @@ const DASH: u8 = 8;
 const B64_PUNCT: u8 = 16;
 const AT_PCT: u8 = 32;
 const OTHER_BYTE: u8 = 64;
+/// Bytes that end a scan in [`Normalizer::normalize`] (`/`, `?`, `#`, `.`), in [`SCAN`].
+const STOP: u8 = 128;
 
 /// Byte classes for [`placeholder`]: OR-ing them over a segment tells in one branch-free pass
 /// which placeholders are possible at all.
@@ -302,16 +303,26 @@ static CLASS: [u8; 256] = {
     t
 };
 
-/// The placeholder for a segment (or a segment's stem), if it is an identifier.
-fn placeholder(s: &[u8]) -> Option<&'static [u8]> {
+/// [`CLASS`] with [`STOP`] on the bytes that end a scan.
+static SCAN: [u8; 256] = {
+    let mut t = CLASS;
+    t[b'/' as usize] |= STOP;
+    t[b'?' as usize] |= STOP;
+    t[b'#' as usize] |= STOP;
+    t[b'.' as usize] |= STOP;
+    t
+};
+
+/// The placeholder for a segment (or a segment's stem) whose bytes' [`CLASS`]es or together
+/// to `mask`, if it is an identifier.
+fn placeholder(s: &[u8], mask: u8) -> Option<&'static [u8]> {
     if s.is_empty() {
         return None;
     }
-    let mask = s.iter().fold(0u8, |m, &b| m | CLASS[usize::from(b)]);
     if mask == DIGIT {
         return Some(b"{id}");
     }
-    if s.len() == 36 && mask & !(DIGIT | HEX_ALPHA | DASH) == 0 && is_uuid(s) {
+    if s.len() == 36 && mask & !(DIGIT | HEX_ALPHA | DASH) == 0 && uuid_dashes(s) {
         return Some(b"{uuid}");
     }
     if s.len() >= 16 && mask & !(DIGIT | HEX_ALPHA) == 0 && mask & DIGIT != 0 {
@@ -329,13 +340,14 @@ fn placeholder(s: &[u8]) -> Option<&'static [u8]> {
     None
 }
 
-/// Append the normalised form of one segment to `out`; `last_dot` is the index of its last `.`.
-fn classify_into(seg: &[u8], last_dot: Option<usize>, out: &mut Vec<u8>) {
+/// Append the normalised form of one segment to `out`; `mask` is its bytes' classes,
+/// `last_dot` the index of its last `.` and the classes of the bytes before it.
+fn classify_into(seg: &[u8], mask: u8, last_dot: Option<(usize, u8)>, out: &mut Vec<u8>) {
     // `123.json`, `53f8d729….html`: classify the stem, keep a short alphanumeric extension.
-    if let Some(dot) = last_dot {
+    if let Some((dot, stem_mask)) = last_dot {
         let (stem, ext) = (&seg[..dot], &seg[dot + 1..]);
         if !ext.is_empty() && ext.len() <= 5 && ext.iter().all(u8::is_ascii_alphanumeric) {
-            if let Some(p) = placeholder(stem) {
+            if let Some(p) = placeholder(stem, stem_mask) {
                 out.extend_from_slice(p);
                 out.push(b'.');
                 out.extend_from_slice(ext);
@@ -343,7 +355,7 @@ fn classify_into(seg: &[u8], last_dot: Option<usize>, out: &mut Vec<u8>) {
             }
         }
     }
-    match placeholder(seg) {
+    match placeholder(seg, mask) {
         Some(p) => out.extend_from_slice(p),
         None => out.extend_from_slice(seg),
     }
@@ -463,6 +475,15 @@ mod tests {
             ("https://example.com", "/"),
             ("*", "*"),
             ("/deadbeef", "/deadbeef"),
+            (
+                "/u/3F2504E0-4F89-11D3-9A0C-0305E82C3301.json",
+                "/u/{uuid}.json",
+            ),
+            // 36 hex digits and dashes, dashes not (only) where a UUID has them: a token.
+            ("/u/3f2504e0-4f89-11d3-9a0c-0305e82c33-1", "/u/{token}"),
+            ("/u/3f2504e04-f89-11d3-9a0c-0305e82c3301", "/u/{token}"),
+            ("/v1.2.3/x", "/v1.2.3/x"),
+            ("/a/1.2.json", "/a/1.2.json"),
         ];
         for (input, want) in cases {
             assert_eq!(norm(input), want, "{input}");
