@@ -92,6 +92,7 @@ pub(super) fn find(kind: &Kind, facts: &Facts<'_>, cfg: &RuleSettings) -> Vec<Fi
         return vec![f];
     }
     // With several hosts, one host's burst can drown in the others' traffic.
+    // Endpoints come sorted by host first: each host's are together.
     let mut hosts: Vec<Option<&str>> = all.iter().map(|e| e.host).collect();
     hosts.dedup();
     if hosts.len() < 2 {

@@ -499,7 +499,7 @@ pub struct Noise {
 /// What the rules read: the merged aggregate minus scanner noise and ignored routes.
 #[derive(Debug)]
 pub struct Facts<'a> {
-    /// Endpoints, sorted by route then method.
+    /// Endpoints, sorted by host, route, then method (so each host's are together).
     pub endpoints: Vec<Endpoint<'a>>,
     /// Requests per time bucket over all those endpoints (the load).
     pub load: BTreeMap<i64, u64>,
