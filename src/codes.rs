@@ -128,6 +128,12 @@ pub fn lookup(code: u16) -> Option<&'static CodeInfo> {
     CODES.iter().find(|c| c.code == code)
 }
 
+/// Whether `code` is a log's record of a client that closed the connection before the answer
+/// (nginx 499, an ALB's 460): nobody received it.
+pub fn is_client_closed(code: u16) -> bool {
+    matches!(code, 499 | 460)
+}
+
 /// Whether `code` is in the IANA registry.
 pub fn is_registered(code: u16) -> bool {
     lookup(code).is_some_and(|c| c.registered)

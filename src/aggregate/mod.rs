@@ -157,7 +157,7 @@ impl MinuteCounts {
             Some(500) => Some(Counter::Status500),
             Some(404) => Some(Counter::Status404),
             Some(429) => Some(Counter::Status429),
-            Some(499 | 460) => Some(Counter::ClientClosed),
+            Some(c) if crate::codes::is_client_closed(c) => Some(Counter::ClientClosed),
             _ => None,
         };
         if let Some(e) = exact {
@@ -987,14 +987,32 @@ impl Trouble {
         match status {
             Some(501..=599) => Some(Trouble::Gateway),
             Some(429) => Some(Trouble::Throttled),
-            Some(499 | 460) | None => Some(Trouble::Aborted),
+            Some(c) if crate::codes::is_client_closed(c) => Some(Trouble::Aborted),
+            None => Some(Trouble::Aborted),
             Some(_) => None,
         }
+    }
+
+    /// The trouble of a status as endpoints count it (0: none logged).
+    pub fn of_code(code: u16) -> Option<Trouble> {
+        Trouble::of((code != 0).then_some(code))
     }
 
     /// Its responses in `minute`.
     pub fn in_minute(self, minute: &UpstreamMinute) -> u32 {
         minute[self as usize]
+    }
+
+    /// Its responses in an endpoint's time bucket.
+    pub fn in_bucket(self, c: &MinuteCounts) -> u64 {
+        match self {
+            Trouble::Gateway => u64::from(c.get(Counter::Class(5)))
+                .saturating_sub(u64::from(c.get(Counter::Status500))),
+            Trouble::Throttled => u64::from(c.get(Counter::Status429)),
+            Trouble::Aborted => {
+                u64::from(c.get(Counter::Class(0))) + u64::from(c.get(Counter::ClientClosed))
+            }
+        }
     }
 }
 
@@ -1009,10 +1027,17 @@ pub const MAX_UPSTREAM_MINUTES: usize = 50_000;
 /// The name an upstream goes by: an ALB target group's name out of its ARN
 /// (`arn:…:targetgroup/cart-api-prod/73e2…` → `cart-api-prod`), anything else as logged.
 pub fn upstream_name(u: &[u8]) -> std::borrow::Cow<'_, str> {
-    let u = String::from_utf8_lossy(u);
-    match u.split_once(":targetgroup/") {
-        Some((_, rest)) => rest.split('/').next().unwrap_or(rest).to_string().into(),
-        None => u,
+    use std::borrow::Cow;
+    fn short(u: &str) -> &str {
+        match u.split_once(":targetgroup/") {
+            Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
+            None => u,
+        }
+    }
+    // Borrowed when the bytes are UTF-8: no copy per line.
+    match String::from_utf8_lossy(u) {
+        Cow::Borrowed(s) => Cow::Borrowed(short(s)),
+        Cow::Owned(s) => Cow::Owned(short(&s).to_string()),
     }
 }
 

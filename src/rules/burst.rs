@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::stats::{self, Point};
 use super::{Endpoint, Facts, Finding, RuleMeta, RuleSettings, Threshold};
-use crate::aggregate::{Counter, MinuteCounts, Trouble};
+use crate::aggregate::{MinuteCounts, Trouble};
 
 /// Threshold `min_endpoints`.
 pub(super) const MIN_ENDPOINTS: Threshold = Threshold {
@@ -50,30 +50,18 @@ pub(super) struct Kind {
 impl Kind {
     /// Its responses in a time bucket.
     fn hits(&self, c: &MinuteCounts) -> u64 {
-        match self.trouble {
-            Trouble::Gateway => u64::from(c.get(Counter::Class(5)))
-                .saturating_sub(u64::from(c.get(Counter::Status500))),
-            Trouble::Throttled => u64::from(c.get(Counter::Status429)),
-            Trouble::Aborted => {
-                u64::from(c.get(Counter::Class(0))) + u64::from(c.get(Counter::ClientClosed))
-            }
-        }
+        self.trouble.in_bucket(c)
     }
 
     /// Whether an endpoint's status `code` (0: none logged) is one of its responses.
     fn is(&self, code: u16) -> bool {
-        match self.trouble {
-            Trouble::Gateway => (501..=599).contains(&code),
-            Trouble::Throttled => code == 429,
-            Trouble::Aborted => matches!(code, 0 | 499 | 460),
-        }
+        Trouble::of_code(code) == Some(self.trouble)
     }
 
-    /// Whether an endpoint's responses count: an endpoint without any status logged (a
-    /// format or a probe that logs none) or without a request line (a load balancer's TCP
-    /// entries) has no aborted requests, only missing fields.
+    /// Whether an endpoint's responses count: missing statuses only where they can be
+    /// incomplete requests.
     fn follows(&self, e: &Endpoint<'_>) -> bool {
-        self.trouble != Trouble::Aborted || (e.method != "-" && e.status(0) < e.stats.count)
+        self.trouble != Trouble::Aborted || e.can_be_incomplete()
     }
 }
 

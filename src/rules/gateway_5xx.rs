@@ -1,7 +1,9 @@
 //! `gateway-5xx`: where 502/503/504 come from, and 499 spikes.
 
 use super::stats::{self, ratio};
-use super::{Confidence, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold};
+use super::{
+    Confidence, Endpoint, Facts, Finding, Rule, RuleMeta, RuleSettings, Severity, Threshold,
+};
 use crate::format::Origin;
 
 /// See [`META`].
@@ -177,49 +179,53 @@ impl Rule for Gateway5xx {
             }
             // nginx's 499 and an ALB's 460: the client closed the connection first.
             for (closed, who) in [(499, ""), (460, " (the load balancer's record of it)")] {
-                let n499 = e.status(closed);
-                if n499 as f64 >= min && e.share(n499) >= min_share {
-                    let mut f = Finding::new(&META, e, closed, Vec::new(), n499);
-                    let p95 = stats::quantile_ms(e.stats.latency.as_ref(), 0.95);
-                    let p50 = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
-                    f.confidence = Confidence::Medium;
-                    // Say only what the log shows: durations tell whether callers waited long;
-                    // without them, nothing about speed can be claimed.
-                    let why = match (p95, p50) {
-                    (None, _) => " The log has no durations, so it cannot tell whether the callers waited long or hung up at once (a client timeout set too low, cancelled or retried requests); the endpoint's latency has to be measured elsewhere.".to_string(),
-                    (Some(p), Some(ok)) if p >= 2.0 * ok && p >= 1000.0 => format!(
-                        " Requests here took up to {p:.0} ms (p95) against {ok:.0} ms for its successes at the median: callers give up on slow answers, so the endpoint is too slow for them."
-                    ),
-                    (Some(p), _) if p >= 1000.0 => format!(
-                        " Requests here took up to {p:.0} ms (p95): callers give up on slow answers."
-                    ),
-                    (Some(p), _) => format!(
-                        " Requests here were not slow ({p:.0} ms at p95), so the callers hung up early: a client timeout set too low, or requests cancelled or retried by the client."
-                    ),
-                };
-                    f.message = format!(
-                    "{} {}: {} requests ({:.1}%) ended in {closed}, the client closing the connection before the answer{who}.{why}",
-                    e.method,
-                    e.route,
-                    n499,
-                    e.share(n499) * 100.0,
-                );
-                    let mut ev = f
-                        .evidence
-                        .clone()
-                        .figure("count_closed", n499)
-                        .rate("share_closed", e.share(n499));
-                    if let Some(p) = p95 {
-                        ev = ev.ms("p95_ms", p);
-                    }
-                    if let Some(p) = p50 {
-                        ev = ev.ms("p50_2xx_ms", p);
-                    }
-                    ev = ev.over(e, closed);
-                    f.evidence = ev;
-                    out.push(f);
+                let n = e.status(closed);
+                if n as f64 >= min && e.share(n) >= min_share {
+                    out.push(closed_early(e, closed, who, n));
                 }
             }
         }
     }
+}
+
+/// The finding of `n` requests of endpoint `e` that ended in `closed` (499, 460): the client
+/// closed the connection before the answer; `who` says who logged it.
+fn closed_early(e: &Endpoint<'_>, closed: u16, who: &str, n: u64) -> Finding {
+    let mut f = Finding::new(&META, e, closed, Vec::new(), n);
+    let p95 = stats::quantile_ms(e.stats.latency.as_ref(), 0.95);
+    let p50 = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
+    f.confidence = Confidence::Medium;
+    // Say only what the log shows: durations tell whether callers waited long; without them,
+    // nothing about speed can be claimed.
+    let why = match (p95, p50) {
+        (None, _) => " The log has no durations, so it cannot tell whether the callers waited long or hung up at once (a client timeout set too low, cancelled or retried requests); the endpoint's latency has to be measured elsewhere.".to_string(),
+        (Some(p), Some(ok)) if p >= 2.0 * ok && p >= 1000.0 => format!(
+            " Requests here took up to {p:.0} ms (p95) against {ok:.0} ms for its successes at the median: callers give up on slow answers, so the endpoint is too slow for them."
+        ),
+        (Some(p), _) if p >= 1000.0 => format!(
+            " Requests here took up to {p:.0} ms (p95): callers give up on slow answers."
+        ),
+        (Some(p), _) => format!(
+            " Requests here were not slow ({p:.0} ms at p95), so the callers hung up early: a client timeout set too low, or requests cancelled or retried by the client."
+        ),
+    };
+    f.message = format!(
+        "{} {}: {n} requests ({:.1}%) ended in {closed}, the client closing the connection before the answer{who}.{why}",
+        e.method,
+        e.route,
+        e.share(n) * 100.0,
+    );
+    let mut ev = f
+        .evidence
+        .clone()
+        .figure("count_closed", n)
+        .rate("share_closed", e.share(n));
+    if let Some(p) = p95 {
+        ev = ev.ms("p95_ms", p);
+    }
+    if let Some(p) = p50 {
+        ev = ev.ms("p50_2xx_ms", p);
+    }
+    f.evidence = ev.over(e, closed);
+    f
 }

@@ -102,11 +102,7 @@ impl Rule for IncompleteRequest {
         let mut thin: Vec<(&Endpoint<'_>, u64)> = Vec::new();
         for e in &facts.endpoints {
             let n = e.status(0);
-            // Lines without a request line (a load balancer's TCP or TLS-only entries) are not
-            // requests whose response went missing.
-            if n == 0 || e.stats.count == n || e.method == "-" {
-                // Every request without a status: the format logs none (or a health probe that
-                // never answers), not an incomplete response.
+            if n == 0 || !e.can_be_incomplete() {
                 continue;
             }
             if (n as f64) < min {

@@ -348,6 +348,13 @@ pub struct Endpoint<'a> {
 }
 
 impl Endpoint<'_> {
+    /// Whether its requests without a status are incomplete responses: not when none of its
+    /// requests has one (a format or a probe that logs none) or it has no request line (a load
+    /// balancer's TCP or TLS-only entries).
+    pub fn can_be_incomplete(&self) -> bool {
+        self.method != "-" && self.status(0) < self.stats.count
+    }
+
     /// Requests with status `code`.
     pub fn status(&self, code: u16) -> u64 {
         self.stats

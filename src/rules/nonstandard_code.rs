@@ -70,7 +70,7 @@ impl Rule for NonstandardCode {
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
             for (code, n) in e.stats.sorted_statuses() {
-                if is_client_closed(code)
+                if nothing_answered(code)
                     || codes::is_registered(code)
                     || (n as f64) < cfg.get(&MIN_COUNT)
                 {
@@ -108,13 +108,13 @@ impl Rule for NonstandardCode {
     }
 }
 
-/// The unregistered codes that no endpoint answers `min_count` times but several answer
-/// No status (0), or the log's record of a client that closed the connection first (nginx 499,
-/// ALB 460): nothing was answered, so there is no code to correct.
-fn is_client_closed(code: u16) -> bool {
-    matches!(code, 0 | 499 | 460)
+/// No status (0), or a client that closed the connection first: nothing was answered, so
+/// there is no code to correct.
+fn nothing_answered(code: u16) -> bool {
+    code == 0 || codes::is_client_closed(code)
 }
 
+/// The unregistered codes that no endpoint answers `min_count` times but several answer
 /// `min_count_api` times together: one finding each, about the whole API.
 fn api_wide(facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
     let min = cfg.get(&MIN_COUNT);
@@ -122,7 +122,7 @@ fn api_wide(facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
     let mut thin: BTreeMap<u16, Vec<(&Endpoint<'_>, u64)>> = BTreeMap::new();
     for e in &facts.endpoints {
         for (code, n) in e.stats.sorted_statuses() {
-            if !is_client_closed(code) && !codes::is_registered(code) && (n as f64) < min {
+            if !nothing_answered(code) && !codes::is_registered(code) && (n as f64) < min {
                 thin.entry(code).or_default().push((e, n));
             }
         }

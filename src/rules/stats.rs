@@ -150,14 +150,11 @@ pub fn burst_of(
         hits -= hits_of(&series[i].1);
         req -= bucket_total(&series[i].1);
     }
-    let (mut i, mut k, _, _) = best?;
+    let (mut i, mut k, best_hits, best_req) = best?;
     // Trim the edges: a bucket holding no more hits than the background rate (outside the
     // window) explains is not part of the burst — the window is as wide as allowed, and would
     // otherwise take in the odd background hit on either side.
-    let background = {
-        let (h, r) = window_sums(series, hits_of, i, k);
-        ratio(total_hits - h, total_req - r)
-    };
+    let background = ratio(total_hits - best_hits, total_req - best_req);
     let explained = |c: &MinuteCounts| {
         let n = hits_of(c);
         n == 0 || !surprising(n, background * bucket_total(c) as f64)
