@@ -193,9 +193,7 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
             return Err(ParseError::new(RejectKind::Truncated, pos));
         }
         if line[pos] == b'[' {
-            let close = line[pos..]
-                .iter()
-                .position(|&b| b == b']')
+            let close = memchr::memchr(b']', &line[pos..])
                 .ok_or(ParseError::new(RejectKind::Truncated, pos))?;
             time_field = Some((pos + 1, pos + close));
             pos += close + 1;

@@ -183,8 +183,25 @@ pub fn find_closing_quote(line: &[u8], start: usize) -> Option<usize> {
 /// RFC 9110 `tchar`: the characters a method token may hold.
 #[inline]
 fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    TCHAR[usize::from(b)]
 }
+
+/// [`is_tchar`] as a table: a method is checked byte by byte on every line.
+static TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
+                    | b'`' | b'|' | b'~'
+            );
+        b += 1;
+    }
+    t
+};
 
 /// Longest request target we accept as a path; longer ones are "absurdly long" (the 414 case)
 /// and yield a null method/path.
@@ -481,6 +498,16 @@ fn decode_u_escape(v: &[u8], i: usize) -> Option<(char, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tchar_is_rfc_9110() {
+        // token = 1*tchar; tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+        //   "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+        for b in 0..=255u8 {
+            let rfc = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_tchar(b), rfc, "byte {b:#04x}");
+        }
+    }
 
     #[test]
     fn decimals_are_exact() {
