@@ -160,7 +160,13 @@ fn token(line: &[u8], pos: usize) -> (usize, usize) {
 }
 
 /// A field that is either `"quoted"` or a bare token (`-`). Returns (value, next position).
+#[inline]
 fn quoted_or_bare(line: &[u8], pos: usize) -> Result<(&[u8], usize), ParseError> {
+    // `"-"`, the usual referer (and user agent of scripts), without a search: `-` is neither a
+    // quote nor a backslash, so the quote after it closes the field.
+    if line.get(pos..pos + 3) == Some(b"\"-\"") {
+        return Ok((&line[pos + 1..pos + 2], pos + 3));
+    }
     if line.get(pos) == Some(&b'"') {
         let close =
             find_closing_quote(line, pos + 1).ok_or(ParseError::new(RejectKind::Truncated, pos))?;
