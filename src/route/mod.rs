@@ -87,11 +87,15 @@ impl Normalizer {
         }
         // One pass: segment boundaries, the end of the path (`?`/`#`), and each segment's last dot.
         // The byte classes of the segment (and of its stem, before its last dot) are gathered
-        // on the way, so classifying it needs no second pass.
+        // on the way, so classifying it needs no second pass. Segments kept as they are go out
+        // in runs, one copy per run: the output of a kept segment is its `/` and its bytes,
+        // which is the path itself until an empty segment or a placeholder breaks the run.
         let mut seg_start = 0;
         let mut last_dot: Option<(usize, u8)> = None;
         let mut mask = 0u8;
         let mut i = 0;
+        // Start of the kept bytes of `path` not yet copied out.
+        let mut run: Option<usize> = None;
         loop {
             while let Some(&b) = path.get(i) {
                 let c = SCAN[usize::from(b)];
@@ -109,10 +113,37 @@ impl Normalizer {
                 continue;
             }
             if i > seg_start {
-                out.push(b'/');
-                classify_into(&path[seg_start..i], mask, last_dot, out);
+                let seg = &path[seg_start..i];
+                match classify(seg, mask, last_dot) {
+                    // A segment after a `/` joins (or starts) the run; the first segment of a
+                    // target without a leading `/` (authority form) has no `/` to copy.
+                    None if seg_start > 0 => {
+                        run.get_or_insert(seg_start - 1);
+                    }
+                    None => {
+                        out.push(b'/');
+                        out.extend_from_slice(seg);
+                    }
+                    Some((p, ext)) => {
+                        if let Some(r) = run.take() {
+                            out.extend_from_slice(&path[r..seg_start - 1]);
+                        }
+                        out.push(b'/');
+                        out.extend_from_slice(p);
+                        if let Some(ext) = ext {
+                            out.push(b'.');
+                            out.extend_from_slice(ext);
+                        }
+                    }
+                }
+            } else if let Some(r) = run.take() {
+                // An empty segment (`//`) is dropped: the run ends before it.
+                out.extend_from_slice(&path[r..i - 1]);
             }
             if b != b'/' {
+                if let Some(r) = run.take() {
+                    out.extend_from_slice(&path[r..i]);
+                }
                 break;
             }
             i += 1;
@@ -340,25 +371,31 @@ fn placeholder(s: &[u8], mask: u8) -> Option<&'static [u8]> {
     None
 }
 
-/// Append the normalised form of one segment to `out`; `mask` is its bytes' classes,
-/// `last_dot` the index of its last `.` and the classes of the bytes before it.
-fn classify_into(seg: &[u8], mask: u8, last_dot: Option<(usize, u8)>, out: &mut Vec<u8>) {
+/// The placeholder of one segment, with the extension it keeps, or `None` when the segment
+/// stays as it is; `mask` is its bytes' classes, `last_dot` the index of its last `.` and the
+/// classes of the bytes before it.
+#[inline]
+fn classify(
+    seg: &[u8],
+    mask: u8,
+    last_dot: Option<(usize, u8)>,
+) -> Option<(&'static [u8], Option<&[u8]>)> {
     // `123.json`, `53f8d729….html`: classify the stem, keep a short alphanumeric extension.
-    if let Some((dot, stem_mask)) = last_dot {
-        let (stem, ext) = (&seg[..dot], &seg[dot + 1..]);
-        if !ext.is_empty() && ext.len() <= 5 && ext.iter().all(u8::is_ascii_alphanumeric) {
-            if let Some(p) = placeholder(stem, stem_mask) {
-                out.extend_from_slice(p);
-                out.push(b'.');
-                out.extend_from_slice(ext);
-                return;
-            }
+    let Some((dot, stem_mask)) = last_dot else {
+        // Most kept segments (`api`, `v1`, `users`) have a letter that is not a hex digit, no
+        // `@` or `%`, and fewer than 20 bytes: no placeholder can match (see [`placeholder`]).
+        if mask & ALPHA != 0 && mask & AT_PCT == 0 && seg.len() < 20 {
+            return None;
+        }
+        return placeholder(seg, mask).map(|p| (p, None));
+    };
+    let (stem, ext) = (&seg[..dot], &seg[dot + 1..]);
+    if !ext.is_empty() && ext.len() <= 5 && ext.iter().all(u8::is_ascii_alphanumeric) {
+        if let Some(p) = placeholder(stem, stem_mask) {
+            return Some((p, Some(ext)));
         }
     }
-    match placeholder(seg, mask) {
-        Some(p) => out.extend_from_slice(p),
-        None => out.extend_from_slice(seg),
-    }
+    placeholder(seg, mask).map(|p| (p, None))
 }
 
 /// Default for [`collapse`]: more distinct literal values than this at one position → `{param}`.
@@ -435,6 +472,73 @@ mod tests {
         let mut out = b"".to_vec();
         Normalizer::default().normalize(p.as_bytes(), &mut out);
         String::from_utf8(out).expect("utf8")
+    }
+
+    /// The route of a target as the rules say it, segment by segment, with no scanning tricks:
+    /// what the one-pass [`Normalizer::normalize`] must agree with.
+    fn reference(target: &[u8]) -> Vec<u8> {
+        let path = strip_origin(target);
+        if path == b"*" {
+            return b"*".to_vec();
+        }
+        let classes = |s: &[u8]| s.iter().fold(0u8, |m, &b| m | CLASS[usize::from(b)]);
+        let mut out = Vec::new();
+        for seg in path_part(path).split(|&b| b == b'/').filter(|s| !s.is_empty()) {
+            out.push(b'/');
+            let dot = seg.iter().rposition(|&b| b == b'.');
+            let (stem, ext) = match dot {
+                Some(d) => (&seg[..d], &seg[d + 1..]),
+                None => (seg, &b""[..]),
+            };
+            let short_ext =
+                !ext.is_empty() && ext.len() <= 5 && ext.iter().all(u8::is_ascii_alphanumeric);
+            match (dot.is_some() && short_ext)
+                .then(|| placeholder(stem, classes(stem)))
+                .flatten()
+            {
+                Some(p) => {
+                    out.extend_from_slice(p);
+                    out.push(b'.');
+                    out.extend_from_slice(ext);
+                }
+                None => out.extend_from_slice(placeholder(seg, classes(seg)).unwrap_or(seg)),
+            }
+        }
+        if out.is_empty() {
+            out.push(b'/');
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalize_agrees_with_the_reference(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[a-zA-Z0-9./_~=+@%?#-]{0,12}").expect("regex"),
+                    proptest::string::string_regex("[0-9]{1,8}").expect("regex"),
+                    proptest::string::string_regex("[0-9a-f]{16,40}").expect("regex"),
+                    proptest::string::string_regex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").expect("regex"),
+                    proptest::string::string_regex("20[0-9]{2}-[01][0-9]-[0-3][0-9]").expect("regex"),
+                    proptest::string::string_regex("[a-z]{1,6}@[a-z]{1,6}\\.[a-z]{2,3}").expect("regex"),
+                    proptest::string::string_regex("[A-Za-z0-9_-]{20,30}").expect("regex"),
+                    proptest::string::string_regex("[0-9a-f]{1,12}\\.[a-z]{1,6}").expect("regex"),
+                    proptest::strategy::Just(String::new()),
+                ],
+                0..7,
+            ),
+            lead in proptest::prop_oneof!["/", "", "https://h.example", "//"],
+        ) {
+            let target = format!("{lead}{}", parts.join("/"));
+            let mut out = Vec::new();
+            Normalizer::default().normalize(target.as_bytes(), &mut out);
+            let want = reference(target.as_bytes());
+            proptest::prop_assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&want),
+                "target {:?}", target
+            );
+        }
     }
 
     #[test]
