@@ -223,16 +223,23 @@ pub struct RequestLine<'a> {
 /// The target may contain spaces (some servers log them raw), so the protocol is taken from
 /// the last space-separated word only when it looks like `HTTP/…`.
 pub fn split_request(req: &[u8]) -> Option<RequestLine<'_>> {
-    // Method: a short token. A plain loop beats memchr on a field this short.
-    let sp = req.iter().take(33).position(|&b| b == b' ')?;
-    let method = &req[..sp];
-    // A method is a token with at least one letter: `-` is a log's "absent", not a method.
-    if method.is_empty()
-        || !method.iter().all(|&b| is_tchar(b))
-        || !method.iter().any(u8::is_ascii_alphabetic)
-    {
+    // Method: a short token (one pass finds its end and checks its bytes; a plain loop beats
+    // memchr on a field this short). A method is a token with at least one letter: `-` is a
+    // log's "absent", not a method.
+    let (mut sp, mut token, mut letter) = (None, true, false);
+    for (i, &b) in req.iter().take(33).enumerate() {
+        if b == b' ' {
+            sp = Some(i);
+            break;
+        }
+        token &= is_tchar(b);
+        letter |= b.is_ascii_alphabetic();
+    }
+    let sp = sp?;
+    if sp == 0 || !token || !letter {
         return None;
     }
+    let method = &req[..sp];
     // Exactly one SP separates the parts (RFC 9112 §3); a target may itself end in a space when a
     // server logs it raw, so only spaces after the whole line (ALB writes `… HTTP/1.0 `) go.
     let mut rest = &req[sp + 1..];
@@ -240,9 +247,21 @@ pub fn split_request(req: &[u8]) -> Option<RequestLine<'_>> {
         rest = head;
     }
     let mut protocol = None;
-    // The protocol is a short last word (`HTTP/1.1`, `HTTP/2.0`): look only at the tail.
-    let tail_start = rest.len().saturating_sub(16);
-    if let Some(i) = rest[tail_start..].iter().rposition(|&b| b == b' ') {
+    let n = rest.len();
+    // The protocol is a short last word (`HTTP/1.1`, `HTTP/2.0`): look only at the tail. The
+    // usual ` HTTP/x.y` is taken without a search (the same answer: its space is the last).
+    if n > 9
+        && rest[n - 9] == b' '
+        && &rest[n - 8..n - 3] == b"HTTP/"
+        && !rest[n - 3..].contains(&b' ')
+    {
+        protocol = Some(&rest[n - 8..]);
+        rest = &rest[..n - 9];
+    } else if let Some(i) = rest[n.saturating_sub(16)..]
+        .iter()
+        .rposition(|&b| b == b' ')
+    {
+        let tail_start = n.saturating_sub(16);
         let last = tail_start + i;
         let p = &rest[last + 1..];
         if p.starts_with(b"HTTP/") || p.starts_with(b"http/") {
@@ -498,6 +517,68 @@ fn decode_u_escape(v: &[u8], i: usize) -> Option<(char, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`split_request`] as first written, a search per part: what the one-pass version must
+    /// agree with.
+    fn split_reference(req: &[u8]) -> Option<RequestLine<'_>> {
+        let sp = req.iter().take(33).position(|&b| b == b' ')?;
+        let method = &req[..sp];
+        if method.is_empty()
+            || !method.iter().all(|&b| is_tchar(b))
+            || !method.iter().any(u8::is_ascii_alphabetic)
+        {
+            return None;
+        }
+        let mut rest = &req[sp + 1..];
+        while let [head @ .., b' '] = rest {
+            rest = head;
+        }
+        let mut protocol = None;
+        let tail_start = rest.len().saturating_sub(16);
+        if let Some(i) = rest[tail_start..].iter().rposition(|&b| b == b' ') {
+            let last = tail_start + i;
+            let p = &rest[last + 1..];
+            if p.starts_with(b"HTTP/") || p.starts_with(b"http/") {
+                protocol = Some(p);
+                rest = &rest[..last];
+            }
+        }
+        if rest.is_empty() || rest.len() > MAX_TARGET {
+            return None;
+        }
+        let valid = rest[0] == b'/'
+            || rest == b"*"
+            || is_absolute_form(rest)
+            || (method == b"CONNECT" && !rest.contains(&b'/'));
+        valid.then_some(RequestLine {
+            method,
+            target: rest,
+            protocol,
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn split_request_agrees_with_the_reference(
+            method in proptest::prop_oneof![
+                "GET", "CONNECT", "-", "", "G\\x16", "[A-Z!~0-9-]{1,40}",
+            ],
+            target in proptest::prop_oneof![
+                "/[a-z0-9/ ?=&.-]{0,30}", "\\*", "https?://[a-z.]{1,10}/[a-z]{0,5}", "[a-z:0-9]{1,12}",
+            ],
+            protocol in proptest::prop_oneof![
+                "HTTP/1\\.[01]", "HTTP/[0-9. ]{3}", "HTTP/2\\.0", "http/1\\.1", "HTTP/ 1", "HTTP/1\\.1 ", "", "[A-Z/. 0-9]{0,12}",
+            ],
+            sep in proptest::prop_oneof![" ", "  ", ""],
+        ) {
+            let req = format!("{method} {target}{sep}{protocol}");
+            proptest::prop_assert_eq!(
+                split_request(req.as_bytes()),
+                split_reference(req.as_bytes()),
+                "request {:?}", req
+            );
+        }
+    }
 
     #[test]
     fn tchar_is_rfc_9110() {
