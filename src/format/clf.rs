@@ -250,10 +250,22 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
     if pos >= line.len() {
         return Err(ParseError::new(RejectKind::Truncated, pos));
     }
-    let (request, next) = if line[pos] == b'"' {
-        quoted_or_bare(line, pos)?
+    let (request, next, plain) = if line[pos] == b'"' {
+        // The first quote or backslash after the opening quote: a quote means the request
+        // holds no escape, and its path needs no decoding later.
+        let first = memchr::memchr2(b'"', b'\\', &line[pos + 1..])
+            .ok_or(ParseError::new(RejectKind::Truncated, pos))?
+            + pos
+            + 1;
+        if line[first] == b'"' {
+            (&line[pos + 1..first], first + 1, true)
+        } else {
+            let close = find_closing_quote(line, first)
+                .ok_or(ParseError::new(RejectKind::Truncated, pos))?;
+            (&line[pos + 1..close], close + 1, false)
+        }
     } else if line[pos] == b'-' {
-        (&line[pos..pos + 1], pos + 1)
+        (&line[pos..pos + 1], pos + 1, true)
     } else {
         return Err(ParseError::new(RejectKind::Layout, pos));
     };
@@ -261,6 +273,7 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
         rec.method = Some(r.method);
         rec.path = Some(r.target);
         rec.protocol = r.protocol;
+        rec.plain_path = plain;
     }
     // status
     pos = skip_spaces(line, next);
@@ -601,6 +614,26 @@ mod tests {
         );
         let c = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#.as_slice()];
         assert_eq!(ClfFormat::sniffed(&c, "combined").name(), "common");
+    }
+
+    #[test]
+    fn a_path_with_escapes_is_decoded_and_a_plain_one_is_not_searched() {
+        fn parse(line: &[u8]) -> Record<'_> {
+            combined().parse(line).expect("parses")
+        }
+        let plain = parse(
+            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a/b?q=1 HTTP/1.1" 200 5 "-" "x\"y""#,
+        );
+        assert!(plain.plain_path);
+        assert_eq!(plain.route_path().as_deref(), Some(&b"/a/b?q=1"[..]));
+        let escaped = parse(
+            br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a\x20b/\"c HTTP/1.1" 200 5 "-" "-""#,
+        );
+        assert!(!escaped.plain_path);
+        assert_eq!(escaped.path, Some(&br#"/a\x20b/\"c"#[..]));
+        assert_eq!(escaped.route_path().as_deref(), Some(&b"/a b/\"c"[..]));
+        // A backslash only in a later field leaves the request plain.
+        assert_eq!(plain.user_agent, Some(&br#"x\"y"#[..]));
     }
 
     #[test]

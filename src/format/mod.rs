@@ -111,6 +111,9 @@ pub struct Record<'a> {
     pub details: Details<'a>,
     /// How the borrowed text fields are escaped.
     pub escape: Escape,
+    /// The parser saw that `path` holds no escape sequence: decoding it would give it back
+    /// unchanged, so [`Record::route_path`] skips the search. `false` when unknown.
+    pub plain_path: bool,
 }
 
 /// The names of format-specific values kept in [`Details`].
@@ -223,7 +226,7 @@ impl<'a> Record<'a> {
     /// percent-encoding kept, so that routes look the same whatever the format.
     pub fn route_path(&self) -> Option<Cow<'a, [u8]>> {
         let p = self.path?;
-        Some(if self.escape == Escape::Url {
+        Some(if self.escape == Escape::Url || self.plain_path {
             Cow::Borrowed(p)
         } else {
             self.decoded(p)

@@ -483,7 +483,10 @@ mod tests {
         }
         let classes = |s: &[u8]| s.iter().fold(0u8, |m, &b| m | CLASS[usize::from(b)]);
         let mut out = Vec::new();
-        for seg in path_part(path).split(|&b| b == b'/').filter(|s| !s.is_empty()) {
+        for seg in path_part(path)
+            .split(|&b| b == b'/')
+            .filter(|s| !s.is_empty())
+        {
             out.push(b'/');
             let dot = seg.iter().rposition(|&b| b == b'.');
             let (stem, ext) = match dot {
