@@ -183,5 +183,12 @@ pub fn analyse(
         .filter(|r| cfg.rules.settings(r.meta().id).enabled && r.applies(&facts))
         .map(|r| r.meta().id)
         .collect();
+    drop(facts);
+    // The aggregate is not needed past the model, and freeing it (up to the route and client
+    // caps: hundreds of thousands of allocations) took longer than rendering the report. A
+    // thread frees it beside the rendering; a process that exits first just skips the work.
+    let _ = std::thread::Builder::new()
+        .name("statuslens-free".into())
+        .spawn(move || drop(out));
     Ok(Analysis { model, rules })
 }

@@ -557,23 +557,31 @@ pub fn collect(inputs: &[Input], opts: &RunOptions) -> RunOutput {
     let mut total = Aggregate::default();
     let mut files: Vec<FileInfo> = Vec::new();
     std::thread::scope(|s| {
-        let reader = s.spawn(|| {
-            let read_all = |spawn: &dyn Fn(Work)| {
-                read_inputs(
-                    inputs, opts, &permit_rx, &permit_tx, &pool_rx, &done_tx, spawn,
-                )
-            };
-            match &workers {
-                Ok(pool) => pool.in_place_scope(|scope| {
-                    read_all(&|work: Work| {
-                        let (done, pool_tx, ctx) = (done_tx.clone(), pool_tx.clone(), &ctx);
-                        scope.spawn(move |_| parse_task(work, ctx, opts, &done, &pool_tx));
-                    })
-                }),
-                // No thread could be started: parse on the reader thread.
-                Err(_) => read_all(&|work: Work| parse_task(work, &ctx, opts, &done_tx, &pool_tx)),
-            }
-        });
+        // Named, so a profile tells the reader from the reducer (this thread).
+        let reader = std::thread::Builder::new().name("statuslens-read".into());
+        // As `Scope::spawn` does, a thread that cannot start is a panic: the reducer below
+        // would otherwise wait for chunks that never come.
+        let reader = reader
+            .spawn_scoped(s, || {
+                let read_all = |spawn: &dyn Fn(Work)| {
+                    read_inputs(
+                        inputs, opts, &permit_rx, &permit_tx, &pool_rx, &done_tx, spawn,
+                    )
+                };
+                match &workers {
+                    Ok(pool) => pool.in_place_scope(|scope| {
+                        read_all(&|work: Work| {
+                            let (done, pool_tx, ctx) = (done_tx.clone(), pool_tx.clone(), &ctx);
+                            scope.spawn(move |_| parse_task(work, ctx, opts, &done, &pool_tx));
+                        })
+                    }),
+                    // No thread could be started: parse on the reader thread.
+                    Err(_) => {
+                        read_all(&|work: Work| parse_task(work, &ctx, opts, &done_tx, &pool_tx))
+                    }
+                }
+            })
+            .expect("the reader thread starts");
         // The reducer: absorb chunk aggregates in (file, chunk) order.
         let mut pending: BTreeMap<(u32, u32), Box<Aggregate>> = BTreeMap::new();
         let mut ends: BTreeMap<u32, u32> = BTreeMap::new();

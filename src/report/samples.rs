@@ -30,9 +30,10 @@ pub fn read_lines(wanted: &BTreeMap<String, BTreeSet<u64>>) -> HashMap<(String, 
         else {
             continue;
         };
-        let last = lines.last().copied().unwrap_or(0);
         let mut reader = reader.take(READ_BUDGET);
         let mut buf = vec![0u8; 1 << 16];
+        // The wanted lines in order; `line_no` is the number of the line `chunk` starts in.
+        let mut want = lines.iter().copied().peekable();
         let mut line_no = 1u64;
         let mut current: Vec<u8> = Vec::new();
         'read: loop {
@@ -42,28 +43,45 @@ pub fn read_lines(wanted: &BTreeMap<String, BTreeSet<u64>>) -> HashMap<(String, 
             };
             let mut chunk = &buf[..n];
             while !chunk.is_empty() {
+                let Some(&next) = want.peek() else {
+                    break 'read;
+                };
+                if next < line_no {
+                    want.next(); // line 0: there is none
+                    continue;
+                }
+                if line_no < next {
+                    // Skip to the wanted line: count newlines, look at nothing else.
+                    let skip = next - line_no;
+                    let mut seen = 0u64;
+                    let mut cut = None;
+                    for at in memchr::memchr_iter(b'\n', chunk) {
+                        seen += 1;
+                        if seen == skip {
+                            cut = Some(at);
+                            break;
+                        }
+                    }
+                    line_no += seen;
+                    chunk = cut.map_or(&chunk[chunk.len()..], |at| &chunk[at + 1..]);
+                    continue;
+                }
                 let (part, rest, ended) = match memchr::memchr(b'\n', chunk) {
                     Some(i) => (&chunk[..i], &chunk[i + 1..], true),
                     None => (chunk, &chunk[chunk.len()..], false),
                 };
-                if lines.contains(&line_no) && current.len() < LINE_CHARS * 4 {
-                    let room = LINE_CHARS * 4 - current.len();
-                    current.extend_from_slice(&part[..part.len().min(room)]);
-                }
+                let room = (LINE_CHARS * 4).saturating_sub(current.len());
+                current.extend_from_slice(&part[..part.len().min(room)]);
                 chunk = rest;
                 if ended {
-                    if lines.contains(&line_no) {
-                        out.insert((name.clone(), line_no), text(&current));
-                        current.clear();
-                    }
-                    if line_no >= last {
-                        break 'read;
-                    }
+                    out.insert((name.clone(), line_no), text(&current));
+                    current.clear();
+                    want.next();
                     line_no += 1;
                 }
             }
         }
-        if lines.contains(&line_no) && !current.is_empty() {
+        if want.peek() == Some(&line_no) && !current.is_empty() {
             out.insert((name.clone(), line_no), text(&current));
         }
     }
@@ -108,5 +126,28 @@ mod tests {
             assert!(!got.contains_key(&(name, 5000)), "past the end");
         }
         assert_eq!(got.len(), 6, "nothing for standard input");
+    }
+
+    #[test]
+    fn lines_across_read_buffers_next_to_each_other_and_unterminated() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // ~590 KB: lines cross the 64 KiB read buffers; the last line has no newline.
+        let mut text: String = (1..=40_000)
+            .map(|i| format!("line {i} {}\n", "x".repeat(i % 7)))
+            .collect();
+        text.push_str("last line");
+        let plain = dir.path().join("b.log");
+        std::fs::write(&plain, &text).expect("write");
+        let name = plain.display().to_string();
+        let wanted_lines =
+            BTreeSet::from([0, 2, 3, 4, 4_681, 4_682, 39_999, 40_000, 40_001, 40_002]);
+        let got = read_lines(&BTreeMap::from([(name.clone(), wanted_lines.clone())]));
+        let all: Vec<&str> = text.split('\n').collect();
+        for n in wanted_lines {
+            let want = (1..=all.len() as u64)
+                .contains(&n)
+                .then(|| all[n as usize - 1].to_string());
+            assert_eq!(got.get(&(name.clone(), n)).cloned(), want, "line {n}");
+        }
     }
 }
