@@ -1257,7 +1257,12 @@ impl Aggregate {
                 return;
             }
         }
-        // No cap here: a chunk bounds its own table; `absorb` applies the cap.
+        // No cap here: a chunk bounds its own table; `absorb` applies the cap. A chunk that
+        // sees one client with misses usually sees hundreds: start the table at that size
+        // instead of doubling it (and moving its entries) eight times.
+        if self.clients.capacity() == 0 {
+            self.clients.reserve(512);
+        }
         let c = self.clients.entry(h).or_insert_with(|| ClientStats {
             name: rec.client.unwrap_or_default().into(),
             ..ClientStats::default()
