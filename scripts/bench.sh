@@ -21,6 +21,8 @@
 # peer's answer is checked against mawk's count before anything is timed; then the commands run
 # interleaved (one of each per round, RUNS rounds, default 3) and the median wall time and the
 # peak RSS of each are printed, as ratios to `cat` and to statuslens. GoAccess runs once.
+# statuslens runs twice per round: the default `cargo install` build (release profile) and the
+# `dist` profile build (`cargo install --profile dist`, whole-program LTO), rows `*-dist`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--compare" ]; then

@@ -25,6 +25,12 @@ MAWK='{ split($2, r, " "); split($3, s, " "); c[r[1] " " r[2] " " s[1]]++ } END 
 declare -A CMD
 CMD[cat]="cat $LOG"
 CMD[statuslens]="$BIN $LOG --format json"
+# The `dist` profile (whole-program LTO, one codegen unit): what `cargo install --profile dist`
+# builds, the README's "what to ship". `statuslens` above is the default `cargo install`.
+cargo build --profile dist --quiet --bin statuslens
+DIST=target/dist/statuslens
+CMD[statuslens-dist]="$DIST $LOG --format json"
+CMD[gz-statuslens-dist]="$DIST $LOG.gz --format json"
 CMD[duckdb]="$PY scripts/compare/peers.py duckdb $LOG"
 CMD[chdb]="$PY scripts/compare/peers.py chdb $LOG"
 CMD[polars]="$PY scripts/compare/peers.py polars $LOG"
@@ -35,7 +41,7 @@ CMD[gz-duckdb]="$PY scripts/compare/peers.py duckdb $LOG.gz"
 CMD[gz-chdb]="$PY scripts/compare/peers.py chdb $LOG.gz"
 CMD[gz-polars]="$PY scripts/compare/peers.py polars $LOG.gz"
 CMD[gz-mawk]="gzip -dc $LOG.gz | mawk -F'\"' '$MAWK'"
-ORDER="cat statuslens duckdb chdb polars mawk gz-decode gz-statuslens gz-duckdb gz-chdb gz-polars gz-mawk"
+ORDER="cat statuslens statuslens-dist duckdb chdb polars mawk gz-decode gz-statuslens gz-statuslens-dist gz-duckdb gz-chdb gz-polars gz-mawk"
 
 # Every peer must give the reference's answer before it is timed.
 reference=$(bash -c "${CMD[mawk]}")
@@ -44,7 +50,7 @@ for name in duckdb chdb polars gz-duckdb gz-chdb gz-polars gz-mawk; do
   got=$(bash -c "${CMD[$name]}")
   [ "$got" = "$reference" ] || { echo "$name answered '$got', not '$reference'" >&2; exit 1; }
 done
-for name in statuslens gz-statuslens; do
+for name in statuslens statuslens-dist gz-statuslens gz-statuslens-dist; do
   parsed=$(bash -c "${CMD[$name]}" | "$PY" -c "import json, sys; print(json.load(sys.stdin)['summary']['parsed'])")
   [ "$parsed" = "${reference#* }" ] || { echo "$name parsed $parsed lines, not ${reference#* }" >&2; exit 1; }
 done
@@ -79,14 +85,17 @@ awk '
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   END {
-    split("cat statuslens duckdb chdb polars mawk goaccess gz-decode gz-statuslens gz-duckdb gz-chdb gz-polars gz-mawk", order, " ")
+    n = split("cat statuslens statuslens-dist duckdb chdb polars mawk goaccess gz-decode gz-statuslens gz-statuslens-dist gz-duckdb gz-chdb gz-polars gz-mawk", order, " ")
     for (k in names) med[k] = median(t[k])
     printf "| command | seconds | × cat | × statuslens | peak RSS |\n|---|---:|---:|---:|---:|\n"
-    for (i = 1; i <= 13; i++) {
+    for (i = 1; i <= n; i++) {
       k = order[i]; if (!(k in names)) continue
       base = k ~ /^gz-/ ? "gz-statuslens" : "statuslens"
       printf "| %s | %.2f | %.1f | %.2f | %.0f MB |\n", k, med[k], med[k] / med["cat"], med[k] / med[base], m[k] / 1024
     }
     printf "\nstatuslens / DuckDB: %.2f, / chDB: %.2f (target <= 0.5 each); .gz: %.2f, %.2f\n", med["statuslens"] / med["duckdb"], med["statuslens"] / med["chdb"], med["gz-statuslens"] / med["gz-duckdb"], med["gz-statuslens"] / med["gz-chdb"]
     printf "statuslens / cat: %.1fx (target <= 6x); .gz speed / decoding alone: %.2f (target >= 0.9)\n", med["statuslens"] / med["cat"], med["gz-decode"] / med["gz-statuslens"]
+    if ("statuslens-dist" in names) {
+      printf "dist build: / DuckDB %.2f, / chDB %.2f; .gz %.2f, %.2f; / cat %.1fx; .gz / decoding alone %.2f\n", med["statuslens-dist"] / med["duckdb"], med["statuslens-dist"] / med["chdb"], med["gz-statuslens-dist"] / med["gz-duckdb"], med["gz-statuslens-dist"] / med["gz-chdb"], med["statuslens-dist"] / med["cat"], med["gz-decode"] / med["gz-statuslens-dist"]
+    }
   }' "$OUT"
