@@ -202,6 +202,15 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
             return Err(ParseError::new(RejectKind::Truncated, pos));
         }
         if line[pos] == b'[' {
+            // The usual time is the 26 bytes after `[`, the same as the line before's: when
+            // they are the time last parsed here and a `]` follows, that `]` is the first (a
+            // CLF time holds none), found without a search.
+            let cached = line.get(pos + 1..pos + 27).and_then(time::clf_cache_hit);
+            if cached.is_some() && line.get(pos + 27) == Some(&b']') {
+                time_field = Some((pos + 1, pos + 27));
+                pos += 28;
+                break;
+            }
             let close = memchr::memchr(b']', &line[pos..])
                 .ok_or(ParseError::new(RejectKind::Truncated, pos))?;
             time_field = Some((pos + 1, pos + close));
@@ -637,6 +646,27 @@ mod tests {
         assert_eq!(escaped.route_path().as_deref(), Some(&b"/a b/\"c"[..]));
         // A backslash only in a later field leaves the request plain.
         assert_eq!(plain.user_agent, Some(&br#"x\"y"#[..]));
+    }
+
+    #[test]
+    fn the_time_of_the_line_before_is_found_without_a_search_and_only_when_it_closes() {
+        let f = combined();
+        let line = |time: &str| {
+            format!(r#"1.1.1.1 - - [{time}] "GET / HTTP/1.1" 200 5 "-" "-""#).into_bytes()
+        };
+        let (l1, l2) = (line("10/Oct/2000:13:55:36 -0700"), line("10/Oct/2000:13:55:36 -0700"));
+        let first = f.parse(&l1).expect("parses");
+        // The same time again: taken from the cache, the same answer.
+        let again = f.parse(&l2).expect("parses");
+        assert_eq!(first.time_ms, Some(971_211_336_000));
+        assert_eq!(again.time_ms, first.time_ms);
+        assert_eq!(again.path, Some(&b"/"[..]));
+        // The cached 26 bytes, but the field goes on: searched, and not a time.
+        let l3 = line("10/Oct/2000:13:55:36 -0700 x");
+        assert_eq!(f.parse(&l3).expect_err("not a time").kind, RejectKind::BadTimestamp);
+        // The cached 26 bytes closed by a second `]`: the first closes the time.
+        let l4 = line("10/Oct/2000:13:55:36 -0700]");
+        assert_eq!(f.parse(&l4).expect_err("a stray ]").kind, RejectKind::Layout);
     }
 
     #[test]

@@ -108,6 +108,15 @@ pub fn parse_clf_cached(v: &[u8]) -> Option<i64> {
     Some(ms)
 }
 
+/// The time of `v` when it is the text [`parse_clf_cached`] last parsed on this thread. A CLF
+/// time holds no `]` (see [`parse_clf`]), so a hit also says that `v` holds none.
+#[inline]
+pub fn clf_cache_hit(v: &[u8]) -> Option<i64> {
+    let key = ShortKey::of(v)?;
+    let (held, ms) = LAST_CLF.get();
+    (held == key).then_some(ms)
+}
+
 /// A text of at most 32 bytes as two 16-byte integers (its first and its last 16 bytes,
 /// overlapping when shorter than 32; zero-padded when shorter than 16) and its length: equal
 /// keys are equal texts. Compared as integers, in registers — a byte-slice compare of a copy
