@@ -1184,8 +1184,12 @@ impl Aggregate {
         key.extend_from_slice(method);
         key.push(b' ');
         let route_at = key.len();
-        ctx.routes.record_route(rec, key);
-        if let Some(i) = memchr::memchr(HOST_SEP, &key[route_at..]) {
+        // Only a route with bytes outside the usual path characters can hold a NUL.
+        let unusual = ctx.routes.record_route(rec, key);
+        if let Some(i) = unusual
+            .then(|| memchr::memchr(HOST_SEP, &key[route_at..]))
+            .flatten()
+        {
             // Rare (hostile lines): a NUL would read as the host separator.
             for b in &mut key[route_at + i..] {
                 if *b == HOST_SEP {
@@ -1700,6 +1704,35 @@ mod tests {
 
     fn count(agg: &Aggregate, key: &str) -> u64 {
         agg.endpoints.get(key.as_bytes()).map_or(0, |e| e.count)
+    }
+
+    #[test]
+    fn a_nul_in_a_path_cannot_pose_as_the_host_separator() {
+        let routes = Normalizer::default();
+        let with_host = |path: &'static [u8]| Record {
+            host: Some(b"Example.com:443"),
+            ..rec(path, 200, 0)
+        };
+        let agg = run(
+            &routes,
+            100,
+            &[vec![
+                with_host(b"/a\0b/c"),
+                with_host(b"/a\0b/c"),
+                with_host(b"/plain"),
+            ]],
+        );
+        let keys: Vec<(String, Option<String>)> = agg
+            .endpoints
+            .keys()
+            .map(|k| (k.route().to_string(), k.host().map(str::to_string)))
+            .collect();
+        for route in ["/a?b/c", "/plain"] {
+            assert!(
+                keys.contains(&(route.to_string(), Some("example.com".to_string()))),
+                "{route} on example.com in {keys:?}"
+            );
+        }
     }
 
     #[test]

@@ -654,7 +654,10 @@ mod tests {
         let line = |time: &str| {
             format!(r#"1.1.1.1 - - [{time}] "GET / HTTP/1.1" 200 5 "-" "-""#).into_bytes()
         };
-        let (l1, l2) = (line("10/Oct/2000:13:55:36 -0700"), line("10/Oct/2000:13:55:36 -0700"));
+        let (l1, l2) = (
+            line("10/Oct/2000:13:55:36 -0700"),
+            line("10/Oct/2000:13:55:36 -0700"),
+        );
         let first = f.parse(&l1).expect("parses");
         // The same time again: taken from the cache, the same answer.
         let again = f.parse(&l2).expect("parses");
@@ -663,10 +666,16 @@ mod tests {
         assert_eq!(again.path, Some(&b"/"[..]));
         // The cached 26 bytes, but the field goes on: searched, and not a time.
         let l3 = line("10/Oct/2000:13:55:36 -0700 x");
-        assert_eq!(f.parse(&l3).expect_err("not a time").kind, RejectKind::BadTimestamp);
+        assert_eq!(
+            f.parse(&l3).expect_err("not a time").kind,
+            RejectKind::BadTimestamp
+        );
         // The cached 26 bytes closed by a second `]`: the first closes the time.
         let l4 = line("10/Oct/2000:13:55:36 -0700]");
-        assert_eq!(f.parse(&l4).expect_err("a stray ]").kind, RejectKind::Layout);
+        assert_eq!(
+            f.parse(&l4).expect_err("a stray ]").kind,
+            RejectKind::Layout
+        );
     }
 
     #[test]

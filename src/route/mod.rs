@@ -60,10 +60,12 @@ impl Normalizer {
     }
 
     /// Append the route of a record to `out`: its path's route, or [`NO_REQUEST`] when the line
-    /// held no valid request line (no method or no path). True when a declared template matched.
+    /// held no valid request line (no method or no path). False when the appended route
+    /// certainly holds no byte outside letters, digits and `-_=.~+@%/{}` (so no NUL, no control
+    /// byte): callers that would search it for such a byte can skip the search.
     pub fn record_route(&self, rec: &Record<'_>, out: &mut Vec<u8>) -> bool {
         match (rec.method, rec.route_path()) {
-            (Some(_), Some(p)) => self.normalize(&p, out),
+            (Some(_), Some(p)) => self.scan(&p, out).1 & OTHER_BYTE != 0,
             _ => {
                 out.extend_from_slice(NO_REQUEST.as_bytes());
                 false
@@ -73,18 +75,26 @@ impl Normalizer {
 
     /// Append the route of `target` to `out`. True when a declared template matched.
     pub fn normalize(&self, target: &[u8], out: &mut Vec<u8>) -> bool {
+        self.scan(target, out).0
+    }
+
+    /// [`Normalizer::normalize`], also returning the byte classes of what it copied from the
+    /// target ([`OTHER_BYTE`] for a declared template, which it does not look into).
+    fn scan(&self, target: &[u8], out: &mut Vec<u8>) -> (bool, u8) {
         let start = out.len();
         let path = strip_origin(target);
         if !self.templates.is_empty() {
             if let Some(t) = self.templates.find(path_part(path)) {
                 out.extend_from_slice(t.as_bytes());
-                return true;
+                return (true, OTHER_BYTE);
             }
         }
         if path == b"*" {
             out.push(b'*');
-            return false;
+            return (false, 0);
         }
+        // Classes of the bytes of the segments kept as they are.
+        let mut kept = 0u8;
         // One pass: segment boundaries, the end of the path (`?`/`#`), and each segment's last dot.
         // The byte classes of the segment (and of its stem, before its last dot) are gathered
         // on the way, so classifying it needs no second pass. Segments kept as they are go out
@@ -118,9 +128,11 @@ impl Normalizer {
                     // A segment after a `/` joins (or starts) the run; the first segment of a
                     // target without a leading `/` (authority form) has no `/` to copy.
                     None if seg_start > 0 => {
+                        kept |= mask;
                         run.get_or_insert(seg_start - 1);
                     }
                     None => {
+                        kept |= mask;
                         out.push(b'/');
                         out.extend_from_slice(seg);
                     }
@@ -154,7 +166,7 @@ impl Normalizer {
         if out.len() == start {
             out.push(b'/');
         }
-        false
+        (false, kept)
     }
 }
 
@@ -514,6 +526,26 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// `record_route`'s "unusual bytes" answer is never a false "no": whenever the route
+        /// holds a byte outside the usual path characters (a NUL, a control byte, `:` …), the
+        /// scan says so.
+        #[test]
+        fn unusual_route_bytes_are_always_reported(
+            segs in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..6), 0..5),
+        ) {
+            let mut target = Vec::new();
+            for seg in &segs {
+                target.push(b'/');
+                target.extend_from_slice(seg);
+            }
+            let mut out = Vec::new();
+            let (_, classes) = Normalizer::default().scan(&target, &mut out);
+            let unusual = out
+                .iter()
+                .any(|&b| CLASS[usize::from(b)] == OTHER_BYTE && !b"/{}".contains(&b));
+            proptest::prop_assert!(!unusual || classes & OTHER_BYTE != 0, "route {:?}", out);
+        }
+
         #[test]
         fn normalize_agrees_with_the_reference(
             parts in proptest::collection::vec(
