@@ -1184,14 +1184,10 @@ impl Aggregate {
         key.extend_from_slice(method);
         key.push(b' ');
         let route_at = key.len();
-        // Only a route with bytes outside the usual path characters can hold a NUL.
-        let unusual = ctx.routes.record_route(rec, key);
-        if let Some(i) = unusual
-            .then(|| memchr::memchr(HOST_SEP, &key[route_at..]))
-            .flatten()
-        {
-            // Rare (hostile lines): a NUL would read as the host separator.
-            for b in &mut key[route_at + i..] {
+        // Rare (hostile lines): a NUL would read as the host separator. Only a route with
+        // bytes outside the usual path characters can hold one.
+        if ctx.routes.record_route(rec, key) {
+            for b in &mut key[route_at..] {
                 if *b == HOST_SEP {
                     *b = b'?';
                 }

@@ -205,11 +205,13 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
             // The usual time is the 26 bytes after `[`, the same as the line before's: when
             // they are the time last parsed here and a `]` follows, that `]` is the first (a
             // CLF time holds none), found without a search.
-            let cached = line.get(pos + 1..pos + 27).and_then(time::clf_cache_hit);
-            if cached.is_some() && line.get(pos + 27) == Some(&b']') {
-                time_field = Some((pos + 1, pos + 27));
-                pos += 28;
-                break;
+            if line.get(pos + 27) == Some(&b']') {
+                if let Some(ms) = line.get(pos + 1..pos + 27).and_then(time::clf_cache_hit) {
+                    rec.time_ms = Some(ms);
+                    time_field = None; // read already
+                    pos += 28;
+                    break;
+                }
             }
             let close = memchr::memchr(b']', &line[pos..])
                 .ok_or(ParseError::new(RejectKind::Truncated, pos))?;

@@ -96,15 +96,13 @@ thread_local! {
 /// [`parse_clf`] with a one-entry per-thread cache.
 #[inline]
 pub fn parse_clf_cached(v: &[u8]) -> Option<i64> {
-    let Some(key) = ShortKey::of(v) else {
-        return parse_clf(v);
-    };
-    let (held, ms) = LAST_CLF.get();
-    if held == key {
+    if let Some(ms) = clf_cache_hit(v) {
         return Some(ms);
     }
     let ms = parse_clf(v)?;
-    LAST_CLF.set((key, ms));
+    if let Some(key) = ShortKey::of(v) {
+        LAST_CLF.set((key, ms));
+    }
     Some(ms)
 }
 

@@ -78,8 +78,9 @@ impl Normalizer {
         self.scan(target, out).0
     }
 
-    /// [`Normalizer::normalize`], also returning the byte classes of what it copied from the
-    /// target ([`OTHER_BYTE`] for a declared template, which it does not look into).
+    /// [`Normalizer::normalize`], also returning the byte classes of the path's segments (a
+    /// superset of what it copied from the target; [`OTHER_BYTE`] for a declared template,
+    /// which it does not look into).
     fn scan(&self, target: &[u8], out: &mut Vec<u8>) -> (bool, u8) {
         let start = out.len();
         let path = strip_origin(target);
@@ -93,8 +94,8 @@ impl Normalizer {
             out.push(b'*');
             return (false, 0);
         }
-        // Classes of the bytes of the segments kept as they are.
-        let mut kept = 0u8;
+        // Classes of the bytes of every segment (those kept as they are among them).
+        let mut seen = 0u8;
         // One pass: segment boundaries, the end of the path (`?`/`#`), and each segment's last dot.
         // The byte classes of the segment (and of its stem, before its last dot) are gathered
         // on the way, so classifying it needs no second pass. Segments kept as they are go out
@@ -124,15 +125,14 @@ impl Normalizer {
             }
             if i > seg_start {
                 let seg = &path[seg_start..i];
+                seen |= mask;
                 match classify(seg, mask, last_dot) {
                     // A segment after a `/` joins (or starts) the run; the first segment of a
                     // target without a leading `/` (authority form) has no `/` to copy.
                     None if seg_start > 0 => {
-                        kept |= mask;
                         run.get_or_insert(seg_start - 1);
                     }
                     None => {
-                        kept |= mask;
                         out.push(b'/');
                         out.extend_from_slice(seg);
                     }
@@ -166,7 +166,7 @@ impl Normalizer {
         if out.len() == start {
             out.push(b'/');
         }
-        (false, kept)
+        (false, seen)
     }
 }
 

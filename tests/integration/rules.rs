@@ -1932,6 +1932,16 @@ fn a_browser_with_broken_fonts_is_a_user_not_a_scanner() {
 
 /// One ALB line at `t` for `GET path` on target group `group`: (elb status, target status,
 /// the three processing times); `i` varies the client.
+/// An ALB timestamp `second` seconds into 2024-05-01 (UTC).
+fn alb_time(second: usize) -> String {
+    format!(
+        "2024-05-01T{:02}:{:02}:{:02}.000000Z",
+        second / 3600,
+        second / 60 % 60,
+        second % 60
+    )
+}
+
 fn alb_line(t: &str, path: &str, codes: (&str, &str, &str), group: &str, i: usize) -> String {
     let (elb, target, times) = codes;
     format!(
@@ -2000,12 +2010,7 @@ fn gateway_burst_names_the_target_group_that_was_down() {
     let mut log = String::new();
     let mut down = 0;
     for i in 0..10_800usize {
-        let t = format!(
-            "2024-05-01T{:02}:{:02}:{:02}.000000Z",
-            i / 3600,
-            i / 60 % 60,
-            i % 60
-        );
+        let t = alb_time(i);
         log.push_str(&alb_line(
             &t,
             "/api/search",
@@ -2110,12 +2115,7 @@ fn alb_460_is_a_client_that_closed_the_connection() {
     let mut log = String::new();
     let mut closed = 0;
     for i in 0..10_800usize {
-        let t = format!(
-            "2024-05-01T{:02}:{:02}:{:02}.000000Z",
-            i / 3600,
-            i / 60 % 60,
-            i % 60
-        );
+        let t = alb_time(i);
         let path = format!("/api/cart/op{}", i % 9);
         let codes = if (3600..4200).contains(&i) && i % 2 == 0 {
             closed += 1;
