@@ -258,29 +258,33 @@ pub fn split_request(req: &[u8]) -> Option<RequestLine<'_>> {
     while let [head @ .., b' '] = rest {
         rest = head;
     }
-    let mut protocol = None;
     let n = rest.len();
     // The protocol is a short last word (`HTTP/1.1`, `HTTP/2.0`): look only at the tail. The
     // usual ` HTTP/x.y` is taken without a search (the same answer: its space is the last).
-    if n > 9
+    let (target, protocol) = if n > 9
         && rest[n - 9] == b' '
         && &rest[n - 8..n - 3] == b"HTTP/"
         && !rest[n - 3..].contains(&b' ')
     {
-        protocol = Some(&rest[n - 8..]);
-        rest = &rest[..n - 9];
+        (&rest[..n - 9], Some(&rest[n - 8..]))
     } else {
-        let tail_start = n.saturating_sub(16);
-        if let Some(i) = rest[tail_start..].iter().rposition(|&b| b == b' ') {
-            let last = tail_start + i;
-            let p = &rest[last + 1..];
-            if p.starts_with(b"HTTP/") || p.starts_with(b"http/") {
-                protocol = Some(p);
-                rest = &rest[..last];
-            }
+        split_protocol(rest)
+    };
+    request_line(method, target, protocol)
+}
+
+/// A target and its protocol: the last space-separated word of the last 16 bytes when it
+/// looks like `HTTP/…`, else no protocol.
+fn split_protocol(rest: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let tail_start = rest.len().saturating_sub(16);
+    if let Some(i) = rest[tail_start..].iter().rposition(|&b| b == b' ') {
+        let last = tail_start + i;
+        let p = &rest[last + 1..];
+        if p.starts_with(b"HTTP/") || p.starts_with(b"http/") {
+            return (&rest[..last], Some(p));
         }
     }
-    request_line(method, rest, protocol)
+    (rest, None)
 }
 
 /// The request line of `method` on `target`, when the target is one: not empty, not overlong,
@@ -551,18 +555,10 @@ mod tests {
         while let [head @ .., b' '] = rest {
             rest = head;
         }
-        let mut protocol = None;
-        let tail_start = rest.len().saturating_sub(16);
-        if let Some(i) = rest[tail_start..].iter().rposition(|&b| b == b' ') {
-            let last = tail_start + i;
-            let p = &rest[last + 1..];
-            if p.starts_with(b"HTTP/") || p.starts_with(b"http/") {
-                protocol = Some(p);
-                rest = &rest[..last];
-            }
-        }
-        // The target's checks were not rewritten: shared.
-        request_line(method, rest, protocol)
+        // The protocol always by the search the one-pass version skips for ` HTTP/x.y`; the
+        // target's checks, not rewritten, shared.
+        let (target, protocol) = split_protocol(rest);
+        request_line(method, target, protocol)
     }
 
     proptest::proptest! {
