@@ -113,8 +113,12 @@ impl Opened {
     }
 }
 
-/// Most chunks read ahead to find lines to sniff.
+/// Most chunks read ahead to find a format.
 const SNIFF_CHUNKS: usize = 8;
+/// Lines a format is tried on at once: it must explain half of them.
+const SNIFF_WINDOW: usize = format::SNIFF_LINES * 4;
+/// Most windows tried (about 65 000 lines of junk at the top of a file).
+const SNIFF_WINDOWS: usize = 1024;
 
 /// Open `input`, read its first chunk into `buf` (more when it holds no line) and choose its
 /// format.
@@ -123,35 +127,54 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
     let (stream, compression) =
         decompress::open_counted(input, counter).map_err(|e| format!("cannot open: {e}"))?;
     let mut reader = ChunkReader::new(stream);
-    // Read until there are lines to sniff: past an overlong first line (the NUL hole
-    // `logrotate copytruncate` leaves can be megabytes) and blank runs, a few chunks at most.
+    // Read until a format fits a window of lines: past an overlong first line (the NUL hole
+    // `logrotate copytruncate` leaves can be megabytes), blank runs and junk at the top (a
+    // container's start-up messages before its access lines), a few chunks at most. The chunks
+    // read are all parsed afterwards: the junk lines are rejected and counted, not lost.
     let mut first = std::collections::VecDeque::new();
     let mut buf = Some(buf);
-    for _ in 0..SNIFF_CHUNKS {
+    let mut tried = 0; // windows tried so far
+    let mut found = None;
+    for read in 1..=SNIFF_CHUNKS {
         let mut b = buf.take().unwrap_or_default();
-        match reader.next_chunk(&mut b) {
+        let end = match reader.next_chunk(&mut b) {
             Ok(Some(kind)) => {
-                let has_lines = kind == ChunkKind::Lines
-                    && b.split(|&c| c == b'\n')
-                        .any(|l| !format::fields::trim_line(l).is_empty());
                 first.push_back((kind, b));
-                if has_lines {
-                    break;
-                }
+                read == SNIFF_CHUNKS
             }
-            Ok(None) => break,
+            Ok(None) => true,
             Err(e) => return Err(read_error(compression, &e)),
+        };
+        let lines: Vec<&[u8]> = first
+            .iter()
+            .filter(|(k, _)| *k == ChunkKind::Lines)
+            .flat_map(|(_, b)| b.split(|&c| c == b'\n'))
+            .map(format::fields::trim_line)
+            .filter(|l| !l.is_empty())
+            .collect();
+        // Windows of SNIFF_WINDOW lines, SNIFF_LINES apart; a window cut by the end of what is
+        // read waits for the next chunk, unless this is the last one, where the window is the
+        // last SNIFF_WINDOW lines (a few log lines after junk are not half of a window).
+        while tried < SNIFF_WINDOWS {
+            let from = tried * format::SNIFF_LINES;
+            let to = from + SNIFF_WINDOW;
+            let n = lines.len();
+            if (to > n && !end) || (tried > 0 && to - format::SNIFF_LINES >= n) {
+                // Wait for more lines, or the window before already reached the end.
+                break;
+            }
+            let window = &lines[from.min(n.saturating_sub(SNIFF_WINDOW))..to.min(n)];
+            tried += 1;
+            if let Some(f) = format::detect_file(&opts.spec, window, &opts.format) {
+                found = Some(f);
+                break;
+            }
+        }
+        if found.is_some() || end || tried >= SNIFF_WINDOWS {
+            break;
         }
     }
-    let sample: Vec<&[u8]> = first
-        .iter()
-        .filter(|(k, _)| *k == ChunkKind::Lines)
-        .flat_map(|(_, b)| b.split(|&c| c == b'\n'))
-        .map(format::fields::trim_line)
-        .filter(|l| !l.is_empty())
-        .take(format::SNIFF_LINES * 4)
-        .collect();
-    let (fmt, wrap) = format::detect_file(&opts.spec, &sample, &opts.format).ok_or_else(|| {
+    let (fmt, wrap) = found.ok_or_else(|| {
         format!(
             "{NO_FORMAT} its first lines; if it is an access log, name its format with \
              --log-format ({})",

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::util::{json_of, report_json, sample_log, statuslens, write};
+use crate::util::{json_of, json_report, refusal, report_json, sample_log, statuslens, write};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -357,14 +357,7 @@ fn a_partial_with_counts_no_log_could_produce_is_refused() {
     let edited = format!("{}{}{}", &text[..at], u64::MAX, &text[end..]);
     let forged = write(dir.path(), "forged.partial", edited.as_bytes());
     let copy = write(dir.path(), "copy.partial", edited.as_bytes());
-    let out = statuslens()
-        .arg(&forged)
-        .arg(&copy)
-        .args(["--no-progress", "--format", "json"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let e = stderr(&out);
+    let e = refusal(&[&forged, &copy], &["--no-progress"]);
     assert!(
         e.contains("forged.partial: not a plausible partial aggregate"),
         "{e}"
@@ -691,4 +684,89 @@ fn last_counts_back_from_the_end_of_the_data() {
         let out = statuslens().arg(&plain).args(args).output().expect("runs");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
+}
+
+/// A Java stack trace, as an application's start-up failure prints it into the same stream as
+/// its access log (a container's stdout): dozens of lines that are not access lines.
+fn stack_trace(lines: usize) -> String {
+    let mut s = String::from(
+        "Exception in thread \"main\" java.lang.IllegalStateException: pool not ready\n",
+    );
+    for i in 0..lines.saturating_sub(1) {
+        s.push_str(&format!(
+            "\tat com.example.pool.Pool.acquire{i}(Pool.java:{})\n",
+            100 + i
+        ));
+    }
+    s
+}
+
+#[test]
+fn junk_before_the_access_lines_does_not_hide_the_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let access = sample_log(500);
+    // 300 junk lines: more than any window of the first lines holds, so the format is found
+    // further down; the junk is rejected and counted, every access line parsed.
+    let text = format!("{}{access}", stack_trace(300));
+    write(dir.path(), "app.log", text.as_bytes());
+    write(
+        dir.path(),
+        "app.log.1.gz",
+        &crate::util::gzip(text.as_bytes()),
+    );
+    for name in ["app.log", "app.log.1.gz"] {
+        let r = json_report(&dir.path().join(name), &["--no-progress"]);
+        let file = &r["summary"]["files"][0];
+        let format = file["format"].as_str().unwrap_or_default();
+        assert!(format.starts_with("combined"), "{name}: {format}");
+        assert_eq!(file["lines"], 800, "{name}");
+        assert_eq!(file["parsed"], 500, "{name}");
+        assert_eq!(file["rejected"], 300, "{name}");
+    }
+    // Found in a folder, it is read too (not passed over as "not an access log").
+    let r = json_report(dir.path(), &["--no-progress"]);
+    assert_eq!(r["summary"]["parsed"], 1000);
+}
+
+#[test]
+fn a_few_access_lines_at_the_end_of_prose_do_not_make_it_a_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Notes with a pasted example: 400 lines of text, then 20 access lines.
+    let mut notes = String::new();
+    for i in 0..400 {
+        notes.push_str(&format!(
+            "Step {i}: check the upstream pool before restarting.\n"
+        ));
+    }
+    notes.push_str(&sample_log(20));
+    write(dir.path(), "notes.txt", notes.as_bytes());
+    write(dir.path(), "access.log", sample_log(50).as_bytes());
+    let out = statuslens()
+        .arg(dir.path())
+        .args(["--no-progress", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(json_of(&out)["summary"]["lines"], 50);
+    let e = stderr(&out);
+    assert!(e.contains("notes.txt: not an access log"), "{e}");
+}
+
+#[test]
+fn a_file_of_junk_is_refused_by_name_after_a_bounded_look() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 70 000 junk lines (more than the detection looks at) before the access lines.
+    let text = format!("{}{}", stack_trace(70_000), sample_log(100));
+    write(dir.path(), "huge-trace.log", text.as_bytes());
+    let e = refusal(&[&dir.path().join("huge-trace.log")], &["--no-progress"]);
+    assert!(
+        e.contains("huge-trace.log: no supported log format fits"),
+        "{e}"
+    );
+    // Named, its format is taken as given and every line is counted.
+    let r = json_report(
+        &dir.path().join("huge-trace.log"),
+        &["--no-progress", "--log-format", "combined"],
+    );
+    assert_eq!(r["summary"]["parsed"], 100);
+    assert_eq!(r["summary"]["rejected"], 70_000);
 }

@@ -102,6 +102,20 @@ pub(crate) fn json_report(path: &Path, args: &[&str]) -> serde_json::Value {
     )
 }
 
+/// The error output of `statuslens PATHS… --format json ARGS`, after checking that it exited 2
+/// (an input or usage error).
+pub(crate) fn refusal(paths: &[&Path], args: &[&str]) -> String {
+    let out = statuslens()
+        .args(paths)
+        .args(["--format", "json"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let e = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "stderr: {e}");
+    e
+}
+
 /// The JSON report a run printed, after checking that it exited 0 (stderr shown otherwise).
 pub(crate) fn json_of(out: &std::process::Output) -> serde_json::Value {
     assert_eq!(
