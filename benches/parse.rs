@@ -9,6 +9,7 @@
 )]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use statuslens::format::alb::AlbFormat;
 use statuslens::format::clf::{ClfFormat, TrailingDuration};
 use statuslens::format::json::{JsonFormat, JsonMapping};
 use statuslens::format::nginx::NginxFormat;
@@ -18,6 +19,8 @@ use statuslens::route::Normalizer;
 
 const COMBINED: &str = r#"10.2.157.40 - - [01/May/2024:00:00:00 +0000] "GET /api/v1/tickets/58617 HTTP/1.1" 200 7973 "https://app.example.com/" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36" 0.222"#;
 const JSON: &str = r#"{"time_local":"01/May/2024:00:00:00 +0000","remote_addr":"10.1.2.3","request_method":"PUT","request_uri":"/api/v1/orders/0e6a2f1c-5b7d-4a8e-a1c2-3f4e5d6c7b8a","server_protocol":"HTTP/1.1","status":200,"body_bytes_sent":5120,"request_time":0.045,"http_user_agent":"okhttp/4.12.0","upstream_status":"200"}"#;
+/// From crowdsec's hub test data (`../shared/corpus/aws_alb`, see its PROVENANCE.md).
+const ALB: &str = r#"https 2023-04-26T12:23:00.186641Z app/546213e5-apiexamplecom-api-94aa/490d68edf04676fe 192.168.1.11:44740 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/robots.txt HTTP/1.1" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337281-1d84f3d73c47ec4e58577259" "www.example.com" "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012" 1 2018-07-02T22:22:48.364000Z "authenticate,forward" "-" "-" "10.0.0.1:80" "200" "-" "-""#;
 const UPSTREAMINFO_FMT: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#;
 const UPSTREAMINFO: &str = r#"192.168.64.14 - - [07/Feb/2020:12:02:42 +0000] "GET /v2/some HTTP/1.1" 200 61 "-" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.14; rv:72.0) Gecko/20100101 Firefox/72.0" 348 0.001 [default-web2-8080] [] 172.17.0.6:8080, 172.17.0.7:8080 61, 100 0.100, 0.004 200, 203 835136ae24486dbb4156dcbe21f5d402"#;
 
@@ -64,6 +67,7 @@ fn parsers(c: &mut Criterion) {
         COMBINED,
     );
     bench_format(c, "json", &JsonFormat::default(), JSON);
+    bench_format(c, "alb", &AlbFormat, ALB);
     bench_format(
         c,
         "nginx_upstreaminfo",
