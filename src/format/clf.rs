@@ -159,6 +159,16 @@ fn token(line: &[u8], pos: usize) -> (usize, usize) {
     (pos, end)
 }
 
+/// Whether `rest` (what follows a `[` among a line's extra fields) starts with a CLF time
+/// closed by `]` and then a quoted field: the start of a second record on the line.
+fn glued_time(rest: &[u8]) -> bool {
+    let Some(close) = memchr::memchr(b']', rest) else {
+        return false;
+    };
+    time::parse_clf(&rest[..close]).is_some()
+        && rest[close + 1..].trim_ascii_start().first() == Some(&b'"')
+}
+
 /// A field that is either `"quoted"` or a bare token (`-`). Returns (value, next position).
 #[inline]
 fn quoted_or_bare(line: &[u8], pos: usize) -> Result<(&[u8], usize), ParseError> {
@@ -334,6 +344,12 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
                         None => break,
                     }
                 } else {
+                    if line[pos] == b'[' && unquoted >= 3 && glued_time(&line[pos + 1..]) {
+                        // ` host ident user [time] "…` after the user agent: a second record
+                        // run into this one (a lost newline). Taking the first would drop the
+                        // second unseen; the line is rejected, and shown.
+                        return Err(ParseError::new(RejectKind::Layout, pos));
+                    }
                     let (s, e) = token(line, pos);
                     unquoted += 1;
                     with_unit = Some(&line[s..e]).filter(|t| {
@@ -581,6 +597,38 @@ mod tests {
         for (name, line, kind) in cases {
             let e = combined().parse(line.as_bytes()).expect_err(name);
             assert_eq!(e.kind, kind, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_second_record_run_into_a_line_rejects_it() {
+        let one =
+            r#"10.0.0.1 - - [01/May/2024:00:00:00 +0000] "GET /a HTTP/1.1" 200 5 "-" "curl/8""#;
+        let two =
+            r#"10.0.0.2 - bob [01/May/2024:00:00:01 +0000] "POST /b HTTP/1.1" 201 9 "-" "ua""#;
+        for f in [
+            combined(),
+            ClfFormat::new("combined+sec", TrailingDuration::Seconds),
+        ] {
+            let glued = format!("{one} {two}");
+            let e = f
+                .parse(glued.as_bytes())
+                .expect_err("two records on one line");
+            assert_eq!(e.kind, RejectKind::Layout);
+            assert_eq!(e.offset as usize, one.len() + 1 + "10.0.0.2 - bob ".len());
+            let timed = format!("{one} 0.004 {two} 0.010");
+            assert!(f.parse(timed.as_bytes()).is_err(), "with durations");
+        }
+        // Extra fields in brackets that are not a record's time are a format's own (the
+        // ingress-nginx `upstreaminfo` layout), and a lone time in brackets is no record.
+        for extra in [
+            "0.001 348 0.001 [default-web2-8080] [] 172.17.0.6:8080 61 0.100 200",
+            "a b c [01/May/2024:00:00:01 +0000]",
+            "a b c [01/May/2024:00:00:01 +0000] 5",
+            "a b [01/May/2024:00:00:01 +0000] \"x\"",
+        ] {
+            let line = format!("{one} {extra}");
+            assert!(combined().parse(line.as_bytes()).is_ok(), "{extra}");
         }
     }
 
