@@ -13,7 +13,7 @@ pub mod partial;
 pub mod signals;
 pub mod table;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
 
 use hdrhistogram::Histogram;
@@ -100,18 +100,84 @@ pub fn step_seconds(step: u8) -> i64 {
     }
 }
 
-/// The series step that fits the span `range` (ms) into [`SERIES_BUCKETS`] buckets.
-pub fn series_step(range: Option<(i64, i64)>) -> u8 {
-    let Some((lo, hi)) = range else {
-        return 0;
-    };
-    let (lo, hi) = (lo.div_euclid(1000), hi.div_euclid(1000));
-    (0u8..54)
-        .find(|&s| {
-            let w = step_seconds(s);
-            hi.div_euclid(w) - lo.div_euclid(w) < SERIES_BUCKETS
-        })
-        .unwrap_or(53)
+/// A gap of more than this long (seconds) without a request is not part of a run's span: a
+/// line whose clock is years off (an unset clock's 1970, a mistyped year) adds its own bucket,
+/// not every bucket between. Shorter silences — an outage, a quiet weekend — are part of it.
+pub const SERIES_GAP_SECONDS: i64 = 7 * 86_400;
+
+/// The most empty buckets at `step` between two requests that are part of the span.
+pub fn series_gap(step: u8) -> i64 {
+    SERIES_GAP_SECONDS / step_seconds(step)
+}
+
+/// The buckets that the occupied buckets `keys` (ascending, at `step`) span, gaps longer than
+/// [`SERIES_GAP_SECONDS`] left out. Without such gaps it is `last - first + 1`. Adding a
+/// request never makes it smaller.
+pub fn covered(keys: impl IntoIterator<Item = i64>, step: u8) -> i64 {
+    let gap = series_gap(step);
+    let (mut n, mut prev) = (0i64, None::<i64>);
+    for k in keys {
+        n = n.saturating_add(match prev {
+            Some(p) if k - p <= gap + 1 => k - p,
+            _ => 1,
+        });
+        prev = Some(k);
+    }
+    n
+}
+
+/// Insert `keys` into `set`. A chunk's keys are many (a request each) but few distinct, and
+/// come in table order, not time order: within a narrow `range` (first and last key) they are
+/// marked in a bitmap first, else sorted and deduplicated first.
+fn insert_distinct(
+    set: &mut BTreeSet<i64>,
+    keys: impl Iterator<Item = i64>,
+    range: Option<(i64, i64)>,
+) {
+    match range {
+        Some((lo, hi)) if (0..1 << 16).contains(&(hi - lo)) => {
+            let mut bits = vec![0u64; ((hi - lo) / 64 + 1) as usize];
+            for k in keys {
+                // Outside the range only if the range is wrong: kept all the same.
+                match usize::try_from(k - lo)
+                    .ok()
+                    .filter(|&i| i / 64 < bits.len())
+                {
+                    Some(i) => bits[i / 64] |= 1 << (i % 64),
+                    None => {
+                        set.insert(k);
+                    }
+                }
+            }
+            for (word, &b) in bits.iter().enumerate() {
+                let mut b = b;
+                while b != 0 {
+                    set.insert(lo + (word * 64) as i64 + i64::from(b.trailing_zeros()));
+                    b &= b - 1;
+                }
+            }
+        }
+        _ => {
+            let mut v: Vec<i64> = keys.collect();
+            v.sort_unstable();
+            v.dedup();
+            set.extend(v);
+        }
+    }
+}
+
+/// The finest step from `from` at which the occupied buckets `keys` (numbered at step `from`)
+/// cover at most [`SERIES_BUCKETS`] buckets ([`covered`]); `keys` is renumbered to it. More
+/// requests only ever cover more, so the step found for a whole input does not depend on the
+/// order its parts were added in.
+pub fn fit_step(keys: &mut BTreeSet<i64>, from: u8) -> u8 {
+    let mut step = from;
+    while step < 53 && covered(keys.iter().copied(), step) > SERIES_BUCKETS {
+        let f = step_seconds(step + 1) / step_seconds(step);
+        *keys = keys.iter().map(|k| k.div_euclid(f)).collect();
+        step += 1;
+    }
+    step
 }
 /// Longest duration recorded (one day, µs); longer values are clamped.
 const MAX_DURATION_US: u64 = 86_400_000_000;
@@ -744,8 +810,12 @@ pub struct Aggregate {
     pub upstreams: BTreeMap<String, BTreeMap<i64, UpstreamMinute>>,
     /// Earliest and latest time (ms) of the requests counted: the span the time series fit.
     pub time_range: Option<(i64, i64)>,
-    /// The step ([`step_seconds`]) the rows' series are kept at, from `time_range`.
+    /// The step ([`step_seconds`]) the rows' series are kept at: the finest at which the
+    /// requests' buckets cover at most [`SERIES_BUCKETS`] ([`fit_step`]).
     pub series_step: u8,
+    /// The buckets (at `series_step`) that requests fell in, as absorbed.
+    #[serde(skip)]
+    occupied: BTreeSet<i64>,
     /// Parent positions and their children, for `{param}` collapse while absorbing.
     #[serde(skip)]
     collapser: Collapser,
@@ -1303,10 +1373,10 @@ impl Aggregate {
     /// the bounds: `{param}` collapse, the heavy-hitter route cap, the client cap. Call it in
     /// input order: the result is then a function of the input alone.
     pub fn absorb(&mut self, other: Aggregate, ctx: &AddContext<'_>) {
-        // The series width follows the span seen so far (it only ever widens, and widening
+        // The series width follows the buckets seen so far (it only ever widens, and widening
         // composes, so the final width and buckets depend on the whole input alone).
         self.time_range = signals::widen(self.time_range, other.time_range);
-        self.widen_series();
+        self.widen_series(&other);
         // The iteration order of a chunk's table is a function of the chunk (a fixed hasher
         // and the same insertions into a fresh table), so it needs no sort.
         // Rows are widened to the run's step as they enter the table (a merge maps the
@@ -1404,9 +1474,36 @@ impl Aggregate {
         None
     }
 
-    /// Widen every row's series to the step `time_range` calls for.
-    fn widen_series(&mut self) {
-        let step = series_step(self.time_range);
+    /// Add the buckets of `other`'s requests to the occupied ones and widen every row's series
+    /// to the step they call for ([`fit_step`]).
+    fn widen_series(&mut self, other: &Aggregate) {
+        let mut step = self.series_step.max(other.series_step);
+        if step > self.series_step {
+            let f = step_seconds(step) / step_seconds(self.series_step);
+            self.occupied = self.occupied.iter().map(|k| k.div_euclid(f)).collect();
+        }
+        let w = step_seconds(step);
+        let secs = other
+            .endpoints
+            .values()
+            .flat_map(|e| {
+                let we = step_seconds(e.series_step);
+                e.series.iter().map(move |(k, _)| k.saturating_mul(we))
+            })
+            .chain(
+                other
+                    .singles
+                    .values()
+                    .filter_map(|o| o.hit.time_ms.map(|t| t.div_euclid(1000))),
+            );
+        let range = other.time_range.map(|(lo, hi)| {
+            (
+                lo.div_euclid(1000).div_euclid(w),
+                hi.div_euclid(1000).div_euclid(w),
+            )
+        });
+        insert_distinct(&mut self.occupied, secs.map(|s| s.div_euclid(w)), range);
+        step = fit_step(&mut self.occupied, step);
         if step > self.series_step {
             for v in self.endpoints.values_mut() {
                 v.coarsen(step);
@@ -1440,7 +1537,21 @@ impl Aggregate {
         for (k, one) in std::mem::take(&mut self.singles) {
             self.endpoints.insert(k, one.stats());
         }
-        self.series_step = self.series_step.max(series_step(self.time_range));
+        // The step from the rows' own buckets: an aggregate fed line by line (not absorbed)
+        // has no record of them.
+        let w = step_seconds(self.series_step);
+        let mut keys = BTreeSet::new();
+        for e in self.endpoints.values() {
+            let we = step_seconds(e.series_step);
+            keys.extend(
+                e.series
+                    .iter()
+                    .map(|(k, _)| k.saturating_mul(we).div_euclid(w)),
+            );
+        }
+        keys.extend(std::mem::take(&mut self.occupied));
+        self.series_step = fit_step(&mut keys, self.series_step);
+        self.occupied = keys;
         for e in self.endpoints.values_mut() {
             e.settle();
             e.coarsen(self.series_step);
@@ -1913,10 +2024,24 @@ mod tests {
     fn series_width_follows_the_span_whatever_the_order() {
         let routes = Normalizer::default();
         let ctx = AddContext::new(&routes, 10, None);
-        // Three minutes of traffic are kept per second; a day per two minutes.
-        assert_eq!(step_seconds(series_step(Some((0, 180_000)))), 1);
-        assert_eq!(step_seconds(series_step(Some((0, 86_400_000)))), 300);
-        assert_eq!(step_seconds(series_step(Some((0, 20 * 86_400_000)))), 3600);
+        // The width for requests at these seconds.
+        let width = |secs: &mut dyn Iterator<Item = i64>| {
+            let mut keys: BTreeSet<i64> = secs.collect();
+            step_seconds(fit_step(&mut keys, 0))
+        };
+        // Three minutes of traffic are kept per second, a day per five minutes, 20 days per
+        // hour — when every second has a request and when one a minute has.
+        assert_eq!(width(&mut (0..180)), 1);
+        assert_eq!(width(&mut (0..86_400)), 300);
+        assert_eq!(width(&mut (0..86_400).step_by(60)), 300);
+        assert_eq!(width(&mut (0..20 * 86_400).step_by(60)), 3600);
+        // A line from a clock years off does not widen the buckets of the rest.
+        let skewed = (0..180).chain([-800_000_000, 1_200_000_000]);
+        assert_eq!(width(&mut skewed.clone()), 1);
+        let mut keys: BTreeSet<i64> = skewed.collect();
+        assert_eq!(covered(keys.iter().copied(), 0), 182);
+        fit_step(&mut keys, 0);
+        assert_eq!(keys.len(), 182);
         let part = |times: &[i64]| {
             let mut a = Aggregate::default();
             let mut scratch = Scratch::default();
@@ -1941,7 +2066,9 @@ mod tests {
         let a = series_of(&early, &late);
         let b = series_of(&late, &early);
         assert_eq!(a, b, "the same buckets whichever part comes first");
-        // 0 .. 2h39m: 30 s buckets; the first part's 100 seconds fill 4 of them.
+        // 100 seconds, an hour's gap, then one request a minute for 100 minutes: at 10 s the
+        // gap is 351 empty buckets, part of the span (955 buckets in all, too many); at 30 s,
+        // 319 buckets. The first part's 100 seconds fill 4 of them.
         assert_eq!(step_seconds(a.0), 30);
         let total: u64 = a.1.iter().map(|(_, c)| c.total()).sum();
         assert_eq!(total, 400);

@@ -592,11 +592,14 @@ fn timeline(agg: &Aggregate) -> Timeline {
     for e in agg.endpoints.values() {
         add_series(e, step, &mut buckets);
     }
-    // Every bucket of the range, empty ones included: a drop to zero traffic is what an SRE
-    // most needs to see. The series step keeps the range to at most 721 buckets.
-    if let (Some(&first), Some(&last)) = (buckets.keys().next(), buckets.keys().next_back()) {
-        if last - first < 2 * crate::aggregate::SERIES_BUCKETS {
-            for k in first..=last {
+    // Every bucket of the span, empty ones included: a drop to zero traffic is what an SRE
+    // most needs to see. Gaps longer than the series' own (a line from a clock years off) are
+    // left out, as the series step leaves them out: at most SERIES_BUCKETS buckets in all.
+    let keys: Vec<i64> = buckets.keys().copied().collect();
+    let gap = crate::aggregate::series_gap(step);
+    for pair in keys.windows(2) {
+        if pair[1] - pair[0] <= gap + 1 {
+            for k in pair[0] + 1..pair[1] {
                 buckets.entry(k).or_default();
             }
         }

@@ -612,10 +612,9 @@ impl<'a> Facts<'a> {
             }
         }
         let bucket_s = crate::aggregate::step_seconds(agg.series_step);
-        let span_buckets = agg.time_range.map_or(1, |(lo, hi)| {
-            (hi.div_euclid(1000).div_euclid(bucket_s) - lo.div_euclid(1000).div_euclid(bucket_s))
-                .saturating_add(1)
-        });
+        // The buckets the requests span, long gaps left out (a line from a clock years off
+        // must not make every burst window years wide).
+        let span_buckets = crate::aggregate::covered(load.keys().copied(), agg.series_step).max(1);
         Facts {
             endpoints,
             formats: Vec::new(),

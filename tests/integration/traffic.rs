@@ -519,6 +519,17 @@ fn planted(smell: Smell, expected: &str) {
         scaled.retain(|f| !f.starts_with("retry-storm "));
         assert_eq!(scaled, fs, "{smell:?}, {what}");
     }
+    // The 3-minute capture again, with two lines from hosts whose clocks are years off (an
+    // unset clock, a mistyped year): they must not widen every time bucket and hide a burst.
+    let mut skewed = log.scaled(180.0 / SPAN);
+    for t in [-700_000_000.0, 220_000_000.0] {
+        let mut r = skewed.reqs[skewed.reqs.len() / 2].clone();
+        r.t = t;
+        skewed.push(r);
+    }
+    let mut got = summary(&findings(&skewed));
+    got.retain(|f| !f.starts_with("retry-storm "));
+    assert_eq!(got, fs, "{smell:?}, compressed, with two skewed clocks");
 }
 
 #[test]
