@@ -20,7 +20,7 @@ pub(super) const MIN_ENDPOINTS: Threshold = Threshold {
 pub(super) const BURST_WIDTH: Threshold = Threshold {
     name: "burst_width",
     default: 0.1,
-    doc: "widest burst, as a share of the log's time span (0..1)",
+    doc: "width of the window a burst is looked for in, as a share of the log's time span (0..1; a longer burst is followed past it, up to a third of the span)",
 };
 
 /// Threshold `min_burst_share`.

@@ -44,7 +44,7 @@ const MIN_LOAD_VARIATION: Threshold = Threshold { name: "min_load_variation", de
 const BURST_WIDTH: Threshold = Threshold {
     name: "burst_width",
     default: 0.1,
-    doc: "width of the burst window as a share of the log's span (0..1); the endpoint's series must span three windows",
+    doc: "width of the window a burst is looked for in, as a share of the log's span (0..1; a longer burst is followed past it, up to a third of the span); the endpoint's series must span three windows",
 };
 
 /// Threshold `burst_share` (see [`META`]).
@@ -92,7 +92,8 @@ refusals on a write). What the figures show picks the recommendation and the con
 
 Time is measured against the log's own span, not the wall clock: the series has at most 720
 buckets (one second for a 3-minute capture, an hour for a month), the burst window is a share
-of the span, and minimum counts guard against noise. The same traffic compressed into minutes
+of the span (a burst longer than the window is followed on while the buckets beside it stay
+above the background, up to a third of the span), and minimum counts guard against noise. The same traffic compressed into minutes
 or stretched over days gives the same finding.
 
 500s whose latencies pile up at one ceiling are timeouts; `app-timeout-500` reports those, and

@@ -165,6 +165,32 @@ pub fn burst_of(
     while k > i && explained(&series[k].1) {
         k -= 1;
     }
+    // And grow them: a burst longer than the window goes on in the buckets beside it, which
+    // the background does not explain either (a 30-second flood in a 3-minute capture is one
+    // burst of 30 seconds, not 18 of them and "7 % outside"). Up to a third of the span.
+    let longest = width.max((last - first + 1) / 3);
+    loop {
+        let mut grew = false;
+        if i > 0
+            && series[i - 1].0 == series[i].0 - 1
+            && series[k].0 - series[i - 1].0 < longest
+            && !explained(&series[i - 1].1)
+        {
+            i -= 1;
+            grew = true;
+        }
+        if k + 1 < series.len()
+            && series[k + 1].0 == series[k].0 + 1
+            && series[k + 1].0 - series[i].0 < longest
+            && !explained(&series[k + 1].1)
+        {
+            k += 1;
+            grew = true;
+        }
+        if !grew {
+            break;
+        }
+    }
     let (hits, req) = window_sums(series, hits_of, i, k);
     Some(Burst {
         start: series[i].0,
@@ -297,6 +323,41 @@ mod tests {
         assert!((29_000.0..=30_200.0).contains(&c.low_ms), "{c:?}");
         assert!((c.share - 50.0 / 60.0).abs() < 1e-9);
         assert!(densest_band(None, 0.05).is_none());
+    }
+
+    #[test]
+    fn a_burst_longer_than_the_window_is_followed_to_its_end() {
+        // Three minutes per second; a dependency down from 60 s to 90 s: every request of
+        // those 30 seconds a 500. The window is 18 buckets wide; the burst is all 30.
+        let series: Vec<Point> = (0..180)
+            .map(|s| {
+                let c = if (60..90).contains(&s) {
+                    MinuteCounts::from_parts([0, 0, 0, 0, 0, 20], 20, 0)
+                } else {
+                    MinuteCounts::from_parts([0, 0, 40, 0, 0, 0], 0, 0)
+                };
+                (s, c)
+            })
+            .collect();
+        let b = burst(&series, Counter::Status500, 18).expect("burst");
+        assert_eq!((b.start, b.end, b.hits), (60, 89, 600));
+        assert_eq!((b.share, b.rate_outside), (1.0, 0.0));
+        // Half the span down: followed for at most a third of it (60 buckets).
+        let long: Vec<Point> = (0..180)
+            .map(|s| {
+                let n500 = if (30..120).contains(&s) { 20 } else { 0 };
+                (
+                    s,
+                    MinuteCounts::from_parts([0, 0, 40 - n500, 0, 0, n500], n500, 0),
+                )
+            })
+            .collect();
+        let b = burst(&long, Counter::Status500, 18).expect("burst");
+        assert_eq!(b.end - b.start + 1, 60);
+        // A gap in the series (no request at all) ends it.
+        let gapped: Vec<Point> = series.iter().filter(|(s, _)| *s != 80).copied().collect();
+        let b = burst(&gapped, Counter::Status500, 18).expect("burst");
+        assert!(b.end < 80 || b.start > 80, "{b:?}");
     }
 
     #[test]
