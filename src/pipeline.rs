@@ -175,6 +175,18 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
         }
     }
     let (fmt, wrap) = found.ok_or_else(|| {
+        // Lines ended by a bare CR (old Mac files, some Windows exports) read as one line.
+        let head = first
+            .front()
+            .map_or(&[][..], |(_, b)| &b[..b.len().min(1 << 16)]);
+        let bare_cr = memchr::memchr_iter(b'\r', head).nth(1).is_some()
+            && memchr::memchr(b'\n', &head[..head.len().saturating_sub(1)]).is_none();
+        if bare_cr {
+            return format!(
+                "{NO_FORMAT} its first lines, which end with a bare CR, not a newline: \
+                 convert them first (`tr '\\r' '\\n' < FILE`)"
+            );
+        }
         format!(
             "{NO_FORMAT} its first lines; if it is an access log, name its format with \
              --log-format ({})",

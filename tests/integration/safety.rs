@@ -770,3 +770,20 @@ fn a_file_of_junk_is_refused_by_name_after_a_bounded_look() {
     assert_eq!(r["summary"]["parsed"], 100);
     assert_eq!(r["summary"]["rejected"], 70_000);
 }
+
+#[test]
+fn lines_ended_by_a_bare_cr_are_refused_with_the_fix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 300 lines whose ends are CRs only: one line to a newline-based reader.
+    let text = sample_log(300).replace('\n', "\r");
+    let path = write(dir.path(), "mac.log", text.as_bytes());
+    let e = refusal(&[&path], &["--no-progress"]);
+    assert!(e.contains("mac.log: no supported log format"), "{e}");
+    assert!(e.contains("bare CR"), "{e}");
+    // Converted, every line is read.
+    let fixed = write(dir.path(), "fixed.log", text.replace('\r', "\n").as_bytes());
+    assert_eq!(
+        json_report(&fixed, &["--no-progress"])["summary"]["parsed"],
+        300
+    );
+}
