@@ -133,6 +133,7 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
     // read are all parsed afterwards: the junk lines are rejected and counted, not lost.
     let mut first = std::collections::VecDeque::new();
     let mut buf = Some(buf);
+    let mut lines: Vec<(usize, usize, usize)> = Vec::new(); // non-blank lines read
     let mut tried = 0; // windows tried so far
     let mut found = None;
     for read in 1..=SNIFF_CHUNKS {
@@ -145,13 +146,21 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
             Ok(None) => true,
             Err(e) => return Err(read_error(compression, &e)),
         };
-        let lines: Vec<&[u8]> = first
-            .iter()
-            .filter(|(k, _)| *k == ChunkKind::Lines)
-            .flat_map(|(_, b)| b.split(|&c| c == b'\n'))
-            .map(format::fields::trim_line)
-            .filter(|l| !l.is_empty())
-            .collect();
+        // The new chunk's non-blank lines, as (chunk, start, end): the chunks read before are
+        // not split again.
+        if let Some((ChunkKind::Lines, b)) = first.back() {
+            let c = first.len() - 1;
+            let mut start = 0;
+            for line in b.split(|&c| c == b'\n') {
+                // The trimmed line is a part of `line`: its offset from their addresses.
+                let t = trim_line(line);
+                let at = start + (t.as_ptr() as usize - line.as_ptr() as usize);
+                if !t.is_empty() {
+                    lines.push((c, at, at + t.len()));
+                }
+                start += line.len() + 1;
+            }
+        }
         // Windows of SNIFF_WINDOW lines, SNIFF_LINES apart; a window cut by the end of what is
         // read waits for the next chunk, unless this is the last one, where the window is the
         // last SNIFF_WINDOW lines (a few log lines after junk are not half of a window).
@@ -163,9 +172,12 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
                 // Wait for more lines, or the window before already reached the end.
                 break;
             }
-            let window = &lines[from.min(n.saturating_sub(SNIFF_WINDOW))..to.min(n)];
+            let window: Vec<&[u8]> = lines[from.min(n.saturating_sub(SNIFF_WINDOW))..to.min(n)]
+                .iter()
+                .map(|&(c, s, e)| &first[c].1[s..e])
+                .collect();
             tried += 1;
-            if let Some(f) = format::detect_file(&opts.spec, window, &opts.format) {
+            if let Some(f) = format::detect_file(&opts.spec, &window, &opts.format) {
                 found = Some(f);
                 break;
             }

@@ -173,11 +173,18 @@ fn insert_distinct(
 pub fn fit_step(keys: &mut BTreeSet<i64>, from: u8) -> u8 {
     let mut step = from;
     while step < 53 && covered(keys.iter().copied(), step) > SERIES_BUCKETS {
-        let f = step_seconds(step + 1) / step_seconds(step);
-        *keys = keys.iter().map(|k| k.div_euclid(f)).collect();
+        renumber(keys, step, step + 1);
         step += 1;
     }
     step
+}
+
+/// Renumber bucket numbers at step `from` to the coarser step `to`.
+fn renumber(keys: &mut BTreeSet<i64>, from: u8, to: u8) {
+    let f = step_seconds(to) / step_seconds(from);
+    if f > 1 {
+        *keys = keys.iter().map(|k| k.div_euclid(f)).collect();
+    }
 }
 /// Longest duration recorded (one day, µs); longer values are clamped.
 const MAX_DURATION_US: u64 = 86_400_000_000;
@@ -1478,31 +1485,8 @@ impl Aggregate {
     /// to the step they call for ([`fit_step`]).
     fn widen_series(&mut self, other: &Aggregate) {
         let mut step = self.series_step.max(other.series_step);
-        if step > self.series_step {
-            let f = step_seconds(step) / step_seconds(self.series_step);
-            self.occupied = self.occupied.iter().map(|k| k.div_euclid(f)).collect();
-        }
-        let w = step_seconds(step);
-        let secs = other
-            .endpoints
-            .values()
-            .flat_map(|e| {
-                let we = step_seconds(e.series_step);
-                e.series.iter().map(move |(k, _)| k.saturating_mul(we))
-            })
-            .chain(
-                other
-                    .singles
-                    .values()
-                    .filter_map(|o| o.hit.time_ms.map(|t| t.div_euclid(1000))),
-            );
-        let range = other.time_range.map(|(lo, hi)| {
-            (
-                lo.div_euclid(1000).div_euclid(w),
-                hi.div_euclid(1000).div_euclid(w),
-            )
-        });
-        insert_distinct(&mut self.occupied, secs.map(|s| s.div_euclid(w)), range);
+        renumber(&mut self.occupied, self.series_step, step);
+        other.add_buckets(&mut self.occupied, step);
         step = fit_step(&mut self.occupied, step);
         if step > self.series_step {
             for v in self.endpoints.values_mut() {
@@ -1510,6 +1494,31 @@ impl Aggregate {
             }
             self.series_step = step;
         }
+    }
+
+    /// Add the buckets (numbered at `step`) of this aggregate's requests to `keys`: its rows'
+    /// buckets and its one-request rows' times.
+    fn add_buckets(&self, keys: &mut BTreeSet<i64>, step: u8) {
+        let w = step_seconds(step);
+        let secs = self
+            .endpoints
+            .values()
+            .flat_map(|e| {
+                let we = step_seconds(e.series_step);
+                e.series.iter().map(move |(k, _)| k.saturating_mul(we))
+            })
+            .chain(
+                self.singles
+                    .values()
+                    .filter_map(|o| o.hit.time_ms.map(|t| t.div_euclid(1000))),
+            );
+        let range = self.time_range.map(|(lo, hi)| {
+            (
+                lo.div_euclid(1000).div_euclid(w),
+                hi.div_euclid(1000).div_euclid(w),
+            )
+        });
+        insert_distinct(keys, secs.map(|s| s.div_euclid(w)), range);
     }
 
     /// The statistics of a capped row of the table, a one-request row made statistics first.
@@ -1537,19 +1546,10 @@ impl Aggregate {
         for (k, one) in std::mem::take(&mut self.singles) {
             self.endpoints.insert(k, one.stats());
         }
-        // The step from the rows' own buckets: an aggregate fed line by line (not absorbed)
-        // has no record of them.
-        let w = step_seconds(self.series_step);
-        let mut keys = BTreeSet::new();
-        for e in self.endpoints.values() {
-            let we = step_seconds(e.series_step);
-            keys.extend(
-                e.series
-                    .iter()
-                    .map(|(k, _)| k.saturating_mul(we).div_euclid(w)),
-            );
-        }
-        keys.extend(std::mem::take(&mut self.occupied));
+        // The step from the rows' own buckets too: an aggregate fed line by line (not
+        // absorbed) has no record of them.
+        let mut keys = std::mem::take(&mut self.occupied);
+        self.add_buckets(&mut keys, self.series_step);
         self.series_step = fit_step(&mut keys, self.series_step);
         self.occupied = keys;
         for e in self.endpoints.values_mut() {
