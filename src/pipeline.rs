@@ -133,7 +133,8 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
     // read are all parsed afterwards: the junk lines are rejected and counted, not lost.
     let mut first = std::collections::VecDeque::new();
     let mut buf = Some(buf);
-    let mut lines: Vec<(usize, usize, usize)> = Vec::new(); // non-blank lines read
+    let mut lines: Vec<(usize, usize, usize)> = Vec::new(); // non-blank lines split so far
+    let mut split_at = (0, 0); // where splitting the chunks read goes on: (chunk, byte)
     let mut tried = 0; // windows tried so far
     let mut found = None;
     for read in 1..=SNIFF_CHUNKS {
@@ -146,27 +147,13 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
             Ok(None) => true,
             Err(e) => return Err(read_error(compression, &e)),
         };
-        // The new chunk's non-blank lines, as (chunk, start, end): the chunks read before are
-        // not split again.
-        if let Some((ChunkKind::Lines, b)) = first.back() {
-            let c = first.len() - 1;
-            let mut start = 0;
-            for line in b.split(|&c| c == b'\n') {
-                // The trimmed line is a part of `line`: its offset from their addresses.
-                let t = trim_line(line);
-                let at = start + (t.as_ptr() as usize - line.as_ptr() as usize);
-                if !t.is_empty() {
-                    lines.push((c, at, at + t.len()));
-                }
-                start += line.len() + 1;
-            }
-        }
         // Windows of SNIFF_WINDOW lines, SNIFF_LINES apart; a window cut by the end of what is
         // read waits for the next chunk, unless this is the last one, where the window is the
         // last SNIFF_WINDOW lines (a few log lines after junk are not half of a window).
         while tried < SNIFF_WINDOWS {
             let from = tried * format::SNIFF_LINES;
             let to = from + SNIFF_WINDOW;
+            split_lines(&first, &mut split_at, &mut lines, to);
             let n = lines.len();
             if (to > n && !end) || (tried > 0 && to - format::SNIFF_LINES >= n) {
                 // Wait for more lines, or the window before already reached the end.
@@ -212,6 +199,36 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
         first,
         compression,
     })
+}
+
+/// Split the chunks read into their non-blank lines, as (chunk, start, end), from `at` on until
+/// `lines` holds `want` of them or every chunk read is split: a log that fits its first window
+/// is split no further than that window (not its whole first chunk).
+fn split_lines(
+    chunks: &std::collections::VecDeque<(ChunkKind, Vec<u8>)>,
+    at: &mut (usize, usize),
+    lines: &mut Vec<(usize, usize, usize)>,
+    want: usize,
+) {
+    while lines.len() < want {
+        let (c, start) = *at;
+        let Some((kind, b)) = chunks.get(c) else {
+            return;
+        };
+        if *kind != ChunkKind::Lines || start >= b.len() {
+            *at = (c + 1, 0);
+            continue;
+        }
+        let end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |i| start + i);
+        let line = &b[start..end];
+        // The trimmed line is a part of `line`: its offset from their addresses.
+        let t = trim_line(line);
+        if !t.is_empty() {
+            let s = start + (t.as_ptr() as usize - line.as_ptr() as usize);
+            lines.push((c, s, s + t.len()));
+        }
+        *at = (c, end + 1);
+    }
 }
 
 /// Whether `input` is worth reading as a log: false (with the reason) when it opens but no
