@@ -68,6 +68,8 @@ pub struct Work {
     pub chunk: u32,
     /// Lines, or the start of an overlong line.
     pub kind: ChunkKind,
+    /// Where the chunk starts in the file's decoded stream.
+    pub start: u64,
     /// The file's parser.
     pub format: Arc<dyn LogFormat>,
     /// The container wrapper around the file's lines, if any.
@@ -86,6 +88,10 @@ pub struct Opened {
     pub wrap: Option<Wrap>,
     /// Chunks already read for sniffing, in order.
     pub first: std::collections::VecDeque<(ChunkKind, Vec<u8>)>,
+    /// Where each of `first` starts in the decoded stream.
+    first_starts: std::collections::VecDeque<u64>,
+    /// Where the chunk last returned starts in the decoded stream.
+    start: u64,
     /// Compression found.
     pub compression: Compression,
 }
@@ -107,9 +113,17 @@ impl Opened {
         mut buf: Vec<u8>,
     ) -> std::io::Result<Option<(ChunkKind, Vec<u8>)>> {
         if let Some(first) = self.first.pop_front() {
+            self.start = self.first_starts.pop_front().unwrap_or_default();
             return Ok(Some(first));
         }
-        Ok(self.reader.next_chunk(&mut buf)?.map(|kind| (kind, buf)))
+        let chunk = self.reader.next_chunk(&mut buf)?.map(|kind| (kind, buf));
+        self.start = self.reader.chunk_start();
+        Ok(chunk)
+    }
+
+    /// Where the chunk last returned by [`Opened::next_chunk`] starts in the decoded stream.
+    pub fn chunk_start(&self) -> u64 {
+        self.start
     }
 }
 
@@ -132,6 +146,7 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
     // container's start-up messages before its access lines), a few chunks at most. The chunks
     // read are all parsed afterwards: the junk lines are rejected and counted, not lost.
     let mut first = std::collections::VecDeque::new();
+    let mut first_starts = std::collections::VecDeque::new();
     let mut buf = Some(buf);
     let mut lines: Vec<(usize, usize, usize)> = Vec::new(); // non-blank lines split so far
     let mut split_at = (0, 0); // where splitting the chunks read goes on: (chunk, byte)
@@ -142,6 +157,7 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
         let end = match reader.next_chunk(&mut b) {
             Ok(Some(kind)) => {
                 first.push_back((kind, b));
+                first_starts.push_back(reader.chunk_start());
                 read == SNIFF_CHUNKS
             }
             Ok(None) => true,
@@ -197,6 +213,8 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
         format: Arc::from(fmt),
         wrap,
         first,
+        first_starts,
+        start: 0,
         compression,
     })
 }
@@ -408,7 +426,7 @@ pub fn process_chunk(
             scratch,
         },
     );
-    agg.count_chunk(work.file, work.chunk, counts);
+    agg.count_chunk(work.file, work.chunk, counts, work.start);
 }
 
 /// Read `inputs` one after the other on this thread, in order, into `sink` (what `records`
@@ -494,6 +512,7 @@ fn read_chunks(inputs: &[Input], opts: &RunOptions, target: &mut dyn ChunkTarget
                                 file,
                                 chunk,
                                 kind,
+                                start: opened.chunk_start(),
                                 format: opened.format.clone(),
                                 wrap: opened.wrap,
                                 buf,

@@ -793,6 +793,11 @@ pub struct Aggregate {
     pub files: BTreeMap<u32, FileCounts>,
     /// Line count of every chunk (file, chunk, lines), to turn [`Pos`] into line numbers.
     pub chunk_lines: Vec<(u32, u32, u32)>,
+    /// Where every chunk read by this run starts in its file's decoded stream (file, chunk,
+    /// byte), so a sample line's text is read back from there. Not kept in partials: the
+    /// lines of a merged partial are found by counting.
+    #[serde(skip)]
+    pub chunk_offsets: Vec<(u32, u32, u64)>,
     /// Parsed lines left out by `--since`/`--until` or `--host`.
     pub out_of_window: u64,
     /// Requests counted under `(other)` because the route table was full (exact).
@@ -1369,11 +1374,13 @@ impl Aggregate {
         }
     }
 
-    /// Add the line counts of one chunk of file `file`.
-    pub fn count_chunk(&mut self, file: u32, chunk: u32, counts: FileCounts) {
+    /// Add the line counts of one chunk of file `file`, which starts at byte `start` of the
+    /// file's decoded stream.
+    pub fn count_chunk(&mut self, file: u32, chunk: u32, counts: FileCounts, start: u64) {
         self.files.entry(file).or_default().merge(counts);
         self.chunk_lines
             .push((file, chunk, counts.lines.min(u64::from(u32::MAX)) as u32));
+        self.chunk_offsets.push((file, chunk, start));
     }
 
     /// Fold `other` (a chunk's aggregate, or a whole run's from a partial) into `self`, applying
@@ -1410,6 +1417,7 @@ impl Aggregate {
             self.files.entry(k).or_default().merge(v);
         }
         self.chunk_lines.extend(other.chunk_lines);
+        self.chunk_offsets.extend(other.chunk_offsets);
         self.out_of_window += other.out_of_window;
         self.folded_lines += other.folded_lines;
         self.folded_routes.merge(&other.folded_routes);
@@ -1753,6 +1761,15 @@ impl Aggregate {
     /// Turn a [`Pos`] into a 1-based line number within its file.
     pub fn line_number(&self, starts: &FxHashMap<(u32, u32), u64>, pos: Pos) -> u64 {
         starts.get(&(pos.file, pos.chunk)).copied().unwrap_or(0) + u64::from(pos.line) + 1
+    }
+
+    /// Where every chunk this run read starts in its file's decoded stream (none for the
+    /// chunks of a merged partial).
+    pub fn chunk_offset_map(&self) -> FxHashMap<(u32, u32), u64> {
+        self.chunk_offsets
+            .iter()
+            .map(|&(f, c, at)| ((f, c), at))
+            .collect()
     }
 
     /// First line number (0-based) of every chunk.

@@ -233,6 +233,9 @@ impl Aggregate {
         for c in &mut self.chunk_lines {
             c.0 = re(c.0);
         }
+        for c in &mut self.chunk_offsets {
+            c.0 = re(c.0);
+        }
     }
 }
 

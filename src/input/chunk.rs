@@ -29,6 +29,10 @@ pub struct ChunkReader<R> {
     discarding: bool,
     eof: bool,
     error: Option<io::Error>,
+    /// Bytes read from the stream so far.
+    read_total: u64,
+    /// Offset in the stream of the chunk last returned.
+    start: u64,
 }
 
 impl<R: Read> ChunkReader<R> {
@@ -40,19 +44,37 @@ impl<R: Read> ChunkReader<R> {
             discarding: false,
             eof: false,
             error: None,
+            read_total: 0,
+            start: 0,
         }
+    }
+
+    /// The offset in the (decoded) stream of the first byte of the chunk last returned: where
+    /// its first line starts, for an overlong chunk too.
+    pub fn chunk_start(&self) -> u64 {
+        self.start
+    }
+
+    /// Note that the chunk about to be returned is `len` bytes read last but `carry`'s (what
+    /// `buf` and `carry` hold are always the last bytes read, in order).
+    fn mark_start(&mut self, len: usize) {
+        self.start = self.read_total - (len + self.carry.len()) as u64;
     }
 
     /// Append up to `want` bytes. `read_to_end` on a `Take` reads into spare capacity without
     /// zeroing it first for files (std's `read_buf`), which a `resize` would not.
     fn read_some(&mut self, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
         buf.reserve(want);
-        loop {
+        let before = buf.len();
+        let read = loop {
             match (&mut self.inner).take(want as u64).read_to_end(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                other => return other,
+                other => break other,
             }
-        }
+        };
+        // A failed read keeps what it read before the error.
+        self.read_total += (buf.len() - before) as u64;
+        read
     }
 
     /// Fill `buf` (cleared first) with the next chunk. `Ok(None)` at the end of the stream.
@@ -81,13 +103,16 @@ impl<R: Read> ChunkReader<R> {
                 if let Some(nl) = memchr::memrchr(b'\n', &buf[scanned..]).map(|i| i + scanned) {
                     self.carry.extend_from_slice(&buf[nl + 1..]);
                     buf.truncate(nl + 1);
+                    self.mark_start(buf.len());
                     return Ok(Some(ChunkKind::Lines));
                 }
                 scanned = buf.len();
                 if self.eof {
+                    self.mark_start(buf.len());
                     return Ok(Some(ChunkKind::Lines));
                 }
                 if buf.len() > MAX_LINE {
+                    self.mark_start(buf.len());
                     buf.truncate(OVERLONG_KEEP);
                     self.discarding = true;
                     return Ok(Some(ChunkKind::Overlong));
@@ -113,6 +138,7 @@ impl<R: Read> ChunkReader<R> {
                         return Err(e);
                     }
                     self.error = Some(e);
+                    self.mark_start(buf.len());
                     return Ok(Some(ChunkKind::Lines));
                 }
             }
@@ -171,5 +197,40 @@ mod tests {
             .flat_map(|c| c.1.clone())
             .collect();
         assert_eq!(text, b"first\nlast\n");
+    }
+
+    #[test]
+    fn each_chunk_knows_where_it_starts_in_the_stream() {
+        // Lines of varying length, an overlong line in the middle, no newline at the end.
+        let mut data: Vec<u8> = (0..300_000)
+            .flat_map(|i| format!("line {i} {}\n", "y".repeat(i % 13)).into_bytes())
+            .collect();
+        let overlong_at = data.len();
+        data.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        data.push(b'\n');
+        let after = data.len();
+        data.extend((0..200_000).flat_map(|i| format!("tail {i}\n").into_bytes()));
+        data.extend_from_slice(b"last");
+        // Reads of odd sizes, as pipes and decoders give them.
+        struct Dribble(Cursor<Vec<u8>>);
+        impl Read for Dribble {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(70_001);
+                self.0.read(&mut buf[..n])
+            }
+        }
+        let mut r = ChunkReader::new(Dribble(Cursor::new(data.clone())));
+        let mut buf = Vec::new();
+        let mut starts = Vec::new();
+        while let Some(k) = r.next_chunk(&mut buf).expect("reads") {
+            let at = r.chunk_start() as usize;
+            // The chunk is the stream's bytes from its start (an overlong one, their first).
+            assert_eq!(&data[at..at + buf.len()], &buf[..], "chunk at {at}");
+            starts.push((k, at));
+        }
+        assert_eq!(starts[0], (ChunkKind::Lines, 0));
+        assert!(starts.contains(&(ChunkKind::Overlong, overlong_at)));
+        assert!(starts.contains(&(ChunkKind::Lines, after)), "{starts:?}");
+        assert!(starts.len() > 4);
     }
 }

@@ -776,7 +776,13 @@ impl ReportModel {
                         })
                     })
                     .collect();
-                attach_sample_text(&mut reports, findings, &locate);
+                let offsets = agg.chunk_offset_map();
+                let anchor = |p: Pos| {
+                    let at = offsets.get(&(p.file, p.chunk))?;
+                    let first = agg.line_number(&starts, Pos { line: 0, ..p });
+                    Some((first, *at))
+                };
+                attach_sample_text(&mut reports, findings, &locate, &anchor);
                 reports
             },
             noise: NoiseReport {
@@ -1067,19 +1073,29 @@ impl FindingReport {
 
 /// Attach the text of each finding's first samples, read back from the inputs; `locate` gives
 /// a sample's file name and line number (`reports[i]` is the report of `findings[i]`).
+/// `anchor` gives, where the run knows it, the line number a sample's chunk starts at and that
+/// line's byte offset in the file.
 fn attach_sample_text<'n>(
     reports: &mut [FindingReport],
     findings: &[Finding],
     locate: &dyn Fn(Pos) -> (&'n str, u64),
+    anchor: &dyn Fn(Pos) -> Option<(u64, u64)>,
 ) {
     let mut wanted: BTreeMap<String, std::collections::BTreeSet<u64>> = BTreeMap::new();
+    let mut anchors: BTreeMap<String, BTreeMap<u64, u64>> = BTreeMap::new();
     for f in findings {
         for p in f.evidence.samples.iter().take(SAMPLE_TEXTS) {
             let (name, line) = locate(*p);
             wanted.entry(name.to_string()).or_default().insert(line);
+            if let Some((at_line, offset)) = anchor(*p) {
+                anchors
+                    .entry(name.to_string())
+                    .or_default()
+                    .insert(at_line, offset);
+            }
         }
     }
-    let texts = samples::read_lines(&wanted);
+    let texts = samples::read_lines(&wanted, &anchors);
     for (r, f) in reports.iter_mut().zip(findings) {
         r.evidence.lines = f
             .evidence

@@ -5,9 +5,10 @@
 //! Standard input, and files of a partial that are not on this machine, have no text.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+use crate::input::decompress::Compression;
 use crate::input::Input;
 
 /// Most decoded bytes read from one file to find its sample lines.
@@ -17,30 +18,62 @@ pub const READ_BUDGET: u64 = 256 << 20;
 pub const LINE_CHARS: usize = 200;
 
 /// The text of the wanted lines (1-based), per file name: `(file, line) → text`, clipped to
-/// [`LINE_CHARS`] and sanitised. Files that cannot be read, and lines past the budget, are
-/// left out.
-pub fn read_lines(wanted: &BTreeMap<String, BTreeSet<u64>>) -> HashMap<(String, u64), String> {
+/// [`LINE_CHARS`] and sanitised. `anchors` are places known in a file, as (line number →
+/// byte offset where that line starts): a plain file is read from the last anchor at or
+/// before each wanted line instead of from its start. Files that cannot be read, and lines
+/// past the budget, are left out.
+pub fn read_lines(
+    wanted: &BTreeMap<String, BTreeSet<u64>>,
+    anchors: &BTreeMap<String, BTreeMap<u64, u64>>,
+) -> HashMap<(String, u64), String> {
     let mut out = HashMap::new();
     for (name, lines) in wanted {
         let path = Path::new(name);
         if name == "-" || !path.metadata().is_ok_and(|m| m.is_file()) {
             continue;
         }
-        let Ok((reader, _)) = crate::input::decompress::open(&Input::File(path.to_path_buf()))
+        let Ok((mut reader, compression)) =
+            crate::input::decompress::open(&Input::File(path.to_path_buf()))
         else {
             continue;
         };
-        let mut reader = reader.take(READ_BUDGET);
+        // Only the stored bytes of a plain file are the decoded stream the offsets are in.
+        let no_anchors = BTreeMap::new();
+        let mut file_anchors = &no_anchors;
+        let mut file = None;
+        if let (Compression::None, Some(a)) = (compression, anchors.get(name)) {
+            if let Ok(f) = std::fs::File::open(path) {
+                file_anchors = a;
+                file = Some(f);
+            }
+        }
+        let mut budget = READ_BUDGET;
         let mut buf = vec![0u8; 1 << 16];
         // The wanted lines in order; `line_no` is the number of the line `chunk` starts in.
         let mut want = lines.iter().copied().peekable();
         let mut line_no = 1u64;
         let mut current: Vec<u8> = Vec::new();
         'read: loop {
-            let n = match reader.read(&mut buf) {
+            // Past the lines before the next wanted one that follow a known place: go there.
+            if let Some(&next) = want.peek().filter(|&&n| n > line_no) {
+                let skip_to = file_anchors.range(line_no + 1..=next).next_back();
+                if let (Some((&at_line, &offset)), Some(f)) = (skip_to, file.as_mut()) {
+                    if f.seek(SeekFrom::Start(offset)).is_err() {
+                        break;
+                    }
+                    line_no = at_line;
+                }
+            }
+            let want_bytes = buf.len().min(usize::try_from(budget).unwrap_or(usize::MAX));
+            let read = match file.as_mut() {
+                Some(f) => f.read(&mut buf[..want_bytes]),
+                None => reader.read(&mut buf[..want_bytes]),
+            };
+            let n = match read {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            budget -= n as u64;
             let mut chunk = &buf[..n];
             while !chunk.is_empty() {
                 let Some(&next) = want.peek() else {
@@ -51,6 +84,10 @@ pub fn read_lines(wanted: &BTreeMap<String, BTreeSet<u64>>) -> HashMap<(String, 
                     continue;
                 }
                 if line_no < next {
+                    if file_anchors.range(line_no + 1..=next).next().is_some() {
+                        // A known place comes before it: read on from there.
+                        continue 'read;
+                    }
                     // Skip to the wanted line: count newlines, look at nothing else.
                     let skip = next - line_no;
                     let mut seen = 0u64;
@@ -117,7 +154,9 @@ mod tests {
             );
         }
         wanted.insert("-".to_string(), BTreeSet::from([1]));
-        let got = read_lines(&wanted);
+        // Offsets of the decoded stream say nothing of where a line is in a gzip file: ignored.
+        let anchors = BTreeMap::from([(gz.display().to_string(), BTreeMap::from([(500, 7)]))]);
+        let got = read_lines(&wanted, &anchors);
         for p in [&plain, &gz] {
             let name = p.display().to_string();
             assert_eq!(got[&(name.clone(), 1)], "line 1\\u{1b}[31m");
@@ -141,13 +180,45 @@ mod tests {
         let name = plain.display().to_string();
         let wanted_lines =
             BTreeSet::from([0, 2, 3, 4, 4_681, 4_682, 39_999, 40_000, 40_001, 40_002]);
-        let got = read_lines(&BTreeMap::from([(name.clone(), wanted_lines.clone())]));
+        let wanted = BTreeMap::from([(name.clone(), wanted_lines.clone())]);
         let all: Vec<&str> = text.split('\n').collect();
-        for n in wanted_lines {
-            let want = (1..=all.len() as u64)
-                .contains(&n)
-                .then(|| all[n as usize - 1].to_string());
-            assert_eq!(got.get(&(name.clone(), n)).cloned(), want, "line {n}");
+        // Where lines start: read from the last known place before each wanted line, the
+        // text is the same as counting from the top.
+        let starts: Vec<u64> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i as u64 + 1))
+            .collect();
+        let anchored = BTreeMap::from([(
+            name.clone(),
+            [1, 3, 4_000, 4_682, 30_000]
+                .into_iter()
+                .map(|l: u64| (l, starts[l as usize - 1]))
+                .collect(),
+        )]);
+        for anchors in [BTreeMap::new(), anchored] {
+            let got = read_lines(&wanted, &anchors);
+            for &n in &wanted_lines {
+                let want = (1..=all.len() as u64)
+                    .contains(&n)
+                    .then(|| all[n as usize - 1].to_string());
+                assert_eq!(got.get(&(name.clone(), n)).cloned(), want, "line {n}");
+            }
         }
+    }
+
+    #[test]
+    fn a_known_place_is_read_from_without_counting_the_lines_before_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text: String = (1..=1_000).map(|i| format!("line {i}\n")).collect();
+        let plain = dir.path().join("c.log");
+        std::fs::write(&plain, &text).expect("write");
+        let name = plain.display().to_string();
+        let wanted = BTreeMap::from([(name.clone(), BTreeSet::from([10, 900]))]);
+        // Line 900 said to start where line 200 does: the file is read from there, as the
+        // line numbers of a chunk that starts at that offset.
+        let at_200 = text.find("line 200\n").expect("there") as u64;
+        let anchors = BTreeMap::from([(name.clone(), BTreeMap::from([(900, at_200)]))]);
+        let got = read_lines(&wanted, &anchors);
+        assert_eq!(got[&(name.clone(), 10)], "line 10");
+        assert_eq!(got[&(name, 900)], "line 200");
     }
 }

@@ -148,6 +148,7 @@ fn aggregate_chunks(parts: &[&[u8]], order: &[usize]) -> Aggregate {
             file: 0,
             chunk: i as u32,
             kind: ChunkKind::Lines,
+            start: parts[..i].iter().map(|p| p.len() as u64).sum(),
             format: fmt.clone(),
             wrap: None,
             buf: parts[i].to_vec(),

@@ -824,6 +824,64 @@ fn findings_show_their_sample_lines_sanitised() {
 }
 
 #[test]
+fn sample_lines_deep_in_a_file_are_the_lines_their_numbers_name() {
+    // ~7 MB: the samples sit in the file's third and fourth chunks (2 MiB each), read back from
+    // where their chunk starts in the plain file and by counting lines in the gzip one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::new();
+    let filler = |text: &mut String, from: usize, n: usize| {
+        for i in from..from + n {
+            let pad = "x".repeat(i % 37);
+            text.push_str(&format!(
+                "10.1.{}.{} - - [01/May/2024:10:{:02}:{:02} +0000] \"GET /api/items/{i}?q={pad} HTTP/1.1\" 200 {} \"-\" \"curl/8\"\n",
+                i % 200, i % 250, (i / 60) % 60, i % 60, 100 + i % 900
+            ));
+        }
+    };
+    filler(&mut text, 0, 45_000);
+    for i in 0..30 {
+        text.push_str(&format!(
+            "10.0.0.{i} - - [01/May/2024:10:30:{i:02} +0000] \"GET /api/status HTTP/1.1\" 200 0 \"-\" \"probe {i}\"\n"
+        ));
+        filler(&mut text, 45_000 + i * 500, 500);
+    }
+    assert!(text.len() > 6 << 20);
+    let all: Vec<&str> = text.lines().collect();
+    let plain = write(dir.path(), "deep.log", text.as_bytes());
+    let gz = write(
+        dir.path(),
+        "deep.log.gz",
+        &crate::util::gzip(text.as_bytes()),
+    );
+    for p in [plain, gz] {
+        let out = statuslens()
+            .arg(&p)
+            .args(["--format", "json"])
+            .output()
+            .expect("runs");
+        let v = report_json(&out.stdout);
+        let finding = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["route"] == "/api/status")
+            .unwrap_or_else(|| panic!("the empty 200s are found: {v}"));
+        let lines = finding["evidence"]["lines"].as_array().expect("lines");
+        assert_eq!(lines.len(), 2, "{finding}");
+        for l in lines {
+            let source = l["source"].as_str().expect("source");
+            let n: usize = source
+                .rsplit(':')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .expect("n");
+            assert!(n > 45_000, "{source}");
+            assert_eq!(l["text"], all[n - 1], "{source}");
+        }
+    }
+}
+
+#[test]
 fn the_timeline_is_a_time_axis_with_its_gaps() {
     // Two busy hours with four silent hours between them.
     let mut log = Log::new();

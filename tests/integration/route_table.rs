@@ -66,16 +66,19 @@ fn aggregate(reqs: &[Req], chunk_lines: usize, cap: usize) -> Aggregate {
     let ctx = AddContext::new(&routes, cap, None);
     let mut total = Aggregate::default();
     let lines: Vec<String> = reqs.iter().enumerate().map(|(i, r)| line(i, r)).collect();
+    let mut start = 0;
     for (c, chunk) in lines.chunks(chunk_lines.max(1)).enumerate() {
         let mut agg = Aggregate::default();
         let work = Work {
             file: 0,
             chunk: c as u32,
             kind: ChunkKind::Lines,
+            start,
             format: fmt.clone(),
             wrap: None,
             buf: chunk.concat().into_bytes(),
         };
+        start += work.buf.len() as u64;
         process_chunk(&mut agg, &work, &ctx, &mut Scratch::default());
         total.absorb(agg, &ctx);
     }
