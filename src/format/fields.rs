@@ -341,12 +341,15 @@ pub fn unescape(v: &[u8], escape: Escape) -> Cow<'_, [u8]> {
     let mut out = Vec::with_capacity(v.len());
     let mut i = 0;
     while i < v.len() {
-        let b = v[i];
-        if b != b'\\' || i + 1 >= v.len() {
-            out.push(b);
-            i += 1;
-            continue;
+        // The bytes up to the next backslash go out as they are, in one copy.
+        let next = memchr::memchr(b'\\', &v[i..]).map_or(v.len(), |at| i + at);
+        out.extend_from_slice(&v[i..next]);
+        i = next;
+        if i + 1 >= v.len() {
+            out.extend_from_slice(&v[i..]);
+            break;
         }
+        let b = v[i];
         let n = v[i + 1];
         match (escape, n) {
             (_, b'"') | (_, b'\\') => {
@@ -595,7 +598,80 @@ mod tests {
         Ok(out)
     }
 
+    /// `unescape` one byte at a time (what it was before it copied the runs between escapes).
+    fn unescape_reference(v: &[u8], escape: Escape) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < v.len() {
+            let b = v[i];
+            let n = v.get(i + 1).copied();
+            let hex2 = || Some(hex(*v.get(i + 2)?)? << 4 | hex(*v.get(i + 3)?)?);
+            match (b, escape, n) {
+                (b'\\', _, Some(c @ (b'"' | b'\\'))) => {
+                    out.push(c);
+                    i += 2;
+                }
+                (b'\\', Escape::Backslash, Some(b'x')) if hex2().is_some() => {
+                    out.extend(hex2());
+                    i += 4;
+                }
+                (b'\\', Escape::Json, Some(b'/')) => {
+                    out.push(b'/');
+                    i += 2;
+                }
+                (b'\\', Escape::Json | Escape::Backslash, Some(b'n')) => {
+                    out.push(b'\n');
+                    i += 2;
+                }
+                (b'\\', Escape::Json | Escape::Backslash, Some(b't')) => {
+                    out.push(b'\t');
+                    i += 2;
+                }
+                (b'\\', Escape::Json, Some(b'r')) => {
+                    out.push(b'\r');
+                    i += 2;
+                }
+                (b'\\', Escape::Json, Some(b'b')) => {
+                    out.push(8);
+                    i += 2;
+                }
+                (b'\\', Escape::Json, Some(b'f')) => {
+                    out.push(12);
+                    i += 2;
+                }
+                (b'\\', Escape::Json, Some(b'u')) if decode_u_escape(v, i).is_some() => {
+                    let (ch, used) = decode_u_escape(v, i).expect("checked");
+                    out.extend_from_slice(ch.encode_utf8(&mut [0u8; 4]).as_bytes());
+                    i += used;
+                }
+                _ => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+
     proptest::proptest! {
+        #[test]
+        fn unescape_agrees_with_the_reference(
+            v in "([a-z/?#]|\\\\[\"\\\\/nrtbfxu]|\\\\x[0-9a-fA-Fg]{0,2}|\\\\u[0-9a-fA-F]{0,4}|\\\\ud83d\\\\ude00){0,20}\\\\?",
+            escape in proptest::prop_oneof![
+                proptest::strategy::Just(Escape::Backslash),
+                proptest::strategy::Just(Escape::Json),
+                proptest::strategy::Just(Escape::None),
+            ],
+        ) {
+            let got = unescape(v.as_bytes(), escape);
+            let want = if escape == Escape::None {
+                v.as_bytes().to_vec()
+            } else {
+                unescape_reference(v.as_bytes(), escape)
+            };
+            proptest::prop_assert_eq!(&got[..], &want[..], "{:?} {:?}", v, escape);
+        }
+
         #[test]
         fn split_fields_agrees_with_the_reference(
             line in "[ab \"\\\\-]{0,120}",

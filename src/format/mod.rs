@@ -232,6 +232,18 @@ impl<'a> Record<'a> {
             self.decoded(p)
         })
     }
+
+    /// What a route reads of [`Record::route_path`]: it may stop at the first `?` or `#`.
+    /// Those are never part of an escape, so a path to decode is cut there first, and a long
+    /// query string is not decoded for nothing.
+    pub fn route_path_part(&self) -> Option<Cow<'a, [u8]>> {
+        let p = self.path?;
+        Some(if self.escape == Escape::Url || self.plain_path {
+            Cow::Borrowed(p)
+        } else {
+            self.decoded(&p[..memchr::memchr2(b'?', b'#', p).unwrap_or(p.len())])
+        })
+    }
 }
 
 /// Why a line was rejected. Small and `Copy`: the hot path never allocates for a bad line.
