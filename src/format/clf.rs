@@ -322,11 +322,15 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
     let mut trailing = None;
     let mut with_unit = None;
     let mut combined = false;
+    // Bare tokens in a row since the last quoted field: ` host ident user [time] "…` after
+    // them is a second record run into this one (a lost newline).
     if pos < line.len() {
+        let mut bare_run = usize::from(line[pos] != b'"');
         let (referer, next) = quoted_or_bare(line, pos)?;
         rec.referer = dash_to_none(referer);
         pos = skip_spaces(line, next);
         if pos < line.len() {
+            bare_run = if line[pos] == b'"' { 0 } else { bare_run + 1 };
             let (ua, next) = quoted_or_bare(line, pos)?;
             rec.user_agent = dash_to_none(ua);
             combined = true;
@@ -339,18 +343,20 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
                     break;
                 }
                 if line[pos] == b'"' {
+                    bare_run = 0;
                     match find_closing_quote(line, pos + 1) {
                         Some(c) => pos = c + 1,
                         None => break,
                     }
                 } else {
-                    if line[pos] == b'[' && unquoted >= 3 && glued_time(&line[pos + 1..]) {
-                        // ` host ident user [time] "…` after the user agent: a second record
-                        // run into this one (a lost newline). Taking the first would drop the
-                        // second unseen; the line is rejected, and shown.
+                    if line[pos] == b'[' && bare_run >= 3 && glued_time(&line[pos + 1..]) {
+                        // Taking the first record would drop the second unseen: the line is
+                        // rejected, and shown. (After a common-format record, the second's
+                        // host and ident sit where a referer and user agent would.)
                         return Err(ParseError::new(RejectKind::Layout, pos));
                     }
                     let (s, e) = token(line, pos);
+                    bare_run += 1;
                     unquoted += 1;
                     with_unit = Some(&line[s..e]).filter(|t| {
                         t.last().is_some_and(u8::is_ascii_alphabetic)
@@ -619,6 +625,16 @@ mod tests {
             let timed = format!("{one} 0.004 {two} 0.010");
             assert!(f.parse(timed.as_bytes()).is_err(), "with durations");
         }
+        // After a common-format record (no referer, no user agent), whatever the second is.
+        let common = r#"10.0.0.1 - - [01/May/2024:00:00:00 +0000] "GET /a HTTP/1.1" 200 5"#;
+        let common_two = r#"10.0.0.2 - - [01/May/2024:00:00:01 +0000] "GET /b HTTP/1.1" 404 -"#;
+        for second in [common_two, two] {
+            let glued = format!("{common} {second}");
+            let e = ClfFormat::new("common", TrailingDuration::None)
+                .parse(glued.as_bytes())
+                .expect_err("two records on one line");
+            assert_eq!(e.kind, RejectKind::Layout, "{glued}");
+        }
         // Extra fields in brackets that are not a record's time are a format's own (the
         // ingress-nginx `upstreaminfo` layout), and a lone time in brackets is no record.
         for extra in [
@@ -626,6 +642,7 @@ mod tests {
             "a b c [01/May/2024:00:00:01 +0000]",
             "a b c [01/May/2024:00:00:01 +0000] 5",
             "a b [01/May/2024:00:00:01 +0000] \"x\"",
+            "a \"q\" b c [01/May/2024:00:00:01 +0000] \"x\"",
         ] {
             let line = format!("{one} {extra}");
             assert!(combined().parse(line.as_bytes()).is_ok(), "{extra}");

@@ -328,6 +328,23 @@ impl LogFormat for NginxFormat {
     }
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+        let (rec, end) = self.parse_prefix(line)?;
+        // nginx writes the format and a newline: more after it that is itself a whole record
+        // is a second record run into this one (a lost newline). Taking the first would drop
+        // the second unseen; the line is rejected, and shown. Other text after the format (a
+        // format given shorter than the log's) is left as it was.
+        let rest = line[end..].trim_ascii_start();
+        if !rest.is_empty() && self.parse_prefix(rest).is_ok() {
+            return Err(ParseError::new(RejectKind::Layout, end));
+        }
+        Ok(rec)
+    }
+}
+
+impl NginxFormat {
+    /// Parse the format from the start of `line`: the record and where the format ended.
+    #[inline]
+    fn parse_prefix<'a>(&self, line: &'a [u8]) -> Result<(Record<'a>, usize), ParseError> {
         let mut rec = Record {
             escape: self.escape,
             ..Record::default()
@@ -477,7 +494,7 @@ impl LogFormat for NginxFormat {
                 _ => Origin::Gateway,
             };
         }
-        Ok(rec)
+        Ok((rec, pos))
     }
 }
 
@@ -520,6 +537,24 @@ mod tests {
             .parse(br#"10.0.0.1 [07/Feb/2020:11:48:51 +0000] "GET / HTTP/1.1" 502 172.17.0.6:8080, 172.17.0.7:8080 502, 502"#)
             .expect("parses");
         assert_eq!(r.upstream, Some(&b"172.17.0.6:8080, 172.17.0.7:8080"[..]));
+    }
+
+    #[test]
+    fn a_second_record_run_into_a_line_rejects_it() {
+        let f = fmt(
+            r#"$remote_addr [$time_local] "$request" $status $request_time "$http_user_agent""#,
+        );
+        let one = r#"10.0.0.1 [01/May/2024:00:00:00 +0000] "GET /a HTTP/1.1" 200 0.004 "curl/8""#;
+        let two = r#"10.0.0.2 [01/May/2024:00:00:01 +0000] "POST /b HTTP/1.1" 500 1.250 "ua""#;
+        assert!(f.parse(one.as_bytes()).is_ok());
+        let e = f
+            .parse(format!("{one} {two}").as_bytes())
+            .expect_err("two records on one line");
+        assert_eq!((e.kind, e.offset as usize), (RejectKind::Layout, one.len()));
+        // A format given shorter than the log's still reads the log (the rest is not a record).
+        let longer = format!(r#"{one} "10.9.9.9" 0.003"#);
+        let r = f.parse(longer.as_bytes()).expect("parses");
+        assert_eq!(r.status, Some(200));
     }
 
     #[test]

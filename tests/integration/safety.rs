@@ -787,3 +787,42 @@ fn lines_ended_by_a_bare_cr_are_refused_with_the_fix() {
         300
     );
 }
+
+#[test]
+fn two_records_on_one_line_are_rejected_and_shown_not_half_counted() {
+    // Lost newlines (two writers on one file, a log shipper's bug): a common-format log and a
+    // custom nginx format, each with three glued pairs among 200 lines.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let common = |i: usize| {
+        format!(
+            "10.0.0.{} - - [01/May/2024:10:00:{:02} +0000] \"GET /api/items/{i} HTTP/1.1\" 200 {}",
+            i % 250,
+            i % 60,
+            100 + i
+        )
+    };
+    let custom = |i: usize| {
+        format!("10.0.0.{} [01/May/2024:10:00:{:02} +0000] \"GET /api/items/{i} HTTP/1.1\" 200 0.0{:02} \"curl/8\"", i % 250, i % 60, i % 100)
+    };
+    let nginx = r#"--log-format=nginx:$remote_addr [$time_local] "$request" $status $request_time "$http_user_agent""#;
+    for (name, line, args) in [
+        ("common.log", &common as &dyn Fn(usize) -> String, vec![]),
+        ("custom.log", &custom, vec![nginx]),
+    ] {
+        let mut text = String::new();
+        for i in 0..200 {
+            text.push_str(&line(i));
+            // Lines 50, 100 and 150 run into the next one.
+            text.push(if i % 50 == 49 && i < 199 { ' ' } else { '\n' });
+        }
+        let p = write(dir.path(), name, text.as_bytes());
+        let v = json_report(&p, &args);
+        assert_eq!(v["summary"]["lines"], 197, "{name}");
+        assert_eq!(v["summary"]["parsed"], 194, "{name}");
+        assert_eq!(v["rejects"]["by_reason"]["layout_mismatch"], 3, "{name}");
+        let source = v["rejects"]["samples"][0]["source"]
+            .as_str()
+            .expect("source");
+        assert!(source.ends_with(&format!("{name}:50")), "{source}");
+    }
+}
