@@ -40,6 +40,10 @@ const MIN_POINTS: Threshold = Threshold {
 /// Threshold `min_load_variation` (see [`META`]).
 const MIN_LOAD_VARIATION: Threshold = Threshold { name: "min_load_variation", default: 0.25, doc: "coefficient of variation of the API's requests per bucket needed before load can explain anything" };
 
+/// Share of an endpoint's requests that are 500 from which it is taken to fail on every call
+/// (no successes to compare the failures with).
+const ALWAYS_FAILS: f64 = 0.95;
+
 /// Threshold `burst_width` (see [`META`]).
 const BURST_WIDTH: Threshold = Threshold {
     name: "burst_width",
@@ -88,7 +92,11 @@ refusals on a write). What the figures show picks the recommendation and the con
   successes, so the request was refused before any work → the input was at fault: `409
   Conflict` (state clash, duplicate) or `422 Unprocessable Content` (validation);
 - **no cause in the log** (no durations logged, steady over time, no load link): the finding
-  says so, at low confidence, and lists the candidates: `409`/`422` on a write, `503`, `504`.
+  says so, at low confidence, and lists the candidates: on a write `409`/`422`, `503`, `504`;
+  on a read whose 500s come steadily mixed with successes, requests the handler cannot serve
+  (`404` for a missing record, `400` for a bad parameter) or one failing instance among
+  several (`503`), and a timeout (`504`) unless the 500s answer no slower than the successes;
+  on a read that fails on (nearly) every call, `503`, `504`.
 
 Time is measured against the log's own span, not the wall clock: the series has at most 720
 buckets (one second for a 3-minute capture, an hour for a month), the burst window is a share
@@ -191,7 +199,11 @@ impl Rule for Generic500 {
                 g.0 += stats::bucket_total(c);
                 g.1 += u64::from(c.get(Counter::Status500));
             }
+            // Time slices the endpoint was called in, and those with a 500.
+            let (mut slices, mut slices_500) = (0u64, 0u64);
             for (g, (total, n500)) in grouped {
+                slices += u64::from(total > 0);
+                slices_500 += u64::from(n500 > 0);
                 // The API's load over the whole group, not only the buckets this endpoint
                 // happened to be called in (which would follow its own rate).
                 let start = g.saturating_mul(group);
@@ -251,16 +263,40 @@ impl Rule for Generic500 {
                 // and name the candidates.
                 let seen = if p50_500.is_none() {
                     "the log has no durations to tell a refusal from a timeout, and the 500s neither follow the load nor crowd into one window"
-                } else {
+                } else if e.is_write() {
                     "the 500s neither follow the load, nor crowd into one window, nor answer faster than successes"
+                } else {
+                    "the 500s neither follow the load nor crowd into one window"
+                };
+                let spread = ratio(slices_500, slices);
+                let seen = if spread >= 0.5 && share < ALWAYS_FAILS {
+                    format!(
+                        "{seen}: they come throughout, in {:.0}% of the time slices it was called in, mixed with successes",
+                        spread * 100.0
+                    )
+                } else {
+                    seen.to_string()
+                };
+                // A timeout is slow: a candidate only while the 500s are not known to answer as
+                // fast as the successes.
+                let timeout = match (p50_500, p50_2xx) {
+                    (Some(a), Some(b)) => a >= 2.0 * b,
+                    _ => true,
                 };
                 let (codes, candidates) = if e.is_write() {
                     (vec![409, 422, 503, 504], "a conflict (409) or invalid input (422) escaping as an exception, an unavailable dependency (503) or a timeout (504)")
-                } else {
+                } else if share >= ALWAYS_FAILS {
                     (
                         vec![503, 504],
-                        "an unavailable dependency (503) or a timeout (504)",
+                        "an unavailable dependency (503), a timeout (504), or a bug hit by every call",
                     )
+                } else if timeout {
+                    // Some requests fail and others succeed, steadily: what fails is what those
+                    // requests ask for (a dependency that goes down fails them in a burst) — or
+                    // one bad instance among several.
+                    (vec![404, 400, 503, 504], "requests the handler cannot serve raising an exception (a missing record, 404, or a bad parameter, 400), one failing instance or dependency among several (503), or a timeout (504)")
+                } else {
+                    (vec![404, 400, 503], "requests the handler cannot serve raising an exception (a missing record, 404, or a bad parameter, 400), or one failing instance or dependency among several (503); not a timeout, as the 500s answer no slower than the successes")
                 };
                 (
                     codes,
