@@ -45,7 +45,12 @@ every view; a mobile app calling an endpoint that was never deployed does the sa
 pages that link to it are named when the log has the `Referer` (combined format, nginx
 `$http_referer`, a JSON `referer` field). Routes where another method succeeds are
 `wrong-method-404`'s, and routes that answered 2xx earlier are `retired-404`'s. Scanners (many
-distinct paths, each tried once or twice) are noise and are kept out.
+distinct paths, each tried once or twice) are noise and are kept out. So are files that
+browsers, crawlers and platforms ask every site for on their own (`/favicon.ico`,
+`/apple-touch-icon….png`, `/robots.txt`, `/sitemap.xml`, `/ads.txt`, `/.well-known/…`, the AMP
+cache's expected-404 probe) — nothing links them, and 404 is right when the site offers none —
+and well-known targets of exploit probes (`/wp-login.php`, `/xmlrpc.php`, `/phpmyadmin`,
+`/.env`, `/.git/…`), which bots try on any site, a few times each from many addresses.
 
 ## Why it matters
 The status code is right — the resource is not there — but the reference to it is wrong, and
@@ -80,6 +85,8 @@ impl Rule for BrokenLink404 {
                 || e.share(n404) < cfg.get(&MIN_404_SHARE)
                 || e.class(200..=299) > 0
                 || e.route.split('/').any(stats::is_placeholder)
+                || super::is_fetched_unasked(e.route)
+                || super::is_probe_target(e.route)
             {
                 continue;
             }

@@ -462,6 +462,67 @@ const STATIC_FILES: &[&str] = &[
     "/site.webmanifest",
 ];
 
+/// Whether `route` is a file that browsers, crawlers and platforms ask every site for on their
+/// own, whether or not anything links it: the site icon (`/favicon.ico`, iOS's
+/// `/apple-touch-icon[-WxH][-precomposed].png`), `/robots.txt`, `/sitemap.xml`, `/ads.txt`,
+/// `/.well-known/…` and the like, and the AMP cache's probe whose name says a 404 is
+/// expected. A 404 there is the right answer when the site offers none: not a broken link.
+pub fn is_fetched_unasked(route: &str) -> bool {
+    let lower = route.to_ascii_lowercase();
+    if lower.starts_with("/.well-known/") || lower.contains("_404_or_other_error_expected") {
+        return true;
+    }
+    let Some(name) = lower.strip_prefix('/').filter(|n| !n.contains('/')) else {
+        return false;
+    };
+    matches!(
+        name,
+        "favicon.ico"
+            | "robots.txt"
+            | "sitemap.xml"
+            | "sitemap_index.xml"
+            | "ads.txt"
+            | "app-ads.txt"
+            | "humans.txt"
+            | "security.txt"
+            | "crossdomain.xml"
+            | "clientaccesspolicy.xml"
+            | "browserconfig.xml"
+    ) || (name.starts_with("apple-touch-icon") && name.ends_with(".png"))
+}
+
+/// Whether `route` is a well-known target of exploit probes — WordPress's login and admin,
+/// phpMyAdmin, dot-files holding secrets or source — asked for by bots on sites that do not
+/// run them. A 404 there is a probe answered right, whoever sent it.
+pub fn is_probe_target(route: &str) -> bool {
+    let lower = route.to_ascii_lowercase();
+    let first = lower
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    matches!(
+        first,
+        "wp-login.php"
+            | "wp-admin"
+            | "wp-content"
+            | "wp-includes"
+            | "wp-config.php"
+            | "xmlrpc.php"
+            | "phpmyadmin"
+            | "pma"
+            | "myadmin"
+            | ".env"
+            | ".git"
+            | ".svn"
+            | ".hg"
+            | ".aws"
+            | ".ds_store"
+            | ".htaccess"
+            | ".htpasswd"
+    )
+}
+
 /// Whether `route` names a static file: its last segment ends in a static extension
 /// (`/favicon.ico`, `/robots.txt`, `/assets/app.{param}.js`, `/fonts/{name}.woff2`), or is a
 /// well-known file such as `/.well-known/…` or `/sitemap.xml`.
@@ -738,6 +799,48 @@ pub fn query(id: Option<&str>) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_fetched_unasked_and_probe_targets() {
+        for r in [
+            "/favicon.ico",
+            "/apple-touch-icon.png",
+            "/apple-touch-icon-120x120-precomposed.png",
+            "/Apple-Touch-Icon-152x152.png",
+            "/robots.txt",
+            "/.well-known/security.txt",
+            "/amp_preconnect_polyfill_404_or_other_error_expected._Do_not_worry_about_it",
+        ] {
+            assert!(is_fetched_unasked(r), "{r}");
+        }
+        for r in [
+            "/img/favicon.ico",
+            "/icons/apple-touch-icon.png",
+            "/fonts/inter.woff2",
+            "/api/robots.txt",
+            "/api/v1/users",
+        ] {
+            assert!(!is_fetched_unasked(r), "{r}");
+        }
+        for r in [
+            "/wp-login.php",
+            "/wp-admin/install.php",
+            "/.env",
+            "/.git/config",
+            "/phpMyAdmin/index.php",
+        ] {
+            assert!(is_probe_target(r), "{r}");
+        }
+        for r in [
+            "/login",
+            "/api/wp-login",
+            "/blog/wp-guide",
+            "/env",
+            "/admin",
+        ] {
+            assert!(!is_probe_target(r), "{r}");
+        }
+    }
 
     #[test]
     fn ids_and_codes_are_unique_and_well_formed() {

@@ -1915,6 +1915,15 @@ fn a_browser_with_broken_fonts_is_a_user_not_a_scanner() {
     let r = report(&log.combined(), "a.log", &[]);
     assert_eq!(r["noise"]["scanner_count"], 0, "{:#}", r["noise"]);
     let fs = r["findings"].as_array().expect("findings");
+    // The icons are asked for by browsers on their own: nothing links them, and their 404s
+    // are right when the site has none.
+    let icons = fonts.split_off(9);
+    for icon in &icons {
+        assert!(
+            !of(fs, "broken-link-404").iter().any(|f| f["route"] == icon.as_str()),
+            "{icon}"
+        );
+    }
     for f in &fonts {
         let hit = fires(fs, "broken-link-404", "GET", f, 404, &[]);
         assert_eq!(hit["count"], 310);
@@ -1939,6 +1948,35 @@ fn a_browser_with_broken_fonts_is_a_user_not_a_scanner() {
         "broken-link-404"
     )
     .is_empty());
+}
+
+#[test]
+fn exploit_probes_from_many_addresses_are_not_broken_links() {
+    // Bots try /wp-login.php, /xmlrpc.php and /.env once each from many addresses, each of
+    // them also fetching a page or two; a mobile app keeps calling an endpoint never deployed.
+    let mut log = Log::new();
+    let mut rng = Rng::new(55);
+    log.spread(2000, 0.0, 3600.0, |i, t| {
+        req(t, "GET", &format!("/blog/post-{}", i % 40), 200)
+            .bytes(5000)
+            .client(rng.client(300))
+    });
+    for (k, probe) in ["/wp-login.php", "/xmlrpc.php", "/.env"].iter().enumerate() {
+        for b in 0..25 {
+            let bot = format!("203.0.{k}.{b}");
+            let t = 30.0 + (b * 130 + k * 7) as f64;
+            log.push(req(t, "GET", "/blog/post-1", 200).bytes(5000).client(&bot));
+            log.push(req(t + 0.5, "GET", probe, 404).bytes(150).client(&bot));
+        }
+    }
+    log.spread(60, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/v2/badges", 404)
+            .bytes(150)
+            .client(rng.client(300))
+    });
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    fires(&fs, "broken-link-404", "GET", "/api/v2/badges", 404, &[]);
+    assert_eq!(of(&fs, "broken-link-404").len(), 1, "the probes are not broken links");
 }
 
 /// One ALB line at `t` for `GET path` on target group `group`: (elb status, target status,
