@@ -1920,7 +1920,9 @@ fn a_browser_with_broken_fonts_is_a_user_not_a_scanner() {
     let icons = fonts.split_off(9);
     for icon in &icons {
         assert!(
-            !of(fs, "broken-link-404").iter().any(|f| f["route"] == icon.as_str()),
+            !of(fs, "broken-link-404")
+                .iter()
+                .any(|f| f["route"] == icon.as_str()),
             "{icon}"
         );
     }
@@ -1976,7 +1978,11 @@ fn exploit_probes_from_many_addresses_are_not_broken_links() {
     });
     let fs = findings_at_any_scale(&log, Log::combined, "a.log");
     fires(&fs, "broken-link-404", "GET", "/api/v2/badges", 404, &[]);
-    assert_eq!(of(&fs, "broken-link-404").len(), 1, "the probes are not broken links");
+    assert_eq!(
+        of(&fs, "broken-link-404").len(),
+        1,
+        "the probes are not broken links"
+    );
 }
 
 /// One ALB line at `t` for `GET path` on target group `group`: (elb status, target status,
