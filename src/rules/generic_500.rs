@@ -91,6 +91,11 @@ refusals on a write). What the figures show picks the recommendation and the con
 - **fast failures on a write**: on POST/PUT/PATCH/DELETE the 500s answer much faster than the
   successes, so the request was refused before any work → the input was at fault: `409
   Conflict` (state clash, duplicate) or `422 Unprocessable Content` (validation);
+- **a method the handler does not take**: the endpoint's method fails on (nearly) every call
+  while another method on the same route succeeds → `OPTIONS` (a CORS preflight): `204` with
+  `Allow` and CORS headers, or `405`; `HEAD`: answer as `GET` (`200`), or `405`; any other
+  method: `405` with `Allow` if the route does not support it (low confidence: it may be a bug
+  on every call);
 - **no cause in the log** (no durations logged, steady over time, no load link): the finding
   says so, at low confidence, and lists the candidates: on a write `409`/`422`, `503`, `504`;
   on a read whose 500s come steadily mixed with successes, requests the handler cannot serve
@@ -232,7 +237,43 @@ impl Rule for Generic500 {
             if share < cfg.get(&MIN_SHARE) && burst.is_none() && load.is_none() && !fast {
                 continue;
             }
-            let (recommended, confidence, why) = if let Some(r) = load {
+            // The method never succeeds where others do: the handler does not take it.
+            let allowed: Vec<&str> = facts
+                .methods_of(e.host, e.route)
+                .filter(|o| o.method != e.method && o.share(o.class(200..=299)) >= 0.5)
+                .map(|o| o.method)
+                .collect();
+            let (recommended, confidence, why) = if share >= ALWAYS_FAILS && !allowed.is_empty() {
+                let allow = allowed.join(", ");
+                let those = match allowed.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => {
+                        format!("{} and {last}", rest.join(", "))
+                    }
+                    _ => allow.clone(),
+                };
+                let succeed = format!(
+                    "every {} fails while {those} on the same route succeed{}",
+                    e.method,
+                    if allowed.len() == 1 { "s" } else { "" }
+                );
+                match e.method {
+                    "OPTIONS" => (
+                        vec![204, 405],
+                        Confidence::Medium,
+                        format!("{succeed}: the handler does not take OPTIONS — a CORS preflight or a capability probe — and throws; answer 204 with the `Allow` (and CORS) headers, or 405 with `Allow: {allow}`"),
+                    ),
+                    "HEAD" => (
+                        vec![200, 405],
+                        Confidence::Medium,
+                        format!("{succeed}: HEAD is GET without the body (RFC 9110 §9.3.2) and the handler does not take it; answer it as GET does, or 405 with `Allow: {allow}`"),
+                    ),
+                    _ => (
+                        vec![405, 501],
+                        Confidence::Low,
+                        format!("{succeed}: if the route does not support {}, that is 405 with `Allow: {allow}`; if it should, every call hits a bug", e.method),
+                    ),
+                }
+            } else if let Some(r) = load {
                 (
                     vec![503, 429],
                     if r >= 0.8 { Confidence::High } else { Confidence::Medium },

@@ -322,6 +322,69 @@ fn a_three_minute_capture_shows_its_500_flood_and_its_retired_route() {
 // ---- app-timeout-500 ------------------------------------------------------------------------
 
 #[test]
+fn generic_500_on_a_method_the_handler_does_not_take() {
+    // CORS preflights that crash the handler, HEAD requests from a monitor, and PUTs on a
+    // read-only route: each method fails on every call while GET (and POST) succeed there.
+    let mut rng = Rng::new(12);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 120);
+    log.spread(600, 0.0, 7200.0, |i, t| {
+        let (m, code) = if i % 3 == 0 {
+            ("POST", 201)
+        } else {
+            ("GET", 200)
+        };
+        req(t, m, "/api/items", code)
+            .ms(rng.latency(40.0))
+            .client(rng.client(80))
+    });
+    log.spread(200, 0.0, 7200.0, |_, t| {
+        req(t, "GET", "/api/status", 200)
+            .ms(rng.latency(5.0))
+            .client(rng.client(80))
+    });
+    log.spread(60, 0.0, 7200.0, |_, t| {
+        req(t, "OPTIONS", "/api/items", 500)
+            .ms(rng.latency(2.0))
+            .client(rng.client(80))
+    });
+    log.spread(40, 0.0, 7200.0, |_, t| {
+        req(t, "HEAD", "/api/status", 500)
+            .ms(rng.latency(2.0))
+            .client("192.0.2.9")
+    });
+    log.spread(30, 0.0, 7200.0, |_, t| {
+        req(t, "PUT", "/api/status", 500)
+            .ms(rng.latency(2.0))
+            .client(rng.client(80))
+    });
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    let f = fires(
+        &fs,
+        "generic-500",
+        "OPTIONS",
+        "/api/items",
+        500,
+        &[204, 405],
+    );
+    assert_eq!(f["confidence"], "medium", "{f:#}");
+    let m = f["message"].as_str().expect("message");
+    assert!(
+        m.contains("Allow: GET, POST") || m.contains("Allow: POST, GET"),
+        "{m}"
+    );
+    let f = fires(&fs, "generic-500", "HEAD", "/api/status", 500, &[200, 405]);
+    assert_eq!(f["confidence"], "medium", "{f:#}");
+    let f = fires(&fs, "generic-500", "PUT", "/api/status", 500, &[405, 501]);
+    assert_eq!(f["confidence"], "low", "{f:#}");
+    assert_eq!(
+        of(&fs, "generic-500").len(),
+        3,
+        "the methods that work are quiet"
+    );
+}
+
+#[test]
 fn app_timeout_500_fires_at_a_latency_ceiling_and_generic_500_stays_quiet() {
     let mut rng = Rng::new(5);
     let mut log = Log::new();
