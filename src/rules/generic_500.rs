@@ -93,9 +93,9 @@ refusals on a write). What the figures show picks the recommendation and the con
   Conflict` (state clash, duplicate) or `422 Unprocessable Content` (validation);
 - **a method the handler does not take**: the endpoint's method fails on (nearly) every call
   while another method on the same route succeeds → `OPTIONS` (a CORS preflight): `204` with
-  `Allow` and CORS headers, or `405`; `HEAD`: answer as `GET` (`200`), or `405`; any other
-  method: `405` with `Allow` if the route does not support it (low confidence: it may be a bug
-  on every call);
+  `Allow` and CORS headers, or `405`; `HEAD`: answer as `GET` (`200`), or `405`; a write:
+  `405` with `Allow` if the route does not support it, else `503` (what writes need is down) —
+  low confidence; any other method: `405`, or `501` if the server supports it nowhere (low);
 - **no cause in the log** (no durations logged, steady over time, no load link): the finding
   says so, at low confidence, and lists the candidates: on a write `409`/`422`, `503`, `504`;
   on a read whose 500s come steadily mixed with successes, requests the handler cannot serve
@@ -267,10 +267,15 @@ impl Rule for Generic500 {
                         Confidence::Medium,
                         format!("{succeed}: HEAD is GET without the body (RFC 9110 §9.3.2) and the handler does not take it; answer it as GET does, or 405 with `Allow: {allow}`"),
                     ),
+                    _ if e.is_write() => (
+                        vec![405, 503],
+                        Confidence::Low,
+                        format!("{succeed}: if the route does not support {}, that is 405 with `Allow: {allow}`; if it should, what writes need is failing (a read-only database, a full disk: 503) or every call hits a bug", e.method),
+                    ),
                     _ => (
                         vec![405, 501],
                         Confidence::Low,
-                        format!("{succeed}: if the route does not support {}, that is 405 with `Allow: {allow}`; if it should, every call hits a bug", e.method),
+                        format!("{succeed}: if the route does not support {}, that is 405 with `Allow: {allow}` (501 if the server supports it nowhere); if it should, every call hits a bug", e.method),
                     ),
                 }
             } else if let Some(r) = load {

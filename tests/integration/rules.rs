@@ -323,8 +323,9 @@ fn a_three_minute_capture_shows_its_500_flood_and_its_retired_route() {
 
 #[test]
 fn generic_500_on_a_method_the_handler_does_not_take() {
-    // CORS preflights that crash the handler, HEAD requests from a monitor, and PUTs on a
-    // read-only route: each method fails on every call while GET (and POST) succeed there.
+    // CORS preflights that crash the handler, HEAD requests from a monitor, PUTs on a
+    // read-only route and a WebDAV probe: each method fails on every call while GET (and
+    // POST) succeed there.
     let mut rng = Rng::new(12);
     let mut log = Log::new();
     background(&mut log, &mut rng, 120);
@@ -358,6 +359,11 @@ fn generic_500_on_a_method_the_handler_does_not_take() {
             .ms(rng.latency(2.0))
             .client(rng.client(80))
     });
+    log.spread(30, 0.0, 7200.0, |_, t| {
+        req(t, "PROPFIND", "/api/items", 500)
+            .ms(rng.latency(2.0))
+            .client(rng.client(80))
+    });
     let fs = findings_at_any_scale(&log, Log::combined, "a.log");
     let f = fires(
         &fs,
@@ -375,11 +381,20 @@ fn generic_500_on_a_method_the_handler_does_not_take() {
     );
     let f = fires(&fs, "generic-500", "HEAD", "/api/status", 500, &[200, 405]);
     assert_eq!(f["confidence"], "medium", "{f:#}");
-    let f = fires(&fs, "generic-500", "PUT", "/api/status", 500, &[405, 501]);
+    let f = fires(&fs, "generic-500", "PUT", "/api/status", 500, &[405, 503]);
+    assert_eq!(f["confidence"], "low", "{f:#}");
+    let f = fires(
+        &fs,
+        "generic-500",
+        "PROPFIND",
+        "/api/items",
+        500,
+        &[405, 501],
+    );
     assert_eq!(f["confidence"], "low", "{f:#}");
     assert_eq!(
         of(&fs, "generic-500").len(),
-        3,
+        4,
         "the methods that work are quiet"
     );
 }
