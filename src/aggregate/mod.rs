@@ -793,10 +793,10 @@ pub struct Aggregate {
     pub files: BTreeMap<u32, FileCounts>,
     /// Line count of every chunk (file, chunk, lines), to turn [`Pos`] into line numbers.
     pub chunk_lines: Vec<(u32, u32, u32)>,
-    /// Where every chunk read by this run starts in its file's decoded stream (file, chunk,
-    /// byte), so a sample line's text is read back from there. Not kept in partials: the
-    /// lines of a merged partial are found by counting.
-    #[serde(skip)]
+    /// Where every chunk starts in its file's decoded stream (file, chunk, byte), so a sample
+    /// line's text is read back from there (absent from partials written before it was kept:
+    /// their lines are found by counting).
+    #[serde(default)]
     pub chunk_offsets: Vec<(u32, u32, u64)>,
     /// Parsed lines left out by `--since`/`--until` or `--host`.
     pub out_of_window: u64,
@@ -1763,8 +1763,8 @@ impl Aggregate {
         starts.get(&(pos.file, pos.chunk)).copied().unwrap_or(0) + u64::from(pos.line) + 1
     }
 
-    /// Where every chunk this run read starts in its file's decoded stream (none for the
-    /// chunks of a merged partial).
+    /// Where every chunk starts in its file's decoded stream (none for the chunks of a
+    /// partial written without them).
     pub fn chunk_offset_map(&self) -> FxHashMap<(u32, u32), u64> {
         self.chunk_offsets
             .iter()

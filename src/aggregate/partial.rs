@@ -16,6 +16,9 @@
 //!    "rejects": {reason: {"count", "samples": [{"pos": {"file", "chunk", "line"}, "snippet"}]}},
 //!    "files": {index: {"lines", "parsed", "rejected", "skipped"}},
 //!    "chunk_lines": [[file, chunk, lines], …],
+//!    "chunk_offsets": [[file, chunk, byte], …],   where each chunk starts in the file's
+//!                                      decoded stream (optional: sample text is then found
+//!                                      by counting lines),
 //!    "out_of_window", "folded_lines", "fold_error", "clients_untracked": integers,
 //!    "folded_routes": {"exact": [hash, …], "registers": HyperLogLog registers (bytes)},
 //!    "clients": {hash: {"name", "misses", "throttled", "missed_endpoints"}}}}

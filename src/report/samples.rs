@@ -1,8 +1,8 @@
 //! The text of sample lines, read back from the inputs at report time so a finding shows one or
 //! two actual lines next to its `file:line` references. No text is kept in the aggregate (the
 //! hot path and partials stay as they are), only where each chunk started: a plain file is read
-//! from the start of each sample's chunk; a compressed one, or one of a merged partial, from its
-//! top (the samples are the earliest lines of their kind, so reading stops early). At most
+//! from the start of each sample's chunk; a compressed one from its top (the samples are the
+//! earliest lines of their kind, so reading stops early). At most
 //! [`READ_BUDGET`] bytes (decoded) are read from one file. Standard input, and files of a
 //! partial that are not on this machine, have no text.
 

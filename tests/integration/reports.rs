@@ -853,7 +853,17 @@ fn sample_lines_deep_in_a_file_are_the_lines_their_numbers_name() {
         "deep.log.gz",
         &crate::util::gzip(text.as_bytes()),
     );
-    for p in [plain, gz] {
+    // And from a partial of the plain file, merged: the chunk starts travel with it.
+    let part = dir.path().join("deep.partial.json");
+    crate::util::write_partial(&plain, &part);
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(&part).expect("partial")).expect("JSON");
+    let offsets = written["aggregate"]["chunk_offsets"]
+        .as_array()
+        .expect("kept");
+    assert_eq!(offsets.len(), 4, "{offsets:?}");
+    assert_eq!(offsets[0], serde_json::json!([0, 0, 0]));
+    for p in [plain, gz, part] {
         let out = statuslens()
             .arg(&p)
             .args(["--format", "json"])
