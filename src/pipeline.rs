@@ -86,10 +86,9 @@ pub struct Opened {
     pub format: Arc<dyn LogFormat>,
     /// The container wrapper around its lines, if any.
     pub wrap: Option<Wrap>,
-    /// Chunks already read for sniffing, in order.
-    pub first: std::collections::VecDeque<(ChunkKind, Vec<u8>)>,
-    /// Where each of `first` starts in the decoded stream.
-    first_starts: std::collections::VecDeque<u64>,
+    /// Chunks already read for sniffing, in order, with where each starts in the decoded
+    /// stream.
+    first: std::collections::VecDeque<(ChunkKind, Vec<u8>, u64)>,
     /// Where the chunk last returned starts in the decoded stream.
     start: u64,
     /// Compression found.
@@ -112,9 +111,9 @@ impl Opened {
         &mut self,
         mut buf: Vec<u8>,
     ) -> std::io::Result<Option<(ChunkKind, Vec<u8>)>> {
-        if let Some(first) = self.first.pop_front() {
-            self.start = self.first_starts.pop_front().unwrap_or_default();
-            return Ok(Some(first));
+        if let Some((kind, buf, start)) = self.first.pop_front() {
+            self.start = start;
+            return Ok(Some((kind, buf)));
         }
         let chunk = self.reader.next_chunk(&mut buf)?.map(|kind| (kind, buf));
         self.start = self.reader.chunk_start();
@@ -146,7 +145,6 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
     // container's start-up messages before its access lines), a few chunks at most. The chunks
     // read are all parsed afterwards: the junk lines are rejected and counted, not lost.
     let mut first = std::collections::VecDeque::new();
-    let mut first_starts = std::collections::VecDeque::new();
     let mut buf = Some(buf);
     let mut lines: Vec<(usize, usize, usize)> = Vec::new(); // non-blank lines split so far
     let mut split_at = (0, 0); // where splitting the chunks read goes on: (chunk, byte)
@@ -156,8 +154,7 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
         let mut b = buf.take().unwrap_or_default();
         let end = match reader.next_chunk(&mut b) {
             Ok(Some(kind)) => {
-                first.push_back((kind, b));
-                first_starts.push_back(reader.chunk_start());
+                first.push_back((kind, b, reader.chunk_start()));
                 read == SNIFF_CHUNKS
             }
             Ok(None) => true,
@@ -193,7 +190,7 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
         // Lines ended by a bare CR (old Mac files, some Windows exports) read as one line.
         let head = first
             .front()
-            .map_or(&[][..], |(_, b)| &b[..b.len().min(1 << 16)]);
+            .map_or(&[][..], |(_, b, _)| &b[..b.len().min(1 << 16)]);
         let bare_cr = memchr::memchr_iter(b'\r', head).nth(1).is_some()
             && memchr::memchr(b'\n', &head[..head.len().saturating_sub(1)]).is_none();
         if bare_cr {
@@ -213,7 +210,6 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
         format: Arc::from(fmt),
         wrap,
         first,
-        first_starts,
         start: 0,
         compression,
     })
@@ -223,14 +219,14 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
 /// `lines` holds `want` of them or every chunk read is split: a log that fits its first window
 /// is split no further than that window (not its whole first chunk).
 fn split_lines(
-    chunks: &std::collections::VecDeque<(ChunkKind, Vec<u8>)>,
+    chunks: &std::collections::VecDeque<(ChunkKind, Vec<u8>, u64)>,
     at: &mut (usize, usize),
     lines: &mut Vec<(usize, usize, usize)>,
     want: usize,
 ) {
     while lines.len() < want {
         let (c, start) = *at;
-        let Some((kind, b)) = chunks.get(c) else {
+        let Some((kind, b, _)) = chunks.get(c) else {
             return;
         };
         if *kind != ChunkKind::Lines || start >= b.len() {
