@@ -44,6 +44,10 @@ by host. When the log names where the gateway sent each request (ALB target grou
 `$proxy_upstream_name`/`$upstream_addr`, Traefik `ServiceName`, Envoy `upstream_cluster`),
 the upstream holding 90 % or more of the burst is named (`upstream` in the evidence). A 503
 burst that one client got 90 % of is a per-client limit, which `client-503-limit` reports.
+When the log does not say who produced the responses and an endpoint's own `gateway-5xx`
+triage would only repeat the burst (90 % or more of its 502/503/504 inside the window), that
+finding is folded into the burst: the burst carries its advice (log the upstream status) once,
+and `endpoints_folded` counts them.
 
 ## Why it matters
 A load balancer answering 502 for ten minutes because its target group was crash-looping is

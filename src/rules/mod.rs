@@ -736,6 +736,7 @@ pub fn run(facts: &Facts<'_>, cfg: &RulesConfig) -> Vec<Finding> {
             all.push(f);
         }
     }
+    fold_into_bursts(&mut all, facts);
     all.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -745,6 +746,74 @@ pub fn run(facts: &Facts<'_>, cfg: &RulesConfig) -> Vec<Finding> {
             .then_with(|| a.observed_status.cmp(&b.observed_status))
     });
     all
+}
+
+/// Share of an endpoint's 502/503/504 inside a gateway burst's window from which its own
+/// triage finding only repeats the burst.
+const INSIDE_BURST: f64 = 0.9;
+
+/// Drop the `gateway-5xx` triage findings that only repeat a `gateway-burst` (a deploy, an
+/// outage: every endpoint's 502/503/504 in the burst's window, the log not saying who made
+/// them) and give their advice once, on the burst. Findings where the log names the origin,
+/// or with responses outside the burst, stay.
+fn fold_into_bursts(all: &mut Vec<Finding>, facts: &Facts<'_>) {
+    let windows: Vec<(usize, i64, i64)> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.rule == "gateway-burst")
+        .filter_map(|(i, f)| f.evidence.window.map(|(a, b)| (i, a, b)))
+        .collect();
+    if windows.is_empty() || facts.bucket_ms <= 0 {
+        return;
+    }
+    let mut folded = vec![0usize; all.len()];
+    let mut keep = vec![true; all.len()];
+    for (k, f) in all.iter().enumerate() {
+        if f.rule != "gateway-5xx" || f.confidence != Confidence::Low {
+            continue;
+        }
+        let Some(e) = facts
+            .endpoints
+            .iter()
+            .find(|e| e.method == f.method && e.route == f.route && e.host == f.host.as_deref())
+        else {
+            continue;
+        };
+        for &(b, start, end) in &windows {
+            if all[b].host.is_some() && all[b].host != f.host {
+                continue;
+            }
+            let (mut inside, mut total) = (0u64, 0u64);
+            for (bucket, c) in stats::series(e.stats) {
+                let n = crate::aggregate::Trouble::Gateway.in_bucket(&c);
+                let at = bucket.saturating_mul(facts.bucket_ms);
+                total += n;
+                if at >= start && at < end {
+                    inside += n;
+                }
+            }
+            if total > 0 && inside as f64 >= INSIDE_BURST * total as f64 {
+                keep[k] = false;
+                folded[b] += 1;
+                break;
+            }
+        }
+    }
+    for (b, n) in folded.iter().enumerate() {
+        if *n > 0 {
+            let f = &mut all[b];
+            f.message = format!(
+                "{} The log does not say whether the gateway or the application produced them: log the upstream status (nginx $upstream_status, the load balancer's target status) to tell them apart.",
+                f.message
+            );
+            f.evidence = f.evidence.clone().figure("endpoints_folded", *n as u64);
+        }
+    }
+    let mut k = 0;
+    all.retain(|_| {
+        k += 1;
+        keep[k - 1]
+    });
 }
 
 /// The docs of a rule as printed by `statuslens rules ID` and committed in `docs/rules/`.

@@ -1132,6 +1132,51 @@ fn gateway_burst_over_many_endpoints() {
     );
 }
 
+/// A deploy: for two minutes of an hour the gateway answers 502 on every endpoint, enough on
+/// each for its own `gateway-5xx` triage. Those only repeat the burst: one finding carries the
+/// advice (log the upstream status). An endpoint that also fails the rest of the hour keeps its
+/// own finding.
+#[test]
+fn a_deploy_is_one_burst_not_a_triage_per_endpoint() {
+    let mut rng = Rng::new(33);
+    let mut log = Log::new();
+    for k in 0..4 {
+        let route = format!("/api/svc{k}/items");
+        log.spread(1200, k as f64, 3600.0, |_, t| {
+            let status = if (1800.0..1920.0).contains(&t) {
+                502
+            } else {
+                200
+            };
+            req(t, "GET", &route, status)
+                .ms(rng.latency(40.0))
+                .client(rng.client(200))
+        });
+    }
+    log.spread(1200, 0.5, 3600.0, |i, t| {
+        let status = if (1800.0..1920.0).contains(&t) || i % 20 == 3 {
+            502
+        } else {
+            200
+        };
+        req(t, "GET", "/api/flaky", status)
+            .ms(rng.latency(40.0))
+            .client(rng.client(200))
+    });
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    let f = fires(&fs, "gateway-burst", "*", "(whole API)", 502, &[502]);
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("log the upstream status")),
+        "{f:#}"
+    );
+    assert_eq!(f["evidence"]["figures"]["endpoints_folded"], 4, "{f:#}");
+    let triage = of(&fs, "gateway-5xx");
+    assert_eq!(triage.len(), 1, "{triage:#?}");
+    assert_eq!(triage[0]["route"], "/api/flaky");
+}
+
 // ---- client-503-limit -----------------------------------------------------------------------
 
 /// Forty endpoints serve a hundred clients for an hour; one client gets a 503 from each of them
