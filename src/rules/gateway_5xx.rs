@@ -74,6 +74,10 @@ fn origin_word(o: Origin) -> &'static str {
     }
 }
 
+/// What to do when the log does not say who produced a 502/503/504 (also given by a
+/// `gateway-burst` these findings are folded into).
+pub(super) const LOG_THE_ORIGIN: &str = "log the upstream status (nginx $upstream_status, the load balancer's target status) to tell them apart";
+
 impl Rule for Gateway5xx {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -148,7 +152,7 @@ impl Rule for Gateway5xx {
                     )
                 } else {
                     format!(
-                        "{} {}: {} responses ({:.1}%) were 502/503/504 ({}); this log does not say whether the gateway or the application produced them — log the upstream status (nginx $upstream_status, the load balancer's target status) to tell them apart.",
+                        "{} {}: {} responses ({:.1}%) were 502/503/504 ({}); this log does not say whether the gateway or the application produced them — {LOG_THE_ORIGIN}.",
                         e.method,
                         e.route,
                         total,

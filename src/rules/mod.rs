@@ -773,9 +773,8 @@ fn fold_into_bursts(all: &mut Vec<Finding>, facts: &Facts<'_>) {
             continue;
         }
         let Some(e) = facts
-            .endpoints
-            .iter()
-            .find(|e| e.method == f.method && e.route == f.route && e.host == f.host.as_deref())
+            .methods_of(f.host.as_deref(), &f.route)
+            .find(|e| e.method == f.method)
         else {
             continue;
         };
@@ -803,17 +802,15 @@ fn fold_into_bursts(all: &mut Vec<Finding>, facts: &Facts<'_>) {
         if *n > 0 {
             let f = &mut all[b];
             f.message = format!(
-                "{} The log does not say whether the gateway or the application produced them: log the upstream status (nginx $upstream_status, the load balancer's target status) to tell them apart.",
-                f.message
+                "{} The log does not say whether the gateway or the application produced them: {}.",
+                f.message,
+                gateway_5xx::LOG_THE_ORIGIN
             );
             f.evidence = f.evidence.clone().figure("endpoints_folded", *n as u64);
         }
     }
-    let mut k = 0;
-    all.retain(|_| {
-        k += 1;
-        keep[k - 1]
-    });
+    let mut keep = keep.into_iter();
+    all.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// The docs of a rule as printed by `statuslens rules ID` and committed in `docs/rules/`.
