@@ -314,7 +314,8 @@ pub fn is_miss(status: u16) -> bool {
     matches!(status, 400 | 403 | 404 | 405 | 410)
 }
 
-/// Exact per-client request counts of an endpoint while it has few clients.
+/// Exact per-client request counts of an endpoint while it has few clients; past that, of a
+/// sample of this many of them.
 pub const CLIENT_SET_CAP: usize = 16;
 
 /// One client's requests on one endpoint.
@@ -328,15 +329,19 @@ pub struct ClientCount {
     pub misses: u64,
 }
 
-/// The clients of one endpoint: exact while there are at most [`CLIENT_SET_CAP`] of them (and
-/// all of them are known), else just "many".
+/// The clients of one endpoint: all of them while there are at most [`CLIENT_SET_CAP`] (and
+/// every request names one), else a sample.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClientSet {
-    /// Per client, sorted by hash.
+    /// Every client, sorted by hash.
     Few(Vec<ClientCount>),
-    /// More clients than the cap, or some requests without a client.
-    Many,
+    /// More clients than the cap, or some requests without a client: the [`CLIENT_SET_CAP`]
+    /// clients with the smallest hashes, sorted, with their exact counts — a uniform sample of
+    /// the endpoint's clients that does not depend on the order or the split of the input (a
+    /// client among the smallest of the whole is among the smallest of every part it is in,
+    /// and one pushed out never comes back).
+    Many(Vec<ClientCount>),
 }
 
 impl Default for ClientSet {
@@ -350,37 +355,77 @@ impl ClientSet {
     /// client).
     #[inline]
     pub fn add(&mut self, h: Option<u64>, requests: u64, misses: u64) {
-        let ClientSet::Few(v) = self else { return };
+        // Most lines of a busy endpoint come from a client outside its full sample: one
+        // comparison.
+        if let ClientSet::Many(v) = self {
+            match (h, v.last()) {
+                (None, _) => return,
+                (Some(h), Some(last)) if v.len() == CLIENT_SET_CAP && h > last.client => return,
+                _ => {}
+            }
+        }
+        self.add_known(h, requests, misses);
+    }
+
+    fn add_known(&mut self, h: Option<u64>, requests: u64, misses: u64) {
+        let (v, complete) = match self {
+            ClientSet::Few(v) => (v, true),
+            ClientSet::Many(v) => (v, false),
+        };
         let Some(h) = h else {
-            *self = ClientSet::Many;
+            if complete {
+                *self = ClientSet::Many(std::mem::take(v));
+            }
             return;
         };
+        if v.len() == CLIENT_SET_CAP && v.last().is_some_and(|c| h > c.client) {
+            if complete {
+                *self = ClientSet::Many(std::mem::take(v));
+            }
+            return;
+        }
         match v.binary_search_by_key(&h, |c| c.client) {
             Ok(i) => {
                 v[i].requests += requests;
                 v[i].misses += misses;
             }
-            Err(_) if v.len() == CLIENT_SET_CAP => *self = ClientSet::Many,
-            Err(i) => v.insert(
-                i,
-                ClientCount {
-                    client: h,
-                    requests,
-                    misses,
-                },
-            ),
+            Err(i) => {
+                v.insert(
+                    i,
+                    ClientCount {
+                        client: h,
+                        requests,
+                        misses,
+                    },
+                );
+                if v.len() > CLIENT_SET_CAP {
+                    v.pop();
+                    if complete {
+                        *self = ClientSet::Many(std::mem::take(v));
+                    }
+                }
+            }
         }
     }
 
     /// Fold `other` into `self`.
     pub fn merge(&mut self, other: ClientSet) {
-        match other {
-            ClientSet::Many => *self = ClientSet::Many,
-            ClientSet::Few(v) => {
-                for c in v {
-                    self.add(Some(c.client), c.requests, c.misses);
-                }
-            }
+        let (v, complete) = match other {
+            ClientSet::Few(v) => (v, true),
+            ClientSet::Many(v) => (v, false),
+        };
+        for c in v {
+            self.add(Some(c.client), c.requests, c.misses);
+        }
+        if let (ClientSet::Few(v), false) = (&mut *self, complete) {
+            *self = ClientSet::Many(std::mem::take(v));
+        }
+    }
+
+    /// The clients known: all of them ([`ClientSet::Few`]) or the sample.
+    pub fn known(&self) -> &[ClientCount] {
+        match self {
+            ClientSet::Few(v) | ClientSet::Many(v) => v,
         }
     }
 }
@@ -728,26 +773,82 @@ mod tests {
     }
 
     #[test]
-    fn client_set_turns_many_past_the_cap() {
+    fn client_set_turns_many_past_the_cap_and_keeps_a_sample() {
         let mut s = ClientSet::default();
         for h in 0..CLIENT_SET_CAP as u64 {
-            s.add(Some(h), 2, 0);
+            s.add(Some(h * 10), 2, 0);
         }
         assert!(matches!(&s, ClientSet::Few(v) if v.len() == CLIENT_SET_CAP));
         let mut t = s.clone();
-        t.add(Some(3), 1, 1);
+        t.add(Some(30), 1, 1);
         assert!(
-            matches!(&t, ClientSet::Few(v) if v[3] == ClientCount { client: 3, requests: 3, misses: 1 })
+            matches!(&t, ClientSet::Few(v) if v[3] == ClientCount { client: 30, requests: 3, misses: 1 })
         );
-        s.add(Some(999), 1, 0);
-        assert_eq!(s, ClientSet::Many);
+        // A larger hash past the cap: many, the sample unchanged.
+        let mut big = s.clone();
+        big.add(Some(999), 1, 0);
+        assert_eq!(big, ClientSet::Many(s.known().to_vec()));
+        // A smaller one enters the sample and pushes out the largest, for good.
+        s.add(Some(5), 4, 4);
+        let ClientSet::Many(v) = &s else {
+            panic!("past the cap: {s:?}")
+        };
+        assert_eq!(v.len(), CLIENT_SET_CAP);
+        assert_eq!(
+            v[1],
+            ClientCount {
+                client: 5,
+                requests: 4,
+                misses: 4
+            }
+        );
+        assert_eq!(v.last().map(|c| c.client), Some(140));
+        s.add(Some(150), 1, 0);
+        assert_eq!(s.known().last().map(|c| c.client), Some(140));
         let mut u = ClientSet::default();
+        u.add(Some(1), 1, 0);
         u.add(None, 1, 0);
         assert_eq!(
             u,
-            ClientSet::Many,
-            "a request without a client makes the set unknown"
+            ClientSet::Many(vec![ClientCount {
+                client: 1,
+                requests: 1,
+                misses: 0
+            }]),
+            "a request without a client makes the set a sample"
         );
+    }
+
+    #[test]
+    fn client_sample_is_the_same_whatever_the_split() {
+        // Clients with uneven request counts, cut into parts at every place: merged, the parts
+        // give the set of the whole (the smallest hashes, with exact counts).
+        let reqs: Vec<(u64, u64)> = (0..200u64)
+            .map(|i| ((i * 0x9E37_79B9_7F4A_7C15) % 1000, 1 + i % 3))
+            .collect();
+        let mut whole = ClientSet::default();
+        for &(h, n) in &reqs {
+            whole.add(Some(h), n, n % 2);
+        }
+        assert!(matches!(whole, ClientSet::Many(ref v) if v.len() == CLIENT_SET_CAP));
+        let mut exact: std::collections::BTreeMap<u64, u64> = Default::default();
+        for &(h, n) in &reqs {
+            *exact.entry(h).or_default() += n;
+        }
+        for (c, (h, n)) in whole.known().iter().zip(&exact) {
+            assert_eq!((c.client, c.requests), (*h, *n));
+        }
+        for cut in [1, 7, 50, 199] {
+            let (mut a, mut b) = (ClientSet::default(), ClientSet::default());
+            for &(h, n) in &reqs[..cut] {
+                a.add(Some(h), n, n % 2);
+            }
+            for &(h, n) in &reqs[cut..] {
+                b.add(Some(h), n, n % 2);
+            }
+            b.merge(a);
+            assert_eq!(b, whole, "cut at {cut}");
+        }
     }
 
     #[test]

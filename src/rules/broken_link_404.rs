@@ -45,12 +45,19 @@ every view; a mobile app calling an endpoint that was never deployed does the sa
 pages that link to it are named when the log has the `Referer` (combined format, nginx
 `$http_referer`, a JSON `referer` field). Routes where another method succeeds are
 `wrong-method-404`'s, and routes that answered 2xx earlier are `retired-404`'s. Scanners (many
-distinct paths, each tried once or twice) are noise and are kept out. So are files that
+distinct paths, each tried once or twice) are noise and are kept out, and so is a URL whose
+misses show no ordinary client: no page links it (no `Referer`), and fewer than half of the
+clients the endpoint knows (all of them, or a sample of 16 when there are more) succeed
+elsewhere in the log or ask for it 3 times or more — a botnet trying `/actuator/health` or
+`/backup.zip` once from each of hundreds of addresses. A static file's name under placeholder
+folders (`/wp-content/uploads/{id}/{id}/crumb.jpg`, dated upload folders) is one URL. So are files that
 browsers, crawlers and platforms ask every site for on their own (`/favicon.ico`,
 `/apple-touch-icon….png`, `/robots.txt`, `/sitemap.xml`, `/ads.txt`, `/.well-known/…`, the AMP
 cache's expected-404 probe) — nothing links them, and 404 is right when the site offers none —
 and well-known targets of exploit probes (`/wp-login.php`, `/xmlrpc.php`, `/phpmyadmin`,
-`/.env`, `/.git/…`), which bots try on any site, a few times each from many addresses.
+`/.env`, `/.git/…`), which bots try on any site, a few times each from many addresses — unless
+the site serves that folder (a missing image under `/wp-content/` of a WordPress site is a
+broken link).
 
 ## Why it matters
 The status code is right — the resource is not there — but the reference to it is wrong, and
@@ -73,20 +80,67 @@ resource was removed on purpose, answer `410 Gone` so clients and crawlers stop 
     thresholds: &[MIN_404, MIN_404_SHARE, MIN_REPEATS],
 };
 
+/// The first segment of `route` (`wp-content` of `/wp-content/uploads/x.jpg`).
+fn top_segment(route: &str) -> &str {
+    route
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+}
+
+/// Whether the route names one URL: no placeholder, or a static file's name under placeholder
+/// directories (`/wp-content/uploads/{id}/{id}/crumb.jpg`: dated folders, one file).
+fn names_one_url(e: &super::Endpoint<'_>) -> bool {
+    let mut segments = e.route.rsplit('/');
+    let last = segments.next().unwrap_or("");
+    !stats::is_placeholder(last) && (e.is_static() || !segments.any(stats::is_placeholder))
+}
+
+/// Whether the misses come from ordinary clients, not from probes: a page links the URL (a
+/// `Referer`), or at least half of the clients the endpoint knows (all of them, or its sample)
+/// are no scanners and either succeed elsewhere or keep asking for it (`min_repeats` times).
+/// A botnet trying `/.env` or `/actuator/health` from hundreds of addresses, once or twice
+/// each and nothing else, does neither. Without client addresses in the log, nothing tells
+/// them apart: the URL is kept.
+fn from_ordinary_clients(facts: &Facts<'_>, e: &super::Endpoint<'_>, min_repeats: f64) -> bool {
+    let known = e.stats.clients.known();
+    if known.is_empty() || !e.stats.referers_404.pages.is_empty() {
+        return true;
+    }
+    let ordinary = known
+        .iter()
+        .filter(|c| {
+            !facts.scanner_clients.contains(&c.client)
+                && (facts.client_hits.get(&c.client).is_some_and(|&n| n > 0)
+                    || c.requests as f64 >= min_repeats)
+        })
+        .count();
+    2 * ordinary >= known.len()
+}
+
 impl Rule for BrokenLink404 {
     fn meta(&self) -> &'static RuleMeta {
         &META
     }
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
+        // The top folders the site serves: `/wp-content/…` is a probe target on a site without
+        // WordPress, and a broken image on a site with it.
+        let served: std::collections::BTreeSet<&str> = facts
+            .endpoints
+            .iter()
+            .filter(|e| e.class(200..=299) > 0)
+            .map(|e| top_segment(e.route))
+            .collect();
         for e in &facts.endpoints {
             let n404 = e.status(404);
             if (n404 as f64) < cfg.get(&MIN_404)
                 || e.share(n404) < cfg.get(&MIN_404_SHARE)
                 || e.class(200..=299) > 0
-                || e.route.split('/').any(stats::is_placeholder)
+                || !names_one_url(e)
                 || super::is_fetched_unasked(e.route)
-                || super::is_probe_target(e.route)
+                || (super::is_probe_target(e.route) && !served.contains(top_segment(e.route)))
             {
                 continue;
             }
@@ -103,6 +157,9 @@ impl Rule for BrokenLink404 {
                 }
                 _ => (None, 0.0),
             };
+            if !from_ordinary_clients(facts, e, cfg.get(&MIN_REPEATS)) {
+                continue;
+            }
             let repeated = match clients {
                 Some(k) => k as f64 >= cfg.get(&MIN_REPEATS) || per_client >= cfg.get(&MIN_REPEATS),
                 // More clients than tracked: requested by many.

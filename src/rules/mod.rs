@@ -39,7 +39,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::aggregate::signals::ClientSet;
+use crate::aggregate::signals::{self, ClientCount, ClientSet};
 use crate::aggregate::{Aggregate, EndpointStats, Pos};
 use crate::route::openapi::Api;
 pub use config::{RuleSettings, RulesConfig};
@@ -540,6 +540,19 @@ pub fn is_static_route(route: &str) -> bool {
             .any(|e| ext.eq_ignore_ascii_case(e))
 }
 
+/// Share of misses an endpoint probed from more addresses than it keeps must have to be taken
+/// for scanner noise (see [`Facts::new`]).
+const NOISE_MISS_SHARE: f64 = 0.9;
+
+/// Requests of `s` answered with a miss ([`signals::is_miss`]).
+fn misses(s: &crate::aggregate::EndpointStats) -> u64 {
+    s.statuses
+        .iter()
+        .filter(|(code, _)| signals::is_miss(*code))
+        .map(|(_, n)| n)
+        .sum()
+}
+
 /// A client classified as a scanner.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Scanner {
@@ -585,6 +598,11 @@ pub struct Facts<'a> {
     pub api: &'a Api,
     /// Formats of the files read (what the incomplete-request rule explains), set by the run.
     pub formats: Vec<String>,
+    /// Successful requests per client, counted where an endpoint knows its clients (all of
+    /// them, or its sample): a lower bound.
+    pub client_hits: FxHashMap<u64, u64>,
+    /// The clients classified as scanners (their hashes).
+    pub scanner_clients: BTreeSet<u64>,
 }
 
 impl<'a> Facts<'a> {
@@ -593,12 +611,11 @@ impl<'a> Facts<'a> {
     pub fn new(agg: &'a Aggregate, cfg: &RulesConfig, api: &'a Api) -> Facts<'a> {
         // Successful requests seen per client where the endpoint's clients are known: a proxy
         // or a busy integration collects misses too, but far more successes.
+        // Counts are exact for every client an endpoint knows (all of them, or its sample).
         let mut known_hits: FxHashMap<u64, u64> = FxHashMap::default();
         for s in agg.endpoints.values() {
-            if let ClientSet::Few(v) = &s.clients {
-                for c in v {
-                    *known_hits.entry(c.client).or_default() += c.requests - c.misses;
-                }
+            for c in s.clients.known() {
+                *known_hits.entry(c.client).or_default() += c.requests - c.misses;
             }
         }
         let mut scanner_hashes = BTreeSet::new();
@@ -635,11 +652,17 @@ impl<'a> Facts<'a> {
             let Ok(method) = std::str::from_utf8(k.method()) else {
                 continue;
             };
+            let all_scanners = |v: &[ClientCount]| {
+                !v.is_empty() && v.iter().all(|c| scanner_hashes.contains(&c.client))
+            };
             let only_scanners = match &s.clients {
-                ClientSet::Few(v) => {
-                    !v.is_empty() && v.iter().all(|c| scanner_hashes.contains(&c.client))
+                ClientSet::Few(v) => all_scanners(v),
+                // Probed from more addresses than an endpoint keeps (a botnet trying `/.env`):
+                // its sample of clients all scanners, and its requests nearly all misses, what
+                // scanners collect — an endpoint where anyone succeeds is never noise.
+                ClientSet::Many(v) => {
+                    all_scanners(v) && stats::ratio(misses(s), s.count) >= NOISE_MISS_SHARE
                 }
-                ClientSet::Many => false,
             };
             if only_scanners {
                 noise.endpoints += 1;
@@ -685,6 +708,8 @@ impl<'a> Facts<'a> {
             aggregate: agg,
             noise,
             api,
+            client_hits: known_hits,
+            scanner_clients: scanner_hashes,
         }
     }
 

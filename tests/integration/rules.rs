@@ -2108,6 +2108,118 @@ fn exploit_probes_from_many_addresses_are_not_broken_links() {
     );
 }
 
+#[test]
+fn probes_from_hundreds_of_addresses_are_noise_and_a_real_broken_image_is_not() {
+    // A WordPress blog: 300 browsers reading posts and their images; one post links an image
+    // that is not deployed (a dated upload folder). An app's users call an endpoint never
+    // deployed, beside one that works. 400 bot addresses each fetch the home page now and
+    // then and try one or two paths on no list, once; 30 scanners try 24 paths each, among
+    // them a path no one else asks for, from more addresses than an endpoint keeps.
+    let mut log = Log::new();
+    let mut rng = Rng::new(71);
+    log.spread(3000, 0.0, 7200.0, |i, t| {
+        let c = rng.client(300);
+        match i % 3 {
+            0 => req(t, "GET", "/", 200).bytes(30_000).client(c),
+            1 => req(t, "GET", &format!("/blog/post-{}/", i % 30), 200)
+                .bytes(40_000)
+                .client(c),
+            _ => req(
+                t,
+                "GET",
+                &format!(
+                    "/wp-content/uploads/2024/{:02}/photo-{}.jpg",
+                    i % 12 + 1,
+                    i % 30
+                ),
+                200,
+            )
+            .bytes(90_000)
+            .client(c)
+            .referer(&format!("https://blog.example/blog/post-{}/", i % 30)),
+        }
+    });
+    log.spread(150, 0.0, 7200.0, |_, t| {
+        req(t, "GET", "/wp-content/uploads/2022/05/rye-crumb.jpg", 404)
+            .bytes(550)
+            .client(rng.client(300))
+            .referer("https://blog.example/blog/post-7/")
+    });
+    log.spread(600, 0.0, 7200.0, |i, t| {
+        let c = format!("10.9.0.{}", i % 80 + 1);
+        if i % 2 == 0 {
+            req(t, "GET", "/api/v1/feed", 200).bytes(3000).client(c)
+        } else {
+            req(t, "GET", "/api/v2/badges", 404).bytes(150).client(c)
+        }
+    });
+    let probes = [
+        "/actuator/health",
+        "/backup.zip",
+        "/config.json",
+        "/server-status",
+        "/boaform/admin/formLogin",
+    ];
+    for b in 0..400u64 {
+        let bot = format!("198.51.{}.{}", b / 200, b % 200 + 1);
+        let t = 20.0 + b as f64 * 17.5;
+        if b % 2 == 0 {
+            log.push(req(t, "GET", "/", 200).bytes(30_000).client(&bot));
+        }
+        for k in 0..=(b % 2) {
+            let p = probes[(b as usize + k as usize * 3) % probes.len()];
+            log.push(
+                req(t + 1.0 + k as f64, "GET", p, 404)
+                    .bytes(160)
+                    .client(&bot),
+            );
+        }
+    }
+    for s in 0..30u64 {
+        let bot = format!("203.0.113.{}", s + 1);
+        let mut t = 100.0 + s as f64 * 230.0;
+        for p in 0..24 {
+            let path = if p == 0 {
+                "/cgi-bin/luci/;stok=/locale".to_string()
+            } else {
+                format!("/probe-{s}-{p}.php")
+            };
+            log.push(req(t, "GET", &path, 404).bytes(160).client(&bot));
+            t += 1.5;
+        }
+    }
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    let image = fires(
+        &fs,
+        "broken-link-404",
+        "GET",
+        "/wp-content/uploads/{id}/{id}/rye-crumb.jpg",
+        404,
+        &[],
+    );
+    assert!(
+        image["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("linked from https://blog.example/blog/post-7/")),
+        "{image:#}"
+    );
+    fires(&fs, "broken-link-404", "GET", "/api/v2/badges", 404, &[]);
+    assert_eq!(
+        of(&fs, "broken-link-404").len(),
+        2,
+        "the probes are not broken links: {:#?}",
+        of(&fs, "broken-link-404")
+    );
+    let r = report(&log.combined(), "a.log", &[]);
+    assert_eq!(r["noise"]["scanner_count"], 30);
+    // The path 30 scanners tried is noise although its clients are past what it keeps exactly.
+    assert_eq!(
+        r["noise"]["endpoints"], 691,
+        "30 × 23 own paths + the shared one: {:#}",
+        r["noise"]
+    );
+}
+
 /// One ALB line at `t` for `GET path` on target group `group`: (elb status, target status,
 /// the three processing times); `i` varies the client.
 /// An ALB timestamp `second` seconds into 2024-05-01 (UTC).
