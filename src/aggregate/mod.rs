@@ -1064,6 +1064,8 @@ pub enum Trouble {
     Throttled = 1,
     /// Closed by the client before the response (499, 460) or logged without a status.
     Aborted = 2,
+    /// A plain 500: the application's own failure.
+    Error500 = 3,
 }
 
 impl Trouble {
@@ -1071,6 +1073,7 @@ impl Trouble {
     #[inline]
     pub fn of(status: Option<u16>) -> Option<Trouble> {
         match status {
+            Some(500) => Some(Trouble::Error500),
             Some(501..=599) => Some(Trouble::Gateway),
             Some(429) => Some(Trouble::Throttled),
             Some(c) if crate::codes::is_client_closed(c) => Some(Trouble::Aborted),
@@ -1098,12 +1101,13 @@ impl Trouble {
             Trouble::Aborted => {
                 u64::from(c.get(Counter::Class(0))) + u64::from(c.get(Counter::ClientClosed))
             }
+            Trouble::Error500 => u64::from(c.get(Counter::Status500)),
         }
     }
 }
 
 /// One minute of one upstream: its responses of each [`Trouble`], by index.
-pub type UpstreamMinute = [u32; 3];
+pub type UpstreamMinute = [u32; 4];
 
 /// Most upstreams whose troubles are followed (the first ones in input order).
 pub const MAX_UPSTREAMS: usize = 256;

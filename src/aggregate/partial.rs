@@ -27,6 +27,8 @@
 //! Latency histograms are HdrHistogram's standard V2 serialization, base64-encoded. Byte strings
 //! (routes, client names, samples) are JSON strings when they are UTF-8, else `{"base64": …}`.
 //! Every other field is the [`EndpointStats`](super::EndpointStats) field of the same name.
+//! An endpoint's `clients` is `{"few": [{"client", "requests", "misses"}, …]}` (every client) or
+//! `{"many": […]}` (the 16 with the smallest hashes: a sample that merges exactly).
 //! Partials are written *before* [`Aggregate::finish`]. Below the route cap, merging partials
 //! and finishing once gives the report of a single run byte for byte; beyond it the two can
 //! differ in which endpoints' early requests went to `(other)`, by at most the `fold_error`

@@ -812,8 +812,9 @@ impl ReportModel {
 
 /// Rules whose findings are incidents: something that happened over several endpoints in one
 /// stretch of time, with a scope (site, host, upstream, client).
-pub const INCIDENT_RULES: [&str; 4] = [
+pub const INCIDENT_RULES: [&str; 5] = [
     "gateway-burst",
+    "error-burst",
     "client-503-limit",
     "throttle-burst",
     "abort-burst",

@@ -1,4 +1,5 @@
-//! What the incident rules share (`gateway-burst`, `throttle-burst`, `abort-burst`): one kind
+//! What the incident rules share (`gateway-burst`, `error-burst`, `throttle-burst`,
+//! `abort-burst`): one kind
 //! of response crowded into one stretch of time over several endpoints, found on the whole
 //! traffic (or host by host when the other hosts drown it) and scoped to the host and the
 //! upstream that hold it.
@@ -245,6 +246,8 @@ fn burst<'a>(
         .map_or(0, |(c, _)| *c);
     let recommended = match kind.trouble {
         Trouble::Aborted => Vec::new(),
+        // A dependency down for a while is unavailability the handlers report as 500.
+        Trouble::Error500 => vec![503, 504],
         _ => vec![observed],
     };
     let origin = origin(kind, &touched, &codes);

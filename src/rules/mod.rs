@@ -20,6 +20,7 @@ mod client_503_limit;
 mod create_200;
 mod empty_200;
 mod error_body_200;
+mod error_burst;
 mod gateway_5xx;
 mod gateway_burst;
 mod generic_500;
@@ -154,6 +155,7 @@ pub static RULES: &[&dyn Rule] = &[
     &redirect_on_api::RedirectOnApi,
     &incomplete_request::IncompleteRequest,
     &gateway_burst::GatewayBurst,
+    &error_burst::ErrorBurst,
     &client_503_limit::Client503Limit,
     &throttle_burst::ThrottleBurst,
     &abort_burst::AbortBurst,
@@ -963,8 +965,8 @@ mod tests {
         }
         assert_eq!(
             RULES.len(),
-            21,
-            "the fourteen rules of SPEC §5, broken-link-404 (issue 14), redirect-on-api, incomplete-request, gateway-burst, client-503-limit, throttle-burst and abort-burst (issue 15)"
+            22,
+            "the fourteen rules of SPEC §5, broken-link-404 (issue 14), redirect-on-api, incomplete-request, gateway-burst, client-503-limit, throttle-burst and abort-burst (issue 15), error-burst (SPEC §5's incidents: a 500 burst across routes)"
         );
     }
 

@@ -1132,6 +1132,84 @@ fn gateway_burst_over_many_endpoints() {
     );
 }
 
+/// A database failover: for four minutes of two hours the endpoints that read or write the
+/// database answer slow plain 500s; one endpoint also has a bug that fails 1 % of its calls
+/// all along. One incident names the window and the endpoints; the same 500s spread over the
+/// two hours, or a flood on one endpoint, are no incident.
+#[test]
+fn a_failover_is_one_500_burst_over_the_endpoints() {
+    let build = |spread: bool, routes: usize| {
+        let mut rng = Rng::new(34);
+        let mut log = Log::new();
+        let mut failing = 0;
+        for k in 0..5 {
+            let route = format!("/api/svc{k}/items");
+            log.spread(2400, k as f64, 7200.0, |i, t| {
+                let down = if spread {
+                    i % 10 == 3 && k < routes
+                } else {
+                    (3600.0..3840.0).contains(&t) && k < routes
+                };
+                let status = if down {
+                    failing += 1;
+                    500
+                } else if k == 4 && i % 100 == 42 {
+                    500
+                } else {
+                    200
+                };
+                let ms = if down {
+                    rng.latency(3000.0)
+                } else {
+                    rng.latency(40.0)
+                };
+                req(t, "GET", &route, status).ms(ms).client(rng.client(300))
+            });
+        }
+        (log, failing)
+    };
+    let (log, failing) = build(false, 4);
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    let f = fires(&fs, "error-burst", "*", "(whole API)", 500, &[503, 504]);
+    // The buggy endpoint may fail once inside the window too.
+    let endpoints = f["evidence"]["figures"]["endpoints"].as_u64();
+    assert!(matches!(endpoints, Some(4 | 5)), "{f:#}");
+    let count = f["count"].as_u64().expect("count");
+    assert!(
+        (failing..=failing + 3).contains(&count),
+        "the failover's {failing} 500s, not the bug's: {f:#}"
+    );
+    let window = &f["evidence"]["time_window"];
+    assert!(
+        window["start"]
+            .as_str()
+            .is_some_and(|s| s >= "2024-05-01T00:55")
+            && window["end"]
+                .as_str()
+                .is_some_and(|s| s <= "2024-05-01T01:10"),
+        "about 01:00 to 01:04: {f:#}"
+    );
+    let r = report(&log.combined(), "a.log", &[]);
+    assert!(
+        r["incidents"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|i| i["rule"] == "error-burst")),
+        "{:#}",
+        r["incidents"]
+    );
+    // The same number of 500s spread over the two hours, and a flood on one endpoint.
+    let (log, spread) = build(true, 4);
+    assert!(spread >= failing, "as many 500s: {spread} vs {failing}");
+    silent(
+        &findings_at_any_scale(&log, Log::combined, "a.log"),
+        "error-burst",
+    );
+    silent(
+        &findings_at_any_scale(&build(false, 1).0, Log::combined, "a.log"),
+        "error-burst",
+    );
+}
+
 /// A deploy: for two minutes of an hour the gateway answers 502 on every endpoint, enough on
 /// each for its own `gateway-5xx` triage. Those only repeat the burst: one finding carries the
 /// advice (log the upstream status). An endpoint that also fails the rest of the hour keeps its
