@@ -368,57 +368,53 @@ impl ClientSet {
     }
 
     fn add_known(&mut self, h: Option<u64>, requests: u64, misses: u64) {
-        let (v, complete) = match self {
-            ClientSet::Few(v) => (v, true),
-            ClientSet::Many(v) => (v, false),
+        let v = match self {
+            ClientSet::Few(v) | ClientSet::Many(v) => v,
         };
-        let Some(h) = h else {
-            if complete {
-                *self = ClientSet::Many(std::mem::take(v));
-            }
-            return;
-        };
-        if v.len() == CLIENT_SET_CAP && v.last().is_some_and(|c| h > c.client) {
-            if complete {
-                *self = ClientSet::Many(std::mem::take(v));
-            }
-            return;
-        }
-        match v.binary_search_by_key(&h, |c| c.client) {
-            Ok(i) => {
+        // Whether some client is now left out: the set is a sample from then on.
+        let left_out = match h.map(|h| (h, v.binary_search_by_key(&h, |c| c.client))) {
+            None => true,
+            Some((_, Ok(i))) => {
                 v[i].requests += requests;
                 v[i].misses += misses;
+                false
             }
-            Err(i) => {
+            Some((_, Err(CLIENT_SET_CAP))) => true,
+            Some((client, Err(i))) => {
+                let full = v.len() == CLIENT_SET_CAP;
+                if full {
+                    v.pop();
+                }
                 v.insert(
                     i,
                     ClientCount {
-                        client: h,
+                        client,
                         requests,
                         misses,
                     },
                 );
-                if v.len() > CLIENT_SET_CAP {
-                    v.pop();
-                    if complete {
-                        *self = ClientSet::Many(std::mem::take(v));
-                    }
-                }
+                full
             }
+        };
+        if left_out {
+            self.become_sample();
+        }
+    }
+
+    /// From now on a sample: some client is left out.
+    fn become_sample(&mut self) {
+        if let ClientSet::Few(v) = self {
+            *self = ClientSet::Many(std::mem::take(v));
         }
     }
 
     /// Fold `other` into `self`.
     pub fn merge(&mut self, other: ClientSet) {
-        let (v, complete) = match other {
-            ClientSet::Few(v) => (v, true),
-            ClientSet::Many(v) => (v, false),
-        };
-        for c in v {
+        for c in other.known() {
             self.add(Some(c.client), c.requests, c.misses);
         }
-        if let (ClientSet::Few(v), false) = (&mut *self, complete) {
-            *self = ClientSet::Many(std::mem::take(v));
+        if matches!(other, ClientSet::Many(_)) {
+            self.become_sample();
         }
     }
 

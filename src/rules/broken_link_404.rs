@@ -80,15 +80,6 @@ resource was removed on purpose, answer `410 Gone` so clients and crawlers stop 
     thresholds: &[MIN_404, MIN_404_SHARE, MIN_REPEATS],
 };
 
-/// The first segment of `route` (`wp-content` of `/wp-content/uploads/x.jpg`).
-fn top_segment(route: &str) -> &str {
-    route
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default()
-}
-
 /// Whether the route names one URL: no placeholder, or a static file's name under placeholder
 /// directories (`/wp-content/uploads/{id}/{id}/crumb.jpg`: dated folders, one file).
 fn names_one_url(e: &super::Endpoint<'_>) -> bool {
@@ -131,7 +122,7 @@ impl Rule for BrokenLink404 {
             .endpoints
             .iter()
             .filter(|e| e.class(200..=299) > 0)
-            .map(|e| top_segment(e.route))
+            .map(|e| super::top_segment(e.route))
             .collect();
         for e in &facts.endpoints {
             let n404 = e.status(404);
@@ -140,7 +131,8 @@ impl Rule for BrokenLink404 {
                 || e.class(200..=299) > 0
                 || !names_one_url(e)
                 || super::is_fetched_unasked(e.route)
-                || (super::is_probe_target(e.route) && !served.contains(top_segment(e.route)))
+                || (super::is_probe_target(e.route)
+                    && !served.contains(super::top_segment(e.route)))
             {
                 continue;
             }

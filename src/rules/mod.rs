@@ -493,18 +493,21 @@ pub fn is_fetched_unasked(route: &str) -> bool {
     ) || (name.starts_with("apple-touch-icon") && name.ends_with(".png"))
 }
 
+/// The first segment of `route` (`wp-content` of `/wp-content/uploads/x.jpg`).
+pub fn top_segment(route: &str) -> &str {
+    route
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+}
+
 /// Whether `route` is a well-known target of exploit probes — WordPress's login and admin,
 /// phpMyAdmin, dot-files holding secrets or source — asked for by bots on sites that do not
 /// run them. A 404 there is a probe answered right, whoever sent it.
 pub fn is_probe_target(route: &str) -> bool {
-    let lower = route.to_ascii_lowercase();
-    let first = lower
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or_default();
     matches!(
-        first,
+        top_segment(&route.to_ascii_lowercase()),
         "wp-login.php"
             | "wp-admin"
             | "wp-content"
