@@ -97,7 +97,7 @@ pub static CODES: &[CodeInfo] = &[
     code!(420, "Enhance Your Calm", false, "Unregistered (old Twitter rate limit).", "Use 429."),
     code!(419, "Page Expired (Laravel)", false, "Unregistered (Laravel): the CSRF token did not match, usually because the session expired.", "Use 403 (as other frameworks do for a CSRF failure), or 401 when the session is gone."),
     code!(440, "Login Time-out", false, "Unregistered (IIS): session expired.", "Use 401."),
-    code!(444, "No Response", false, "nginx: connection closed without a response (logged only).", "Use 400 or close silently; it is nginx's own."),
+    code!(444, "No Response", false, "nginx: connection closed without a response (logged only; `return 444` shuts out scanners).", "Nothing is sent, so nothing to correct; 400 if clients should learn why."),
     code!(449, "Retry With", false, "Unregistered (IIS).", "Use 400 or 428."),
     code!(460, "Client Closed (ALB)", false, "AWS ALB: the client closed the connection before the idle timeout.", "Like nginx 499: triage slow responses."),
     code!(463, "X-Forwarded-For Too Long (ALB)", false, "AWS ALB: more than 30 addresses in X-Forwarded-For.", "400."),
@@ -132,6 +132,12 @@ pub fn lookup(code: u16) -> Option<&'static CodeInfo> {
 /// (nginx 499, an ALB's 460): nobody received it.
 pub fn is_client_closed(code: u16) -> bool {
     matches!(code, 499 | 460)
+}
+
+/// Whether `code` is nginx's record of a request it dropped without answering (`return 444`,
+/// the usual way to shut out scanners and unknown hosts): nobody received a status.
+pub fn is_dropped(code: u16) -> bool {
+    code == 444
 }
 
 /// Whether `code` is in the IANA registry.

@@ -234,7 +234,7 @@ pub struct ClientStats {
     pub name: Box<[u8]>,
     /// Requests answered 429 or 503.
     pub throttled: u64,
-    /// Requests answered 400/403/404/405/410: what a prober collects.
+    /// Requests answered 400/403/404/405/410/444: what a prober collects.
     pub misses: u64,
     /// Distinct endpoints among the misses (exact up to 64).
     pub missed_endpoints: BottomK<64>,
@@ -308,10 +308,11 @@ pub fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)>
     }
 }
 
-/// Whether a status is what a prober of nonexistent paths collects.
+/// Whether a status is what a prober of nonexistent paths collects (nginx's 444 included: a
+/// site that drops probes with `return 444` answers its scanners with nothing else).
 #[inline]
 pub fn is_miss(status: u16) -> bool {
-    matches!(status, 400 | 403 | 404 | 405 | 410)
+    matches!(status, 400 | 403 | 404 | 405 | 410 | 444)
 }
 
 /// Exact per-client request counts of an endpoint while it has few clients; past that, of a

@@ -95,7 +95,7 @@ impl RuleSettings {
 /// Scanner-noise classification settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NoiseSettings {
-    /// A client that collected misses (400/403/404/405/410) on at least this many distinct
+    /// A client that collected misses (400/403/404/405/410/444) on at least this many distinct
     /// endpoints is a scanner.
     pub min_missed_endpoints: f64,
     /// ... and whose misses are at least this share of its requests (0..1; successes counted

@@ -563,7 +563,7 @@ fn misses(s: &crate::aggregate::EndpointStats) -> u64 {
 pub struct Scanner {
     /// The client as logged.
     pub client: String,
-    /// Misses (400/403/404/405/410) it collected.
+    /// Misses (400/403/404/405/410/444) it collected.
     pub misses: u64,
     /// Distinct endpoints among them (exact up to 64).
     pub distinct_endpoints: usize,

@@ -29,13 +29,14 @@ static META: RuleMeta = RuleMeta {
     code: "SL012",
     severity: Severity::Warning,
     since: "0.1.0",
-    summary: "Status codes outside the IANA registry (nginx's 499 and ALB's 460 aside).",
+    summary: "Status codes outside the IANA registry (nginx's 499 and 444 and ALB's 460 aside).",
     docs: r#"
 ## What it detects
 Responses whose status is not in the IANA HTTP status code registry — vendor codes (Cloudflare
-520–527, nginx 444/494–497, AWS ALB 463/464/561, IIS 440/449) and invented ones (`209`,
+520–527, nginx 494–497, AWS ALB 463/464/561, IIS 440/449) and invented ones (`209`,
 `420`, `599`). nginx's 499 and an ALB's 460 (the client closed the connection) are left to
-`gateway-5xx`. Codes the gateway produced are reported at info severity: they are its
+`gateway-5xx`, and nginx's 444 (the request dropped without an answer, `return 444`, the usual
+way to shut out scanners) is not reported: no status reached anyone. Codes the gateway produced are reported at info severity: they are its
 vocabulary, not the application's.
 
 A code spread thin — a few times on each of several endpoints, below `min_count` on every one
@@ -108,10 +109,10 @@ impl Rule for NonstandardCode {
     }
 }
 
-/// No status (0), or a client that closed the connection first: nothing was answered, so
-/// there is no code to correct.
+/// No status (0), a client that closed the connection first, or nginx dropping the request
+/// (444): nothing was answered, so there is no code to correct.
 fn nothing_answered(code: u16) -> bool {
-    code == 0 || codes::is_client_closed(code)
+    code == 0 || codes::is_client_closed(code) || codes::is_dropped(code)
 }
 
 /// The unregistered codes that no endpoint answers `min_count` times but several answer

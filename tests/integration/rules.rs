@@ -905,13 +905,20 @@ fn gateway_5xx_near_miss_occasional_502() {
 
 // ---- nonstandard-code -----------------------------------------------------------------------
 
+/// A login answering one request in ten with an invented 420, from `clients` addresses.
+fn login_answering_420(seed: u64, requests: usize, clients: u64) -> Log {
+    let mut rng = Rng::new(seed);
+    let mut log = Log::new();
+    log.spread(requests, 0.0, 3600.0, |i, t| {
+        req(t, "POST", "/api/login", if i % 10 == 0 { 420 } else { 200 })
+            .client(rng.client(clients))
+    });
+    log
+}
+
 #[test]
 fn nonstandard_code_names_the_registered_fit() {
-    let mut rng = Rng::new(25);
-    let mut log = Log::new();
-    log.spread(100, 0.0, 3600.0, |i, t| {
-        req(t, "POST", "/api/login", if i % 10 == 0 { 420 } else { 200 }).client(rng.client(80))
-    });
+    let log = login_answering_420(25, 100, 80);
     let fs = findings_at_any_scale(&log, Log::combined, "a.log");
     fires(&fs, "nonstandard-code", "POST", "/api/login", 420, &[429]);
 }
@@ -990,6 +997,34 @@ fn nonstandard_code_spread_thin_near_miss() {
         &findings_at_any_scale(&log, Log::combined, "a.log"),
         "nonstandard-code",
     );
+}
+
+/// nginx sites drop scanners with `return 444` (no answer is sent, the connection is closed):
+/// the prober collecting 444s is a scanner like one collecting 404s, its endpoints noise, and
+/// 444 is no nonstandard code, not from the scanner nor on a path dropped for everyone (many
+/// addresses trying `/xmlrpc.php`). A 420 beside them still is one.
+#[test]
+fn a_scanner_dropped_with_444_is_noise_and_444_is_no_nonstandard_code() {
+    let mut rng = Rng::new(31);
+    let mut log = login_answering_420(31, 300, 60);
+    let mut t = 1200.0;
+    for p in PROBES {
+        for _ in 0..2 {
+            log.push(req(t, "GET", p, 444).client("203.0.113.66"));
+            t += 0.5;
+        }
+    }
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "POST", "/xmlrpc.php", 444).client(rng.client(200))
+    });
+    let r = report(&log.combined(), "a.log", &[]);
+    assert_eq!(r["noise"]["scanner_count"], 1, "{:#}", r["noise"]);
+    assert_eq!(r["noise"]["scanners"][0]["client"], "203.0.113.66");
+    assert_eq!(r["noise"]["endpoints"], PROBES.len(), "{:#}", r["noise"]);
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    fires(&fs, "nonstandard-code", "POST", "/api/login", 420, &[429]);
+    let dropped: Vec<_> = fs.iter().filter(|f| f["observed_status"] == 444).collect();
+    assert!(dropped.is_empty(), "444 reported: {dropped:#?}");
 }
 
 // ---- redirect-on-api ------------------------------------------------------------------------
@@ -1451,32 +1486,34 @@ fn mixed_validation_near_miss_one_convention() {
 
 // ---- scanner noise, healthy API, determinism, configuration ---------------------------------
 
+/// Paths scanners probe.
+const PROBES: [&str; 20] = [
+    "/wp-login.php",
+    "/.env",
+    "/.git/config",
+    "/admin.php",
+    "/phpmyadmin/",
+    "/xmlrpc.php",
+    "/config.json",
+    "/backup.zip",
+    "/server-status",
+    "/actuator/env",
+    "/.aws/credentials",
+    "/wp-admin/setup.php",
+    "/vendor/phpunit/eval-stdin.php",
+    "/cgi-bin/test.cgi",
+    "/solr/admin/info",
+    "/console",
+    "/debug/pprof",
+    "/.DS_Store",
+    "/owa/auth/logon.aspx",
+    "/HNAP1/",
+];
+
 /// One client probing many paths that do not exist, some on real routes with the wrong method.
 fn scanner(log: &mut Log, client: &str, start: f64) {
-    let probes = [
-        "/wp-login.php",
-        "/.env",
-        "/.git/config",
-        "/admin.php",
-        "/phpmyadmin/",
-        "/xmlrpc.php",
-        "/config.json",
-        "/backup.zip",
-        "/server-status",
-        "/actuator/env",
-        "/.aws/credentials",
-        "/wp-admin/setup.php",
-        "/vendor/phpunit/eval-stdin.php",
-        "/cgi-bin/test.cgi",
-        "/solr/admin/info",
-        "/console",
-        "/debug/pprof",
-        "/.DS_Store",
-        "/owa/auth/logon.aspx",
-        "/HNAP1/",
-    ];
     let mut t = start;
-    for p in probes {
+    for p in PROBES {
         for _ in 0..2 {
             log.push(req(t, "GET", p, 404).client(client).user(""));
             t += 0.5;
