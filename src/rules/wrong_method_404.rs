@@ -67,6 +67,10 @@ a declared method is never reported (its 404s are about the resource). HEAD coun
 wherever GET is, and OPTIONS is left alone. Routes the declaration does not know fall back to
 the comparison above.
 
+HEAD answered 404 where GET succeeds on the same route (the same thresholds) is reported with
+200 recommended, not 405: HEAD is GET without the body, and HTTP requires a server that answers
+GET to answer HEAD — an uptime monitor's `HEAD /` on a framework that routes GET only.
+
 ## Why it matters
 404 tells a client the resource is not there; a client (or a developer reading the response)
 then looks for a wrong id or path, not a wrong method. `405 Method Not Allowed` with an
@@ -81,10 +85,11 @@ methods.
 
 ## What to do
 Make the router answer 405 with `Allow: GET, POST` (most frameworks have a switch for it), or
-implement the method if clients need it. See `statuslens codes 405`.
+implement the method if clients need it; answer HEAD wherever GET is answered (most frameworks
+do it for every GET route when asked). See `statuslens codes 405`.
 
 ## References
-- RFC 9110 §15.5.6 (405), §10.2.1 (Allow)
+- RFC 9110 §15.5.6 (405), §10.2.1 (Allow), §9.1 and §9.3.2 (HEAD)
 "#,
     thresholds: &[
         MIN_REQUESTS,
@@ -103,6 +108,9 @@ impl Rule for WrongMethod404 {
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         let min = cfg.get(&MIN_REQUESTS);
         for e in &facts.endpoints {
+            if e.method == "HEAD" && head_of_served_get(facts, e, cfg, out) {
+                continue;
+            }
             match facts.api.method_status(e.method, e.route) {
                 MethodStatus::UnknownRoute => {}
                 MethodStatus::Undeclared(allow) => {
@@ -174,6 +182,61 @@ impl Rule for WrongMethod404 {
             out.push(f);
         }
     }
+}
+
+/// HEAD answered 404 where GET succeeds on the same route: HEAD is GET without the body, and a
+/// server that answers GET must answer HEAD (RFC 9110 §9.1, §9.3.2) — the fix is 200, not 405.
+/// Reports it and returns true when GET is served there; false leaves HEAD to the other checks.
+fn head_of_served_get(
+    facts: &Facts<'_>,
+    e: &Endpoint<'_>,
+    cfg: &RuleSettings,
+    out: &mut Vec<Finding>,
+) -> bool {
+    let min = cfg.get(&MIN_REQUESTS);
+    let templated = e.route.split('/').any(stats::is_placeholder);
+    let Some(get) = facts.methods_of(e.host, e.route).find(|o| {
+        o.method == "GET"
+            && o.stats.count as f64 >= min
+            && o.share(o.class(200..=299)) >= cfg.get(&MIN_2XX_SHARE)
+            && (!templated || o.share(o.status(404)) <= cfg.get(&MAX_SIBLING_404_SHARE))
+    }) else {
+        return false;
+    };
+    let n404 = e.status(404);
+    if (e.stats.count as f64) < min || e.share(n404) < cfg.get(&MIN_404_SHARE) {
+        return true;
+    }
+    let mut f = Finding::new(&META, e, 404, vec![200], n404);
+    f.confidence = if templated {
+        Confidence::Medium
+    } else {
+        Confidence::High
+    };
+    f.message = format!(
+        "HEAD {} answered 404 to {:.0}% of {} requests while GET on the same route succeeds ({:.0}% 2xx): HEAD is GET without the body, and a server that answers GET must answer HEAD (RFC 9110 §9.1) — uptime monitors, link checkers and caches send it. Answer it as GET does, without the body; 405 would be wrong too.",
+        e.route,
+        e.share(n404) * 100.0,
+        e.stats.count,
+        get.share(get.class(200..=299)) * 100.0,
+    );
+    f.evidence = f
+        .evidence
+        .clone()
+        .figure("count_404", n404)
+        .rate("share_404", e.share(n404))
+        .figure(
+            "sibling",
+            format!(
+                "GET {}: {} requests, {:.0}% 2xx",
+                get.route,
+                get.stats.count,
+                get.share(get.class(200..=299)) * 100.0
+            ),
+        )
+        .over(e, 404);
+    out.push(f);
+    true
 }
 
 /// A method the route does not declare: certain, whatever the other methods do.

@@ -496,6 +496,43 @@ fn wrong_method_404_fires_when_other_methods_succeed() {
     assert!(f["message"].as_str().expect("text").contains("Allow: GET"));
 }
 
+/// An uptime monitor's HEAD on a route a framework serves for GET only: 404, where the fix is to
+/// answer HEAD as GET (200), not 405. A HEAD on a route that serves only POST is still a method
+/// the route does not support (405, `Allow: POST`).
+#[test]
+fn wrong_method_404_on_head_where_get_succeeds_recommends_200() {
+    let mut rng = Rng::new(10);
+    let mut log = Log::new();
+    log.spread(300, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/api/articles", 200).client(rng.client(60))
+    });
+    log.spread(120, 0.0, 3600.0, |_, t| {
+        req(t, "HEAD", "/api/articles", 404).client("10.9.9.9")
+    });
+    log.spread(200, 0.0, 3600.0, |_, t| {
+        req(t, "POST", "/api/login", 200).client(rng.client(60))
+    });
+    log.spread(40, 0.0, 3600.0, |_, t| {
+        req(t, "HEAD", "/api/login", 404).client(rng.client(60))
+    });
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    let f = fires(
+        &fs,
+        "wrong-method-404",
+        "HEAD",
+        "/api/articles",
+        404,
+        &[200],
+    );
+    assert_eq!(f["confidence"], "high");
+    assert!(
+        f["message"].as_str().expect("text").contains("RFC 9110"),
+        "{f:#}"
+    );
+    let f = fires(&fs, "wrong-method-404", "HEAD", "/api/login", 404, &[405]);
+    assert!(f["message"].as_str().expect("text").contains("Allow: POST"));
+}
+
 #[test]
 fn wrong_method_404_near_miss_unknown_ids() {
     let mut rng = Rng::new(8);
@@ -744,6 +781,50 @@ fn retry_storm_near_miss_clients_backing_off() {
     silent(
         &findings_at_any_scale(&log, Log::json, "a.jsonl"),
         "retry-storm",
+    );
+}
+
+/// nginx's `limit_req` answers a client over its rate with 503 unless `limit_req_status 429`:
+/// one client hammering an endpoint twenty others use, for ten minutes, gets 503 on three requests of five, and
+/// comes back at once, while the endpoint serves everyone else as usual — a limit on that
+/// client, 429. The twin where the endpoint is down for those ten minutes (503 to everyone, the
+/// same client hammering) is no limit: the service was unavailable.
+#[test]
+fn retry_storm_on_503_from_a_per_client_limit_recommends_429() {
+    let build = |outage: bool| {
+        let mut rng = Rng::new(19);
+        let mut log = Log::new();
+        let down = |t: f64| outage && (1800.0..2400.0).contains(&t);
+        log.spread(1500, 0.0, 3600.0, |_, t| {
+            req(t, "GET", "/api/quote", if down(t) { 503 } else { 200 }).client(rng.client(20))
+        });
+        log.spread(4800, 1800.0, 2400.0, |i, t| {
+            let limited = down(t) || i % 5 >= 2;
+            req(t, "GET", "/api/quote", if limited { 503 } else { 200 }).client("10.9.9.9")
+        });
+        log
+    };
+    let limit = build(false);
+    for (name, text) in [("a.log", limit.combined()), ("a.jsonl", limit.json())] {
+        let fs = findings(&text, name);
+        let f = fires(&fs, "retry-storm", "GET", "/api/quote", 503, &[429]);
+        let m = f["message"].as_str().expect("text");
+        assert!(m.contains("10.9.9.9") && m.contains("limit_req"), "{f:#}");
+        let figures = &f["evidence"]["figures"];
+        assert!(
+            figures["served_per_bucket_meanwhile"].as_f64()
+                >= figures["served_per_bucket_usually"].as_f64(),
+            "{f:#}"
+        );
+    }
+    // Compressed into three minutes, the same reading.
+    let fs = findings(&limit.scaled(180.0 / 3600.0).combined(), "a.log");
+    fires(&fs, "retry-storm", "GET", "/api/quote", 503, &[429]);
+    let fs = findings(&build(true).combined(), "a.log");
+    let f = fires(&fs, "retry-storm", "GET", "/api/quote", 503, &[503]);
+    assert!(
+        f["evidence"]["figures"]["served_per_bucket_meanwhile"].is_null(),
+        "{f:#}"
     );
 }
 
