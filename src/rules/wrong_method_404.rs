@@ -145,11 +145,7 @@ impl Rule for WrongMethod404 {
             }
             let allow: Vec<&str> = siblings.iter().map(|o| o.method).collect();
             let mut f = Finding::new(&META, e, 404, vec![405], n404);
-            f.confidence = if templated {
-                Confidence::Medium
-            } else {
-                Confidence::High
-            };
+            f.confidence = confidence(templated);
             f.message = format!(
                 "{} {} answered 404 to {:.0}% of {} requests while {} on the same route succeed{}; the route exists and the method is what is unsupported, which is 405 with `Allow: {}`.",
                 e.method,
@@ -166,16 +162,7 @@ impl Rule for WrongMethod404 {
                 .figure("count_404", n404)
                 .rate("share_404", e.share(n404));
             for o in &siblings {
-                ev = ev.figure(
-                    "sibling",
-                    format!(
-                        "{} {}: {} requests, {:.0}% 2xx",
-                        o.method,
-                        o.route,
-                        o.stats.count,
-                        ratio(o.class(200..=299), o.stats.count) * 100.0
-                    ),
-                );
+                ev = ev.figure("sibling", sibling(o));
             }
             ev = ev.over(e, 404);
             f.evidence = ev;
@@ -208,11 +195,7 @@ fn head_of_served_get(
         return true;
     }
     let mut f = Finding::new(&META, e, 404, vec![200], n404);
-    f.confidence = if templated {
-        Confidence::Medium
-    } else {
-        Confidence::High
-    };
+    f.confidence = confidence(templated);
     f.message = format!(
         "HEAD {} answered 404 to {:.0}% of {} requests while GET on the same route succeeds ({:.0}% 2xx): HEAD is GET without the body, and a server that answers GET must answer HEAD (RFC 9110 §9.1) — uptime monitors, link checkers and caches send it. Answer it as GET does, without the body; 405 would be wrong too.",
         e.route,
@@ -225,18 +208,30 @@ fn head_of_served_get(
         .clone()
         .figure("count_404", n404)
         .rate("share_404", e.share(n404))
-        .figure(
-            "sibling",
-            format!(
-                "GET {}: {} requests, {:.0}% 2xx",
-                get.route,
-                get.stats.count,
-                get.share(get.class(200..=299)) * 100.0
-            ),
-        )
+        .figure("sibling", sibling(get))
         .over(e, 404);
     out.push(f);
     true
+}
+
+/// High confidence, medium on a route with placeholders (its ids might not exist).
+fn confidence(templated: bool) -> Confidence {
+    if templated {
+        Confidence::Medium
+    } else {
+        Confidence::High
+    }
+}
+
+/// A succeeding method of the route, as evidence.
+fn sibling(o: &Endpoint<'_>) -> String {
+    format!(
+        "{} {}: {} requests, {:.0}% 2xx",
+        o.method,
+        o.route,
+        o.stats.count,
+        ratio(o.class(200..=299), o.stats.count) * 100.0
+    )
 }
 
 /// A method the route does not declare: certain, whatever the other methods do.
