@@ -345,6 +345,8 @@ pub enum FormatSpec {
     Cloudfront,
     /// Envoy's default text format.
     Envoy,
+    /// The Kubernetes ingress-nginx controller's default format (either version).
+    Ingress,
     /// An nginx `log_format` body.
     Nginx(String),
 }
@@ -366,6 +368,7 @@ impl FormatSpec {
             "elb" => Ok(FormatSpec::Elb),
             "cloudfront" => Ok(FormatSpec::Cloudfront),
             "envoy" => Ok(FormatSpec::Envoy),
+            "ingress-nginx" | "ingress" => Ok(FormatSpec::Ingress),
             // Names people reach for first: say what covers them.
             "nginx" => Err(
                 "`nginx`: nginx's default `combined` log is `--log-format combined` (or \
@@ -393,7 +396,7 @@ pub struct FormatOptions {
 
 /// The `--log-format` values, for help and error messages.
 pub const FORMAT_NAMES: &str =
-    "auto, combined, common, alb, elb, cloudfront, envoy, json or nginx:'<log_format body>'";
+    "auto, combined, common, alb, elb, cloudfront, envoy, ingress-nginx, json or nginx:'<log_format body>'";
 
 /// Lines [`detect`] looks at.
 pub const SNIFF_LINES: usize = 64;
@@ -419,6 +422,19 @@ pub fn detect(
         FormatSpec::Elb => Some(Box::new(elb::ElbFormat)),
         FormatSpec::Cloudfront => Some(Box::new(cloudfront::CloudfrontFormat::sniffed(&lines))),
         FormatSpec::Envoy => Some(Box::new(envoy::EnvoyFormat)),
+        FormatSpec::Ingress => {
+            // The version whose format reads most of the sample (the newest on a tie).
+            let score =
+                |f: &nginx::NginxFormat| lines.iter().filter(|l| f.parse(l).is_ok()).count();
+            let mut best = nginx::NginxFormat::ingress(0);
+            for i in 1..nginx::INGRESS_FORMATS.len() {
+                let f = nginx::NginxFormat::ingress(i);
+                if score(&f) > score(&best) {
+                    best = f;
+                }
+            }
+            Some(Box::new(best))
+        }
         FormatSpec::Nginx(body) => nginx::NginxFormat::compile(body, &opts.json)
             .ok()
             .map(|f| Box::new(f) as Box<dyn LogFormat>),
@@ -440,6 +456,11 @@ pub fn detect(
                 Box::new(elb::ElbFormat),
                 Box::new(cloudfront::CloudfrontFormat::sniffed(&lines)),
                 Box::new(envoy::EnvoyFormat),
+                // Before `combined`, which reads the same lines but not their duration and
+                // upstream (the tie goes to the first).
+                Box::new(nginx::NginxFormat::ingress(0)),
+                Box::new(nginx::NginxFormat::ingress(1)),
+                Box::new(nginx::NginxFormat::ingress(2)),
                 Box::new(clf::ClfFormat::sniffed(&lines, "combined")),
             ];
             // A line fits a format when it parses, or when the format recognises it as one of its

@@ -60,7 +60,11 @@ impl Var {
             }
         }
         match name {
-            "remote_addr" | "realip_remote_addr" | "binary_remote_addr" => Var::RemoteAddr,
+            // `$the_real_ip`: ingress-nginx's client address (from X-Forwarded-For or the
+            // PROXY protocol when configured).
+            "remote_addr" | "realip_remote_addr" | "binary_remote_addr" | "the_real_ip" => {
+                Var::RemoteAddr
+            }
             "remote_user" => Var::RemoteUser,
             "time_local" => Var::TimeLocal,
             "time_iso8601" => Var::TimeIso,
@@ -120,7 +124,19 @@ pub struct NginxFormat {
     items: Vec<Item>,
     escape: Escape,
     has_upstream_status: bool,
+    /// The name reports show: `nginx`, or `ingress-nginx` for its built-in formats.
+    name: &'static str,
 }
+
+/// The Kubernetes ingress-nginx controller's default `log_format upstreaminfo`, newest first:
+/// since 0.21 (2018); before it (`$the_real_ip - [$the_real_ip] - …`, no alternative upstream)
+/// with the `$req_id` later versions end with, and without. Text after a format (a `$host` a
+/// configuration adds) is read past, as for any `log_format`.
+pub const INGRESS_FORMATS: [&str; 3] = [
+    r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#,
+    r#"$the_real_ip - [$the_real_ip] - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#,
+    r#"$the_real_ip - [$the_real_ip] - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status"#,
+];
 
 /// Reduce what the user pasted to the format string and its `escape=` mode:
 /// accepts `log_format name [escape=…] 'part' 'part';` or just the body.
@@ -255,7 +271,16 @@ impl NginxFormat {
             items,
             escape,
             has_upstream_status,
+            name: "nginx",
         })
+    }
+
+    /// ingress-nginx's built-in format `i` of [`INGRESS_FORMATS`], named `ingress-nginx`.
+    pub fn ingress(i: usize) -> NginxFormat {
+        let mut f = NginxFormat::compile(INGRESS_FORMATS[i], &JsonMapping::default())
+            .expect("the built-in formats compile");
+        f.name = "ingress-nginx";
+        f
     }
 
     /// End of a variable's value starting at `pos`, when the next item is the literal `next`.
@@ -324,7 +349,7 @@ enum PathSource {
 
 impl LogFormat for NginxFormat {
     fn name(&self) -> &str {
-        "nginx"
+        self.name
     }
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
@@ -600,5 +625,41 @@ mod tests {
         assert_eq!(r.duration_us, None);
         assert_eq!(r.bytes, None);
         assert_eq!(r.method, Some(&b"GET"[..]));
+    }
+
+    /// ingress-nginx's default format, both versions, is found by auto-detection (before
+    /// `combined`, which reads its lines without the duration and the upstream), and can be
+    /// asked for by name; plain `combined` and `combined` with a trailing duration are not
+    /// taken for it.
+    #[test]
+    fn ingress_nginx_is_detected_in_both_versions() {
+        use crate::format::{detect, FormatOptions, FormatSpec};
+        let new = br#"10.0.0.1 - - [07/Feb/2020:11:48:51 +0000] "GET /products/42 HTTP/1.1" 504 160 "-" "curl/7.54.0" 89 60.001 [default-web-8080] [] 172.17.0.6:8080 0 60.000 504 529a0079"#;
+        let old = br#"10.0.0.1 - [10.0.0.1] - - [07/Feb/2020:11:48:51 +0000] "GET /products/42 HTTP/1.1" 504 160 "-" "curl/7.54.0" 89 60.001 [default-web-8080] 172.17.0.6:8080 0 60.000 504 529a0079"#;
+        let oldest = br#"10.0.0.1 - [10.0.0.1] - - [07/Feb/2020:11:48:51 +0000] "GET /products/42 HTTP/1.1" 504 160 "-" "curl/7.54.0" 89 60.001 [default-web-8080] 172.17.0.6:8080 0 60.000 504"#;
+        let combined = br#"10.0.0.1 - - [07/Feb/2020:11:48:51 +0000] "GET /products/42 HTTP/1.1" 200 160 "-" "curl/7.54.0""#;
+        let with_time = br#"10.0.0.1 - - [07/Feb/2020:11:48:51 +0000] "GET /products/42 HTTP/1.1" 200 160 "-" "curl/7.54.0" 0.101"#;
+        let opts = FormatOptions::default();
+        for (line, spec, want) in [
+            (&new[..], FormatSpec::Auto, "ingress-nginx"),
+            (&old[..], FormatSpec::Auto, "ingress-nginx"),
+            (&new[..], FormatSpec::Ingress, "ingress-nginx"),
+            (&old[..], FormatSpec::Ingress, "ingress-nginx"),
+            (&oldest[..], FormatSpec::Auto, "ingress-nginx"),
+            (&oldest[..], FormatSpec::Ingress, "ingress-nginx"),
+            (&combined[..], FormatSpec::Auto, "combined"),
+            (&with_time[..], FormatSpec::Auto, "combined+sec"),
+        ] {
+            let f = detect(&spec, &[line, line], &opts).expect("a format");
+            assert_eq!(f.name(), want, "{}", String::from_utf8_lossy(line));
+            if want == "ingress-nginx" {
+                let r = f.parse(line).expect("parses");
+                assert_eq!(r.client, Some(&b"10.0.0.1"[..]));
+                assert_eq!(r.duration_us, Some(60_001_000));
+                assert_eq!((r.status, r.origin_status), (Some(504), Some(504)));
+                assert_eq!(r.upstream, Some(&b"default-web-8080"[..]));
+            }
+        }
+        assert_eq!(FormatSpec::parse("ingress-nginx"), Ok(FormatSpec::Ingress));
     }
 }

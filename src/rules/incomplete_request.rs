@@ -38,7 +38,7 @@ fn meanings(formats: &[String]) -> String {
     fn family(f: &str) -> &str {
         if f.contains("json") {
             "json"
-        } else if f.starts_with("combined") || f.starts_with("common") || f == "nginx" {
+        } else if f.starts_with("combined") || f.starts_with("common") || f.ends_with("nginx") {
             "common"
         } else {
             f

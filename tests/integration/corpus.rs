@@ -429,3 +429,72 @@ fn bundled_corpus_conformance_load_balancers() {
         40,
     );
 }
+
+/// What a proxy's record says of the request, its answer and its upstream.
+#[allow(clippy::type_complexity)]
+fn upstream_fields<'a>(
+    r: &Record<'a>,
+) -> (
+    Option<&'a [u8]>,
+    Option<&'a [u8]>,
+    Option<&'a [u8]>,
+    Option<u16>,
+    Option<u16>,
+    format::Origin,
+    Option<u64>,
+    Option<&'a [u8]>,
+) {
+    (
+        r.client,
+        r.method,
+        r.path,
+        r.status,
+        r.origin_status,
+        r.origin,
+        r.duration_us,
+        r.upstream,
+    )
+}
+
+/// The Kubernetes ingress-nginx logs of the corpus are read as such without `--log-format`:
+/// auto-detection picks `ingress-nginx` and its records are those of the controller's
+/// `log_format` given by hand (the expectations above check that one), durations and upstream
+/// statuses included — `combined` would read the same lines without them.
+#[test]
+fn ingress_nginx_logs_are_detected_with_their_upstream_fields() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus/nginx_custom");
+    let by_hand = NginxFormat::compile(UPSTREAMINFO, &JsonMapping::default()).expect("valid");
+    let mut compared = 0;
+    for name in [
+        "elastic-beats-nginx-ingress_controller-test.log",
+        "vrl-parse_nginx_log-ingress_upstreaminfo.log",
+    ] {
+        let data = std::fs::read(dir.join(name)).expect("bundled");
+        let lines: Vec<&[u8]> = data
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        let (auto, _) = format::detect_file(&FormatSpec::Auto, &lines, &FormatOptions::default())
+            .expect("detected");
+        assert_eq!(auto.name(), "ingress-nginx", "{name}");
+        for line in &lines {
+            let Ok(want) = by_hand.parse(line) else {
+                continue;
+            };
+            let got = auto.parse(line).expect("the detected format reads it");
+            assert_eq!(
+                upstream_fields(&got),
+                upstream_fields(&want),
+                "{name}: {}",
+                String::from_utf8_lossy(line)
+            );
+            assert!(
+                got.duration_us.is_some(),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 30, "{compared}");
+}
