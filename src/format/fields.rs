@@ -65,8 +65,16 @@ pub fn parse_optional_status(v: &[u8]) -> Result<Option<u16>, InvalidStatus> {
 /// The last status of an upstream list (`502, 200`, `404 : 200`, `-`, Traefik's `0`): the
 /// answer the proxy passed on. `None` when there is none.
 pub fn last_listed_status(v: &[u8]) -> Option<u16> {
-    let last = v.rsplit(|&b| b == b',' || b == b':').next()?;
-    parse_optional_status(last.trim_ascii()).ok().flatten()
+    parse_optional_status(last_listed(v)).ok().flatten()
+}
+
+/// The last value of an nginx `$upstream_*` list (`a, b`: servers tried; `a : b`: internal
+/// redirects), trimmed.
+pub fn last_listed(v: &[u8]) -> &[u8] {
+    v.rsplit(|&b| b == b',' || b == b':')
+        .next()
+        .unwrap_or(v)
+        .trim_ascii()
 }
 
 /// Parse a status: three digits 100–999. `Ok(None)` for `-`.

@@ -6,8 +6,8 @@
 //! passes bytes ≥ 0x80 through), allocates nothing, and bounds nesting depth.
 
 use super::fields::{
-    last_listed_status, parse_decimal_us, parse_optional_status, parse_u64, parse_unit_duration_us,
-    split_absolute, split_host_port, split_request,
+    last_listed, last_listed_status, parse_decimal_us, parse_optional_status, parse_u64,
+    parse_unit_duration_us, split_absolute, split_host_port, split_request,
 };
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
@@ -48,6 +48,9 @@ pub enum TargetField {
     Referer,
     /// Status of the upstream/origin.
     OriginStatus,
+    /// nginx's `upstream_response_length` / `upstream_header_time`: `0` or `-` when the
+    /// upstream sent nothing back.
+    UpstreamAnswer,
     /// Error marker.
     ErrorMarker,
     /// Boolean-ish: credentials present.
@@ -197,6 +200,7 @@ fn builtin_top(key: &[u8]) -> Option<TargetField> {
         | b"request_User-Agent" => T::UserAgent,
         b"http_referer" | b"referer" | b"referrer" | b"request_Referer" => T::Referer,
         b"upstream_status" | b"origin_status" | b"OriginStatus" => T::OriginStatus,
+        b"upstream_response_length" | b"upstream_header_time" => T::UpstreamAnswer,
         b"error"
         | b"error_code"
         | b"x_error_code"
@@ -492,6 +496,8 @@ struct Collected<'a> {
     envoy: bool,
     /// A key naming the origin's status was seen.
     origin_key: bool,
+    /// The upstream sent nothing back (see [`TargetField::UpstreamAnswer`]).
+    upstream_silent: bool,
     fallback_client: Option<&'a [u8]>,
     bare_duration_key: bool,
     start_time: bool,
@@ -605,6 +611,12 @@ impl<'a> Collected<'a> {
                 // Traefik writes 0 when the backend never answered.
                 r.origin_status = text_value(v).and_then(last_listed_status);
             }
+            T::UpstreamAnswer => {
+                // `"-"` (no header time) or a length of 0, as a string or a number.
+                self.upstream_silent |= v
+                    .text()
+                    .is_some_and(|a| matches!(last_listed(a), b"0" | b"-"));
+            }
             T::Host => r.host = text_value(v),
             T::Upstream => r.upstream = text_value(v),
             T::ClientAddr => self.addr_client = text_value(v).map(split_host_port),
@@ -697,10 +709,12 @@ impl LogFormat for JsonFormat {
             c.rec.client = c.addr_client.or(c.fallback_client);
         }
         if c.origin_key {
-            c.rec.origin = if c.rec.origin_status.is_some() {
-                Origin::App
-            } else {
-                Origin::Gateway
+            c.rec.origin = match c.rec.origin_status {
+                // nginx records its own 502 and 504 as the upstream's status too (see the
+                // nginx format); an upstream that sent nothing back did not make them.
+                Some(502 | 504) if c.upstream_silent => Origin::Gateway,
+                Some(_) => Origin::App,
+                None => Origin::Gateway,
             };
         }
         if c.rec.bytes.is_none() {
@@ -733,6 +747,35 @@ mod tests {
         assert_eq!(r.authenticated, None);
         assert_eq!(&*r.decoded(r.user_agent.expect("ua")), b"bot \"q\"");
         assert_eq!(r.time_ms, time::parse_clf(b"10/Dec/2024:10:53:47 +0000"));
+    }
+
+    /// nginx logs its own 502/504 (no usable answer, a timeout) as the upstream's status too:
+    /// an upstream that sent nothing back (length 0, no header time) did not make them.
+    #[test]
+    fn nginx_made_502_and_504_are_the_gateways() {
+        let origin = |extra: &str| {
+            let line = format!(
+                r#"{{"status":"504","request":"GET /r HTTP/1.1","upstream_status":"504"{extra}}}"#
+            );
+            let r = JsonFormat::default()
+                .parse(line.as_bytes())
+                .expect("parses");
+            assert_eq!(r.origin_status, Some(504));
+            r.origin
+        };
+        assert_eq!(
+            origin(r#","upstream_response_length":"0""#),
+            Origin::Gateway
+        );
+        assert_eq!(origin(r#","upstream_response_length":0"#), Origin::Gateway);
+        assert_eq!(origin(r#","upstream_header_time":"-""#), Origin::Gateway);
+        assert_eq!(origin(r#","upstream_response_length":"160""#), Origin::App);
+        assert_eq!(origin(""), Origin::App);
+        // Only nginx's own codes: an empty 200 or 503 is the application's.
+        let r = JsonFormat::default()
+            .parse(br#"{"status":"503","request":"GET /r HTTP/1.1","upstream_status":"503","upstream_response_length":"0"}"#)
+            .expect("parses");
+        assert_eq!(r.origin, Origin::App);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 use memchr::memmem::Finder;
 
 use super::fields::{
-    dash_to_none, last_listed_status, parse_decimal_us, parse_status, parse_u64, split_request,
+    dash_to_none, last_listed, last_listed_status, parse_decimal_us, parse_status, parse_u64,
+    split_request,
 };
 use super::json::{JsonMapping, TargetField};
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
@@ -33,6 +34,9 @@ enum Var {
     BytesSent,
     RequestTime,
     UpstreamStatus,
+    /// `$upstream_response_length` and `$upstream_header_time`: `0` and `-` when the last
+    /// server tried sent nothing back.
+    UpstreamAnswer,
     /// `$proxy_upstream_name` (`service`: names the service) or `$upstream_addr` (a list).
     Upstream {
         service: bool,
@@ -79,6 +83,7 @@ impl Var {
             "bytes_sent" => Var::BytesSent,
             "request_time" => Var::RequestTime,
             "upstream_status" => Var::UpstreamStatus,
+            "upstream_response_length" | "upstream_header_time" => Var::UpstreamAnswer,
             "proxy_upstream_name" => Var::Upstream { service: true },
             "upstream_addr" => Var::Upstream { service: false },
             "http_user_agent" => Var::UserAgent,
@@ -312,7 +317,10 @@ impl NginxFormat {
         };
         if matches!(
             var,
-            Var::UpstreamStatus | Var::Upstream { service: false } | Var::Other { list: true }
+            Var::UpstreamStatus
+                | Var::UpstreamAnswer
+                | Var::Upstream { service: false }
+                | Var::Other { list: true }
         ) {
             // `502, 200` (several servers) and `200 : 404` (internal redirect).
             loop {
@@ -377,6 +385,9 @@ impl NginxFormat {
         let mut path_src = PathSource::None;
         let mut body_bytes = false;
         let mut upstream_seen = false;
+        // The last server tried sent no byte back (`$upstream_response_length` 0, or no
+        // `$upstream_header_time`).
+        let mut upstream_silent = false;
         let mut pos = 0;
         for (idx, item) in self.items.iter().enumerate() {
             match item {
@@ -497,6 +508,9 @@ impl NginxFormat {
                             upstream_seen = true;
                             rec.origin_status = last_listed_status(v);
                         }
+                        Var::UpstreamAnswer => {
+                            upstream_silent |= matches!(last_listed(v), b"0" | b"-");
+                        }
                         Var::Upstream { service } => {
                             // `$proxy_upstream_name` (ingress-nginx) names the service; the
                             // address is the fallback.
@@ -515,6 +529,9 @@ impl NginxFormat {
         }
         if self.has_upstream_status && upstream_seen {
             rec.origin = match (rec.origin_status, rec.status) {
+                // nginx records its own 502 (no usable answer) and 504 (timed out) as the
+                // upstream's status too; a server that sent nothing back did not make them.
+                (Some(502 | 504), _) if upstream_silent => Origin::Gateway,
                 (Some(u), Some(s)) if u == s => Origin::App,
                 _ => Origin::Gateway,
             };
@@ -562,6 +579,28 @@ mod tests {
             .parse(br#"10.0.0.1 [07/Feb/2020:11:48:51 +0000] "GET / HTTP/1.1" 502 172.17.0.6:8080, 172.17.0.7:8080 502, 502"#)
             .expect("parses");
         assert_eq!(r.upstream, Some(&b"172.17.0.6:8080, 172.17.0.7:8080"[..]));
+    }
+
+    /// nginx logs its own 502 (no usable answer) and 504 (timed out) as the upstream's status
+    /// too; the last server tried sending nothing back (length 0) tells them from the
+    /// application's.
+    #[test]
+    fn nginx_made_502_and_504_are_the_gateways() {
+        let f = fmt(UPSTREAMINFO);
+        let origin = |tail: &str| {
+            let line = format!(
+                r#"10.0.0.1 - - [07/Feb/2020:11:48:51 +0000] "GET /r HTTP/1.1" {tail} 529a"#
+            );
+            f.parse(line.as_bytes()).expect("parses").origin
+        };
+        let timeout = r#"504 160 "-" "c" 89 60.001 [web] [] 172.17.0.6:8080 0 60.000 504"#;
+        let refused = r#"502 150 "-" "c" 89 0.002 [web] [] 172.17.0.6:8080, 172.17.0.7:8080 0, 0 0.001, 0.001 502, 502"#;
+        let app_504 = r#"504 160 "-" "c" 89 3.001 [web] [] 172.17.0.6:8080 160 3.000 504"#;
+        let empty_204 = r#"204 0 "-" "c" 89 0.010 [web] [] 172.17.0.6:8080 0 0.010 204"#;
+        assert_eq!(origin(timeout), Origin::Gateway);
+        assert_eq!(origin(refused), Origin::Gateway);
+        assert_eq!(origin(app_504), Origin::App);
+        assert_eq!(origin(empty_204), Origin::App);
     }
 
     #[test]

@@ -966,6 +966,37 @@ fn gateway_5xx_splits_by_origin_and_reports_499() {
     fires(&fs, "gateway-5xx", "GET", "/api/search", 499, &[]);
 }
 
+/// A Kubernetes ingress-nginx log (detected without flags) where a report endpoint runs past
+/// the proxy's 60 s read timeout: nginx logs its own 504 with `$upstream_status` 504 too, but
+/// the pod sent nothing back (`$upstream_response_length` 0) — the gateway's 504s, not the
+/// application's. The endpoint's occasional 504 with a body stays the application's.
+#[test]
+fn gateway_5xx_counts_ingress_nginx_timeouts_as_the_gateways() {
+    let mut rng = Rng::new(24);
+    let mut text = String::new();
+    for i in 0..2000u32 {
+        let (h, m, s) = (i / 1200, (i / 20) % 60, (i * 3) % 60);
+        let (status, secs, len) = match i % 25 {
+            0 => (504, 60.001, 0),
+            1 if i % 100 == 1 => (504, 2.5, 160),
+            _ => (200, 0.25 + f64::from(i % 7), 48_000),
+        };
+        text.push_str(&format!(
+            "{} - - [10/Oct/2024:{h:02}:{m:02}:{s:02} +0000] \"GET /api/v1/reports/{} HTTP/1.1\" {status} {len} \"-\" \"okhttp/4.12\" 300 {secs:.3} [default-api-80] [] 10.244.1.{}:8080 {len} {secs:.3} {status} {:032x}\n",
+            rng.client(60),
+            100 + i % 400,
+            i % 5,
+            u128::from(i) * 7919,
+        ));
+    }
+    let r = report(&text, "ingress.log", &[]);
+    assert_eq!(r["summary"]["formats"]["ingress-nginx"], 1, "{:#}", r["summary"]);
+    let fs = r["findings"].as_array().expect("findings");
+    let f = fires(fs, "gateway-5xx", "GET", "/api/v1/reports/{id}", 504, &[]);
+    assert_eq!(f["evidence"]["figures"]["by_gateway"], 80, "{f:#}");
+    assert_eq!(f["evidence"]["figures"]["by_other"], 20, "{f:#}");
+}
+
 #[test]
 fn gateway_5xx_near_miss_occasional_502() {
     let mut rng = Rng::new(24);
