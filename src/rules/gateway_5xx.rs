@@ -55,7 +55,10 @@ ALB: ... "GET https://api.example.com:443/api/items HTTP/1.1" 502 - ... error_re
 ```
 
 ## What to do
-Gateway-made 5xx: check target health, connection limits and timeouts between gateway and app.
+Gateway-made 5xx: check target health, connection limits and timeouts between gateway and app;
+when the gateway made most of them the finding says what its codes mean — its 504s, that it
+gave up waiting (the endpoint is too slow for the gateway's timeout: faster, or 202 and the
+work in the background); its 502s, that the application refused or dropped the connection.
 App-made 503/504: see `generic-500` and `app-timeout-500` for whether they are the right codes.
 499 spikes on a slow endpoint: make it faster or asynchronous (see `slow-sync`); on a fast one,
 look at the clients' timeouts and retries.
@@ -140,7 +143,7 @@ impl Rule for Gateway5xx {
                     )
                 } else if known {
                     format!(
-                        "{} {}: {} responses ({:.1}%) were 502/503/504 ({}); {:.0}% were produced by the gateway itself (no usable answer from the application) and {:.0}% by {}. Triage where they come from before changing codes.",
+                        "{} {}: {} responses ({:.1}%) were 502/503/504 ({}); {:.0}% were produced by the gateway itself (no usable answer from the application) and {:.0}% by {}.{}",
                         e.method,
                         e.route,
                         total,
@@ -148,7 +151,8 @@ impl Rule for Gateway5xx {
                         split.join(", "),
                         ratio(gateway, total) * 100.0,
                         ratio(total - gateway, total) * 100.0,
-                        origin_word(Origin::App)
+                        origin_word(Origin::App),
+                        gateway_meaning(e, gateway)
                     )
                 } else {
                     format!(
@@ -232,4 +236,25 @@ fn closed_early(e: &Endpoint<'_>, closed: u16, who: &str, n: u64) -> Finding {
     }
     f.evidence = ev.over(e, closed);
     f
+}
+
+/// What the gateway's own 502s and 504s say, when it produced most of them: a sentence each;
+/// otherwise the advice to triage.
+fn gateway_meaning(e: &Endpoint<'_>, gateway: u64) -> String {
+    let (g502, g504) = (e.gateway_status(502), e.gateway_status(504));
+    const TRIAGE: &str = " Triage where they come from before changing codes.";
+    let mut out = String::new();
+    if gateway * 2 < e.status(502) + e.status(503) + e.status(504) {
+        return TRIAGE.to_string();
+    }
+    if g504 * 2 >= gateway {
+        out.push_str(" The gateway's 504s mean it gave up waiting for the application (its read timeout: an ALB `TargetTimeout`, nginx `upstream timed out`): the code is right, the endpoint is too slow for the gateway — make it faster, or answer 202 and finish the work in the background.");
+    }
+    if g502 * 2 >= gateway {
+        out.push_str(" The gateway's 502s mean the application refused or dropped the connection (a process restarting or crashing, a full backlog, an idle connection closed under the gateway): look at the application's restarts and connection settings.");
+    }
+    if out.is_empty() {
+        out.push_str(TRIAGE);
+    }
+    out
 }

@@ -963,6 +963,8 @@ fn gateway_5xx_splits_by_origin_and_reports_499() {
     let f = fires(&fs, "gateway-5xx", "GET", "/api/items", 502, &[]);
     assert_eq!(f["evidence"]["figures"]["by_gateway"], 50);
     assert_eq!(f["evidence"]["figures"]["by_other"], 25);
+    let m = f["message"].as_str().expect("text");
+    assert!(m.contains("refused or dropped the connection"), "{f:#}");
     fires(&fs, "gateway-5xx", "GET", "/api/search", 499, &[]);
 }
 
@@ -990,11 +992,17 @@ fn gateway_5xx_counts_ingress_nginx_timeouts_as_the_gateways() {
         ));
     }
     let r = report(&text, "ingress.log", &[]);
-    assert_eq!(r["summary"]["formats"]["ingress-nginx"], 1, "{:#}", r["summary"]);
+    assert_eq!(
+        r["summary"]["formats"]["ingress-nginx"], 1,
+        "{:#}",
+        r["summary"]
+    );
     let fs = r["findings"].as_array().expect("findings");
     let f = fires(fs, "gateway-5xx", "GET", "/api/v1/reports/{id}", 504, &[]);
     assert_eq!(f["evidence"]["figures"]["by_gateway"], 80, "{f:#}");
     assert_eq!(f["evidence"]["figures"]["by_other"], 20, "{f:#}");
+    let m = f["message"].as_str().expect("text");
+    assert!(m.contains("gave up waiting") && m.contains("202"), "{f:#}");
 }
 
 #[test]
