@@ -771,7 +771,7 @@ mod tests {
         assert_eq!(origin(r#","upstream_header_time":"-""#), Origin::Gateway);
         assert_eq!(origin(r#","upstream_response_length":"160""#), Origin::App);
         assert_eq!(origin(""), Origin::App);
-        // Only nginx's own codes: an empty 200 or 503 is the application's.
+        // Only nginx's own codes: an empty 503 is the application's.
         let r = JsonFormat::default()
             .parse(br#"{"status":"503","request":"GET /r HTTP/1.1","upstream_status":"503","upstream_response_length":"0"}"#)
             .expect("parses");

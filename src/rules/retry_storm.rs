@@ -134,8 +134,8 @@ impl Rule for RetryStorm {
             );
             match limit {
                 Some(s) => f.message.push_str(&format!(
-                    "They got {:.0}% of the endpoint's 503s while it went on serving in the same seconds ({:.1} successes per {} against {:.1} usually): a limit on these clients answered 503 (nginx's limit_req does unless `limit_req_status 429`). Answer it with 429 and Retry-After; 503 tells clients and monitors the service is down.",
-                    ratio(throttled, e.status(503)) * 100.0,
+                    "They got {:.0}% of the endpoint's 503s and 429s while it went on serving in the same seconds ({:.1} successes per {} against {:.1} usually): a limit on these clients answered 503 (nginx's limit_req does unless `limit_req_status 429`). Answer it with 429 and Retry-After; 503 tells clients and monitors the service is down.",
+                    ratio(throttled, e.status(503) + e.status(429)) * 100.0,
                     s.in_window,
                     super::stats::human_duration(facts.bucket_ms),
                     s.usual
@@ -210,7 +210,9 @@ fn served_meanwhile(
         for &(minute, seconds, _) in &t.minutes {
             for bit in (0..60).filter(|b| seconds & (1u64 << b) != 0) {
                 window.insert(
-                    (minute * 60 + bit)
+                    minute
+                        .saturating_mul(60)
+                        .saturating_add(bit)
                         .saturating_mul(1000)
                         .div_euclid(bucket_ms),
                 );
