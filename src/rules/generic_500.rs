@@ -93,7 +93,8 @@ refusals on a write). What the figures show picks the recommendation and the con
   Conflict` (state clash, duplicate) or `422 Unprocessable Content` (validation);
 - **a method the handler does not take**: the endpoint's method fails on (nearly) every call
   while another method on the same route succeeds → `OPTIONS` (a CORS preflight): `204` with
-  `Allow` and CORS headers, or `405`; `HEAD`: answer as `GET` (`200`), or `405`; a write:
+  `Allow` and CORS headers, or `405`; `HEAD`: answer as `GET` (`200`) where `GET` succeeds
+  (HTTP requires it), `405` where the route serves no `GET`; a write:
   `405` with `Allow` if the route does not support it, else `503` (what writes need is down) —
   low confidence; any other method: `405`, or `501` if the server supports it nowhere (low);
 - **no cause in the log** (no durations logged, steady over time, no load link): the finding
@@ -262,10 +263,15 @@ impl Rule for Generic500 {
                         Confidence::Medium,
                         format!("{succeed}: the handler does not take OPTIONS — a CORS preflight or a capability probe — and throws; answer 204 with the `Allow` (and CORS) headers, or 405 with `Allow: {allow}`"),
                     ),
-                    "HEAD" => (
-                        vec![200, 405],
+                    "HEAD" if allowed.contains(&"GET") => (
+                        vec![200],
                         Confidence::Medium,
-                        format!("{succeed}: HEAD is GET without the body (RFC 9110 §9.3.2) and the handler does not take it; answer it as GET does, or 405 with `Allow: {allow}`"),
+                        format!("{succeed}: HEAD is GET without the body (RFC 9110 §9.3.2), a server that answers GET must answer HEAD (§9.1), and the handler does not take it; answer it as GET does"),
+                    ),
+                    "HEAD" => (
+                        vec![405],
+                        Confidence::Medium,
+                        format!("{succeed}: the route serves no GET, so no HEAD either: 405 with `Allow: {allow}`"),
                     ),
                     _ if e.is_write() => (
                         vec![405, 503],

@@ -69,7 +69,9 @@ the comparison above.
 
 HEAD answered 404 where GET succeeds on the same route (the same thresholds) is reported with
 200 recommended, not 405: HEAD is GET without the body, and HTTP requires a server that answers
-GET to answer HEAD — an uptime monitor's `HEAD /` on a framework that routes GET only.
+GET to answer HEAD — an uptime monitor's `HEAD /` on a framework that routes GET only. OPTIONS
+answered 404 (a CORS preflight the router does not know) is reported with 204 — answered with
+`Allow` and the CORS headers — or 405.
 
 ## Why it matters
 404 tells a client the resource is not there; a client (or a developer reading the response)
@@ -144,18 +146,28 @@ impl Rule for WrongMethod404 {
                 continue;
             }
             let allow: Vec<&str> = siblings.iter().map(|o| o.method).collect();
-            let mut f = Finding::new(&META, e, 404, vec![405], n404);
+            // OPTIONS asks what the route takes (a CORS preflight, a capability probe): a
+            // route that exists answers it, or says 405.
+            let options = e.method == "OPTIONS";
+            let recommended = if options { vec![204, 405] } else { vec![405] };
+            let mut f = Finding::new(&META, e, 404, recommended, n404);
             f.confidence = confidence(templated);
-            f.message = format!(
-                "{} {} answered 404 to {:.0}% of {} requests while {} on the same route succeed{}; the route exists and the method is what is unsupported, which is 405 with `Allow: {}`.",
+            let seen =
+                format!(
+                "{} {} answered 404 to {:.0}% of {} requests while {} on the same route succeed{}",
                 e.method,
                 e.route,
                 e.share(n404) * 100.0,
                 e.stats.count,
                 allow.join(", "),
                 if templated { " and rarely 404 (the ids exist)" } else { "" },
-                allow.join(", ")
             );
+            let allow = allow.join(", ");
+            f.message = if options {
+                format!("{seen}: OPTIONS asks what the route takes — a browser's CORS preflight, a client's capability probe — and 404 says the route does not exist (a preflight that gets it fails the browser's call). Answer 204 with `Allow: {allow}` (and the CORS headers if browsers call the API), or 405 with it.")
+            } else {
+                format!("{seen}; the route exists and the method is what is unsupported, which is 405 with `Allow: {allow}`.")
+            };
             let mut ev = f
                 .evidence
                 .clone()

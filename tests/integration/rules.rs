@@ -379,7 +379,7 @@ fn generic_500_on_a_method_the_handler_does_not_take() {
         m.contains("Allow: GET, POST") || m.contains("Allow: POST, GET"),
         "{m}"
     );
-    let f = fires(&fs, "generic-500", "HEAD", "/api/status", 500, &[200, 405]);
+    let f = fires(&fs, "generic-500", "HEAD", "/api/status", 500, &[200]);
     assert_eq!(f["confidence"], "medium", "{f:#}");
     let f = fires(&fs, "generic-500", "PUT", "/api/status", 500, &[405, 503]);
     assert_eq!(f["confidence"], "low", "{f:#}");
@@ -498,9 +498,9 @@ fn wrong_method_404_fires_when_other_methods_succeed() {
 
 /// An uptime monitor's HEAD on a route a framework serves for GET only: 404, where the fix is to
 /// answer HEAD as GET (200), not 405. A HEAD on a route that serves only POST is still a method
-/// the route does not support (405, `Allow: POST`).
+/// the route does not support (405, `Allow: POST`). An OPTIONS 404 is answered or 405.
 #[test]
-fn wrong_method_404_on_head_where_get_succeeds_recommends_200() {
+fn wrong_method_404_on_head_and_options_recommends_answering_them() {
     let mut rng = Rng::new(10);
     let mut log = Log::new();
     log.spread(300, 0.0, 3600.0, |_, t| {
@@ -514,6 +514,9 @@ fn wrong_method_404_on_head_where_get_succeeds_recommends_200() {
     });
     log.spread(40, 0.0, 3600.0, |_, t| {
         req(t, "HEAD", "/api/login", 404).client(rng.client(60))
+    });
+    log.spread(60, 0.0, 3600.0, |_, t| {
+        req(t, "OPTIONS", "/api/articles", 404).client(rng.client(60))
     });
     let fs = findings_at_any_scale(&log, Log::combined, "a.log");
     let f = fires(
@@ -531,6 +534,18 @@ fn wrong_method_404_on_head_where_get_succeeds_recommends_200() {
     );
     let f = fires(&fs, "wrong-method-404", "HEAD", "/api/login", 404, &[405]);
     assert!(f["message"].as_str().expect("text").contains("Allow: POST"));
+    // A browser's CORS preflight the router does not know: answer it (204 with `Allow` and
+    // the CORS headers) or 405 — not a plain 405.
+    let f = fires(
+        &fs,
+        "wrong-method-404",
+        "OPTIONS",
+        "/api/articles",
+        404,
+        &[204, 405],
+    );
+    let m = f["message"].as_str().expect("text");
+    assert!(m.contains("preflight") && m.contains("Allow: GET"), "{f:#}");
 }
 
 #[test]
