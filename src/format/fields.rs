@@ -68,9 +68,21 @@ pub fn last_listed_status(v: &[u8]) -> Option<u16> {
     parse_optional_status(last_listed(v)).ok().flatten()
 }
 
+/// Whether an nginx `$upstream_response_length` or `$upstream_header_time` says the last server
+/// tried sent nothing back (`0` bytes, no header).
+pub fn upstream_sent_nothing(v: &[u8]) -> bool {
+    matches!(last_listed(v), b"0" | b"-")
+}
+
+/// Whether an upstream status is nginx's own: it writes the 502 (no usable answer) and 504
+/// (timed out) it made into `$upstream_status` too, where the server tried sent nothing back.
+pub fn nginx_made(origin_status: Option<u16>, upstream_silent: bool) -> bool {
+    upstream_silent && matches!(origin_status, Some(502 | 504))
+}
+
 /// The last value of an nginx `$upstream_*` list (`a, b`: servers tried; `a : b`: internal
 /// redirects), trimmed.
-pub fn last_listed(v: &[u8]) -> &[u8] {
+fn last_listed(v: &[u8]) -> &[u8] {
     v.rsplit(|&b| b == b',' || b == b':')
         .next()
         .unwrap_or(v)

@@ -6,8 +6,8 @@
 //! passes bytes ≥ 0x80 through), allocates nothing, and bounds nesting depth.
 
 use super::fields::{
-    last_listed, last_listed_status, parse_decimal_us, parse_optional_status, parse_u64,
-    parse_unit_duration_us, split_absolute, split_host_port, split_request,
+    last_listed_status, nginx_made, parse_decimal_us, parse_optional_status, parse_u64,
+    parse_unit_duration_us, split_absolute, split_host_port, split_request, upstream_sent_nothing,
 };
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
@@ -611,11 +611,9 @@ impl<'a> Collected<'a> {
                 // Traefik writes 0 when the backend never answered.
                 r.origin_status = text_value(v).and_then(last_listed_status);
             }
+            // `"-"` (no header time) or a length of 0, as a string or a number.
             T::UpstreamAnswer => {
-                // `"-"` (no header time) or a length of 0, as a string or a number.
-                self.upstream_silent |= v
-                    .text()
-                    .is_some_and(|a| matches!(last_listed(a), b"0" | b"-"));
+                self.upstream_silent |= v.text().is_some_and(upstream_sent_nothing)
             }
             T::Host => r.host = text_value(v),
             T::Upstream => r.upstream = text_value(v),
@@ -710,9 +708,7 @@ impl LogFormat for JsonFormat {
         }
         if c.origin_key {
             c.rec.origin = match c.rec.origin_status {
-                // nginx records its own 502 and 504 as the upstream's status too (see the
-                // nginx format); an upstream that sent nothing back did not make them.
-                Some(502 | 504) if c.upstream_silent => Origin::Gateway,
+                u if nginx_made(u, c.upstream_silent) => Origin::Gateway,
                 Some(_) => Origin::App,
                 None => Origin::Gateway,
             };

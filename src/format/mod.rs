@@ -424,16 +424,11 @@ pub fn detect(
         FormatSpec::Envoy => Some(Box::new(envoy::EnvoyFormat)),
         FormatSpec::Ingress => {
             // The version whose format reads most of the sample (the newest on a tie).
-            let score =
-                |f: &nginx::NginxFormat| lines.iter().filter(|l| f.parse(l).is_ok()).count();
-            let mut best = nginx::NginxFormat::ingress(0);
-            for i in 1..nginx::INGRESS_FORMATS.len() {
-                let f = nginx::NginxFormat::ingress(i);
-                if score(&f) > score(&best) {
-                    best = f;
-                }
-            }
-            Some(Box::new(best))
+            let read = |f: &nginx::NginxFormat| lines.iter().filter(|l| f.parse(l).is_ok()).count();
+            (0..nginx::INGRESS_FORMATS.len())
+                .map(nginx::NginxFormat::ingress)
+                .min_by_key(|f| std::cmp::Reverse(read(f)))
+                .map(|f| Box::new(f) as Box<dyn LogFormat>)
         }
         FormatSpec::Nginx(body) => nginx::NginxFormat::compile(body, &opts.json)
             .ok()
@@ -450,19 +445,20 @@ pub fn detect(
                 return Some(Box::new(clf::ClfFormat::sniffed(&lines, "combined")));
             }
             // Candidates in priority order; the one that parses most sampled lines wins.
-            let candidates: Vec<Box<dyn LogFormat>> = vec![
+            let mut candidates: Vec<Box<dyn LogFormat>> = vec![
                 Box::new(json::JsonFormat::new(opts.json.clone())),
                 Box::new(alb::AlbFormat),
                 Box::new(elb::ElbFormat),
                 Box::new(cloudfront::CloudfrontFormat::sniffed(&lines)),
                 Box::new(envoy::EnvoyFormat),
-                // Before `combined`, which reads the same lines but not their duration and
-                // upstream (the tie goes to the first).
-                Box::new(nginx::NginxFormat::ingress(0)),
-                Box::new(nginx::NginxFormat::ingress(1)),
-                Box::new(nginx::NginxFormat::ingress(2)),
-                Box::new(clf::ClfFormat::sniffed(&lines, "combined")),
             ];
+            // ingress-nginx before `combined`, which reads the same lines but not their
+            // duration and upstream (the tie goes to the first).
+            candidates.extend(
+                (0..nginx::INGRESS_FORMATS.len())
+                    .map(|i| Box::new(nginx::NginxFormat::ingress(i)) as Box<dyn LogFormat>),
+            );
+            candidates.push(Box::new(clf::ClfFormat::sniffed(&lines, "combined")));
             // A line fits a format when it parses, or when the format recognises it as one of its
             // non-access lines (a Caddy startup message in a JSON log); at least one must parse.
             let scores: Vec<usize> = candidates

@@ -10,8 +10,8 @@
 use memchr::memmem::Finder;
 
 use super::fields::{
-    dash_to_none, last_listed, last_listed_status, parse_decimal_us, parse_status, parse_u64,
-    split_request,
+    dash_to_none, last_listed_status, nginx_made, parse_decimal_us, parse_status, parse_u64,
+    split_request, upstream_sent_nothing,
 };
 use super::json::{JsonMapping, TargetField};
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
@@ -508,9 +508,7 @@ impl NginxFormat {
                             upstream_seen = true;
                             rec.origin_status = last_listed_status(v);
                         }
-                        Var::UpstreamAnswer => {
-                            upstream_silent |= matches!(last_listed(v), b"0" | b"-");
-                        }
+                        Var::UpstreamAnswer => upstream_silent |= upstream_sent_nothing(v),
                         Var::Upstream { service } => {
                             // `$proxy_upstream_name` (ingress-nginx) names the service; the
                             // address is the fallback.
@@ -529,9 +527,7 @@ impl NginxFormat {
         }
         if self.has_upstream_status && upstream_seen {
             rec.origin = match (rec.origin_status, rec.status) {
-                // nginx records its own 502 (no usable answer) and 504 (timed out) as the
-                // upstream's status too; a server that sent nothing back did not make them.
-                (Some(502 | 504), _) if upstream_silent => Origin::Gateway,
+                (u, _) if nginx_made(u, upstream_silent) => Origin::Gateway,
                 (Some(u), Some(s)) if u == s => Origin::App,
                 _ => Origin::Gateway,
             };

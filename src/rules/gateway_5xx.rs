@@ -152,7 +152,7 @@ impl Rule for Gateway5xx {
                         ratio(gateway, total) * 100.0,
                         ratio(total - gateway, total) * 100.0,
                         origin_word(Origin::App),
-                        gateway_meaning(e, gateway)
+                        gateway_meaning(e, gateway, total)
                     )
                 } else {
                     format!(
@@ -238,13 +238,13 @@ fn closed_early(e: &Endpoint<'_>, closed: u16, who: &str, n: u64) -> Finding {
     f
 }
 
-/// What the gateway's own 502s and 504s say, when it produced most of them: a sentence each;
-/// otherwise the advice to triage.
-fn gateway_meaning(e: &Endpoint<'_>, gateway: u64) -> String {
+/// What the gateway's own 502s and 504s say, when it produced most (`gateway` of `total`) of
+/// the endpoint's 502/503/504: a sentence each; otherwise the advice to triage.
+fn gateway_meaning(e: &Endpoint<'_>, gateway: u64, total: u64) -> String {
     let (g502, g504) = (e.gateway_status(502), e.gateway_status(504));
     const TRIAGE: &str = " Triage where they come from before changing codes.";
     let mut out = String::new();
-    if gateway * 2 < e.status(502) + e.status(503) + e.status(504) {
+    if gateway * 2 < total {
         return TRIAGE.to_string();
     }
     if g504 * 2 >= gateway {

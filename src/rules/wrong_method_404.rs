@@ -135,12 +135,10 @@ impl Rule for WrongMethod404 {
             if (failing as f64) < min {
                 continue;
             }
-            let templated = e.route.split('/').any(stats::is_placeholder);
+            let templated = is_templated(e.route);
             let siblings: Vec<_> = facts
                 .methods_of(e.host, e.route)
-                .filter(|o| o.method != e.method && o.stats.count as f64 >= min)
-                .filter(|o| o.share(o.class(200..=299)) >= cfg.get(&MIN_2XX_SHARE))
-                .filter(|o| !templated || o.share(o.status(404)) <= cfg.get(&MAX_SIBLING_404_SHARE))
+                .filter(|o| o.method != e.method && serves(o, templated, cfg))
                 .collect();
             if siblings.is_empty() {
                 continue;
@@ -192,18 +190,15 @@ fn head_of_served_get(
     cfg: &RuleSettings,
     out: &mut Vec<Finding>,
 ) -> bool {
-    let min = cfg.get(&MIN_REQUESTS);
-    let templated = e.route.split('/').any(stats::is_placeholder);
-    let Some(get) = facts.methods_of(e.host, e.route).find(|o| {
-        o.method == "GET"
-            && o.stats.count as f64 >= min
-            && o.share(o.class(200..=299)) >= cfg.get(&MIN_2XX_SHARE)
-            && (!templated || o.share(o.status(404)) <= cfg.get(&MAX_SIBLING_404_SHARE))
-    }) else {
+    let templated = is_templated(e.route);
+    let Some(get) = facts
+        .methods_of(e.host, e.route)
+        .find(|o| o.method == "GET" && serves(o, templated, cfg))
+    else {
         return false;
     };
     let n404 = e.status(404);
-    if (e.stats.count as f64) < min || e.share(n404) < cfg.get(&MIN_404_SHARE) {
+    if (e.stats.count as f64) < cfg.get(&MIN_REQUESTS) || e.share(n404) < cfg.get(&MIN_404_SHARE) {
         return true;
     }
     let mut f = Finding::new(&META, e, 404, vec![200], n404);
@@ -224,6 +219,19 @@ fn head_of_served_get(
         .over(e, 404);
     out.push(f);
     true
+}
+
+/// Whether the route has an id placeholder (a method could 404 there for unknown ids).
+fn is_templated(route: &str) -> bool {
+    route.split('/').any(stats::is_placeholder)
+}
+
+/// Whether `o` succeeds on its route, enough to show the route exists: `min_requests`
+/// requests, mostly 2xx, and on a route with placeholders rarely 404 (the ids exist).
+fn serves(o: &Endpoint<'_>, templated: bool, cfg: &RuleSettings) -> bool {
+    o.stats.count as f64 >= cfg.get(&MIN_REQUESTS)
+        && o.share(o.class(200..=299)) >= cfg.get(&MIN_2XX_SHARE)
+        && (!templated || o.share(o.status(404)) <= cfg.get(&MAX_SIBLING_404_SHARE))
 }
 
 /// High confidence, medium on a route with placeholders (its ids might not exist).
