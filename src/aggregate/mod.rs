@@ -1187,6 +1187,14 @@ pub fn valid_utf8(key: &mut Vec<u8>) {
     }
 }
 
+/// Whether the record's request asks the server to act as a proxy
+/// ([`signals::is_proxy_request`]).
+fn is_proxy_request(rec: &Record<'_>) -> bool {
+    rec.method
+        .zip(rec.path)
+        .is_some_and(|(m, p)| signals::is_proxy_request(m, p))
+}
+
 /// Hash of a client or endpoint key (stable within a build; used only inside one run).
 #[inline]
 pub fn key_hash(bytes: &[u8]) -> u64 {
@@ -1288,7 +1296,10 @@ impl Aggregate {
         if let (Some(h), Some(status)) = (client, rec.status) {
             // Only misses and throttles touch the client table: a lookup per line would cost a
             // cache miss per line on logs with many clients.
-            if signals::is_miss(status) || matches!(status, 429 | 503) {
+            if signals::is_miss(status)
+                || matches!(status, 429 | 503)
+                || rec.path.is_some_and(|p| p.first() != Some(&b'/')) && is_proxy_request(rec)
+            {
                 self.add_client(h, rec, status, key, pos, ctx);
             }
         }
@@ -1356,6 +1367,10 @@ impl Aggregate {
         if signals::is_miss(status) {
             c.misses += 1;
             c.missed_endpoints.insert(key_hash(endpoint));
+            c.proxy_probes += u64::from(is_proxy_request(rec));
+        } else if !matches!(status, 429 | 503) {
+            // A proxy request answered (the site's own client writing absolute URLs).
+            c.proxy_served += 1;
         } else {
             c.throttled += 1;
             if status == 503 {

@@ -21,7 +21,8 @@
 //!                                      by counting lines),
 //!    "out_of_window", "folded_lines", "fold_error", "clients_untracked": integers,
 //!    "folded_routes": {"exact": [hash, …], "registers": HyperLogLog registers (bytes)},
-//!    "clients": {hash: {"name", "misses", "throttled", "missed_endpoints"}}}}
+//!    "clients": {hash: {"name", "misses", "throttled", "missed_endpoints", … the other
+//!                       ClientStats fields, each optional (absent reads as none)}}}}
 //! ```
 //!
 //! Latency histograms are HdrHistogram's standard V2 serialization, base64-encoded. Byte strings

@@ -256,6 +256,13 @@ pub struct ClientStats {
     /// Time (ms) of the first and the last 429.
     #[serde(default)]
     pub limited_span: Option<(i64, i64)>,
+    /// Misses on proxy requests (`CONNECT`, or an absolute-form `http://host/…` target): an
+    /// origin server asked to relay is being probed for an open proxy (see [`is_proxy_request`]).
+    #[serde(default)]
+    pub proxy_probes: u64,
+    /// Proxy requests answered otherwise (a client of the site writing its URLs absolute).
+    #[serde(default)]
+    pub proxy_served: u64,
 }
 
 /// Sample lines kept per client.
@@ -277,6 +284,8 @@ impl ClientStats {
         self.unavailable_span = widen(self.unavailable_span, other.unavailable_span);
         self.limited += other.limited;
         self.limited_span = widen(self.limited_span, other.limited_span);
+        self.proxy_probes += other.proxy_probes;
+        self.proxy_served += other.proxy_served;
         self.unavailable_samples.extend(other.unavailable_samples);
         self.unavailable_samples.sort_unstable();
         self.unavailable_samples.truncate(MAX_CLIENT_SAMPLES);
@@ -313,6 +322,18 @@ pub fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)>
 #[inline]
 pub fn is_miss(status: u16) -> bool {
     matches!(status, 400 | 403 | 404 | 405 | 410 | 444)
+}
+
+/// Whether a request asks the server to act as a proxy: `CONNECT` (authority-form target) or an
+/// absolute-form `http://`/`https://` target (RFC 9112 §3.2). Clients send those to proxies;
+/// to an origin server, answered with a miss, they are a scanner looking for an open proxy.
+pub fn is_proxy_request(method: &[u8], target: &[u8]) -> bool {
+    let absolute = |scheme: &[u8]| {
+        target
+            .get(..scheme.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(scheme))
+    };
+    method.eq_ignore_ascii_case(b"CONNECT") || absolute(b"http://") || absolute(b"https://")
 }
 
 /// Exact per-client request counts of an endpoint while it has few clients; past that, of a
@@ -724,6 +745,18 @@ mod tests {
                 proptest::prop_assert_eq!(back.get(key), &all[..]);
             }
         }
+    }
+
+    #[test]
+    fn proxy_requests_are_connect_and_absolute_form_targets() {
+        assert!(is_proxy_request(b"CONNECT", b"www.google.com:443"));
+        assert!(is_proxy_request(b"connect", b"10.0.0.1:25"));
+        assert!(is_proxy_request(b"GET", b"http://azenv.net/"));
+        assert!(is_proxy_request(b"HEAD", b"HTTPS://example.com"));
+        assert!(!is_proxy_request(b"GET", b"/http://azenv.net/"));
+        assert!(!is_proxy_request(b"OPTIONS", b"*"));
+        assert!(!is_proxy_request(b"GET", b"http:"));
+        assert!(!is_proxy_request(b"GET", b"/api/users"));
     }
 
     #[test]

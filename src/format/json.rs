@@ -18,7 +18,8 @@ pub enum TargetField {
     Status,
     /// Request method.
     Method,
-    /// Request target (path and query).
+    /// Request target (path and query), or a whole URL (`https://host/path?q`: host and
+    /// path).
     Path,
     /// Full request line `GET /x HTTP/1.1`.
     Request,
@@ -71,8 +72,6 @@ pub enum TargetField {
     ClientAddr,
     /// A client address used only when no other is logged (Caddy's `remote_ip`).
     FallbackClient,
-    /// An absolute URL (`https://host/path?q`): host and path.
-    Url,
     /// Envoy `%RESPONSE_FLAGS%`.
     ResponseFlags,
 }
@@ -240,7 +239,7 @@ fn builtin_nested(path: &[&[u8]]) -> Option<TargetField> {
         [b"request", b"headers", b"Authorization"] => T::Authorization,
         [b"resp_headers", b"X-Error-Code" | b"X-Error" | b"X-Error-Message"] => T::ErrorMarker,
         [b"httpRequest", b"requestMethod"] => T::Method,
-        [b"httpRequest", b"requestUrl"] => T::Url,
+        [b"httpRequest", b"requestUrl"] => T::Path,
         [b"httpRequest", b"status"] => T::Status,
         [b"httpRequest", b"latency"] => T::DurationS,
         [b"httpRequest", b"responseSize"] => T::TotalBytes,
@@ -544,9 +543,13 @@ impl<'a> Collected<'a> {
         match field {
             T::Status => self.status_text = Some(v),
             T::Method => r.method = text_value(v),
+            // A path field holding a whole URL is the application's choice of field, not an
+            // absolute-form request (those come in a request line): its host is the host.
             T::Path => {
-                if let Some(p) = text_value(v) {
-                    r.path = Some(p);
+                if let Some(u) = text_value(v) {
+                    let (host, path) = split_absolute(u);
+                    r.host = r.host.or(host);
+                    r.path = Some(path);
                     self.path_prio = 3;
                 }
             }
@@ -619,14 +622,6 @@ impl<'a> Collected<'a> {
             T::Upstream => r.upstream = text_value(v),
             T::ClientAddr => self.addr_client = text_value(v).map(split_host_port),
             T::FallbackClient => self.fallback_client = text_value(v),
-            T::Url => {
-                if let Some(u) = text_value(v) {
-                    let (host, path) = split_absolute(u);
-                    r.host = r.host.or(host);
-                    r.path = Some(path);
-                    self.path_prio = 3;
-                }
-            }
             T::ResponseFlags => {
                 self.envoy = true;
                 if let Some(f) = text_value(v) {
@@ -922,5 +917,14 @@ mod tests {
             (Some(&b"/api/v1/x?y=2"[..]), Some(&b"example.com"[..]))
         );
         assert_eq!(r.client, Some(&b"203.0.113.5"[..]));
+        // An application logging the whole URL under `url`: its host and path, not an
+        // absolute-form request (see `signals::is_proxy_request`).
+        let r = f
+            .parse(br#"{"time":"2024-05-01T12:00:00Z","method":"GET","url":"http://shop.example:8080/api/cart/7","status":200}"#)
+            .expect("app");
+        assert_eq!(
+            (r.path, r.host),
+            (Some(&b"/api/cart/7"[..]), Some(&b"shop.example:8080"[..]))
+        );
     }
 }

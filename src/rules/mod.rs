@@ -628,9 +628,15 @@ impl<'a> Facts<'a> {
         for (h, c) in &agg.clients {
             let hits = known_hits.get(h).copied().unwrap_or(0);
             let distinct = c.missed_endpoints.estimate();
-            if distinct >= cfg.noise.min_missed_endpoints
+            // Many paths, each tried once or twice (a browser re-requesting its broken fonts
+            // is a user); or proxy requests (`CONNECT`, `GET http://other.site/`) most of its
+            // misses and mostly missed, which an origin server only gets from someone looking
+            // for an open proxy, however few paths or often.
+            let probing = distinct >= cfg.noise.min_missed_endpoints
+                && c.misses as f64 <= cfg.noise.max_repeats * distinct;
+            let proxy_probing = c.proxy_probes > c.proxy_served && c.proxy_probes * 2 >= c.misses;
+            if (probing || proxy_probing)
                 && stats::ratio(c.misses, c.misses + hits) >= cfg.noise.min_miss_share
-                && c.misses as f64 <= cfg.noise.max_repeats * distinct
             {
                 scanner_hashes.insert(*h);
                 scanners.push(Scanner {

@@ -1162,6 +1162,56 @@ fn a_scanner_dropped_with_444_is_noise_and_444_is_no_nonstandard_code() {
     assert!(dropped.is_empty(), "444 reported: {dropped:#?}");
 }
 
+/// Open-proxy probes: addresses trying `CONNECT host:443` or an absolute-form
+/// `HEAD http://other.site/` once to three times each, answered 400/404. Each tries too few
+/// paths to look like a path scanner, but an origin server asked to relay is being probed:
+/// they are noise, and the `HEAD /` they collect is not the site's `HEAD /` failing where its
+/// `GET /` works. A client of the site that writes its own URLs absolute (answered 200) and
+/// meets an ordinary 404 is no scanner.
+#[test]
+fn open_proxy_probes_are_noise_however_few_paths_each_tries() {
+    let mut rng = Rng::new(32);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 240);
+    log.spread(600, 0.0, 14400.0, |_, t| {
+        req(t, "GET", "/", 200).client(rng.client(200))
+    });
+    let targets = [
+        ("CONNECT", "www.google.com:443", 400),
+        ("HEAD", "http://example.com/", 404),
+        ("GET", "http://azenv.net/", 404),
+        ("HEAD", "http://www.baidu.com/", 404),
+    ];
+    log.spread(80, 0.0, 14400.0, |i, t| {
+        let (m, target, status) = targets[i % targets.len()];
+        req(t, m, target, status).client(format!("198.51.100.{}", i + 1))
+    });
+    log.spread(80, 5.0, 14405.0, |i, t| {
+        let (m, target, status) = targets[(i + 1) % targets.len()];
+        req(t, m, target, status).client(format!("198.51.100.{}", i + 1))
+    });
+    log.spread(40, 0.0, 14400.0, |i, t| {
+        let status = if i % 8 == 0 { 404 } else { 200 };
+        req(
+            t,
+            "GET",
+            &format!("http://shop.example/api/catalog/{}", 100 + i % 37),
+            status,
+        )
+        .client("192.0.2.7")
+    });
+    let r = report(&log.combined(), "a.log", &[]);
+    assert_eq!(r["noise"]["scanner_count"], 80, "{:#}", r["noise"]);
+    let scanners = r["noise"]["scanners"].as_array().expect("scanners");
+    assert!(
+        scanners.iter().all(|s| s["client"] != "192.0.2.7"),
+        "{scanners:#?}"
+    );
+    let fs = findings_at_any_scale(&log, Log::combined, "a.log");
+    silent(&fs, "wrong-method-404");
+    silent(&fs, "broken-link-404");
+}
+
 // ---- redirect-on-api ------------------------------------------------------------------------
 
 /// An API POST that creates with 201 but answers one request in eight with a 302 (a framework's
