@@ -31,6 +31,12 @@ static META: RuleMeta = RuleMeta {
 A POST/PUT/PATCH/DELETE endpoint whose *median* successful response takes seconds: the work is
 done while the client waits. Only 2xx latencies count, so slow failures do not trigger it.
 
+Uploads are left alone (a route whose last named segment is `upload`, `files`, `attachments`,
+`media`, `images`, `avatar`, `documents` …, alone or in a compound like `files.upload` or
+`user-avatar`): a server's request time (nginx's `$request_time`, Apache's `%D`) counts
+receiving the request body, so a slow client's upload takes seconds however little work the
+server does, and the answer cannot come before the body has arrived.
+
 ## Why it matters
 Long synchronous writes hold connections and worker threads, run into client, proxy and load
 balancer timeouts (which then retry a write that may have succeeded), and make the client's
@@ -59,7 +65,7 @@ impl Rule for SlowSync {
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
-            if !e.is_write() {
+            if !e.is_write() || is_upload(e.route) {
                 continue;
             }
             let lat = e.stats.latency_2xx.as_ref();
@@ -99,6 +105,71 @@ impl Rule for SlowSync {
                 .ms("p95_2xx_ms", p95)
                 .over(e, observed);
             out.push(f);
+        }
+    }
+}
+
+/// Named segments of a route that receives files (see the rule's docs).
+const UPLOAD_WORDS: &[&str] = &[
+    "upload",
+    "uploads",
+    "file",
+    "files",
+    "attachment",
+    "attachments",
+    "media",
+    "image",
+    "images",
+    "photo",
+    "photos",
+    "avatar",
+    "avatars",
+    "video",
+    "videos",
+    "document",
+    "documents",
+    "blob",
+    "blobs",
+];
+
+/// Whether the route's last named segment says it receives files: a word of
+/// [`UPLOAD_WORDS`], alone or in a compound (`files.upload`, `user-avatar`, `upload.php`).
+fn is_upload(route: &str) -> bool {
+    route
+        .rsplit('/')
+        .find(|s| !s.is_empty() && !stats::is_placeholder(s))
+        .is_some_and(|s| {
+            s.split(['.', '-', '_'])
+                .any(|w| UPLOAD_WORDS.iter().any(|u| w.eq_ignore_ascii_case(u)))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_upload;
+
+    #[test]
+    fn uploads_are_known_by_their_last_named_segment() {
+        for r in [
+            "/api/v1/upload",
+            "/api/projects/{id}/attachments",
+            "/files/{uuid}",
+            "/api/files.upload",
+            "/me/user-avatar",
+            "/upload.php",
+            "/api/Images",
+        ] {
+            assert!(is_upload(r), "{r}");
+        }
+        for r in [
+            "/api/exports",
+            "/api/imports",
+            "/api/profile/{id}",
+            "/api/filesystem/sync",
+            "/api/media-types/{id}/reindex",
+            "/",
+        ] {
+            assert!(!is_upload(r), "{r}");
         }
     }
 }

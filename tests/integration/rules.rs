@@ -752,6 +752,18 @@ fn slow_sync_near_miss_fast_writes_and_slow_reads() {
         }
         .client(rng.client(20))
     });
+    // An upload's request time counts receiving the body: seconds from slow clients, whatever
+    // the server does with it.
+    log.spread(40, 0.0, 3600.0, |i, t| {
+        req(
+            t,
+            "POST",
+            &format!("/api/v1/projects/{}/attachments", 100 + i),
+            201,
+        )
+        .ms(3_000.0 + rng.range(0, 4_000) as f64)
+        .client(rng.client(20))
+    });
     silent(
         &findings_at_any_scale(&log, Log::combined, "a.log"),
         "slow-sync",
