@@ -19,7 +19,7 @@ use crossbeam_channel::{bounded, unbounded};
 use crate::aggregate::{AddContext, Aggregate, FileCounts, Pos, Scratch};
 use crate::format::wrap::{self, Wrap};
 use crate::format::{
-    self, fields::trim_line, FormatOptions, FormatSpec, LogFormat, Record, RejectKind,
+    self, fields::trim_line, FormatOptions, FormatSpec, LogFormat, Record, RejectKind, Switches,
 };
 use crate::input::chunk::{ChunkKind, ChunkReader};
 use crate::input::decompress::{self, Compression};
@@ -74,6 +74,8 @@ pub struct Work {
     pub format: Arc<dyn LogFormat>,
     /// The container wrapper around the file's lines, if any.
     pub wrap: Option<Wrap>,
+    /// Formats to try on a line the file's format rejects (auto-detection only).
+    pub switches: Option<Arc<Switches>>,
     /// The bytes.
     pub buf: Vec<u8>,
 }
@@ -86,6 +88,8 @@ pub struct Opened {
     pub format: Arc<dyn LogFormat>,
     /// The container wrapper around its lines, if any.
     pub wrap: Option<Wrap>,
+    /// Formats to try on a line its format rejects (auto-detection only).
+    pub switches: Option<Arc<Switches>>,
     /// Chunks already read for sniffing, in order, with where each starts in the decoded
     /// stream.
     first: std::collections::VecDeque<(ChunkKind, Vec<u8>, u64)>,
@@ -205,10 +209,13 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
             format::FORMAT_NAMES
         )
     })?;
+    let switches = (opts.spec == FormatSpec::Auto)
+        .then(|| Arc::new(Switches::for_format(fmt.as_ref(), &opts.format)));
     Ok(Opened {
         reader,
         format: Arc::from(fmt),
         wrap,
+        switches,
         first,
         start: 0,
         compression,
@@ -370,19 +377,32 @@ pub fn scan_chunk<S: Sink>(work: &Work, sink: &mut S) -> (FileCounts, bool) {
             return;
         }
         // Matched by reference: the record (330 bytes) is read where the parser wrote it, not
-        // moved out first (the move's loads stalled on the parser's narrower stores).
-        match &work.format.parse(line) {
-            Ok(rec) => {
-                counts.parsed += 1;
-                if more {
-                    more = sink.record(rec, pos(line_no));
+        // moved out first (the move's loads stalled on the parser's narrower stores). One call
+        // of the sink, so it is inlined here.
+        let parsed = work.format.parse(line);
+        let switched;
+        let rec = match &parsed {
+            Ok(rec) => rec,
+            Err(e) if e.kind == RejectKind::Header => {
+                counts.skipped += 1;
+                return;
+            }
+            Err(e) => match work.switches.as_ref().and_then(|s| s.parse(line)) {
+                Some((k, rec)) => {
+                    counts.switched[k] += 1;
+                    switched = rec;
+                    &switched
                 }
-            }
-            Err(e) if e.kind == RejectKind::Header => counts.skipped += 1,
-            Err(e) => {
-                counts.rejected += 1;
-                sink.reject(e.kind, pos(line_no), line);
-            }
+                None => {
+                    counts.rejected += 1;
+                    sink.reject(e.kind, pos(line_no), line);
+                    return;
+                }
+            },
+        };
+        counts.parsed += 1;
+        if more {
+            more = sink.record(rec, pos(line_no));
         }
     });
     (counts, more)
@@ -511,6 +531,7 @@ fn read_chunks(inputs: &[Input], opts: &RunOptions, target: &mut dyn ChunkTarget
                                 start: opened.chunk_start(),
                                 format: opened.format.clone(),
                                 wrap: opened.wrap,
+                                switches: opened.switches.clone(),
                                 buf,
                             });
                             chunk += 1;

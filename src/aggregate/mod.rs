@@ -770,6 +770,10 @@ pub struct FileCounts {
     pub rejected: u64,
     /// Blank lines.
     pub skipped: u64,
+    /// Of the parsed lines, those the file's own format rejected and another read, by
+    /// [`SWITCH_FORMATS`](crate::format::SWITCH_FORMATS) index: a format changed mid-file.
+    #[serde(default)]
+    pub switched: [u64; crate::format::SWITCH_FORMATS.len()],
 }
 
 impl FileCounts {
@@ -778,6 +782,9 @@ impl FileCounts {
         self.parsed += o.parsed;
         self.rejected += o.rejected;
         self.skipped += o.skipped;
+        for (a, b) in self.switched.iter_mut().zip(o.switched) {
+            *a += b;
+        }
     }
 }
 

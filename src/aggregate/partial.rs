@@ -14,7 +14,8 @@
 //!  "aggregate": {
 //!    "endpoints": [["METHOD route", {…EndpointStats…}], …]  sorted by key,
 //!    "rejects": {reason: {"count", "samples": [{"pos": {"file", "chunk", "line"}, "snippet"}]}},
-//!    "files": {index: {"lines", "parsed", "rejected", "skipped"}},
+//!    "files": {index: {"lines", "parsed", "rejected", "skipped", "switched"}}, `switched`
+//!                                      (optional) the parsed lines per `SWITCH_FORMATS` kind,
 //!    "chunk_lines": [[file, chunk, lines], …],
 //!    "chunk_offsets": [[file, chunk, byte], …],   where each chunk starts in the file's
 //!                                      decoded stream (optional: sample text is then found

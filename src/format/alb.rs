@@ -37,6 +37,10 @@ impl LogFormat for AlbFormat {
         "alb"
     }
 
+    fn family(&self) -> &'static str {
+        "alb"
+    }
+
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let mut f: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
         let n = split_fields(line, &mut f)?;

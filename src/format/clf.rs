@@ -124,6 +124,10 @@ impl LogFormat for ClfFormat {
         &self.name
     }
 
+    fn family(&self) -> &'static str {
+        "combined"
+    }
+
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let mut rec = Record {
             escape: Escape::Backslash,
@@ -134,9 +138,29 @@ impl LogFormat for ClfFormat {
             (TrailingDuration::WithUnit, _) => p.with_unit.and_then(parse_unit_duration_us),
             (TrailingDuration::Micros, Some(t)) => parse_u64(t),
             (TrailingDuration::Seconds, Some(t)) => parse_decimal_us(t, 1_000_000),
+            // A file whose first lines had no duration may gain one: nginx's `$request_time`
+            // added to its `log_format` mid-file. Only its exact shape (`0.012`: milliseconds
+            // to three decimals) is read, not `$gzip_ratio`'s two or `$msec`'s epoch.
+            (TrailingDuration::None, Some(t)) if is_request_time(t) => {
+                parse_decimal_us(t, 1_000_000)
+            }
             _ => None,
         };
         Ok(rec)
+    }
+}
+
+/// Whether `t` reads like nginx's `$request_time`: seconds with three decimals, under a
+/// million seconds (a Unix time in `$msec` has ten digits before its point).
+fn is_request_time(t: &[u8]) -> bool {
+    match t.iter().position(|&b| b == b'.') {
+        Some(i) => {
+            (1..=6).contains(&i)
+                && t.len() == i + 4
+                && t[..i].iter().all(u8::is_ascii_digit)
+                && t[i + 1..].iter().all(u8::is_ascii_digit)
+        }
+        None => false,
     }
 }
 
@@ -693,6 +717,24 @@ mod tests {
         );
         let c = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#.as_slice()];
         assert_eq!(ClfFormat::sniffed(&c, "combined").name(), "common");
+    }
+
+    /// A file sniffed without a duration reads one that appears later (`$request_time` added
+    /// mid-file) only in `$request_time`'s shape: not `$gzip_ratio`, `$msec` or an integer.
+    #[test]
+    fn a_request_time_added_mid_file_is_read() {
+        let f = combined();
+        let with = |t: &str| {
+            format!(
+                r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" {t}"#
+            )
+        };
+        let d = |t: &str| f.parse(with(t).as_bytes()).expect("parses").duration_us;
+        assert_eq!(d("0.050"), Some(50_000));
+        assert_eq!(d("30.001"), Some(30_001_000));
+        for not in ["2.01", "1700000000.123", "1523", "-", ".050", "0.0500"] {
+            assert_eq!(d(not), None, "{not}");
+        }
     }
 
     #[test]

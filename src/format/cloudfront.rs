@@ -82,6 +82,10 @@ impl LogFormat for CloudfrontFormat {
         "cloudfront"
     }
 
+    fn family(&self) -> &'static str {
+        "cloudfront"
+    }
+
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         if line.starts_with(b"#") {
             return Err(ParseError::new(RejectKind::Header, 0));

@@ -20,6 +20,10 @@ impl LogFormat for ElbFormat {
         "elb"
     }
 
+    fn family(&self) -> &'static str {
+        "elb"
+    }
+
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let mut f: [&[u8]; 15] = [&[]; 15];
         let n = split_fields(line, &mut f)?;

@@ -23,6 +23,10 @@ impl LogFormat for EnvoyFormat {
         "envoy"
     }
 
+    fn family(&self) -> &'static str {
+        "envoy"
+    }
+
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let err = |k| ParseError::new(k, 0);
         // Some deployments (Envoy examples, Filebeat's fixtures) prefix each entry with `ACCESS `.

@@ -661,6 +661,10 @@ impl LogFormat for JsonFormat {
         "json"
     }
 
+    fn family(&self) -> &'static str {
+        "json"
+    }
+
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let mut c = Collected::default();
         let custom = !self.mapping.is_empty();

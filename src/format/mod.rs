@@ -324,6 +324,53 @@ pub trait LogFormat: Send + Sync {
     fn name(&self) -> &str;
     /// Parse one line (without the trailing newline).
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError>;
+    /// The kind of log it reads, one of [`SWITCH_FORMATS`] or its own name: a file of this
+    /// format is not retried line by line with its own kind (see [`Switches`]).
+    fn family(&self) -> &'static str;
+}
+
+/// The formats a line is tried with when its file's auto-detected format rejects it, in this
+/// order: a log whose format changed mid-file (nginx's `log_format` switched to JSON, or
+/// `$request_time` added, and the file reopened before rotation; a load balancer's lines
+/// appended to an application's).
+pub const SWITCH_FORMATS: [&str; 5] = ["json", "combined", "alb", "elb", "envoy"];
+
+/// The parsers of [`SWITCH_FORMATS`] other than the file's own kind.
+pub struct Switches {
+    /// (index in [`SWITCH_FORMATS`], parser).
+    parsers: Vec<(usize, Box<dyn LogFormat>)>,
+}
+
+impl Switches {
+    /// The switches for a file read with `main` (auto-detection only: a format the user named
+    /// is the format of every line).
+    pub fn for_format(main: &dyn LogFormat, opts: &FormatOptions) -> Switches {
+        let parser = |name: &str| -> Box<dyn LogFormat> {
+            match name {
+                "json" => Box::new(json::JsonFormat::new(opts.json.clone())),
+                "alb" => Box::new(alb::AlbFormat),
+                "elb" => Box::new(elb::ElbFormat),
+                "envoy" => Box::new(envoy::EnvoyFormat),
+                _ => Box::new(clf::ClfFormat::new("combined", clf::TrailingDuration::None)),
+            }
+        };
+        Switches {
+            parsers: SWITCH_FORMATS
+                .iter()
+                .enumerate()
+                .filter(|(_, name)| **name != main.family())
+                .map(|(i, name)| (i, parser(name)))
+                .collect(),
+        }
+    }
+
+    /// The first switch format that reads `line`: its index in [`SWITCH_FORMATS`] and the
+    /// record.
+    pub fn parse<'a>(&self, line: &'a [u8]) -> Option<(usize, Record<'a>)> {
+        self.parsers
+            .iter()
+            .find_map(|(i, f)| f.parse(line).ok().map(|r| (*i, r)))
+    }
 }
 
 /// What the user asked for with `--log-format`.

@@ -360,6 +360,10 @@ impl LogFormat for NginxFormat {
         self.name
     }
 
+    fn family(&self) -> &'static str {
+        "nginx"
+    }
+
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let (rec, end) = self.parse_prefix(line)?;
         // nginx writes the format and a newline: more after it that is itself a whole record

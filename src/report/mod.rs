@@ -622,6 +622,22 @@ fn timeline(agg: &Aggregate) -> Timeline {
     }
 }
 
+/// A file's format name with the formats that read its other lines, when its format changed
+/// mid-file: `combined + 1,000 json lines`.
+fn with_switches(format: &str, c: &crate::aggregate::FileCounts) -> String {
+    let mut name = format.to_string();
+    for (other, n) in crate::format::SWITCH_FORMATS.iter().zip(c.switched) {
+        if n > 0 {
+            name.push_str(&format!(
+                " + {} {other} line{}",
+                thousands(n),
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    name
+}
+
 impl ReportModel {
     /// Build the report of a run. `discover_errors` are paths that could not even be listed.
     pub fn build(
@@ -641,12 +657,13 @@ impl ReportModel {
             totals.parsed += c.parsed;
             totals.rejected += c.rejected;
             totals.skipped += c.skipped;
-            if let Some(fmt) = &f.format {
+            let format = f.format.as_deref().map(|fmt| with_switches(fmt, &c));
+            if let Some(fmt) = &format {
                 *formats.entry(fmt.clone()).or_default() += 1;
             }
             files.push(FileReport {
                 name: f.name.clone(),
-                format: f.format.clone(),
+                format,
                 compression: f.compression.map(str::to_string),
                 lines: c.lines,
                 parsed: c.parsed,

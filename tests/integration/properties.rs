@@ -151,6 +151,7 @@ fn aggregate_chunks(parts: &[&[u8]], order: &[usize]) -> Aggregate {
             start: parts[..i].iter().map(|p| p.len() as u64).sum(),
             format: fmt.clone(),
             wrap: None,
+            switches: None,
             buf: parts[i].to_vec(),
         };
         process_chunk(&mut agg, &work, &ctx, &mut Scratch::default());

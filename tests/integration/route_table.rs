@@ -76,6 +76,7 @@ fn aggregate(reqs: &[Req], chunk_lines: usize, cap: usize) -> Aggregate {
             start,
             format: fmt.clone(),
             wrap: None,
+            switches: None,
             buf: chunk.concat().into_bytes(),
         };
         start += work.buf.len() as u64;

@@ -728,6 +728,100 @@ fn junk_before_the_access_lines_does_not_hide_the_log() {
     assert_eq!(r["summary"]["parsed"], 1000);
 }
 
+/// A log whose format changed mid-file (nginx reloaded with `$request_time` appended to its
+/// `log_format`, then switched to JSON, before the file was rotated): every line is read, by
+/// the format that fits it, at any `--jobs`; the durations that appear later are read (the 500s
+/// of the second hour hit a 30 s timeout), and the JSON hour's endpoint is counted. The report
+/// names the file's formats.
+#[test]
+fn a_log_whose_format_changes_mid_file_loses_no_line() {
+    use crate::logbuilder::{req, Log, Rng};
+    let mut rng = Rng::new(41);
+    let hour =
+        |from: f64, rng: &mut Rng, f: &dyn Fn(usize, f64, &mut Rng) -> crate::logbuilder::Req| {
+            let mut log = Log::new();
+            log.spread(900, from, from + 3600.0, |i, t| f(i, t, rng));
+            log
+        };
+    let orders = |i: usize, t: f64, rng: &mut Rng| {
+        req(t, "GET", &format!("/api/orders/{}", 1000 + i % 300), 200)
+            .ms(rng.latency(40.0))
+            .client(rng.client(80))
+    };
+    // First hour: plain combined, no duration (the builder's trailing `$request_time` cut).
+    let plain: String = hour(0.0, &mut rng, &orders)
+        .combined()
+        .lines()
+        .map(|l| format!("{}\n", l.rsplit_once(' ').expect("a trailing field").0))
+        .collect();
+    // Second hour: `$request_time` appended; one request in six times out at 30 s.
+    let timed = hour(3600.0, &mut rng, &|i, t, rng| {
+        if i % 6 == 0 {
+            req(t, "GET", &format!("/api/orders/{}", 1000 + i % 300), 500)
+                .ms(30_000.0 + rng.range(0, 20) as f64)
+                .client(rng.client(80))
+        } else {
+            orders(i, t, rng)
+        }
+    })
+    .combined();
+    // Third hour: JSON lines, a new endpoint among the old.
+    let json = hour(7200.0, &mut rng, &|i, t, rng| {
+        if i % 3 == 0 {
+            req(t, "POST", "/api/payments", 201)
+                .ms(rng.latency(80.0))
+                .client(rng.client(80))
+        } else {
+            orders(i, t, rng)
+        }
+    })
+    .json();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(
+        dir.path(),
+        "access.log",
+        format!("{plain}{timed}{json}").as_bytes(),
+    );
+    let reports: Vec<serde_json::Value> = ["1", "2", "3"]
+        .iter()
+        .map(|j| json_report(&p, &["--no-progress", "--jobs", j]))
+        .collect();
+    let without_producer = |r: &serde_json::Value| {
+        let mut r = r.clone();
+        r["producer"] = serde_json::Value::Null;
+        r
+    };
+    for r in &reports[1..] {
+        assert_eq!(
+            without_producer(r),
+            without_producer(&reports[0]),
+            "--jobs changed the report"
+        );
+    }
+    let r = &reports[0];
+    let file = &r["summary"]["files"][0];
+    assert_eq!(
+        (&file["lines"], &file["parsed"], &file["rejected"]),
+        (&2700.into(), &2700.into(), &0.into()),
+        "{file:#}"
+    );
+    assert_eq!(file["format"], "combined + 900 json lines", "{file:#}");
+    let findings = r["findings"].as_array().expect("findings");
+    let timeout = findings
+        .iter()
+        .find(|f| f["rule"] == "app-timeout-500")
+        .unwrap_or_else(|| panic!("no app-timeout-500: {findings:#?}"));
+    assert_eq!(timeout["route"], "/api/orders/{id}");
+    assert_eq!(timeout["recommended_status"][0], 504);
+    let payments = r["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .find(|e| e["method"] == "POST" && e["route"] == "/api/payments")
+        .unwrap_or_else(|| panic!("POST /api/payments missing: {:#}", r["endpoints"]));
+    assert_eq!(payments["count"], 300, "{payments:#}");
+}
+
 #[test]
 fn a_few_access_lines_at_the_end_of_prose_do_not_make_it_a_log() {
     let dir = tempfile::tempdir().expect("tempdir");
