@@ -345,8 +345,10 @@ pub fn read_error(c: Compression, e: &std::io::Error) -> String {
 /// `records` (ripgrep's `Sink` separates searching from printing the same way). One read loop,
 /// [`scan_chunk`], serves both.
 pub trait Sink {
-    /// A parsed line at `pos`. Return false to stop reading (a closed output).
-    fn record(&mut self, rec: &Record<'_>, pos: Pos) -> bool;
+    /// A parsed line at `pos`, read by the file's format, or by the format named `switched`
+    /// (one of [`format::SWITCH_FORMATS`]) when the file's rejected it. Return false to stop
+    /// reading (a closed output).
+    fn record(&mut self, rec: &Record<'_>, pos: Pos, switched: Option<&'static str>) -> bool;
     /// A rejected line (blank and header lines are skipped, not rejected).
     fn reject(&mut self, kind: RejectKind, pos: Pos, line: &[u8]);
 }
@@ -381,6 +383,7 @@ pub fn scan_chunk<S: Sink>(work: &Work, sink: &mut S) -> (FileCounts, bool) {
         // of the sink, so it is inlined here.
         let parsed = work.format.parse(line);
         let switched;
+        let mut switched_to = None;
         let rec = match &parsed {
             Ok(rec) => rec,
             Err(e) if e.kind == RejectKind::Header => {
@@ -390,6 +393,7 @@ pub fn scan_chunk<S: Sink>(work: &Work, sink: &mut S) -> (FileCounts, bool) {
             Err(e) => match work.switches.as_ref().and_then(|s| s.parse(line)) {
                 Some((k, rec)) => {
                     counts.switched[k] += 1;
+                    switched_to = Some(format::SWITCH_FORMATS[k]);
                     switched = rec;
                     &switched
                 }
@@ -402,7 +406,7 @@ pub fn scan_chunk<S: Sink>(work: &Work, sink: &mut S) -> (FileCounts, bool) {
         };
         counts.parsed += 1;
         if more {
-            more = sink.record(rec, pos(line_no));
+            more = sink.record(rec, pos(line_no), switched_to);
         }
     });
     (counts, more)
@@ -417,7 +421,7 @@ struct AggregateSink<'a, 'n> {
 
 impl Sink for AggregateSink<'_, '_> {
     #[inline]
-    fn record(&mut self, rec: &Record<'_>, pos: Pos) -> bool {
+    fn record(&mut self, rec: &Record<'_>, pos: Pos, _: Option<&'static str>) -> bool {
         self.agg.add(rec, pos, self.ctx, self.scratch);
         true
     }

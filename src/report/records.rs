@@ -128,7 +128,12 @@ pub struct RecordsSink<'a, W: std::io::Write> {
 }
 
 impl<W: std::io::Write> crate::pipeline::Sink for RecordsSink<'_, W> {
-    fn record(&mut self, rec: &Record<'_>, pos: crate::aggregate::Pos) -> bool {
+    fn record(
+        &mut self,
+        rec: &Record<'_>,
+        pos: crate::aggregate::Pos,
+        switched: Option<&'static str>,
+    ) -> bool {
         if let Some((since, until)) = self.window {
             if !rec.time_ms.is_some_and(|t| t >= since && t < until) {
                 return true;
@@ -142,7 +147,7 @@ impl<W: std::io::Write> crate::pipeline::Sink for RecordsSink<'_, W> {
             self.file.0,
             self.line_base + u64::from(pos.line) + 1
         );
-        let r = RecordJson::new(rec, self.routes, source, &self.file.1);
+        let r = RecordJson::new(rec, self.routes, source, switched.unwrap_or(&self.file.1));
         let res = serde_json::to_writer(&mut self.out, &r)
             .map_err(std::io::Error::from)
             .and_then(|()| self.out.write_all(b"\n"));

@@ -820,6 +820,26 @@ fn a_log_whose_format_changes_mid_file_loses_no_line() {
         .find(|e| e["method"] == "POST" && e["route"] == "/api/payments")
         .unwrap_or_else(|| panic!("POST /api/payments missing: {:#}", r["endpoints"]));
     assert_eq!(payments["count"], 300, "{payments:#}");
+    // `records` names the format that read each line.
+    let out = statuslens().arg("records").arg(&p).output().expect("runs");
+    let formats: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON record");
+            v["format"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    assert_eq!(formats.len(), 2700);
+    assert!(
+        formats[..1800].iter().all(|f| f == "combined"),
+        "{:?}",
+        &formats[..3]
+    );
+    assert!(
+        formats[1800..].iter().all(|f| f == "json"),
+        "{:?}",
+        &formats[1800..1803]
+    );
 }
 
 #[test]
