@@ -587,6 +587,9 @@ pub struct Noise {
 pub struct Facts<'a> {
     /// Endpoints, sorted by host, route, then method (so each host's are together).
     pub endpoints: Vec<Endpoint<'a>>,
+    /// The `(other)` rows (requests of the routes past the route cap), one per method: kept
+    /// out of the per-endpoint rules, counted by the rules about the whole API.
+    pub overflow: Vec<Endpoint<'a>>,
     /// Requests per time bucket over all those endpoints (the load).
     pub load: BTreeMap<i64, u64>,
     /// The time series' bucket width (ms): the run's span in at most
@@ -656,6 +659,7 @@ impl<'a> Facts<'a> {
             ..Noise::default()
         };
         let mut endpoints = Vec::with_capacity(agg.endpoints.len());
+        let mut overflow = Vec::new();
         // With one host (or none) the host is no dimension: every endpoint goes without.
         let several_hosts = agg.names_several_hosts();
         for (k, s) in &agg.endpoints {
@@ -685,15 +689,20 @@ impl<'a> Facts<'a> {
                 ));
                 continue;
             }
-            if route == crate::route::OTHER || cfg.ignore_routes.iter().any(|p| p.matches(route)) {
+            if cfg.ignore_routes.iter().any(|p| p.matches(route)) {
                 continue;
             }
-            endpoints.push(Endpoint {
+            let e = Endpoint {
                 method,
                 host: k.host().filter(|_| several_hosts),
                 route,
                 stats: s,
-            });
+            };
+            if route == crate::route::OTHER {
+                overflow.push(e);
+            } else {
+                endpoints.push(e);
+            }
         }
         endpoints.sort_by(|a, b| {
             (a.host, a.route)
@@ -712,6 +721,7 @@ impl<'a> Facts<'a> {
         let span_buckets = crate::aggregate::covered(load.keys().copied(), agg.series_step).max(1);
         Facts {
             endpoints,
+            overflow,
             formats: Vec::new(),
             load,
             bucket_ms: bucket_s.saturating_mul(1000),

@@ -42,6 +42,8 @@ vocabulary, not the application's.
 A code spread thin — a few times on each of several endpoints, below `min_count` on every one
 (a framework's unregistered 419 on expired sessions, say) — is counted over the whole API: one
 finding with method `*` and route `(whole API)` names the endpoints that use it, busiest first.
+The routes past the route cap (`(other)`) count with all their responses: a code spread over
+thousands of junk hosts or paths is counted whole, not only where it met a kept endpoint.
 
 ## Why it matters
 Clients only know the registered codes; an unknown code is treated as the `x00` of its class
@@ -119,18 +121,27 @@ fn nothing_answered(code: u16) -> bool {
 /// `min_count_api` times together: one finding each, about the whole API.
 fn api_wide(facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
     let min = cfg.get(&MIN_COUNT);
-    // code → (endpoint, responses) where the code stays below the per-endpoint threshold.
+    // code → (endpoint, responses) where the code stays below the per-endpoint threshold, and
+    // all of its responses on the routes past the route cap (`(other)`: many routes' worth, a
+    // cardinality attack's junk hosts or paths among them).
     let mut thin: BTreeMap<u16, Vec<(&Endpoint<'_>, u64)>> = BTreeMap::new();
-    for e in &facts.endpoints {
+    let rows = facts
+        .endpoints
+        .iter()
+        .map(|e| (e, min))
+        .chain(facts.overflow.iter().map(|e| (e, f64::INFINITY)));
+    for (e, below) in rows {
         for (code, n) in e.stats.sorted_statuses() {
-            if !nothing_answered(code) && !codes::is_registered(code) && (n as f64) < min {
+            if !nothing_answered(code) && !codes::is_registered(code) && (n as f64) < below {
                 thin.entry(code).or_default().push((e, n));
             }
         }
     }
     for (code, mut users) in thin {
         let n: u64 = users.iter().map(|u| u.1).sum();
-        if users.len() < 2 || (n as f64) < cfg.get(&MIN_COUNT_API) {
+        // Several endpoints: two or more, or the routes past the cap (many by themselves).
+        let several = users.len() >= 2 || users.iter().any(|u| u.0.route == crate::route::OTHER);
+        if !several || (n as f64) < cfg.get(&MIN_COUNT_API) {
             continue;
         }
         let by_gateway: u64 = users.iter().map(|u| u.0.gateway_status(code)).sum();

@@ -244,3 +244,48 @@ fn a_gateway_burst_on_one_host_is_that_hosts() {
             .starts_with("On host api.b.example"));
     }
 }
+
+/// A flood of requests with junk `Host` values (3 000 hosts, one request each) answered with
+/// nginx's unregistered 494, past a route cap of 100: most of them fold into `(other)`. The
+/// API-wide `nonstandard-code` finding counts every one — the folded ones too — not only those
+/// that met a kept endpoint.
+#[test]
+fn a_code_spread_over_junk_hosts_is_counted_whole_past_the_route_cap() {
+    let mut text = String::new();
+    let mut line = |i: usize, host: &str, path: &str, status: u16| {
+        text.push_str(&format!(
+            "{host} 10.0.{}.{} - - [01/May/2024:12:{:02}:{:02} +0000] \"GET {path} HTTP/1.1\" {status} 10 \"-\" \"ua\"\n",
+            i % 200,
+            i % 250,
+            (i / 60) % 60,
+            i % 60
+        ));
+    };
+    for i in 0..3000 {
+        line(i, &format!("h{i}.example.com"), "/", 494);
+        for (k, path) in ["/api/users", "/api/orders", "/api/items"]
+            .iter()
+            .enumerate()
+        {
+            let status = if i % 1000 == k { 494 } else { 200 };
+            line(i, "api.example.com", path, status);
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = write(dir.path(), "vhosts.log", text.as_bytes());
+    let v = json_report(&log, &["--route-cap", "100"]);
+    let f = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "nonstandard-code" && f["observed_status"] == 494)
+        .unwrap_or_else(|| panic!("no 494 finding: {:#}", v["findings"]));
+    assert_eq!(f["route"], "(whole API)", "{f:#}");
+    assert_eq!(f["count"], 3009, "{f:#}");
+    assert!(
+        f["evidence"]["figures"]["used_on"]
+            .as_str()
+            .is_some_and(|s| s.contains("(other)")),
+        "{f:#}"
+    );
+}
