@@ -32,7 +32,11 @@ static META: RuleMeta = RuleMeta {
 collection when the logs show its members: some method on `route/{id}` (any placeholder) answers
 2xx — then the POST creates members (high confidence when `GET route` also lists them).
 RPC-style POSTs (`/login`, `/search`, a filter taking both GET and POST) have no members and are
-left alone.
+left alone, and so is a POST whose last segment names an action rather than a collection
+(`search`, `query`, `login`, `token`, `refresh`, `verify`, `validate`, `preview`, `calculate` …,
+alone or ending a compound: `users.search`, `oauth-token`) even beside `route/{id}`: `POST /api/search` next to
+`GET /api/search/{id}` (an asynchronous search's results) runs a search, it creates nothing to
+answer 201 for.
 
 ## Why it matters
 `201 Created` with a `Location` header tells the client the new resource's URL without parsing
@@ -70,7 +74,11 @@ impl Rule for Create200 {
                 continue;
             }
             let last = e.route.rsplit('/').next().unwrap_or("");
-            if last.is_empty() || stats::is_placeholder(last) || e.status(201) > 0 {
+            if last.is_empty()
+                || stats::is_placeholder(last)
+                || is_action(last)
+                || e.status(201) > 0
+            {
                 continue;
             }
             let n200 = e.status(200);
@@ -124,6 +132,67 @@ impl Rule for Create200 {
             ev = ev.over(e, 200);
             f.evidence = ev;
             out.push(f);
+        }
+    }
+}
+
+/// Last segments that name an action, not a collection (see the rule's docs).
+const ACTIONS: &[&str] = &[
+    "search",
+    "query",
+    "lookup",
+    "find",
+    "filter",
+    "login",
+    "logout",
+    "signin",
+    "signout",
+    "token",
+    "refresh",
+    "verify",
+    "validate",
+    "check",
+    "preview",
+    "calculate",
+    "estimate",
+    "convert",
+    "render",
+    "graphql",
+    "rpc",
+];
+
+/// Whether a route's last segment names an action: a word of [`ACTIONS`], alone or ending a
+/// compound (`users.search`, `oauth-token`; not `query-logs`, a collection).
+fn is_action(segment: &str) -> bool {
+    let last = segment.rsplit(['.', '-', '_']).next().unwrap_or(segment);
+    ACTIONS.iter().any(|a| last.eq_ignore_ascii_case(a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_action;
+
+    #[test]
+    fn actions_are_named_by_their_last_segment() {
+        for s in [
+            "search",
+            "Search",
+            "auth.token",
+            "users.search",
+            "oauth-token",
+            "graphql",
+        ] {
+            assert!(is_action(s), "{s}");
+        }
+        for s in [
+            "orders",
+            "searches",
+            "tokens",
+            "check-ins",
+            "query-logs",
+            "search-v2",
+        ] {
+            assert!(!is_action(s), "{s}");
         }
     }
 }

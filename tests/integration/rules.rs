@@ -659,6 +659,14 @@ fn create_200_near_miss_rpc_posts_and_201s() {
         )
         .client(rng.client(50))
     });
+    // An asynchronous search: POST starts it (200 with the results so far), GET fetches the
+    // rest by id. Members, but of a search, not a collection.
+    log.spread(100, 0.0, 3600.0, |_, t| {
+        req(t, "POST", "/api/v2/search", 200).client(rng.client(50))
+    });
+    log.spread(100, 1.0, 3601.0, |i, t| {
+        req(t, "GET", &format!("/api/v2/search/{}", 5000 + i), 200).client(rng.client(50))
+    });
     log.spread(60, 0.0, 3600.0, |_, t| {
         req(t, "POST", "/api/tickets", 201).client(rng.client(50))
     });
