@@ -1305,6 +1305,8 @@ impl Aggregate {
             // cache miss per line on logs with many clients.
             if signals::is_miss(status)
                 || matches!(status, 429 | 503)
+                // Proxy requests (probes, or a client writing absolute URLs): an origin-form
+                // path, nearly every line, is told by its first byte before anything else.
                 || rec.path.is_some_and(|p| p.first() != Some(&b'/')) && is_proxy_request(rec)
             {
                 self.add_client(h, rec, status, key, pos, ctx);

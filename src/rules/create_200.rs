@@ -165,7 +165,7 @@ const ACTIONS: &[&str] = &[
 /// compound (`users.search`, `oauth-token`; not `query-logs`, a collection).
 fn is_action(segment: &str) -> bool {
     let last = segment.rsplit(['.', '-', '_']).next().unwrap_or(segment);
-    ACTIONS.iter().any(|a| last.eq_ignore_ascii_case(a))
+    stats::is_one_of(last, ACTIONS)
 }
 
 #[cfg(test)]

@@ -539,10 +539,7 @@ pub fn is_static_route(route: &str) -> bool {
     let Some((stem, ext)) = last.rsplit_once('.') else {
         return false;
     };
-    !stem.is_empty()
-        && STATIC_EXTENSIONS
-            .iter()
-            .any(|e| ext.eq_ignore_ascii_case(e))
+    !stem.is_empty() && stats::is_one_of(ext, STATIC_EXTENSIONS)
 }
 
 /// Share of misses an endpoint probed from more addresses than it keeps must have to be taken

@@ -140,7 +140,7 @@ fn is_upload(route: &str) -> bool {
         .find(|s| !s.is_empty() && !stats::is_placeholder(s))
         .is_some_and(|s| {
             s.split(['.', '-', '_'])
-                .any(|w| UPLOAD_WORDS.iter().any(|u| w.eq_ignore_ascii_case(u)))
+                .any(|w| stats::is_one_of(w, UPLOAD_WORDS))
         })
 }
 

@@ -297,6 +297,12 @@ pub fn is_placeholder(segment: &str) -> bool {
     segment.starts_with('{') && segment.ends_with('}')
 }
 
+/// Whether `word` is one of `words`, whatever its case (a route's extension or named
+/// segment against a rule's list).
+pub fn is_one_of(word: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
