@@ -292,6 +292,8 @@ pub struct Hit<'a> {
     pub origin: Origin,
     /// Duration in µs.
     pub duration_us: Option<u64>,
+    /// The duration was logged in whole seconds.
+    pub duration_whole_s: bool,
     /// Bytes sent.
     pub bytes: Option<u64>,
     /// What `bytes` counts.
@@ -318,6 +320,7 @@ impl<'a> Hit<'a> {
             status: rec.status,
             origin: rec.origin,
             duration_us: rec.duration_us,
+            duration_whole_s: rec.duration_whole_s,
             bytes: rec.bytes,
             bytes_kind: rec.bytes_kind,
             authenticated: rec.authenticated,
@@ -444,10 +447,7 @@ pub struct EndpointStats {
     /// Requests per exact status (0 = no status logged), unsorted.
     pub statuses: Vec<(u16, u64)>,
     /// Latency in µs, for the lines that log a duration.
-    #[serde(with = "partial::histogram")]
-    pub latency: Option<Histogram<u64>>,
-    /// Exact largest duration (µs); the histogram only knows it to its precision.
-    pub max_us: u64,
+    pub latency: Durations,
     /// Sum of `bytes` over the lines that log it.
     pub bytes_sum: u64,
     /// Lines that log bytes.
@@ -470,11 +470,9 @@ pub struct EndpointStats {
     /// Lines with an error marker.
     pub error_marked: u64,
     /// Latency (µs) of the 2xx responses.
-    #[serde(with = "partial::histogram")]
-    pub latency_2xx: Option<Histogram<u64>>,
+    pub latency_2xx: Durations,
     /// Latency (µs) of the 500 responses.
-    #[serde(with = "partial::histogram")]
-    pub latency_500: Option<Histogram<u64>>,
+    pub latency_500: Durations,
     /// Requests per status whose status the gateway produced (origin `gateway`), unsorted.
     pub gateway_statuses: Vec<(u16, u64)>,
     /// 200 responses by [`signals::size_bucket`] of their logged bytes.
@@ -505,17 +503,104 @@ const MAX_PENDING: usize = 4096;
 const PENDING_2XX: u64 = 1 << 62;
 /// Tag of a pending duration of a 500 response.
 const PENDING_500: u64 = 1 << 61;
-const _: () = assert!(MAX_DURATION_US < PENDING_500);
+/// Tag of a pending duration logged in whole seconds.
+const PENDING_WHOLE_S: u64 = 1 << 60;
+const _: () = assert!(MAX_DURATION_US < PENDING_WHOLE_S);
 
-/// Record a duration (µs) in an auto-resizing histogram created on first use.
-#[inline]
-fn record_us(h: &mut Option<Histogram<u64>>, v: u64) {
-    let h = h.get_or_insert_with(|| {
-        Histogram::new(2).expect("2 significant figures is a valid precision")
-    });
-    // `record` grows an auto-resizing histogram; `saturating_record` would clamp instead.
-    if h.record(v).is_err() {
-        h.saturating_record(v);
+/// Durations (µs): a histogram for their distribution, and their exact least and greatest
+/// value. The histogram keeps two significant figures (a bucket 0.8 % wide at most, so 30 s
+/// reads 30.015 s); the bounds make a ceiling every request hit — a 30 s timeout, whole
+/// seconds from Apache's `%T` — read as the log wrote it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Durations {
+    /// Created on the first value; grows as values need.
+    #[serde(with = "partial::histogram")]
+    hist: Option<Histogram<u64>>,
+    /// The least value (0 while none).
+    min: u64,
+    /// The greatest value.
+    max: u64,
+    /// Values logged in whole seconds.
+    whole_s: u64,
+}
+
+impl Durations {
+    /// Record one duration (µs, at least 1), `whole_s` when the log gave it in whole seconds.
+    #[inline]
+    pub fn record(&mut self, v: u64, whole_s: bool) {
+        self.whole_s += u64::from(whole_s);
+        let h = self.hist.get_or_insert_with(|| {
+            Histogram::new(2).expect("2 significant figures is a valid precision")
+        });
+        // `record` grows an auto-resizing histogram; `saturating_record` would clamp instead.
+        if h.record(v).is_err() {
+            h.saturating_record(v);
+        }
+        self.min = if self.min == 0 { v } else { self.min.min(v) };
+        self.max = self.max.max(v);
+    }
+
+    /// Fold `other` in.
+    pub fn merge(&mut self, other: Durations) {
+        let Some(h) = other.hist else {
+            return;
+        };
+        add_hist(&mut self.hist, h);
+        self.min = match (self.min, other.min) {
+            (0, m) | (m, 0) => m,
+            (a, b) => a.min(b),
+        };
+        self.max = self.max.max(other.max);
+        self.whole_s += other.whole_s;
+    }
+
+    /// Whether every value was logged in whole seconds (truncated: `0` is under a second),
+    /// which is then all their quantiles can tell.
+    pub fn whole_seconds(&self) -> bool {
+        self.whole_s > 0 && self.whole_s == self.len()
+    }
+
+    /// The histogram, when it holds a value.
+    pub fn histogram(&self) -> Option<&Histogram<u64>> {
+        self.hist.as_ref().filter(|h| !h.is_empty())
+    }
+
+    /// Values recorded.
+    pub fn len(&self) -> u64 {
+        self.histogram().map_or(0, Histogram::len)
+    }
+
+    /// Whether no value was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The exact greatest value (µs), when there is one.
+    pub fn max_us(&self) -> Option<u64> {
+        self.histogram().map(|_| self.max)
+    }
+
+    /// Quantile `q` (µs): the top of the histogram's bucket that holds it (HdrHistogram's
+    /// convention: no value is reported lower than it was), within the exact bounds.
+    pub fn quantile_us(&self, q: f64) -> Option<u64> {
+        let h = self.histogram()?;
+        Some(self.within(h.value_at_quantile(q)))
+    }
+
+    /// The range of values (µs) that a value `v` the histogram iterates to can stand for: its
+    /// bucket, within the exact bounds.
+    pub fn bucket_us(&self, v: u64) -> (u64, u64) {
+        match self.histogram() {
+            Some(h) => (
+                self.within(h.lowest_equivalent(v)),
+                self.within(h.highest_equivalent(v)),
+            ),
+            None => (v, v),
+        }
+    }
+
+    fn within(&self, v: u64) -> u64 {
+        v.clamp(self.min.min(self.max), self.max)
     }
 }
 
@@ -589,7 +674,6 @@ impl EndpointStats {
         self.samples.offer(code, pos);
         if let Some(d) = rec.duration_us {
             let v = d.clamp(1, MAX_DURATION_US);
-            self.max_us = self.max_us.max(v);
             // Kept raw until the chunk is absorbed: a chunk sees each endpoint a few dozen times,
             // and three fresh histograms per endpoint per chunk cost more than the values.
             let kind = match code {
@@ -597,7 +681,12 @@ impl EndpointStats {
                 500 => PENDING_500,
                 _ => 0,
             };
-            self.pending_us.push(v | kind);
+            let whole = if rec.duration_whole_s {
+                PENDING_WHOLE_S
+            } else {
+                0
+            };
+            self.pending_us.push(v | kind | whole);
             if self.pending_us.len() >= MAX_PENDING {
                 // A row fed one request at a time for long (the total's `(other)`) records
                 // its durations in batches, so it stays bounded.
@@ -675,12 +764,13 @@ impl EndpointStats {
 
     fn record_pending(&mut self, pending: &[u64]) {
         for &p in pending {
-            let v = p & !(PENDING_2XX | PENDING_500);
-            record_us(&mut self.latency, v);
+            let v = p & !(PENDING_2XX | PENDING_500 | PENDING_WHOLE_S);
+            let whole = p & PENDING_WHOLE_S != 0;
+            self.latency.record(v, whole);
             if p & PENDING_2XX != 0 {
-                record_us(&mut self.latency_2xx, v);
+                self.latency_2xx.record(v, whole);
             } else if p & PENDING_500 != 0 {
-                record_us(&mut self.latency_500, v);
+                self.latency_500.record(v, whole);
             }
         }
     }
@@ -696,15 +786,9 @@ impl EndpointStats {
         for (code, n) in other.gateway_statuses {
             add_count(&mut self.gateway_statuses, code, n);
         }
-        for (into, from) in [
-            (&mut self.latency, other.latency),
-            (&mut self.latency_2xx, other.latency_2xx),
-            (&mut self.latency_500, other.latency_500),
-        ] {
-            if let Some(h) = from {
-                add_hist(into, h);
-            }
-        }
+        self.latency.merge(other.latency);
+        self.latency_2xx.merge(other.latency_2xx);
+        self.latency_500.merge(other.latency_500);
         for (a, b) in self.sizes_200.iter_mut().zip(other.sizes_200) {
             *a += b;
         }
@@ -717,7 +801,6 @@ impl EndpointStats {
         self.samples.merge(other.samples);
         self.clients.merge(other.clients);
         self.throttles.merge(other.throttles);
-        self.max_us = self.max_us.max(other.max_us);
         self.bytes_sum = self.bytes_sum.saturating_add(other.bytes_sum);
         self.bytes_count += other.bytes_count;
         self.bytes_total_count += other.bytes_total_count;
@@ -2132,10 +2215,14 @@ mod tests {
             s.add(&hit);
         }
         assert!(s.pending_us.len() < MAX_PENDING);
-        let recorded = s.latency.as_ref().map_or(0, |h| h.len());
+        let recorded = s.latency.len();
         assert_eq!(recorded + s.pending_us.len() as u64, 10_000);
         s.settle();
-        assert_eq!(s.latency.as_ref().map(|h| h.len()), Some(10_000));
+        assert_eq!(s.latency.len(), 10_000);
+        assert_eq!(s.latency.max_us(), Some(10_999));
+        // The exact bounds: the histogram alone reads the top as its bucket's (11 007).
+        assert_eq!(s.latency.quantile_us(1.0), Some(10_999));
+        assert_eq!(s.latency.bucket_us(1_000), (1_000, 1_003));
     }
 
     #[test]

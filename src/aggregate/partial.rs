@@ -1,13 +1,13 @@
 //! Partial aggregates (`--format partial`, SPEC §7): the whole unfinished [`Aggregate`] of a run
 //! and its file list, written so that another run can merge it exactly.
 //!
-//! # Format, version 3
+//! # Format, version 4
 //!
 //! One JSON document (compress it with gzip or zstd if you like; inputs are sniffed by magic
 //! bytes, partials included):
 //!
 //! ```text
-//! {"statuslens_partial": 3,            format version; a reader refuses other versions
+//! {"statuslens_partial": 4,            format version; a reader refuses other versions
 //!  "statuslens_version": "0.1.0",      the writer; partials merge only with the same version,
 //!                                      because client and endpoint hashes are the build's
 //!  "files": [{"name", "format", "compression", "error"}],   inputs, file index = position
@@ -26,7 +26,10 @@
 //!                       ClientStats fields, each optional (absent reads as none)}}}}
 //! ```
 //!
-//! Latency histograms are HdrHistogram's standard V2 serialization, base64-encoded. Byte strings
+//! Latencies (`latency`, `latency_2xx`, `latency_500`) are `{"hist", "min", "max", "whole_s"}`:
+//! the histogram in HdrHistogram's standard V2 serialization, base64-encoded (or null), the
+//! exact least and greatest value in µs, and how many values were logged in whole seconds
+//! (version 3 had the bare histograms and `max_us`). Byte strings
 //! (routes, client names, samples) are JSON strings when they are UTF-8, else `{"base64": …}`.
 //! Every other field is the [`EndpointStats`](super::EndpointStats) field of the same name.
 //! An endpoint's `clients` is `{"few": [{"client", "requests", "misses"}, …]}` (every client) or
@@ -49,7 +52,7 @@ use serde::{Deserialize, Serialize};
 use super::{Aggregate, FileInfo, Pos, RunOutput};
 
 /// Version of the partial format.
-pub const PARTIAL_VERSION: u32 = 3;
+pub const PARTIAL_VERSION: u32 = 4;
 
 /// The bytes a partial starts with (after optional whitespace).
 const MAGIC: &[u8] = b"{\"statuslens_partial\":";

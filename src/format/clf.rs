@@ -137,7 +137,10 @@ impl LogFormat for ClfFormat {
         rec.duration_us = match (self.duration, p.trailing) {
             (TrailingDuration::WithUnit, _) => p.with_unit.and_then(parse_unit_duration_us),
             (TrailingDuration::Micros, Some(t)) => parse_u64(t),
-            (TrailingDuration::Seconds, Some(t)) => parse_decimal_us(t, 1_000_000),
+            (TrailingDuration::Seconds, Some(t)) => {
+                rec.duration_whole_s = !t.contains(&b'.');
+                parse_decimal_us(t, 1_000_000)
+            }
             // A file whose first lines had no duration may gain one: nginx's `$request_time`
             // added to its `log_format` mid-file. Only its exact shape (`0.012`: milliseconds
             // to three decimals) is read, not `$gzip_ratio`'s two or `$msec`'s epoch.
@@ -690,18 +693,16 @@ mod tests {
         ];
         let f = ClfFormat::sniffed(&t, "combined");
         assert_eq!(f.name(), "combined+sec");
-        assert_eq!(f.parse(t[0]).expect("parses").duration_us, Some(2_000_000));
+        let r = f.parse(t[0]).expect("parses");
+        assert_eq!((r.duration_us, r.duration_whole_s), (Some(2_000_000), true));
         let n = [
             br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 0.050"#
                 .as_slice(),
         ];
-        assert_eq!(
-            ClfFormat::sniffed(&n, "combined")
-                .parse(n[0])
-                .expect("parses")
-                .duration_us,
-            Some(50_000)
-        );
+        let r = ClfFormat::sniffed(&n, "combined")
+            .parse(n[0])
+            .expect("parses");
+        assert_eq!((r.duration_us, r.duration_whole_s), (Some(50_000), false));
         // nginx `main`: a quoted X-Forwarded-For is not a duration.
         let m = [
             br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" "-""#

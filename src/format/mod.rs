@@ -114,6 +114,9 @@ pub struct Record<'a> {
     /// The parser saw that `path` holds no escape sequence: decoding it would give it back
     /// unchanged, so [`Record::route_path`] skips the search. `false` when unknown.
     pub plain_path: bool,
+    /// `duration_us` was logged in whole seconds (Apache's `%T`, which truncates): a 0 is
+    /// anything under a second.
+    pub duration_whole_s: bool,
 }
 
 /// The names of format-specific values kept in [`Details`].

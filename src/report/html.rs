@@ -450,19 +450,20 @@ fn latency_svg(m: &ReportModel, out: &mut String) {
             let bw = v / max * (w - label - 80.0);
             let _ = write!(
                 out,
-                "<rect x=\"{label}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{}\" fill=\"{color}\"><title>{name} {v:.1} ms</title></rect>",
+                "<rect x=\"{label}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{}\" fill=\"{color}\"><title>{name} {} ms</title></rect>",
                 y + j as f64 * 2.0,
-                row_h - 8.0 - j as f64 * 4.0
+                row_h - 8.0 - j as f64 * 4.0,
+                h(&l.show(v)),
             );
         }
         let _ = write!(
             out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#5f6b76\">{:.0}/{:.0}/{:.0} ms</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#5f6b76\">{}/{}/{} ms</text>",
             label + l.p99 / max * (w - label - 80.0) + 4.0,
             y + 14.0,
-            l.p50,
-            l.p95,
-            l.p99
+            h(&l.show_to(l.p50, 0)),
+            h(&l.show_to(l.p95, 0)),
+            h(&l.show_to(l.p99, 0))
         );
     }
     out.push_str("</svg><p class=\"legend\"><span><i class=\"sw\" style=\"background:#90caf9\"></i>p50</span><span><i class=\"sw\" style=\"background:#ffcc80\"></i>p95</span><span><i class=\"sw\" style=\"background:#ef9a9a\"></i>p99</span></p>");
@@ -719,10 +720,14 @@ impl HtmlRenderer {
                     n as f64 * 100.0 / e.count as f64
                 }
             };
-            let lat = |v: Option<f64>| {
-                v.map_or("<td class=\"n\" data-v=\"-1\">-</td>".to_string(), |x| {
-                    format!("<td class=\"n\" data-v=\"{x}\">{x:.1}</td>")
-                })
+            let lat = |pick: fn(&super::Latency) -> f64| {
+                e.latency_ms.as_ref().map_or(
+                    "<td class=\"n\" data-v=\"-1\">-</td>".to_string(),
+                    |l| {
+                        let x = pick(l);
+                        format!("<td class=\"n\" data-v=\"{x}\">{}</td>", h(&l.show(x)))
+                    },
+                )
             };
             let top: Vec<String> = super::busiest_codes(&e.by_status, 4)
                 .iter()
@@ -758,9 +763,9 @@ impl HtmlRenderer {
                 let v = share(class[c]);
                 let _ = write!(out, "<td class=\"n\" data-v=\"{v:.4}\">{v:.1}%</td>");
             }
-            out.push_str(&lat(e.latency_ms.as_ref().map(|l| l.p50)));
-            out.push_str(&lat(e.latency_ms.as_ref().map(|l| l.p95)));
-            out.push_str(&lat(e.latency_ms.as_ref().map(|l| l.p99)));
+            out.push_str(&lat(|l| l.p50));
+            out.push_str(&lat(|l| l.p95));
+            out.push_str(&lat(|l| l.p99));
             let _ = write!(out, "<td class=\"mono\">{}</td></tr>", top.join(" "));
         }
         out.push_str("</tbody></table>");
@@ -810,8 +815,16 @@ impl HtmlRenderer {
             if let Some(l) = &e.latency_ms {
                 let _ = write!(
                     out,
-                    " <span class=\"muted\">p50 {:.1} · p95 {:.1} · p99 {:.1} · max {:.1} ms</span>",
-                    l.p50, l.p95, l.p99, l.max
+                    " <span class=\"muted\">p50 {} · p95 {} · p99 {} · max {} ms{}</span>",
+                    h(&l.show(l.p50)),
+                    h(&l.show(l.p95)),
+                    h(&l.show(l.p99)),
+                    h(&l.show(l.max)),
+                    if l.resolution_ms.is_some() {
+                        " (logged in whole seconds)"
+                    } else {
+                        ""
+                    }
                 );
             }
             histogram_svg(&mut out, &e.detail.latency_bins);

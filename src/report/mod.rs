@@ -313,6 +313,27 @@ pub struct Latency {
     pub p99: f64,
     /// Maximum (exact).
     pub max: f64,
+    /// The durations' resolution when coarser than the log's usual milliseconds: 1000 when
+    /// every one was logged in whole seconds (Apache's `%T`, truncated: `0` is under a second).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution_ms: Option<u32>,
+}
+
+impl Latency {
+    /// A figure of this latency (ms) as the tables show it: one decimal, or in whole seconds
+    /// `<1000` for a request under a second and the seconds' milliseconds otherwise.
+    pub fn show(&self, v: f64) -> String {
+        self.show_to(v, 1)
+    }
+
+    /// [`Latency::show`] to `decimals` decimals (whole seconds have none).
+    pub fn show_to(&self, v: f64, decimals: usize) -> String {
+        match self.resolution_ms {
+            Some(r) if v < f64::from(r) => format!("<{r}"),
+            Some(_) => format!("{v:.0}"),
+            None => format!("{v:.decimals$}"),
+        }
+    }
 }
 
 /// Body size figures.
@@ -470,17 +491,18 @@ fn status_key(code: u16) -> String {
 const CLASS_NAMES: [&str; 6] = ["none", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 fn latency(s: &EndpointStats) -> Option<Latency> {
-    let h = s.latency.as_ref()?;
-    if h.is_empty() {
-        return None;
-    }
-    let ms = |us: u64| (us as f64 / 1000.0 * 1000.0).round() / 1000.0;
+    let d = &s.latency;
+    let ms = |q: f64| {
+        d.quantile_us(q)
+            .map(|us| (us as f64 / 1000.0 * 1000.0).round() / 1000.0)
+    };
     Some(Latency {
-        count: h.len(),
-        p50: ms(h.value_at_quantile(0.50)),
-        p95: ms(h.value_at_quantile(0.95)),
-        p99: ms(h.value_at_quantile(0.99)),
-        max: ms(s.max_us),
+        count: d.len(),
+        p50: ms(0.50)?,
+        p95: ms(0.95)?,
+        p99: ms(0.99)?,
+        max: ms(1.0)?,
+        resolution_ms: d.whole_seconds().then_some(1000),
     })
 }
 
@@ -542,7 +564,7 @@ fn endpoint(key: &EndpointKey, s: &EndpointStats) -> Endpoint {
 /// The latency histogram in bins doubling from 0.1 ms (HdrHistogram's log iterator), without
 /// the empty bins below the first request and above the last.
 fn latency_bins(s: &EndpointStats) -> Vec<(f64, u64)> {
-    let Some(h) = s.latency.as_ref().filter(|h| !h.is_empty()) else {
+    let Some(h) = s.latency.histogram() else {
         return Vec::new();
     };
     let mut bins: Vec<(f64, u64)> = h

@@ -431,7 +431,7 @@ impl Column {
         let latency = |pick: fn(&super::Latency) -> f64| {
             e.latency_ms
                 .as_ref()
-                .map_or("-".to_string(), |l| format!("{:.1}", pick(l)))
+                .map_or("-".to_string(), |l| l.show(pick(l)))
         };
         let w = self.width();
         match self {

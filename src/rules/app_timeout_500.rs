@@ -74,8 +74,8 @@ impl Rule for AppTimeout500 {
 
     fn check(&self, facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
         for e in &facts.endpoints {
-            let lat = e.stats.latency_500.as_ref();
-            let timed = stats::count(lat);
+            let lat = &e.stats.latency_500;
+            let timed = lat.len();
             if (timed as f64) < cfg.get(&MIN_500) {
                 continue;
             }
@@ -85,10 +85,8 @@ impl Rule for AppTimeout500 {
             if c.low_ms < cfg.get(&MIN_CEILING_MS) || c.share < cfg.get(&PILE_SHARE) {
                 continue;
             }
-            let above = stats::share_at_or_above(
-                e.stats.latency_2xx.as_ref(),
-                (c.low_ms * 1000.0 * 0.95) as u64,
-            );
+            let above =
+                stats::share_at_or_above(&e.stats.latency_2xx, (c.low_ms * 1000.0 * 0.95) as u64);
             if above > cfg.get(&MAX_2XX_ABOVE) {
                 continue;
             }
@@ -98,17 +96,23 @@ impl Rule for AppTimeout500 {
             } else {
                 Confidence::Medium
             };
-            let p50_2xx = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
+            let p50_2xx = stats::quantile_ms(&e.stats.latency_2xx, 0.5);
             f.message = format!(
-                "{} {}: {} of its {} timed 500s ({:.0}%) took between {:.0} and {:.0} ms, a fixed ceiling{}; that is a timeout, which 504 reports (503 if the service gave up under load).",
+                "{} {}: {} of its {} timed 500s ({:.0}%) took {}, a fixed ceiling{}; that is a timeout, which 504 reports (503 if the service gave up under load).",
                 e.method,
                 e.route,
                 c.count,
                 timed,
                 c.share * 100.0,
-                c.low_ms,
-                c.high_ms,
-                p50_2xx.map_or(String::new(), |p| format!(" far above the {p:.0} ms median of its successes"))
+                if c.high_ms.round() == c.low_ms.round() {
+                    format!("{:.0} ms", c.low_ms)
+                } else {
+                    format!("between {:.0} and {:.0} ms", c.low_ms, c.high_ms)
+                },
+                p50_2xx.map_or(String::new(), |p| format!(
+                    " far above the median of its successes, {}",
+                    stats::ms_text(&e.stats.latency_2xx, p, 0)
+                ))
             );
             let mut ev = f
                 .evidence
@@ -122,6 +126,7 @@ impl Rule for AppTimeout500 {
             if let Some(p) = p50_2xx {
                 ev = ev.ms("p50_2xx_ms", p);
             }
+            ev = ev.resolution(e);
             ev.window = stats::window_of(&series(e.stats), Counter::Status500, facts.bucket_ms);
             ev.samples = e.stats.samples.get(500).to_vec();
             f.evidence = ev;

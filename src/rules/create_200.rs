@@ -113,7 +113,7 @@ impl Rule for Create200 {
                 m.route,
                 if listing { " and GET lists them" } else { "" }
             );
-            let p50 = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
+            let p50 = stats::quantile_ms(&e.stats.latency_2xx, 0.5);
             let mut f = Finding::new(&META, e, 200, vec![201, 202], n200);
             f.confidence = confidence;
             f.message = format!(
@@ -129,7 +129,7 @@ impl Rule for Create200 {
             if let Some(p) = p50 {
                 ev = ev.ms("p50_2xx_ms", p);
             }
-            ev = ev.over(e, 200);
+            ev = ev.resolution(e).over(e, 200);
             f.evidence = ev;
             out.push(f);
         }

@@ -200,21 +200,23 @@ impl Rule for Gateway5xx {
 /// closed the connection before the answer; `who` says who logged it.
 fn closed_early(e: &Endpoint<'_>, closed: u16, who: &str, n: u64) -> Finding {
     let mut f = Finding::new(&META, e, closed, Vec::new(), n);
-    let p95 = stats::quantile_ms(e.stats.latency.as_ref(), 0.95);
-    let p50 = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
+    let p95 = stats::quantile_ms(&e.stats.latency, 0.95);
+    let p50 = stats::quantile_ms(&e.stats.latency_2xx, 0.5);
     f.confidence = Confidence::Medium;
     // Say only what the log shows: durations tell whether callers waited long; without them,
     // nothing about speed can be claimed.
     let why = match (p95, p50) {
         (None, _) => " The log has no durations, so it cannot tell whether the callers waited long or hung up at once (a client timeout set too low, cancelled or retried requests); the endpoint's latency has to be measured elsewhere.".to_string(),
         (Some(p), Some(ok)) if p >= 2.0 * ok && p >= 1000.0 => format!(
-            " Requests here took up to {p:.0} ms (p95) against {ok:.0} ms for its successes at the median: callers give up on slow answers, so the endpoint is too slow for them."
+            " Requests here took up to {p:.0} ms (p95) against {} for its successes at the median: callers give up on slow answers, so the endpoint is too slow for them.",
+            stats::ms_text(&e.stats.latency_2xx, ok, 0)
         ),
         (Some(p), _) if p >= 1000.0 => format!(
             " Requests here took up to {p:.0} ms (p95): callers give up on slow answers."
         ),
         (Some(p), _) => format!(
-            " Requests here were not slow ({p:.0} ms at p95), so the callers hung up early: a client timeout set too low, or requests cancelled or retried by the client."
+            " Requests here were not slow ({} at p95), so the callers hung up early: a client timeout set too low, or requests cancelled or retried by the client.",
+            stats::ms_text(&e.stats.latency, p, 0)
         ),
     };
     f.message = format!(
@@ -234,7 +236,7 @@ fn closed_early(e: &Endpoint<'_>, closed: u16, who: &str, n: u64) -> Finding {
     if let Some(p) = p50 {
         ev = ev.ms("p50_2xx_ms", p);
     }
-    f.evidence = ev.over(e, closed);
+    f.evidence = ev.resolution(e).over(e, closed);
     f
 }
 

@@ -173,7 +173,7 @@ impl Rule for Generic500 {
             if ratio(n500, app_5xx) < cfg.get(&DOMINANCE) {
                 continue;
             }
-            let lat500 = e.stats.latency_500.as_ref();
+            let lat500 = &e.stats.latency_500;
             if let Some(c) = stats::densest_band(lat500, 0.1) {
                 if c.low_ms >= 1000.0 && c.share >= cfg.get(&CEILING_SHARE) {
                     continue; // a timeout: app-timeout-500's finding
@@ -228,7 +228,7 @@ impl Rule for Generic500 {
                 .then(|| pearson(&xs, &ys))
                 .flatten();
             let p50_500 = stats::quantile_ms(lat500, 0.5);
-            let p50_2xx = stats::quantile_ms(e.stats.latency_2xx.as_ref(), 0.5);
+            let p50_2xx = stats::quantile_ms(&e.stats.latency_2xx, 0.5);
             let fast = match (p50_500, p50_2xx) {
                 (Some(a), Some(b)) => e.is_write() && a <= cfg.get(&FAST_RATIO) * b,
                 _ => false,
@@ -305,9 +305,9 @@ impl Rule for Generic500 {
                     vec![409, 422],
                     Confidence::Medium,
                     format!(
-                        "on this write endpoint the 500s answer in {:.1} ms at the median against {:.1} ms for successes: the request is refused before any work, which is a client-side conflict (409) or validation failure (422)",
-                        p50_500.unwrap_or(0.0),
-                        p50_2xx.unwrap_or(0.0)
+                        "on this write endpoint the 500s answer in {} at the median against {} for successes: the request is refused before any work, which is a client-side conflict (409) or validation failure (422)",
+                        stats::ms_text(lat500, p50_500.unwrap_or(0.0), 1),
+                        stats::ms_text(&e.stats.latency_2xx, p50_2xx.unwrap_or(0.0), 1)
                     ),
                 )
             } else {
@@ -392,6 +392,7 @@ impl Rule for Generic500 {
             if let Some(v) = p50_2xx {
                 ev = ev.ms("p50_2xx_ms", v);
             }
+            ev = ev.resolution(e);
             ev.samples = e.stats.samples.get(500).to_vec();
             f.evidence = ev;
             out.push(f);

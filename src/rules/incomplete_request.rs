@@ -125,7 +125,7 @@ impl Rule for IncompleteRequest {
                 .clone()
                 .figure("count_incomplete", n)
                 .rate("share_incomplete", share);
-            if let Some(p) = stats::quantile_ms(e.stats.latency.as_ref(), 0.99) {
+            if let Some(p) = stats::quantile_ms(&e.stats.latency, 0.99) {
                 ev = ev.ms("p99_all_ms", p);
             }
             f.evidence = ev.over(e, 0);

@@ -201,6 +201,16 @@ impl Evidence {
     pub fn ms(self, name: &'static str, v: f64) -> Self {
         self.figure(name, stats::round(v, 3))
     }
+
+    /// Say that the durations of `e` the figures come from were logged in whole seconds
+    /// (truncated: a figure under 1000 ms stands for anything under a second), when they were.
+    pub fn resolution(self, e: &Endpoint<'_>) -> Self {
+        if e.stats.latency.whole_seconds() {
+            self.figure("durations_logged_in", "whole seconds")
+        } else {
+            self
+        }
+    }
 }
 
 /// One finding (SPEC §5).

@@ -68,8 +68,8 @@ impl Rule for SlowSync {
             if !e.is_write() || is_upload(e.route) {
                 continue;
             }
-            let lat = e.stats.latency_2xx.as_ref();
-            let timed = stats::count(lat);
+            let lat = &e.stats.latency_2xx;
+            let timed = lat.len();
             if (timed as f64) < cfg.get(&MIN_2XX) {
                 continue;
             }

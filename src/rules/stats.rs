@@ -1,9 +1,7 @@
 //! The statistics the rules decide from: shares, quantiles, a latency pile-up at a ceiling, a
 //! burst in a time series, and correlation with load. Pure functions over merged data.
 
-use hdrhistogram::Histogram;
-
-use crate::aggregate::{Counter, EndpointStats, MinuteCounts};
+use crate::aggregate::{Counter, Durations, EndpointStats, MinuteCounts};
 
 /// `n / d`, 0 when `d` is 0.
 pub fn ratio(n: u64, d: u64) -> f64 {
@@ -20,20 +18,24 @@ pub fn round(v: f64, digits: i32) -> f64 {
     (v * f).round() / f
 }
 
-/// Quantile `q` of a µs histogram, in ms.
-pub fn quantile_ms(h: Option<&Histogram<u64>>, q: f64) -> Option<f64> {
-    let h = h.filter(|h| !h.is_empty())?;
-    Some(h.value_at_quantile(q) as f64 / 1000.0)
+/// Quantile `q` of durations, in ms.
+pub fn quantile_ms(d: &Durations, q: f64) -> Option<f64> {
+    d.quantile_us(q).map(|v| v as f64 / 1000.0)
 }
 
-/// Recorded values of a µs histogram.
-pub fn count(h: Option<&Histogram<u64>>) -> u64 {
-    h.map_or(0, Histogram::len)
+/// A duration figure `ms` of `d` in words: `97 ms` (to `decimals`), or `under a second (the log
+/// gives whole seconds)` when `d` was logged in truncated whole seconds and `ms` is below one.
+pub fn ms_text(d: &Durations, ms: f64, decimals: usize) -> String {
+    if d.whole_seconds() && ms < 1000.0 {
+        "under a second (the log gives whole seconds)".to_string()
+    } else {
+        format!("{ms:.decimals$} ms")
+    }
 }
 
-/// Share of a µs histogram's values at or above `us`.
-pub fn share_at_or_above(h: Option<&Histogram<u64>>, us: u64) -> f64 {
-    let Some(h) = h.filter(|h| !h.is_empty()) else {
+/// Share of durations at or above `us`.
+pub fn share_at_or_above(d: &Durations, us: u64) -> f64 {
+    let Some(h) = d.histogram() else {
         return 0.0;
     };
     let below = h.count_between(0, us.saturating_sub(1));
@@ -53,9 +55,11 @@ pub struct Ceiling {
     pub share: f64,
 }
 
-/// The band `[v, v × (1 + width)]` holding the most values of a µs histogram.
-pub fn densest_band(h: Option<&Histogram<u64>>, width: f64) -> Option<Ceiling> {
-    let h = h.filter(|h| !h.is_empty())?;
+/// The band `[v, v × (1 + width)]` holding the most durations; its ends are the histogram's
+/// buckets' within the exact bounds (a 30 s timeout every request hit reads 30 000 ms to
+/// 30 000 ms, not its bucket's 30 015).
+pub fn densest_band(d: &Durations, width: f64) -> Option<Ceiling> {
+    let h = d.histogram()?;
     let values: Vec<(u64, u64)> = h
         .iter_recorded()
         .map(|v| (v.value_iterated_to(), v.count_at_value()))
@@ -80,8 +84,8 @@ pub fn densest_band(h: Option<&Histogram<u64>>, width: f64) -> Option<Ceiling> {
     }
     let (lo, hi, n) = best?;
     Some(Ceiling {
-        low_ms: values[lo].0 as f64 / 1000.0,
-        high_ms: values[hi].0 as f64 / 1000.0,
+        low_ms: d.bucket_us(values[lo].0).0 as f64 / 1000.0,
+        high_ms: d.bucket_us(values[hi].0).1 as f64 / 1000.0,
         count: n,
         share: ratio(n, h.len()),
     })
@@ -307,12 +311,14 @@ pub fn is_one_of(word: &str, words: &[&str]) -> bool {
 mod tests {
     use super::*;
 
-    fn hist(values: &[(u64, u64)]) -> Histogram<u64> {
-        let mut h = Histogram::new(2).expect("valid");
+    fn hist(values: &[(u64, u64)]) -> Durations {
+        let mut d = Durations::default();
         for &(v, n) in values {
-            h.record_n(v, n).expect("in range");
+            for _ in 0..n {
+                d.record(v, false);
+            }
         }
-        h
+        d
     }
 
     #[test]
@@ -324,11 +330,18 @@ mod tests {
             (30_100_000, 10),
             (900, 2),
         ]);
-        let c = densest_band(Some(&h), 0.05).expect("values");
+        let c = densest_band(&h, 0.05).expect("values");
         assert_eq!(c.count, 50);
-        assert!((29_000.0..=30_200.0).contains(&c.low_ms), "{c:?}");
+        // The band's ends: its buckets' (30 000 ms is in [29 884, 30 015]), the top within
+        // the greatest value.
+        assert!((29_800.0..=30_000.0).contains(&c.low_ms), "{c:?}");
+        assert_eq!(c.high_ms, 30_100.0, "{c:?}");
         assert!((c.share - 50.0 / 60.0).abs() < 1e-9);
-        assert!(densest_band(None, 0.05).is_none());
+        assert!(densest_band(&Durations::default(), 0.05).is_none());
+        // Every value the same (a timeout, or whole seconds): the band is that value.
+        let c = densest_band(&hist(&[(30_000_000, 7)]), 0.1).expect("values");
+        assert_eq!((c.low_ms, c.high_ms, c.count), (30_000.0, 30_000.0, 7));
+        assert_eq!(quantile_ms(&hist(&[(30_000_000, 7)]), 0.99), Some(30_000.0));
     }
 
     #[test]
@@ -410,8 +423,8 @@ mod tests {
     #[test]
     fn shares() {
         let h = hist(&[(100, 9), (5_000_000, 1)]);
-        assert!((share_at_or_above(Some(&h), 4_000_000) - 0.1).abs() < 1e-9);
-        assert_eq!(share_at_or_above(None, 1), 0.0);
+        assert!((share_at_or_above(&h, 4_000_000) - 0.1).abs() < 1e-9);
+        assert_eq!(share_at_or_above(&Durations::default(), 1), 0.0);
         assert_eq!(ratio(1, 0), 0.0);
         assert!(is_placeholder("{id}") && !is_placeholder("users"));
     }

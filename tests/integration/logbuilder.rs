@@ -174,6 +174,15 @@ impl Log {
 
     /// Combined log format with `$request_time` appended (nginx `combined` + seconds).
     pub(crate) fn combined(&self) -> String {
+        self.combined_with(|ms| format!("{:.3}", ms / 1000.0))
+    }
+
+    /// Apache's combined format with `%T` appended: whole seconds, truncated.
+    pub(crate) fn apache_whole_seconds(&self) -> String {
+        self.combined_with(|ms| format!("{}", (ms / 1000.0).floor()))
+    }
+
+    fn combined_with(&self, duration: fn(f64) -> String) -> String {
         let mut out = String::new();
         for r in self.sorted() {
             let t = chrono::DateTime::from_timestamp(T0 + r.t as i64, 0).expect("valid time");
@@ -183,7 +192,7 @@ impl Log {
             };
             writeln!(
                 out,
-                r#"{} - {} [{}] "{} {} HTTP/1.1" {} {} "{}" "test/1.0" {:.3}"#,
+                r#"{} - {} [{}] "{} {} HTTP/1.1" {} {} "{}" "test/1.0" {}"#,
                 r.client,
                 user,
                 t.format("%d/%b/%Y:%H:%M:%S +0000"),
@@ -192,7 +201,7 @@ impl Log {
                 r.status,
                 r.bytes,
                 r.referer.as_deref().unwrap_or("-"),
-                r.ms / 1000.0
+                duration(r.ms)
             )
             .expect("write to string");
         }

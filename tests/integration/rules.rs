@@ -399,18 +399,32 @@ fn generic_500_on_a_method_the_handler_does_not_take() {
     );
 }
 
+/// `GET /api/report` over an hour: `n` requests from 40 clients, every `every`-th a 500 that
+/// takes `ms_500` (drawn from `rng`), the others 200s around 300 ms.
+fn report_endpoint(
+    log: &mut Log,
+    rng: &mut Rng,
+    n: usize,
+    every: usize,
+    ms_500: fn(&mut Rng) -> f64,
+) {
+    log.spread(n, 0.0, 3600.0, |i, t| {
+        if i % every == 0 {
+            req(t, "GET", "/api/report", 500).ms(ms_500(rng))
+        } else {
+            req(t, "GET", "/api/report", 200).ms(rng.latency(300.0))
+        }
+        .client(rng.client(40))
+    });
+}
+
 #[test]
 fn app_timeout_500_fires_at_a_latency_ceiling_and_generic_500_stays_quiet() {
     let mut rng = Rng::new(5);
     let mut log = Log::new();
     background(&mut log, &mut rng, 60);
-    log.spread(240, 0.0, 3600.0, |i, t| {
-        if i % 6 == 0 {
-            req(t, "GET", "/api/report", 500).ms(30_000.0 + rng.range(0, 40) as f64)
-        } else {
-            req(t, "GET", "/api/report", 200).ms(rng.latency(300.0))
-        }
-        .client(rng.client(40))
+    report_endpoint(&mut log, &mut rng, 240, 6, |r| {
+        30_000.0 + r.range(0, 40) as f64
     });
     let fs = findings_at_any_scale(&log, Log::combined, "a.log");
     let f = fires(
@@ -422,10 +436,14 @@ fn app_timeout_500_fires_at_a_latency_ceiling_and_generic_500_stays_quiet() {
         &[504, 503],
     );
     assert_eq!(f["count"], 40);
-    let low = f["evidence"]["figures"]["ceiling_low_ms"]
-        .as_f64()
-        .expect("ms");
-    assert!((29_500.0..=30_100.0).contains(&low), "{low}");
+    // The band's ends are as exact as the log: the 500s took 30 000 to 30 040 ms, which the
+    // histogram alone knows only to its buckets (30 015, 30 146 …).
+    let ms = |k: &str| f["evidence"]["figures"][k].as_f64().expect("ms");
+    let (low, high) = (ms("ceiling_low_ms"), ms("ceiling_high_ms"));
+    assert!(
+        30_000.0 <= low && low <= high && high <= 30_040.0,
+        "{low} – {high}"
+    );
     silent(&fs, "generic-500");
     // In HTML the finding carries the endpoint's latency histogram: the ceiling shows as a bar
     // of 40 requests far right of the successes.
@@ -452,16 +470,76 @@ fn app_timeout_500_fires_at_a_latency_ceiling_and_generic_500_stays_quiet() {
 }
 
 #[test]
+fn app_timeout_500_reads_whole_seconds_as_the_log_wrote_them() {
+    // Apache's `%T`: whole seconds, truncated. The 30 s timeout is 30 000 ms exactly (not its
+    // histogram bucket's 30 015), and a success logged `0` took under a second, not 0 ms.
+    let mut rng = Rng::new(15);
+    let mut log = Log::new();
+    report_endpoint(&mut log, &mut rng, 600, 10, |r| {
+        30_000.0 + r.range(0, 900) as f64
+    });
+    let text = log.apache_whole_seconds();
+    assert!(
+        text.lines().next().expect("a line").ends_with(" 30"),
+        "{text:.200}"
+    );
+    let fs = findings_at_any_scale(&log, Log::apache_whole_seconds, "a.log");
+    let f = fires(
+        &fs,
+        "app-timeout-500",
+        "GET",
+        "/api/report",
+        500,
+        &[504, 503],
+    );
+    let figures = &f["evidence"]["figures"];
+    assert_eq!(
+        (&figures["ceiling_low_ms"], &figures["ceiling_high_ms"]),
+        (&30_000.0.into(), &30_000.0.into()),
+        "{figures:#}"
+    );
+    assert_eq!(
+        figures["durations_logged_in"], "whole seconds",
+        "{figures:#}"
+    );
+    let message = f["message"].as_str().expect("message");
+    assert!(message.contains("took 30000 ms,"), "{message}");
+    assert!(message.contains("under a second"), "{message}");
+    let r = report(&text, "a.log", &[]);
+    let latency = &r["endpoints"][0]["latency_ms"];
+    assert_eq!(
+        (&latency["p99"], &latency["max"], &latency["resolution_ms"]),
+        (&30_000.0.into(), &30_000.0.into(), &1000.into()),
+        "{latency:#}"
+    );
+    // The text table says what a truncated `0` means.
+    let out = statuslens()
+        .arg(write(
+            tempfile::tempdir().expect("tempdir").path(),
+            "a.log",
+            text.as_bytes(),
+        ))
+        .output()
+        .expect("runs");
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.contains("/api/report") && l.contains("600"))
+        .unwrap_or_else(|| panic!("no row: {table}"));
+    assert!(row.trim_end().ends_with("30000"), "{row}");
+    // Fractional seconds keep their milliseconds and say nothing of resolution.
+    let r = report(&log.combined(), "a.log", &[]);
+    assert!(r["endpoints"][0]["latency_ms"]
+        .get("resolution_ms")
+        .is_none());
+}
+
+#[test]
 fn app_timeout_500_near_miss_spread_latencies() {
     let mut rng = Rng::new(6);
     let mut log = Log::new();
-    log.spread(240, 0.0, 3600.0, |i, t| {
-        if i % 6 == 0 {
-            req(t, "GET", "/api/report", 500).ms(50.0 + rng.range(0, 20_000) as f64)
-        } else {
-            req(t, "GET", "/api/report", 200).ms(rng.latency(300.0))
-        }
-        .client(rng.client(40))
+    report_endpoint(&mut log, &mut rng, 240, 6, |r| {
+        50.0 + r.range(0, 20_000) as f64
     });
     // Successes that also run up to the "ceiling" make it a slow endpoint, not a timeout.
     log.spread(240, 0.0, 3600.0, |i, t| {
