@@ -68,16 +68,40 @@ pub fn last_listed_status(v: &[u8]) -> Option<u16> {
     parse_optional_status(last_listed(v)).ok().flatten()
 }
 
-/// Whether an nginx `$upstream_response_length` or `$upstream_header_time` says the last server
-/// tried sent nothing back (`0` bytes, no header).
-pub fn upstream_sent_nothing(v: &[u8]) -> bool {
-    matches!(last_listed(v), b"0" | b"-")
+/// What nginx's `$upstream_header_time` and `$upstream_response_length` say of whether the last
+/// server tried answered. The header time decides when it is logged: `-` is no response header
+/// (nginx timed out or got no usable answer), a time is an answer — an application's own 502
+/// or 504 with an empty body among them. The length alone can only say `0` (or `-`): nothing
+/// came back, or an empty body; it is read as nothing, nginx's own codes being the usual case.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UpstreamAnswer {
+    /// `$upstream_header_time` of the last server: whether a header came back.
+    header: Option<bool>,
+    /// `$upstream_response_length` of the last server is `0` or `-`.
+    no_length: bool,
+}
+
+impl UpstreamAnswer {
+    /// Read `$upstream_header_time`.
+    pub fn header_time(&mut self, v: &[u8]) {
+        self.header = Some(last_listed(v) != b"-");
+    }
+
+    /// Read `$upstream_response_length`.
+    pub fn length(&mut self, v: &[u8]) {
+        self.no_length |= matches!(last_listed(v), b"0" | b"-");
+    }
+
+    /// Whether the last server tried sent nothing back.
+    pub fn silent(self) -> bool {
+        self.header.map_or(self.no_length, |answered| !answered)
+    }
 }
 
 /// Whether an upstream status is nginx's own: it writes the 502 (no usable answer) and 504
 /// (timed out) it made into `$upstream_status` too, where the server tried sent nothing back.
-pub fn nginx_made(origin_status: Option<u16>, upstream_silent: bool) -> bool {
-    upstream_silent && matches!(origin_status, Some(502 | 504))
+pub fn nginx_made(origin_status: Option<u16>, upstream: UpstreamAnswer) -> bool {
+    upstream.silent() && matches!(origin_status, Some(502 | 504))
 }
 
 /// The last value of an nginx `$upstream_*` list (`a, b`: servers tried; `a : b`: internal

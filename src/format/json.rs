@@ -7,7 +7,7 @@
 
 use super::fields::{
     last_listed_status, nginx_made, parse_decimal_us, parse_optional_status, parse_u64,
-    parse_unit_duration_us, split_absolute, split_host_port, split_request, upstream_sent_nothing,
+    parse_unit_duration_us, split_absolute, split_host_port, split_request, UpstreamAnswer,
 };
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
@@ -49,9 +49,12 @@ pub enum TargetField {
     Referer,
     /// Status of the upstream/origin.
     OriginStatus,
-    /// nginx's `upstream_response_length` / `upstream_header_time`: `0` or `-` when the
-    /// upstream sent nothing back.
-    UpstreamAnswer,
+    /// nginx's `upstream_header_time` (`header`) or `upstream_response_length`: whether the
+    /// upstream answered (see [`UpstreamAnswer`]).
+    UpstreamAnswer {
+        /// The key is `upstream_header_time`, not the length.
+        header: bool,
+    },
     /// Error marker.
     ErrorMarker,
     /// Boolean-ish: credentials present.
@@ -199,7 +202,8 @@ fn builtin_top(key: &[u8]) -> Option<TargetField> {
         | b"request_User-Agent" => T::UserAgent,
         b"http_referer" | b"referer" | b"referrer" | b"request_Referer" => T::Referer,
         b"upstream_status" | b"origin_status" | b"OriginStatus" => T::OriginStatus,
-        b"upstream_response_length" | b"upstream_header_time" => T::UpstreamAnswer,
+        b"upstream_header_time" => T::UpstreamAnswer { header: true },
+        b"upstream_response_length" => T::UpstreamAnswer { header: false },
         b"error"
         | b"error_code"
         | b"x_error_code"
@@ -495,8 +499,8 @@ struct Collected<'a> {
     envoy: bool,
     /// A key naming the origin's status was seen.
     origin_key: bool,
-    /// The upstream sent nothing back (see [`TargetField::UpstreamAnswer`]).
-    upstream_silent: bool,
+    /// Whether the upstream answered (see [`TargetField::UpstreamAnswer`]).
+    upstream_answer: UpstreamAnswer,
     fallback_client: Option<&'a [u8]>,
     bare_duration_key: bool,
     start_time: bool,
@@ -615,8 +619,14 @@ impl<'a> Collected<'a> {
                 r.origin_status = text_value(v).and_then(last_listed_status);
             }
             // `"-"` (no header time) or a length of 0, as a string or a number.
-            T::UpstreamAnswer => {
-                self.upstream_silent |= v.text().is_some_and(upstream_sent_nothing)
+            T::UpstreamAnswer { header } => {
+                if let Some(t) = v.text() {
+                    if header {
+                        self.upstream_answer.header_time(t);
+                    } else {
+                        self.upstream_answer.length(t);
+                    }
+                }
             }
             T::Host => r.host = text_value(v),
             T::Upstream => r.upstream = text_value(v),
@@ -707,7 +717,7 @@ impl LogFormat for JsonFormat {
         }
         if c.origin_key {
             c.rec.origin = match c.rec.origin_status {
-                u if nginx_made(u, c.upstream_silent) => Origin::Gateway,
+                u if nginx_made(u, c.upstream_answer) => Origin::Gateway,
                 Some(_) => Origin::App,
                 None => Origin::Gateway,
             };
@@ -765,6 +775,20 @@ mod tests {
         assert_eq!(origin(r#","upstream_response_length":0"#), Origin::Gateway);
         assert_eq!(origin(r#","upstream_header_time":"-""#), Origin::Gateway);
         assert_eq!(origin(r#","upstream_response_length":"160""#), Origin::App);
+        // The header time decides: an application's own 504 with an empty body came back
+        // with a header; nginx's timeout did not, whatever the length says.
+        assert_eq!(
+            origin(r#","upstream_response_length":"0","upstream_header_time":"0.012""#),
+            Origin::App
+        );
+        assert_eq!(
+            origin(r#","upstream_header_time":"0.012","upstream_response_length":0"#),
+            Origin::App
+        );
+        assert_eq!(
+            origin(r#","upstream_response_length":"12","upstream_header_time":"-""#),
+            Origin::Gateway
+        );
         assert_eq!(origin(""), Origin::App);
         // Only nginx's own codes: an empty 503 is the application's.
         let r = JsonFormat::default()

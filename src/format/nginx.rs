@@ -11,7 +11,7 @@ use memchr::memmem::Finder;
 
 use super::fields::{
     dash_to_none, last_listed_status, nginx_made, parse_decimal_us, parse_status, parse_u64,
-    split_request, upstream_sent_nothing,
+    split_request, UpstreamAnswer,
 };
 use super::json::{JsonMapping, TargetField};
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
@@ -34,9 +34,11 @@ enum Var {
     BytesSent,
     RequestTime,
     UpstreamStatus,
-    /// `$upstream_response_length` and `$upstream_header_time`: `0` and `-` when the last
-    /// server tried sent nothing back.
-    UpstreamAnswer,
+    /// `$upstream_header_time` (`header`) or `$upstream_response_length`: whether the last
+    /// server tried answered (see [`UpstreamAnswer`]).
+    UpstreamAnswer {
+        header: bool,
+    },
     /// `$proxy_upstream_name` (`service`: names the service) or `$upstream_addr` (a list).
     Upstream {
         service: bool,
@@ -83,7 +85,8 @@ impl Var {
             "bytes_sent" => Var::BytesSent,
             "request_time" => Var::RequestTime,
             "upstream_status" => Var::UpstreamStatus,
-            "upstream_response_length" | "upstream_header_time" => Var::UpstreamAnswer,
+            "upstream_header_time" => Var::UpstreamAnswer { header: true },
+            "upstream_response_length" => Var::UpstreamAnswer { header: false },
             "proxy_upstream_name" => Var::Upstream { service: true },
             "upstream_addr" => Var::Upstream { service: false },
             "http_user_agent" => Var::UserAgent,
@@ -318,7 +321,7 @@ impl NginxFormat {
         if matches!(
             var,
             Var::UpstreamStatus
-                | Var::UpstreamAnswer
+                | Var::UpstreamAnswer { .. }
                 | Var::Upstream { service: false }
                 | Var::Other { list: true }
         ) {
@@ -389,9 +392,8 @@ impl NginxFormat {
         let mut path_src = PathSource::None;
         let mut body_bytes = false;
         let mut upstream_seen = false;
-        // The last server tried sent no byte back (`$upstream_response_length` 0, or no
-        // `$upstream_header_time`).
-        let mut upstream_silent = false;
+        // Whether the last server tried answered.
+        let mut upstream_answer = UpstreamAnswer::default();
         let mut pos = 0;
         for (idx, item) in self.items.iter().enumerate() {
             match item {
@@ -512,7 +514,8 @@ impl NginxFormat {
                             upstream_seen = true;
                             rec.origin_status = last_listed_status(v);
                         }
-                        Var::UpstreamAnswer => upstream_silent |= upstream_sent_nothing(v),
+                        Var::UpstreamAnswer { header: true } => upstream_answer.header_time(v),
+                        Var::UpstreamAnswer { header: false } => upstream_answer.length(v),
                         Var::Upstream { service } => {
                             // `$proxy_upstream_name` (ingress-nginx) names the service; the
                             // address is the fallback.
@@ -531,7 +534,7 @@ impl NginxFormat {
         }
         if self.has_upstream_status && upstream_seen {
             rec.origin = match (rec.origin_status, rec.status) {
-                (u, _) if nginx_made(u, upstream_silent) => Origin::Gateway,
+                (u, _) if nginx_made(u, upstream_answer) => Origin::Gateway,
                 (Some(u), Some(s)) if u == s => Origin::App,
                 _ => Origin::Gateway,
             };
@@ -601,6 +604,18 @@ mod tests {
         assert_eq!(origin(refused), Origin::Gateway);
         assert_eq!(origin(app_504), Origin::App);
         assert_eq!(origin(empty_204), Origin::App);
+        // With `$upstream_header_time` logged it decides: the application's own empty 502
+        // came back with a header, nginx's timeout (tried twice) did not.
+        let f = fmt(
+            r#"'$remote_addr [$time_local] "$request" $status $upstream_status $upstream_response_length $upstream_header_time'"#,
+        );
+        let origin = |tail: &str| {
+            let line = format!(r#"10.0.0.1 [07/Feb/2020:11:48:51 +0000] "GET /r HTTP/1.1" {tail}"#);
+            f.parse(line.as_bytes()).expect("parses").origin
+        };
+        assert_eq!(origin("502 502 0 0.004"), Origin::App);
+        assert_eq!(origin("504 504, 504 0, 0 -, -"), Origin::Gateway);
+        assert_eq!(origin("504 200, 504 512, 0 0.010, -"), Origin::Gateway);
     }
 
     #[test]

@@ -59,7 +59,10 @@ Gateway-made 5xx: check target health, connection limits and timeouts between ga
 when the gateway made most of them the finding says what its codes mean — its 504s, that it
 gave up waiting (the endpoint is too slow for the gateway's timeout: faster, or 202 and the
 work in the background); its 502s, that the application refused or dropped the connection.
-App-made 503/504: see `generic-500` and `app-timeout-500` for whether they are the right codes.
+App-made 502/503/504: when the application produced most of them the finding says what its
+own codes mean — a 502 is right only when it relays a failing service it calls (its own failure
+is 500, or 503 with `Retry-After`), a 504 only when a service it calls timed out, a 503 wants
+`Retry-After`; see `generic-500` and `app-timeout-500` for its other 5xx.
 499 spikes on a slow endpoint: make it faster or asynchronous (see `slow-sync`); on a fast one,
 look at the clients' timeouts and retries.
 
@@ -241,13 +244,28 @@ fn closed_early(e: &Endpoint<'_>, closed: u16, who: &str, n: u64) -> Finding {
 }
 
 /// What the gateway's own 502s and 504s say, when it produced most (`gateway` of `total`) of
-/// the endpoint's 502/503/504: a sentence each; otherwise the advice to triage.
+/// the endpoint's 502/503/504, or the application's own, when it did: a sentence each;
+/// otherwise the advice to triage.
 fn gateway_meaning(e: &Endpoint<'_>, gateway: u64, total: u64) -> String {
     let (g502, g504) = (e.gateway_status(502), e.gateway_status(504));
     const TRIAGE: &str = " Triage where they come from before changing codes.";
     let mut out = String::new();
     if gateway * 2 < total {
-        return TRIAGE.to_string();
+        let app = |c: u16| e.status(c) - e.gateway_status(c);
+        let app_total = total - gateway;
+        if app(502) * 2 >= app_total {
+            out.push_str(" The application answers 502 itself: right only when it relays the failure of a service it calls (a payment provider, another API) and says which in the body; for its own failure 500 says so, and 503 with `Retry-After` while it cannot serve.");
+        }
+        if app(504) * 2 >= app_total {
+            out.push_str(" The application answers 504 itself: right when a service it calls timed out; a timeout of its own work is 503 (or 500), and a long task is better queued (202).");
+        }
+        if app(503) * 2 >= app_total {
+            out.push_str(" The application answers 503 itself: it is shedding load or down for maintenance — send `Retry-After` so clients back off.");
+        }
+        if out.is_empty() {
+            out.push_str(TRIAGE);
+        }
+        return out;
     }
     if g504 * 2 >= gateway {
         out.push_str(" The gateway's 504s mean it gave up waiting for the application (its read timeout: an ALB `TargetTimeout`, nginx `upstream timed out`): the code is right, the endpoint is too slow for the gateway — make it faster, or answer 202 and finish the work in the background.");

@@ -1118,6 +1118,44 @@ fn gateway_5xx_counts_ingress_nginx_timeouts_as_the_gateways() {
     assert!(m.contains("gave up waiting") && m.contains("202"), "{f:#}");
 }
 
+/// A payments API whose handler answers 502 itself, with an empty body, when its card
+/// processor fails: nginx logs `$upstream_response_length` 0 for those as for its own 502s,
+/// but `$upstream_header_time` says a header came back. They are the application's, and the
+/// finding says what an application's 502 means. On another endpoint nginx's own timeouts
+/// (no header, tried twice) stay the gateway's.
+#[test]
+fn gateway_5xx_reads_the_header_time_to_tell_an_applications_empty_502() {
+    let mut rng = Rng::new(25);
+    let mut text = String::new();
+    for i in 0..3000u32 {
+        let (h, m, s) = (i / 1200, (i / 20) % 60, (i * 3) % 60);
+        let (route, status, len, upstream, header) = match i % 20 {
+            0 => ("/api/payments", 502, 0, "502", "0.031".to_string()),
+            1 if i % 40 == 1 => ("/api/exports", 504, 0, "504, 504", "-, -".to_string()),
+            1 => ("/api/exports", 200, 9_000, "200", "0.900".to_string()),
+            _ => ("/api/payments", 200, 812, "200", "0.044".to_string()),
+        };
+        text.push_str(&format!(
+            "{} - - [10/Oct/2024:{h:02}:{m:02}:{s:02} +0000] \"POST {route} HTTP/1.1\" {status} {len} \"-\" \"okhttp/4.12\" 0.050 {upstream} {len} {header}\n",
+            rng.client(60),
+        ));
+    }
+    let format = "nginx:$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\" $request_time $upstream_status $upstream_response_length $upstream_header_time";
+    let r = report(&text, "api.log", &["--log-format", format]);
+    let fs = r["findings"].as_array().expect("findings");
+    let f = fires(fs, "gateway-5xx", "POST", "/api/payments", 502, &[]);
+    let figures = &f["evidence"]["figures"];
+    assert_eq!(
+        (&figures["by_gateway"], &figures["by_other"]),
+        (&0.into(), &150.into()),
+        "{f:#}"
+    );
+    let m = f["message"].as_str().expect("text");
+    assert!(m.contains("application answers 502 itself"), "{m}");
+    let f = fires(fs, "gateway-5xx", "POST", "/api/exports", 504, &[]);
+    assert_eq!(f["evidence"]["figures"]["by_gateway"], 75, "{f:#}");
+}
+
 #[test]
 fn gateway_5xx_near_miss_occasional_502() {
     let mut rng = Rng::new(24);
