@@ -399,6 +399,8 @@ pub enum FormatSpec {
     Ingress,
     /// An nginx `log_format` body.
     Nginx(String),
+    /// An Apache `LogFormat` string.
+    Apache(String),
 }
 
 impl FormatSpec {
@@ -408,6 +410,10 @@ impl FormatSpec {
         if let Some(body) = t.strip_prefix("nginx:") {
             nginx::NginxFormat::compile(body, &json::JsonMapping::default())?;
             return Ok(FormatSpec::Nginx(body.to_string()));
+        }
+        if let Some(body) = t.strip_prefix("apache:") {
+            nginx::NginxFormat::compile_apache(body, &json::JsonMapping::default())?;
+            return Ok(FormatSpec::Apache(body.to_string()));
         }
         match t {
             "auto" => Ok(FormatSpec::Auto),
@@ -427,7 +433,8 @@ impl FormatSpec {
             ),
             "apache" | "httpd" | "clf" => Err(format!(
                 "`{t}`: Apache's `combined` and `common` logs are `--log-format combined` or \
-                 `common` (with `%D`/`%T` appended read too), or leave `auto`"
+                 `common` (with `%D`/`%T` appended read too), or leave `auto`; a custom \
+                 `LogFormat` is `--log-format apache:'<its format string>'`"
             )),
             "caddy" | "traefik" | "gcp" => Err(format!(
                 "`{t}`: its JSON access log is `--log-format json` (or leave `auto`)"
@@ -446,7 +453,7 @@ pub struct FormatOptions {
 
 /// The `--log-format` values, for help and error messages.
 pub const FORMAT_NAMES: &str =
-    "auto, combined, common, alb, elb, cloudfront, envoy, ingress-nginx, json or nginx:'<log_format body>'";
+    "auto, combined, common, alb, elb, cloudfront, envoy, ingress-nginx, json, nginx:'<log_format body>' or apache:'<LogFormat string>'";
 
 /// Lines [`detect`] looks at.
 pub const SNIFF_LINES: usize = 64;
@@ -481,6 +488,9 @@ pub fn detect(
                 .map(|f| Box::new(f) as Box<dyn LogFormat>)
         }
         FormatSpec::Nginx(body) => nginx::NginxFormat::compile(body, &opts.json)
+            .ok()
+            .map(|f| Box::new(f) as Box<dyn LogFormat>),
+        FormatSpec::Apache(body) => nginx::NginxFormat::compile_apache(body, &opts.json)
             .ok()
             .map(|f| Box::new(f) as Box<dyn LogFormat>),
         FormatSpec::Auto => {

@@ -32,7 +32,12 @@ enum Var {
     Status,
     BodyBytes,
     BytesSent,
-    RequestTime,
+    /// A duration in units of `unit_us` µs, decimals allowed (`$request_time`: seconds);
+    /// `whole_s`: Apache's `%T`, whole seconds truncated.
+    Duration {
+        unit_us: u32,
+        whole_s: bool,
+    },
     UpstreamStatus,
     /// `$upstream_header_time` (`header`) or `$upstream_response_length`: whether the last
     /// server tried answered (see [`UpstreamAnswer`]).
@@ -83,7 +88,10 @@ impl Var {
             "status" => Var::Status,
             "body_bytes_sent" => Var::BodyBytes,
             "bytes_sent" => Var::BytesSent,
-            "request_time" => Var::RequestTime,
+            "request_time" => Var::Duration {
+                unit_us: 1_000_000,
+                whole_s: false,
+            },
             "upstream_status" => Var::UpstreamStatus,
             "upstream_header_time" => Var::UpstreamAnswer { header: true },
             "upstream_response_length" => Var::UpstreamAnswer { header: false },
@@ -124,6 +132,53 @@ fn is_error_header(name: &str) -> bool {
 enum Item {
     Lit(Box<Finder<'static>>),
     Var(Var),
+}
+
+/// A format's items as they are read: literal bytes run together between variables.
+#[derive(Default)]
+struct Parts {
+    items: Vec<Item>,
+    lit: Vec<u8>,
+}
+
+impl Parts {
+    fn lit(&mut self, bytes: &[u8]) {
+        self.lit.extend_from_slice(bytes);
+    }
+
+    fn var(&mut self, v: Var) {
+        self.end_lit();
+        self.items.push(Item::Var(v));
+    }
+
+    fn end_lit(&mut self) {
+        if !self.lit.is_empty() {
+            self.items
+                .push(Item::Lit(Box::new(Finder::new(&self.lit).into_owned())));
+            self.lit.clear();
+        }
+    }
+
+    /// The format named `name`; `Err` when it has no status.
+    fn into_format(mut self, escape: Escape, name: &'static str) -> Result<NginxFormat, ()> {
+        self.end_lit();
+        if !self
+            .items
+            .iter()
+            .any(|it| matches!(it, Item::Var(Var::Status)))
+        {
+            return Err(());
+        }
+        Ok(NginxFormat {
+            has_upstream_status: self
+                .items
+                .iter()
+                .any(|it| matches!(it, Item::Var(Var::UpstreamStatus))),
+            items: self.items,
+            escape,
+            name,
+        })
+    }
 }
 
 /// A compiled nginx `log_format`.
@@ -189,6 +244,50 @@ fn normalize_body(s: &str) -> Result<(String, Escape), String> {
     ))
 }
 
+/// The format string of a pasted `LogFormat "…" nickname` line (or of the bare string), with
+/// httpd.conf's `\"`, `\t` and `\n` unescaped.
+fn apache_body(s: &str) -> String {
+    let mut t = s.trim();
+    if let Some(rest) = t
+        .strip_prefix("LogFormat")
+        .or_else(|| t.strip_prefix("CustomLog"))
+    {
+        t = rest.trim_start();
+    }
+    if let Some(rest) = t.strip_prefix('"') {
+        // Up to the closing quote (not one escaped with a backslash).
+        let b = rest.as_bytes();
+        let mut end = b.len();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'\\' => i += 2,
+                b'"' => {
+                    end = i;
+                    break;
+                }
+                _ => i += 1,
+            }
+        }
+        t = &rest[..end.min(rest.len())];
+    }
+    let mut out = String::with_capacity(t.len());
+    let mut chars = t.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some(n) => out.push(n),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 /// nginx.conf concatenates adjacent quoted strings: `'a ' "b"` → `a b`. `None` when `t` is not
 /// made only of quoted parts.
 fn join_quoted_parts(t: &str) -> Option<String> {
@@ -232,13 +331,11 @@ impl NginxFormat {
     pub fn compile(pasted: &str, mapping: &JsonMapping) -> Result<NginxFormat, String> {
         let (body, escape) = normalize_body(pasted)?;
         let b = body.as_bytes();
-        let mut items = Vec::new();
-        let mut lit = Vec::new();
+        let mut parts = Parts::default();
         let mut i = 0;
-        let mut has_upstream_status = false;
         while i < b.len() {
             if b[i] != b'$' {
-                lit.push(b[i]);
+                parts.lit(&b[i..=i]);
                 i += 1;
                 continue;
             }
@@ -256,31 +353,111 @@ impl NginxFormat {
                 (&body[i + 1..i + 1 + n], i + 1 + n)
             };
             if name.is_empty() {
-                lit.push(b'$');
+                parts.lit(b"$");
                 i += 1;
                 continue;
             }
-            if !lit.is_empty() {
-                items.push(Item::Lit(Box::new(Finder::new(&lit).into_owned())));
-                lit.clear();
-            }
-            let v = Var::from_name(name, mapping);
-            has_upstream_status |= v == Var::UpstreamStatus;
-            items.push(Item::Var(v));
+            parts.var(Var::from_name(name, mapping));
             i = next;
         }
-        if !lit.is_empty() {
-            items.push(Item::Lit(Box::new(Finder::new(&lit).into_owned())));
+        parts
+            .into_format(escape, "nginx")
+            .map_err(|()| "the log_format has no $status: statuslens needs it".to_string())
+    }
+
+    /// Compile an Apache `LogFormat` string (mod_log_config), pasted with or without the
+    /// `LogFormat` directive, its quotes and its nickname. Its directives read into the same
+    /// fields as nginx's variables; conditions (`%400,501{User-agent}i`) and `<`/`>` are
+    /// accepted and ignored (the logged value is read whatever it is).
+    pub fn compile_apache(pasted: &str, mapping: &JsonMapping) -> Result<NginxFormat, String> {
+        let body = apache_body(pasted);
+        let b = body.as_bytes();
+        let mut parts = Parts::default();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] != b'%' {
+                parts.lit(&b[i..=i]);
+                i += 1;
+                continue;
+            }
+            i += 1;
+            // Conditions and the original/final marker: `%!200,304{Referer}i`, `%>s`.
+            while i < b.len()
+                && (b[i].is_ascii_digit() || matches!(b[i], b'!' | b',' | b'<' | b'>'))
+            {
+                i += 1;
+            }
+            let arg = if b.get(i) == Some(&b'{') {
+                let close = b[i..]
+                    .iter()
+                    .position(|&c| c == b'}')
+                    .ok_or("unclosed `%{` in the LogFormat")?;
+                let a = &body[i + 1..i + close];
+                i += close + 1;
+                Some(a)
+            } else {
+                None
+            };
+            let Some(&d) = b.get(i) else {
+                return Err("the LogFormat ends in `%`".to_string());
+            };
+            i += 1;
+            if d == b'^' {
+                // `%{name}^ti` / `^to`: trailers, ignored.
+                i += 2;
+                parts.var(Var::Other { list: false });
+                continue;
+            }
+            let named = |n: &str| Var::from_name(n, mapping);
+            let header = |prefix: &str| {
+                let h = arg.unwrap_or("").to_ascii_lowercase().replace('-', "_");
+                named(&format!("{prefix}{h}"))
+            };
+            let duration = |unit_us: u32, whole_s: bool| Var::Duration { unit_us, whole_s };
+            let v = match d {
+                b'%' => {
+                    parts.lit(b"%");
+                    continue;
+                }
+                b'h' | b'a' => named("remote_addr"),
+                b'u' => named("remote_user"),
+                b't' if arg.is_none() => {
+                    parts.lit(b"[");
+                    parts.var(named("time_local"));
+                    parts.lit(b"]");
+                    continue;
+                }
+                b't' => {
+                    return Err(format!(
+                        "`%{{{}}}t`: only the default time `%t` is read",
+                        arg.unwrap_or("")
+                    ))
+                }
+                b'r' => named("request"),
+                b'm' => named("request_method"),
+                b'U' => named("uri"),
+                b'H' => named("server_protocol"),
+                b's' => named("status"),
+                b'b' | b'B' => named("body_bytes_sent"),
+                b'O' => named("bytes_sent"),
+                b'D' => duration(1, false),
+                b'T' => match arg {
+                    None | Some("s") => duration(1_000_000, true),
+                    Some("ms") => duration(1_000, false),
+                    Some("us") => duration(1, false),
+                    Some(other) => return Err(format!("`%{{{other}}}T`: unknown unit")),
+                },
+                b'i' => header("http_"),
+                b'o' => header("sent_http_"),
+                _ => Var::Other { list: false },
+            };
+            parts.var(v);
         }
-        if !items.iter().any(|it| matches!(it, Item::Var(Var::Status))) {
-            return Err("the log_format has no $status: statuslens needs it".to_string());
-        }
-        Ok(NginxFormat {
-            items,
-            escape,
-            has_upstream_status,
-            name: "nginx",
-        })
+        parts
+            .into_format(Escape::Backslash, "apache")
+            .map_err(|()| {
+                "the LogFormat has no status (`%s` or `%>s`): statuslens needs it".to_string()
+            })
     }
 
     /// ingress-nginx's built-in format `i` of [`INGRESS_FORMATS`], named `ingress-nginx`.
@@ -502,12 +679,13 @@ impl NginxFormat {
                                 rec.bytes_kind = BytesKind::Total;
                             }
                         }
-                        Var::RequestTime => {
+                        Var::Duration { unit_us, whole_s } => {
                             if v != b"-" {
                                 rec.duration_us = Some(
-                                    parse_decimal_us(v, 1_000_000)
+                                    parse_decimal_us(v, u64::from(*unit_us))
                                         .ok_or(bad(RejectKind::BadNumber))?,
                                 );
+                                rec.duration_whole_s = *whole_s;
                             }
                         }
                         Var::UpstreamStatus => {
@@ -554,6 +732,74 @@ mod tests {
 
     fn fmt(body: &str) -> NginxFormat {
         NginxFormat::compile(body, &JsonMapping::default()).expect("compiles")
+    }
+
+    fn apache(format: &str) -> NginxFormat {
+        NginxFormat::compile_apache(format, &JsonMapping::default()).expect("compiles")
+    }
+
+    /// Apache `LogFormat` strings as httpd.conf and the Apache docs write them: the directive
+    /// and nickname around them, escaped quotes, durations in each unit, conditions.
+    #[test]
+    fn apache_log_formats_read_into_the_record() {
+        let line = br#"api.example.com:443 10.0.0.7 - bob [10/Oct/2000:13:55:36 -0700] "POST /api/orders?x=1 HTTP/1.1" 201 2326 "https://example.com/" "okhttp/4.12" 1523"#;
+        let vhost = r#"LogFormat "%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\" %{ms}T" vhost_timed"#;
+        let r = apache(vhost).parse(line).expect("parses");
+        assert_eq!(r.client, Some(&b"10.0.0.7"[..]));
+        assert_eq!(
+            (r.method, r.path),
+            (Some(&b"POST"[..]), Some(&b"/api/orders?x=1"[..]))
+        );
+        assert_eq!((r.status, r.bytes), (Some(201), Some(2326)));
+        assert_eq!(r.bytes_kind, BytesKind::Total);
+        assert_eq!(r.referer, Some(&b"https://example.com/"[..]));
+        assert_eq!(r.user_agent, Some(&b"okhttp/4.12"[..]));
+        assert_eq!(
+            (r.duration_us, r.duration_whole_s),
+            (Some(1_523_000), false)
+        );
+        assert_eq!(r.time_ms, Some(971_211_336_000));
+        // The same line read with each duration unit Apache has.
+        for (directive, us, whole) in [
+            ("%D", 1_523, false),
+            ("%{us}T", 1_523, false),
+            ("%{ms}T", 1_523_000, false),
+            ("%T", 1_523_000_000, true),
+            ("%{s}T", 1_523_000_000, true),
+        ] {
+            let f = apache(&vhost.replace("%{ms}T", directive));
+            let r = f.parse(line).expect("parses");
+            assert_eq!(
+                (r.duration_us, r.duration_whole_s),
+                (Some(us), whole),
+                "{directive}"
+            );
+        }
+        // Bare string, conditions, the original status, `%%`, a response header that flags
+        // errors; `-` bytes.
+        let f = apache(
+            r#"%a %l %u %t "%m %U%q %H" %<s %b %!200,304{X-Error-Code}o 100%% %400,501{User-agent}i"#,
+        );
+        let r = f
+            .parse(br#"::1 - - [10/Oct/2000:13:55:36 -0700] "GET /api/x?q=1 HTTP/1.1" 200 - CARD_DECLINED 100% -"#)
+            .expect("parses");
+        assert_eq!(
+            (r.method, r.status, r.bytes),
+            (Some(&b"GET"[..]), Some(200), None)
+        );
+        assert!(
+            r.path.is_some_and(|p| p.starts_with(b"/api/x")),
+            "{:?}",
+            r.path
+        );
+        assert_eq!(r.error_marker, Some(&b"CARD_DECLINED"[..]));
+        assert_eq!(f.name(), "apache");
+        // What cannot be read is said at once.
+        let err = |s: &str| NginxFormat::compile_apache(s, &JsonMapping::default()).expect_err(s);
+        assert!(err(r#"%h %t "%r" %b"#).contains("no status"));
+        assert!(err(r#"%h %{%Y-%m-%d}t "%r" %>s"#).contains("%t"));
+        assert!(err(r#"%h %t "%r" %>s %{min}T"#).contains("unit"));
+        assert!(err(r#"%h %t "%r" %>s %"#).contains("ends in"));
     }
 
     #[test]

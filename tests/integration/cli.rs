@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
-use crate::util::{gzip, json_of, report_json, sample_log, statuslens, write, zstd};
+use crate::util::{
+    gzip, json_of, json_report_of, report_json, sample_log, statuslens, write, zstd,
+};
 
 fn json_report(args: &[&str]) -> (Value, i32) {
     let out = statuslens()
@@ -232,6 +234,7 @@ fn bad_arguments_exit_2() {
         &["--since", "yesterday"],
         &["--route", "no-slash"],
         &["--log-format", "nginx:$remote_addr"],
+        &["--log-format", "apache:%h %t \"%r\" %b"],
         &["--jobs", "0"],
         &["--format", "pdf"],
     ] {
@@ -346,6 +349,61 @@ fn reports_are_identical_at_any_job_count() {
         sources[0].ends_with("small.log:7001") && sources[1].ends_with("small.log:7003"),
         "{sources:?}"
     );
+}
+
+/// Apache's `%{ms}T` writes integer milliseconds, which detection cannot tell from `%D`'s
+/// microseconds: a 30 s timeout reads as 30 ms and its 500s as a plain 500 flood. Pasting the
+/// `LogFormat` reads them as written: the timeout, the vhost prefix, the total bytes.
+#[test]
+fn apache_log_format_from_the_command_line() {
+    let mut text = String::new();
+    for i in 0..2400u32 {
+        let (status, ms) = if i % 12 == 0 {
+            (500, 30_000 + (i / 12) % 4)
+        } else {
+            (200, 40 + (i * 37) % 120)
+        };
+        text.push_str(&format!(
+            "www.example.com:443 10.0.{}.{} - - [01/Dec/2026:10:{:02}:{:02} +0000] \"GET /api/orders/{} HTTP/1.1\" {status} 812 \"-\" \"okhttp/4\" {ms}\n",
+            i % 7,
+            i % 90,
+            i / 60 % 60,
+            i % 60,
+            1 + i % 900,
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "access.log", text.as_bytes());
+    let run = |extra: &[&str]| json_report_of(&p, extra);
+    let rules = |v: &Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let guessed = run(&[]);
+    assert_eq!(
+        guessed["summary"]["formats"]["combined+usec"], 1,
+        "{:#}",
+        guessed["summary"]
+    );
+    assert!(!rules(&guessed).contains(&"app-timeout-500".to_string()));
+    let format = r#"apache:LogFormat "%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\" %{ms}T" vhost_timed"#;
+    let v = run(&["--log-format", format]);
+    assert_eq!(v["summary"]["formats"]["apache"], 1, "{:#}", v["summary"]);
+    assert_eq!(v["summary"]["parsed"], 2400);
+    assert_eq!(rules(&v), ["app-timeout-500"], "{:#}", v["findings"]);
+    let figures = &v["findings"][0]["evidence"]["figures"];
+    assert_eq!(
+        (&figures["ceiling_low_ms"], &figures["ceiling_high_ms"]),
+        (&30_000.0.into(), &30_003.0.into()),
+        "{figures:#}"
+    );
+    let e = &v["endpoints"][0];
+    assert_eq!(e["bytes"]["kind"], "total", "{e:#}");
+    assert_eq!(e["latency_ms"]["max"], 30_003.0, "{e:#}");
 }
 
 #[test]

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Req, Rng};
-use crate::util::{json_of, statuslens, write, write_partial};
+use crate::util::{json_of, json_report_of, statuslens, write, write_partial};
 
 /// One day.
 const SPAN: f64 = 86_400.0;
@@ -469,13 +469,7 @@ impl Model {
 fn report(log: &Log, extra: &[&str]) -> Value {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "shop.jsonl", log.json().as_bytes());
-    let out = statuslens()
-        .arg(&p)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .expect("runs");
-    json_of(&out)
+    json_report_of(&p, extra)
 }
 
 fn findings(log: &Log) -> Vec<Value> {
