@@ -575,11 +575,6 @@ impl Durations {
         self.len() == 0
     }
 
-    /// The exact greatest value (µs), when there is one.
-    pub fn max_us(&self) -> Option<u64> {
-        self.histogram().map(|_| self.max)
-    }
-
     /// Quantile `q` (µs): the top of the histogram's bucket that holds it (HdrHistogram's
     /// convention: no value is reported lower than it was), within the exact bounds.
     pub fn quantile_us(&self, q: f64) -> Option<u64> {
@@ -2219,7 +2214,6 @@ mod tests {
         assert_eq!(recorded + s.pending_us.len() as u64, 10_000);
         s.settle();
         assert_eq!(s.latency.len(), 10_000);
-        assert_eq!(s.latency.max_us(), Some(10_999));
         // The exact bounds: the histogram alone reads the top as its bucket's (11 007).
         assert_eq!(s.latency.quantile_us(1.0), Some(10_999));
         assert_eq!(s.latency.bucket_us(1_000), (1_000, 1_003));

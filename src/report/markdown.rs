@@ -139,11 +139,6 @@ impl Render for MarkdownRenderer {
         )?;
         for e in m.endpoints.iter().take(MAX_ENDPOINTS) {
             let class = super::class_counts(&e.by_status);
-            let lat = |pick: fn(&super::Latency) -> f64| {
-                e.latency_ms
-                    .as_ref()
-                    .map_or("-".to_string(), |l| l.show(pick(l)))
-            };
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -156,9 +151,9 @@ impl Render for MarkdownRenderer {
                 pct(class[5], e.count),
                 // 1xx and requests logged without a status: the row adds up to 100 %.
                 pct(class[0] + class[1], e.count),
-                lat(|l| l.p50),
-                lat(|l| l.p95),
-                lat(|l| l.p99),
+                e.latency_cell(|l| l.p50),
+                e.latency_cell(|l| l.p95),
+                e.latency_cell(|l| l.p99),
             )?;
         }
         if !m.rejects.by_reason.is_empty() {

@@ -507,6 +507,14 @@ fn latency(s: &EndpointStats) -> Option<Latency> {
 }
 
 impl Endpoint {
+    /// A latency figure picked by `pick` as the tables show it ([`Latency::show`]), `-`
+    /// without durations.
+    pub fn latency_cell(&self, pick: fn(&Latency) -> f64) -> String {
+        self.latency_ms
+            .as_ref()
+            .map_or("-".to_string(), |l| l.show(pick(l)))
+    }
+
     /// The route as the reports show it: with the host when they show hosts.
     pub fn shown_route(&self) -> String {
         host_route(self.host.as_deref(), &self.route)

@@ -428,18 +428,13 @@ impl Column {
 
     /// The cell of `e`, aligned to the column's width (`classes`: its class counts).
     fn cell(self, e: &super::Endpoint, classes: &[u64; 6]) -> String {
-        let latency = |pick: fn(&super::Latency) -> f64| {
-            e.latency_ms
-                .as_ref()
-                .map_or("-".to_string(), |l| l.show(pick(l)))
-        };
         let w = self.width();
         match self {
             Column::Requests => format!("{:>w$}", thousands(e.count)),
             Column::Class(c) => format!("{:>w$}", pct(classes[c], e.count)),
-            Column::P50 => format!("{:>w$}", latency(|l| l.p50)),
-            Column::P95 => format!("{:>w$}", latency(|l| l.p95)),
-            Column::P99 => format!("{:>w$}", latency(|l| l.p99)),
+            Column::P50 => format!("{:>w$}", e.latency_cell(|l| l.p50)),
+            Column::P95 => format!("{:>w$}", e.latency_cell(|l| l.p95)),
+            Column::P99 => format!("{:>w$}", e.latency_cell(|l| l.p99)),
             Column::TopCodes => {
                 let top: Vec<String> = super::busiest_codes(&e.by_status, 4)
                     .iter()
