@@ -244,6 +244,13 @@ fn normalize_body(s: &str) -> Result<(String, Escape), String> {
     ))
 }
 
+/// The text between the `{` at `open` and the next `}` (`${name}`, `%{Header}i`), and where
+/// the format goes on after the `}`; `None` when the brace is not closed.
+fn braced(body: &str, open: usize) -> Option<(&str, usize)> {
+    let close = open + body[open..].find('}')?;
+    Some((&body[open + 1..close], close + 1))
+}
+
 /// The format string of a pasted `LogFormat "…" nickname` line (or of the bare string), with
 /// httpd.conf's `\"`, `\t` and `\n` unescaped.
 fn apache_body(s: &str) -> String {
@@ -340,11 +347,7 @@ impl NginxFormat {
                 continue;
             }
             let (name, next) = if b.get(i + 1) == Some(&b'{') {
-                let close = b[i..]
-                    .iter()
-                    .position(|&c| c == b'}')
-                    .ok_or("unclosed `${` in log_format")?;
-                (&body[i + 2..i + close], i + close + 1)
+                braced(&body, i + 1).ok_or("unclosed `${` in log_format")?
             } else {
                 let n = b[i + 1..]
                     .iter()
@@ -388,12 +391,8 @@ impl NginxFormat {
                 i += 1;
             }
             let arg = if b.get(i) == Some(&b'{') {
-                let close = b[i..]
-                    .iter()
-                    .position(|&c| c == b'}')
-                    .ok_or("unclosed `%{` in the LogFormat")?;
-                let a = &body[i + 1..i + close];
-                i += close + 1;
+                let (a, next) = braced(&body, i).ok_or("unclosed `%{` in the LogFormat")?;
+                i = next;
                 Some(a)
             } else {
                 None

@@ -251,7 +251,7 @@ fn gateway_meaning(e: &Endpoint<'_>, gateway: u64, total: u64) -> String {
     const TRIAGE: &str = " Triage where they come from before changing codes.";
     let mut out = String::new();
     if gateway * 2 < total {
-        let app = |c: u16| e.status(c) - e.gateway_status(c);
+        let app = |c: u16| e.status(c).saturating_sub(e.gateway_status(c));
         let app_total = total - gateway;
         if app(502) * 2 >= app_total {
             out.push_str(" The application answers 502 itself: right only when it relays the failure of a service it calls (a payment provider, another API) and says which in the body; for its own failure 500 says so, and 503 with `Retry-After` while it cannot serve.");

@@ -2,9 +2,7 @@
 
 use serde_json::Value;
 
-use crate::util::{
-    gzip, json_of, json_report_of, report_json, sample_log, statuslens, write, zstd,
-};
+use crate::util::{gzip, json_of, report_json, sample_log, statuslens, write, zstd};
 
 fn json_report(args: &[&str]) -> (Value, i32) {
     let out = statuslens()
@@ -374,7 +372,7 @@ fn apache_log_format_from_the_command_line() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "access.log", text.as_bytes());
-    let run = |extra: &[&str]| json_report_of(&p, extra);
+    let run = |extra: &[&str]| crate::util::json_report(&p, extra);
     let rules = |v: &Value| -> Vec<String> {
         v["findings"]
             .as_array()

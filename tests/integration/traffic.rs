@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Req, Rng};
-use crate::util::{json_of, json_report_of, statuslens, write, write_partial};
+use crate::util::{json_of, json_report, statuslens, write, write_partial};
 
 /// One day.
 const SPAN: f64 = 86_400.0;
@@ -469,7 +469,7 @@ impl Model {
 fn report(log: &Log, extra: &[&str]) -> Value {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "shop.jsonl", log.json().as_bytes());
-    json_report_of(&p, extra)
+    json_report(&p, extra)
 }
 
 fn findings(log: &Log) -> Vec<Value> {

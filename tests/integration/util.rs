@@ -129,17 +129,6 @@ pub(crate) fn json_of(out: &std::process::Output) -> serde_json::Value {
 
 /// A JSON report parsed and validated against `docs/report.schema.json` (every report a test
 /// reads goes through here, so the schema is checked against everything the tests produce).
-/// The JSON report of the real binary over `path`, run with `extra`.
-pub(crate) fn json_report_of(path: &std::path::Path, extra: &[&str]) -> serde_json::Value {
-    let out = statuslens()
-        .arg(path)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .expect("runs");
-    json_of(&out)
-}
-
 pub(crate) fn report_json(bytes: &[u8]) -> serde_json::Value {
     static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
     let v: serde_json::Value = serde_json::from_slice(bytes).expect("JSON report");
