@@ -22,7 +22,8 @@
 # interleaved (one of each per round, RUNS rounds, default 3) and the median wall time and the
 # peak RSS of each are printed, as ratios to `cat` and to statuslens. GoAccess runs once.
 # statuslens runs twice per round: the default `cargo install` build (release profile) and the
-# `dist` profile build (`cargo install --profile dist`, whole-program LTO), rows `*-dist`.
+# `dist` profile build (`cargo install --profile dist`, whole-program LTO), rows `*-dist`; and,
+# for scaling, with one parse worker (`--jobs 1`) and held to one core (`taskset -c 0`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--compare" ]; then

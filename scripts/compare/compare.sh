@@ -31,6 +31,12 @@ cargo build --profile dist --quiet --bin statuslens
 DIST=target/dist/statuslens
 CMD[statuslens-dist]="$DIST $LOG --format json"
 CMD[gz-statuslens-dist]="$DIST $LOG.gz --format json"
+# Scaling, in the same rounds: the default run (all cores) against one parse worker
+# (`--jobs 1`, whose reader and reducer threads still use the second core) and against the
+# whole run held to one core (`taskset -c 0`: SPEC §7's "two cores finish in close to half the
+# time of one").
+CMD[statuslens-jobs1]="$BIN $LOG --format json --jobs 1"
+command -v taskset > /dev/null && CMD[statuslens-1core]="taskset -c 0 $BIN $LOG --format json"
 CMD[duckdb]="$PY scripts/compare/peers.py duckdb $LOG"
 CMD[chdb]="$PY scripts/compare/peers.py chdb $LOG"
 CMD[polars]="$PY scripts/compare/peers.py polars $LOG"
@@ -41,7 +47,7 @@ CMD[gz-duckdb]="$PY scripts/compare/peers.py duckdb $LOG.gz"
 CMD[gz-chdb]="$PY scripts/compare/peers.py chdb $LOG.gz"
 CMD[gz-polars]="$PY scripts/compare/peers.py polars $LOG.gz"
 CMD[gz-mawk]="gzip -dc $LOG.gz | mawk -F'\"' '$MAWK'"
-ORDER="cat statuslens statuslens-dist duckdb chdb polars mawk gz-decode gz-statuslens gz-statuslens-dist gz-duckdb gz-chdb gz-polars gz-mawk"
+ORDER="cat statuslens statuslens-dist statuslens-jobs1 ${CMD[statuslens-1core]:+statuslens-1core} duckdb chdb polars mawk gz-decode gz-statuslens gz-statuslens-dist gz-duckdb gz-chdb gz-polars gz-mawk"
 
 # Every peer must give the reference's answer before it is timed.
 reference=$(bash -c "${CMD[mawk]}")
@@ -50,7 +56,7 @@ for name in duckdb chdb polars gz-duckdb gz-chdb gz-polars gz-mawk; do
   got=$(bash -c "${CMD[$name]}")
   [ "$got" = "$reference" ] || { echo "$name answered '$got', not '$reference'" >&2; exit 1; }
 done
-for name in statuslens statuslens-dist gz-statuslens gz-statuslens-dist; do
+for name in statuslens statuslens-dist statuslens-jobs1 gz-statuslens gz-statuslens-dist; do
   parsed=$(bash -c "${CMD[$name]}" | "$PY" -c "import json, sys; print(json.load(sys.stdin)['summary']['parsed'])")
   [ "$parsed" = "${reference#* }" ] || { echo "$name parsed $parsed lines, not ${reference#* }" >&2; exit 1; }
 done
@@ -85,7 +91,7 @@ awk '
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   END {
-    n = split("cat statuslens statuslens-dist duckdb chdb polars mawk goaccess gz-decode gz-statuslens gz-statuslens-dist gz-duckdb gz-chdb gz-polars gz-mawk", order, " ")
+    n = split("cat statuslens statuslens-dist statuslens-jobs1 statuslens-1core duckdb chdb polars mawk goaccess gz-decode gz-statuslens gz-statuslens-dist gz-duckdb gz-chdb gz-polars gz-mawk", order, " ")
     for (k in names) med[k] = median(t[k])
     printf "| command | seconds | × cat | × statuslens | peak RSS |\n|---|---:|---:|---:|---:|\n"
     for (i = 1; i <= n; i++) {
@@ -95,6 +101,9 @@ awk '
     }
     printf "\nstatuslens / DuckDB: %.2f, / chDB: %.2f (target <= 0.5 each); .gz: %.2f, %.2f\n", med["statuslens"] / med["duckdb"], med["statuslens"] / med["chdb"], med["gz-statuslens"] / med["gz-duckdb"], med["gz-statuslens"] / med["gz-chdb"]
     printf "statuslens / cat: %.1fx (target <= 6x); .gz speed / decoding alone: %.2f (target >= 0.9)\n", med["statuslens"] / med["cat"], med["gz-decode"] / med["gz-statuslens"]
+    printf "two workers / one (--jobs 1): %.2fx faster (target >= 1.7)", med["statuslens-jobs1"] / med["statuslens"]
+    if ("statuslens-1core" in names) printf "; two cores / one core (taskset -c 0): %.2fx faster", med["statuslens-1core"] / med["statuslens"]
+    printf "\n"
     if ("statuslens-dist" in names) {
       printf "dist build: / DuckDB %.2f, / chDB %.2f; .gz %.2f, %.2f; / cat %.1fx; .gz / decoding alone %.2f\n", med["statuslens-dist"] / med["duckdb"], med["statuslens-dist"] / med["chdb"], med["gz-statuslens-dist"] / med["gz-duckdb"], med["gz-statuslens-dist"] / med["gz-chdb"], med["statuslens-dist"] / med["cat"], med["gz-decode"] / med["gz-statuslens-dist"]
     }
