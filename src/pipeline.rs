@@ -162,6 +162,12 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
                 read == SNIFF_CHUNKS
             }
             Ok(None) => true,
+            // A damaged stream (a truncated gzip, bytes after its last member) under a file
+            // too short to fill the sniffing window: its lines are read before the error.
+            Err(e) if !first.is_empty() => {
+                reader.defer_error(e);
+                true
+            }
             Err(e) => return Err(read_error(compression, &e)),
         };
         // Windows of SNIFF_WINDOW lines, SNIFF_LINES apart; a window cut by the end of what is

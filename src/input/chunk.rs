@@ -49,6 +49,13 @@ impl<R: Read> ChunkReader<R> {
         }
     }
 
+    /// Hand `e`, returned by [`ChunkReader::next_chunk`] after chunks that are still to be
+    /// parsed, out again on the next call: the chunks go first, then the error.
+    pub fn defer_error(&mut self, e: io::Error) {
+        self.eof = true;
+        self.error = Some(e);
+    }
+
     /// The offset in the (decoded) stream of the first byte of the chunk last returned: where
     /// its first line starts, for an overlong chunk too.
     pub fn chunk_start(&self) -> u64 {

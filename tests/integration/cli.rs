@@ -572,6 +572,49 @@ fn records_on_a_truncated_gzip_keep_what_was_read_and_exit_2() {
 }
 
 #[test]
+fn a_short_damaged_gzip_keeps_its_lines_and_names_the_damage() {
+    // Fewer lines than format detection's window: the read error comes while detection still
+    // waits for lines, and the lines read before it are analysed all the same.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = sample_log(60);
+    let mut garbage = gzip(log.as_bytes());
+    garbage.extend_from_slice(b"\0\0not gzip");
+    let mut cut = gzip(log.as_bytes());
+    cut.truncate(cut.len() - 12); // the trailer and the end of the last block
+    for (name, data, error) in [
+        (
+            "garbage.log.gz",
+            garbage,
+            "trailing bytes after the last gzip member",
+        ),
+        ("cut.log.gz", cut, "truncated or corrupt gzip"),
+    ] {
+        let p = write(dir.path(), name, &data);
+        let out = statuslens()
+            .arg(&p)
+            .args(["--format", "json"])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(error),
+            "{name}"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+        let file = &v["summary"]["files"][0];
+        assert!(
+            file["error"].as_str().is_some_and(|e| e.contains(error)),
+            "{name}"
+        );
+        let parsed = v["summary"]["parsed"].as_u64().expect("parsed");
+        assert!(
+            parsed >= 55,
+            "{name}: {parsed} of 60 lines read before the damage"
+        );
+    }
+}
+
+#[test]
 fn load_balancer_and_container_wrapped_logs_in_one_folder() {
     let dir = tempfile::tempdir().expect("tempdir");
     let alb = r#"https 2024-05-01T12:00:00.186641Z app/my-lb/50dc 10.0.0.1:2817 10.0.0.2:80 0.001 0.020 0.000 200 200 34 366 "GET https://api.example.com:443/v1/users/42 HTTP/1.1" "curl/8" - - arn:aws:elasticloadbalancing:us-east-2:1:targetgroup/t/1 "Root=1" "api.example.com" "-" 0 2024-05-01T12:00:00.100000Z "forward" "-" "-" "10.0.0.2:80" "200" "-" "-""#;
