@@ -209,9 +209,12 @@ pub fn query(code: Option<&str>) -> Result<String, String> {
     })?;
     match lookup(n) {
         Some(c) => Ok(render(c)),
-        None => Err(format!(
+        None if (100..600).contains(&n) => Err(format!(
             "{n} is neither registered nor a known vendor code; registered codes in its class: `statuslens codes {}xx`",
-            (n / 100).clamp(1, 5)
+            n / 100
+        )),
+        None => Err(format!(
+            "{n} is not an HTTP status code: they run from 100 to 599 (RFC 9110 §15), in five classes (`statuslens codes 1xx` … `5xx`)"
         )),
     }
 }
@@ -219,6 +222,19 @@ pub fn query(code: Option<&str>) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_code_is_sent_to_its_class_and_one_outside_the_range_to_none() {
+        let e = query(Some("299")).expect_err("unknown");
+        assert!(e.contains("`statuslens codes 2xx`"), "{e}");
+        for code in ["600", "999", "42"] {
+            let e = query(Some(code)).expect_err("outside");
+            assert!(
+                e.contains("from 100 to 599") && !e.contains("in its class"),
+                "{e}"
+            );
+        }
+    }
 
     #[test]
     fn table_is_sorted_unique_and_complete() {

@@ -48,7 +48,8 @@ thousands of junk hosts or paths is counted whole, not only where it met a kept 
 ## Why it matters
 Clients only know the registered codes; an unknown code is treated as the `x00` of its class
 (RFC 9110 §15), losing whatever the inventor meant, and generic tooling (SDKs, monitors,
-caches) mis-handles it.
+caches) mis-handles it. A code of 600 or more has no class at all: HTTP's codes are 100–599,
+and clients may refuse such a response as malformed.
 
 ## Example
 ```
@@ -87,14 +88,14 @@ impl Rule for NonstandardCode {
                     f.severity = Severity::Info;
                 }
                 f.message = format!(
-                    "{} {} answered {} {} times; {} is not a registered status ({}), so clients treat it as {}. The registered code that fits is {}{}.",
+                    "{} {} answered {} {} times; {} is not a registered status ({}), {}. The registered code that fits is {}{}.",
                     e.method,
                     e.route,
                     code,
                     n,
                     code,
                     meaning,
-                    (code / 100) * 100,
+                    how_clients_read(code),
                     fit,
                     if by_gateway * 2 > n { " (the gateway produced most of them)" } else { "" }
                 );
@@ -152,12 +153,23 @@ fn api_wide(facts: &Facts<'_>, cfg: &RuleSettings, out: &mut Vec<Finding>) {
             f.severity = Severity::Info;
         }
         f.message = format!(
-            "{n} responses over {} endpoints were {code}, a few on each (below {min} everywhere); {code} is not a registered status ({meaning}), so clients treat it as {}. The registered code that fits is {fit}. Endpoints: {}.",
+            "{n} responses over {} endpoints were {code}, a few on each (below {min} everywhere); {code} is not a registered status ({meaning}), {}. The registered code that fits is {fit}. Endpoints: {}.",
             users.len(),
-            (code / 100) * 100,
+            how_clients_read(code),
             Finding::endpoint_list(&users)
         );
         f.evidence = f.evidence.figure("by_gateway", by_gateway);
         out.push(f);
+    }
+}
+
+/// What a client makes of the unregistered `code`: the `x00` of its class (RFC 9110 §15), or,
+/// past 599, no class at all.
+fn how_clients_read(code: u16) -> String {
+    if code >= 600 {
+        "and it is outside HTTP's 100–599 range, so clients may refuse the response as malformed"
+            .to_string()
+    } else {
+        format!("so clients treat it as {}", code / 100 * 100)
     }
 }

@@ -1195,6 +1195,38 @@ fn nonstandard_code_names_the_registered_fit() {
 }
 
 #[test]
+fn nonstandard_code_past_599_has_no_class_to_fall_back_to() {
+    // RFC 9110 §15: an unknown code is read as the x00 of its class; 600 and 999 have none.
+    let mut rng = Rng::new(27);
+    let mut log = Log::new();
+    log.spread(200, 0.0, 3600.0, |i, t| {
+        let status = match i % 10 {
+            0 => 420,
+            1 => 600,
+            2 => 999,
+            _ => 200,
+        };
+        req(t, "POST", "/api/login", status).client(rng.client(60))
+    });
+    let fs = findings(&log.combined(), "a.log");
+    let finding = |code: u16| {
+        of(&fs, "nonstandard-code")
+            .into_iter()
+            .find(|f| f["observed_status"] == code && f["route"] == "/api/login")
+            .unwrap_or_else(|| panic!("no nonstandard-code finding for {code}: {fs:#?}"))
+    };
+    let m420 = finding(420)["message"].as_str().expect("text");
+    assert!(m420.contains("clients treat it as 400"), "{m420}");
+    for code in [600, 999] {
+        let f = finding(code);
+        let m = f["message"].as_str().expect("text");
+        assert!(m.contains("outside HTTP's 100–599 range"), "{m}");
+        assert!(!m.contains("treat it as"), "{m}");
+        assert_eq!(f["recommended_status"], serde_json::json!([500]), "{f:#}");
+    }
+}
+
+#[test]
 fn nonstandard_code_near_miss_499_and_rare_codes() {
     let mut rng = Rng::new(26);
     let mut log = Log::new();
