@@ -209,6 +209,12 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
                  convert them first (`tr '\\r' '\\n' < FILE`)"
             );
         }
+        if is_utf16(head) {
+            return format!(
+                "{NO_FORMAT} its first lines, which are UTF-16 text (as Windows PowerShell's `>` \
+                 writes), not UTF-8 or ASCII: convert it first (`iconv -f UTF-16 -t UTF-8 FILE`)"
+            );
+        }
         format!(
             "{NO_FORMAT} its first lines; if it is an access log, name its format with \
              --log-format ({})",
@@ -226,6 +232,17 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
         start: 0,
         compression,
     })
+}
+
+/// Whether `head`, the first bytes of a file, is UTF-16 text: a byte-order mark, or ASCII
+/// characters with a NUL beside each (no BOM), as in the first 64 bytes.
+fn is_utf16(head: &[u8]) -> bool {
+    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
+        return true;
+    }
+    let h = &head[..head.len().min(64) & !1];
+    let nul_at = |odd: usize| h.chunks_exact(2).all(|p| p[odd] == 0 && p[1 - odd] != 0);
+    h.len() >= 8 && (nul_at(0) || nul_at(1))
 }
 
 /// Split the chunks read into their non-blank lines, as (chunk, start, end), from `at` on until

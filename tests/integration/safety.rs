@@ -886,6 +886,37 @@ fn a_file_of_junk_is_refused_by_name_after_a_bounded_look() {
 }
 
 #[test]
+fn a_utf16_log_is_refused_with_the_fix() {
+    // Windows PowerShell's `Get-Content access.log > copy.log` writes UTF-16LE with a BOM;
+    // without one (`[IO.File]::WriteAllText(..., [Text.Encoding]::Unicode)` aside) the NUL
+    // beside each ASCII byte tells it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = sample_log(300).replace('\n', "\r\n");
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (name, bytes) in [
+        ("bom-le.log", [&[0xff, 0xfe][..], &le].concat()),
+        ("bom-be.log", [&[0xfe, 0xff][..], &be].concat()),
+        ("plain-le.log", le),
+        ("plain-be.log", be),
+    ] {
+        let path = write(dir.path(), name, &bytes);
+        let e = refusal(&[&path], &["--no-progress"]);
+        assert!(
+            e.contains(&format!("{name}: no supported log format")),
+            "{e}"
+        );
+        assert!(e.contains("UTF-16") && e.contains("iconv"), "{e}");
+    }
+    // A UTF-8 log with a byte-order mark is read whole.
+    let bom8 = write(dir.path(), "bom8.log", format!("\u{feff}{text}").as_bytes());
+    assert_eq!(
+        json_report(&bom8, &["--no-progress"])["summary"]["parsed"],
+        300
+    );
+}
+
+#[test]
 fn lines_ended_by_a_bare_cr_are_refused_with_the_fix() {
     let dir = tempfile::tempdir().expect("tempdir");
     // 300 lines whose ends are CRs only: one line to a newline-based reader.
