@@ -196,6 +196,23 @@ fn glued_time(rest: &[u8]) -> bool {
         && rest[close + 1..].trim_ascii_start().first() == Some(&b'"')
 }
 
+/// The end of a bracketed IPv6 address at `pos` whose `]` is `close` bytes on, with the
+/// `:port` that may follow it, when a space follows: where Go's servers and some proxies write
+/// an IPv6 client as in a URL. `None` for anything else (a time).
+fn bracketed_address(line: &[u8], pos: usize, close: usize) -> Option<usize> {
+    let inner = std::str::from_utf8(&line[pos + 1..pos + close]).ok()?;
+    inner.parse::<std::net::Ipv6Addr>().ok()?;
+    let mut end = pos + close + 1;
+    if line.get(end) == Some(&b':') {
+        let digits = line[end + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        end += 1 + digits;
+    }
+    (line.get(end) == Some(&b' ')).then_some(end)
+}
+
 /// A field that is either `"quoted"` or a bare token (`-`). Returns (value, next position).
 #[inline]
 fn quoted_or_bare(line: &[u8], pos: usize) -> Result<(&[u8], usize), ParseError> {
@@ -252,6 +269,16 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
             }
             let close = memchr::memchr(b']', &line[pos..])
                 .ok_or(ParseError::new(RejectKind::Truncated, pos))?;
+            if let Some(end) = bracketed_address(line, pos, close) {
+                // A client written `[2001:db8::1]` (or `[::1]:4711`): an address, not the time.
+                if n == MAX_PREFIX_TOKENS {
+                    return Err(ParseError::new(RejectKind::Layout, pos));
+                }
+                pre[n] = (pos + 1, pos + close);
+                n += 1;
+                pos = skip_spaces(line, end);
+                continue;
+            }
             time_field = Some((pos + 1, pos + close));
             pos += close + 1;
             break;
@@ -585,6 +612,34 @@ mod tests {
         // A program tag or a syslog header is not a host.
         assert_eq!(host(&format!("nginx: {tail}")), None);
         assert_eq!(host(&format!("Jun 8 08:04:43 web1 nginx: {tail}")), None);
+    }
+
+    #[test]
+    fn a_bracketed_ipv6_client_is_an_address() {
+        let client = |line: &str| {
+            let r = combined().parse(line.as_bytes()).expect("parses");
+            (
+                s(r.client).map(str::to_string),
+                r.time_ms.is_some(),
+                r.status,
+            )
+        };
+        let tail = r#"- - [08/Jun/2020:08:04:43 +0000] "GET /x HTTP/1.1" 301 0 "-" "ua""#;
+        for (prefix, want) in [
+            ("[2001:db8::2]", "2001:db8::2"),
+            ("[::1]:4711", "::1"),
+            ("2001:db8::3", "2001:db8::3"),
+        ] {
+            assert_eq!(
+                client(&format!("{prefix} {tail}")),
+                (Some(want.to_string()), true, Some(301)),
+                "{prefix}"
+            );
+        }
+        // A bracketed token that is no address is still read as the time, and rejected.
+        assert!(combined()
+            .parse(format!("[10.0.0.1] {tail}").as_bytes())
+            .is_err());
     }
 
     #[test]
