@@ -234,8 +234,9 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
     })
 }
 
-/// Whether `head`, the first bytes of a file, is UTF-16 text: a byte-order mark, or ASCII
-/// characters with a NUL beside each (no BOM), as in the first 64 bytes.
+/// Whether `head`, the first bytes of a file, is UTF-16 text: a byte-order mark, or, without
+/// one, ASCII text with a NUL beside every character over the first 64 bytes. (Only asked of a
+/// file no format fits, to say why.)
 fn is_utf16(head: &[u8]) -> bool {
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
         return true;
