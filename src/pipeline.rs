@@ -211,8 +211,9 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
         }
         if is_utf16(head) {
             return format!(
-                "{NO_FORMAT} its first lines, which are UTF-16 text (as Windows PowerShell's `>` \
-                 writes), not UTF-8 or ASCII: convert it first (`iconv -f UTF-16 -t UTF-8 FILE`)"
+                "{NO_FORMAT} its first lines, which are UTF-16 text without a byte-order mark, \
+                 not UTF-8 or ASCII: convert it first (`iconv -f UTF-16LE -t UTF-8 FILE`, or \
+                 UTF-16BE)"
             );
         }
         format!(
@@ -234,13 +235,10 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
     })
 }
 
-/// Whether `head`, the first bytes of a file, is UTF-16 text: a byte-order mark, or, without
-/// one, ASCII text with a NUL beside every character over the first 64 bytes. (Only asked of a
-/// file no format fits, to say why.)
+/// Whether `head`, the first bytes of a file, is UTF-16 text without a byte-order mark (one
+/// with a mark is read as UTF-8): ASCII text with a NUL beside every character over the first
+/// 64 bytes. (Only asked of a file no format fits, to say why.)
 fn is_utf16(head: &[u8]) -> bool {
-    if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
-        return true;
-    }
     let h = &head[..head.len().min(64) & !1];
     let nul_at = |odd: usize| h.chunks_exact(2).all(|p| p[odd] == 0 && p[1 - odd] != 0);
     h.len() >= 8 && (nul_at(0) || nul_at(1))
@@ -361,7 +359,7 @@ pub fn read_error(c: Compression, e: &std::io::Error) -> String {
     match c {
         Compression::Gzip => format!("truncated or corrupt gzip stream: {e}"),
         Compression::Zstd => format!("truncated or corrupt zstd stream: {e}"),
-        Compression::None => format!("read error: {e}"),
+        Compression::None | Compression::Utf16 => format!("read error: {e}"),
     }
 }
 

@@ -118,11 +118,12 @@ pub fn write(out: &RunOutput, w: &mut dyn std::io::Write) -> std::io::Result<()>
 
 /// Compression names as `&'static str` (what [`FileInfo`] holds).
 fn static_compression(c: &str) -> &'static str {
-    match c {
-        "gzip" => "gzip",
-        "zstd" => "zstd",
-        _ => "none",
-    }
+    use crate::input::decompress::Compression;
+    [Compression::Gzip, Compression::Zstd, Compression::Utf16]
+        .map(Compression::as_str)
+        .into_iter()
+        .find(|&name| name == c)
+        .unwrap_or("none")
 }
 
 fn invalid(e: &serde_json::Error) -> String {

@@ -1,13 +1,13 @@
 //! Open an input and undo its compression, detected by magic bytes (never by file name):
 //! gzip `1f 8b` (all members of a multi-member file, as `cat a.gz b.gz` makes) and zstd
-//! `28 b5 2f fd` (all frames).
+//! `28 b5 2f fd` (all frames); then UTF-16 text, told by its byte-order mark, is read as UTF-8.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::Input;
+use super::{utf16, Input};
 
 /// The compression of a stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +18,9 @@ pub enum Compression {
     Gzip,
     /// Zstandard.
     Zstd,
+    /// Plain UTF-16 text with a byte-order mark, read as UTF-8 (not the stored bytes, like the
+    /// compressed ones).
+    Utf16,
 }
 
 impl Compression {
@@ -27,12 +30,15 @@ impl Compression {
             Compression::None => "none",
             Compression::Gzip => "gzip",
             Compression::Zstd => "zstd",
+            Compression::Utf16 => "utf-16",
         }
     }
 }
 
 type Peeked = Chain<Cursor<Vec<u8>>, Box<dyn Read + Send>>;
 
+/// The first (up to) 4 bytes of `r`, and `r` with them put back. A read error after some bytes
+/// comes after them (a damaged stream's first lines are still read).
 fn peek(mut r: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Peeked)> {
     let mut head = Vec::with_capacity(4);
     let mut buf = [0u8; 4];
@@ -41,14 +47,44 @@ fn peek(mut r: Box<dyn Read + Send>) -> io::Result<(Vec<u8>, Peeked)> {
             Ok(0) => break,
             Ok(n) => head.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) if head.is_empty() => return Err(e),
+            Err(e) => {
+                r = Box::new(Failed(Some(e)));
+                break;
+            }
         }
     }
     Ok((head.clone(), Cursor::new(head).chain(r)))
 }
 
-/// Wrap a raw stream in the decoder its first bytes call for.
+/// A stream whose next read is the error it ended with.
+struct Failed(Option<io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
+}
+
+/// Wrap a raw stream in the decoder its first bytes call for, and a decoded stream that is
+/// UTF-16 (with a byte-order mark) in a reader that gives it as UTF-8.
 pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Compression)> {
+    let (stream, compression) = decompress(raw)?;
+    let (head, stream) = peek(stream)?;
+    match utf16::bom(&head) {
+        Some(big_endian) => Ok((
+            Box::new(utf16::Utf16Reader::new(stream, big_endian)),
+            match compression {
+                Compression::None => Compression::Utf16,
+                c => c,
+            },
+        )),
+        None => Ok((Box::new(stream), compression)),
+    }
+}
+
+/// Wrap a raw stream in the decompressor its first bytes call for.
+fn decompress(raw: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Compression)> {
     let (head, stream) = peek(raw)?;
     if head.starts_with(&[0x1f, 0x8b]) {
         let buffered = BufReader::with_capacity(256 * 1024, stream);
@@ -220,10 +256,16 @@ mod tests {
         padded.extend(std::iter::repeat_n(0u8, 300_000));
         let (out, _) = read_all(padded);
         assert_eq!(out.expect("padding is fine"), b"a\nb\n");
-        let mut garbage = gz(b"a\n");
-        garbage.extend_from_slice(b"\0\0junk");
-        let (out, _) = read_all(garbage);
-        let e = out.expect_err("trailing garbage");
-        assert!(e.to_string().contains("trailing bytes"), "{e}");
+        // Garbage after a member shorter than the look at the decoded stream's first bytes:
+        // its bytes, then the error.
+        for text in [&b"a\n"[..], b"a", b"abcdef\n"] {
+            let mut garbage = gz(text);
+            garbage.extend_from_slice(b"\0\0junk");
+            let (mut r, _) = decode(Box::new(Cursor::new(garbage))).expect("opens");
+            let mut out = Vec::new();
+            let e = r.read_to_end(&mut out).expect_err("trailing garbage");
+            assert!(e.to_string().contains("trailing bytes"), "{e}");
+            assert_eq!(out, text);
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod chunk;
 pub mod decompress;
 pub mod discover;
+pub mod utf16;
 
 pub use discover::Input;
 

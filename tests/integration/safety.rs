@@ -886,21 +886,52 @@ fn a_file_of_junk_is_refused_by_name_after_a_bounded_look() {
 }
 
 #[test]
-fn a_utf16_log_is_refused_with_the_fix() {
-    // Windows PowerShell's `Get-Content access.log > copy.log` writes UTF-16LE with a BOM;
-    // without one (`[IO.File]::WriteAllText(..., [Text.Encoding]::Unicode)` aside) the NUL
-    // beside each ASCII byte tells it.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let text = sample_log(300).replace('\n', "\r\n");
+fn a_utf16_log_reads_as_its_utf8_twin() {
+    // Windows PowerShell's `Get-Content access.log > copy.log` writes UTF-16LE with a
+    // byte-order mark. Read through it, the report is the UTF-8 log's, sample lines and all.
+    let text = sample_log(3000).replace('\n', "\r\n");
+    let utf8 = tempfile::tempdir().expect("tempdir");
+    let wide = tempfile::tempdir().expect("tempdir");
+    let report = |dir: &tempfile::TempDir| {
+        let v = json_report(&dir.path().join("access.log"), &["--no-progress"]);
+        let text = serde_json::to_string(&v).expect("serialises");
+        let dir = dir.path().to_str().expect("utf-8 path");
+        serde_json::from_str::<serde_json::Value>(&text.replace(dir, "DIR")).expect("json")
+    };
+    write(utf8.path(), "access.log", text.as_bytes());
+    let want = report(&utf8);
+    assert_eq!(want["summary"]["parsed"], 3000);
+    assert!(!want["findings"].as_array().expect("findings").is_empty());
     let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
     let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
-    for (name, bytes) in [
-        ("bom-le.log", [&[0xff, 0xfe][..], &le].concat()),
-        ("bom-be.log", [&[0xfe, 0xff][..], &be].concat()),
-        ("plain-le.log", le),
-        ("plain-be.log", be),
+    for (bytes, compression) in [
+        ([&[0xff, 0xfe][..], &le].concat(), "utf-16"),
+        ([&[0xfe, 0xff][..], &be].concat(), "utf-16"),
+        (
+            crate::util::gzip(&[&[0xff, 0xfe][..], &le].concat()),
+            "gzip",
+        ),
     ] {
-        let path = write(dir.path(), name, &bytes);
+        write(wide.path(), "access.log", &bytes);
+        let mut got = report(&wide);
+        assert_eq!(got["summary"]["files"][0]["compression"], compression);
+        got["summary"]["files"][0]["compression"] =
+            want["summary"]["files"][0]["compression"].clone();
+        assert_eq!(got, want, "{compression}");
+    }
+    // A partial aggregate keeps how the file was read.
+    let wide_log = write(
+        wide.path(),
+        "access.log",
+        &[&[0xff, 0xfe][..], &le].concat(),
+    );
+    let partial = wide.path().join("a.partial");
+    crate::util::write_partial(&wide_log, &partial);
+    let merged = json_report(&partial, &["--no-progress"]);
+    assert_eq!(merged["summary"]["files"][0]["compression"], "utf-16");
+    // Without a byte-order mark the NUL beside each character tells it: refused with the fix.
+    for (name, bytes) in [("plain-le.log", le), ("plain-be.log", be)] {
+        let path = write(wide.path(), name, &bytes);
         let e = refusal(&[&path], &["--no-progress"]);
         assert!(
             e.contains(&format!("{name}: no supported log format")),
@@ -909,10 +940,14 @@ fn a_utf16_log_is_refused_with_the_fix() {
         assert!(e.contains("UTF-16") && e.contains("iconv"), "{e}");
     }
     // A UTF-8 log with a byte-order mark is read whole.
-    let bom8 = write(dir.path(), "bom8.log", format!("\u{feff}{text}").as_bytes());
+    let bom8 = write(
+        utf8.path(),
+        "bom8.log",
+        format!("\u{feff}{text}").as_bytes(),
+    );
     assert_eq!(
         json_report(&bom8, &["--no-progress"])["summary"]["parsed"],
-        300
+        3000
     );
 }
 
