@@ -23,6 +23,7 @@ use crate::format::{
 };
 use crate::input::chunk::{ChunkKind, ChunkReader};
 use crate::input::decompress::{self, Compression};
+use crate::input::utf16;
 use crate::input::Input;
 use crate::route::Normalizer;
 
@@ -209,7 +210,7 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
                  convert them first (`tr '\\r' '\\n' < FILE`)"
             );
         }
-        if is_utf16(head) {
+        if utf16::unmarked(head) {
             return format!(
                 "{NO_FORMAT} its first lines, which are UTF-16 text without a byte-order mark, \
                  not UTF-8 or ASCII: convert it first (`iconv -f UTF-16LE -t UTF-8 FILE`, or \
@@ -233,15 +234,6 @@ pub fn open_input(input: &Input, opts: &RunOptions, buf: Vec<u8>) -> Result<Open
         start: 0,
         compression,
     })
-}
-
-/// Whether `head`, the first bytes of a file, is UTF-16 text without a byte-order mark (one
-/// with a mark is read as UTF-8): ASCII text with a NUL beside every character over the first
-/// 64 bytes. (Only asked of a file no format fits, to say why.)
-fn is_utf16(head: &[u8]) -> bool {
-    let h = &head[..head.len().min(64) & !1];
-    let nul_at = |odd: usize| h.chunks_exact(2).all(|p| p[odd] == 0 && p[1 - odd] != 0);
-    h.len() >= 8 && (nul_at(0) || nul_at(1))
 }
 
 /// Split the chunks read into their non-blank lines, as (chunk, start, end), from `at` on until

@@ -16,6 +16,15 @@ pub fn bom(head: &[u8]) -> Option<bool> {
     }
 }
 
+/// Whether `head`, the first bytes of a stream, is UTF-16 text without a byte-order mark (one
+/// with a mark is read as UTF-8, see [`bom`]): ASCII text with a NUL beside every character
+/// over the first 64 bytes. (Only asked of a file no format fits, to say why.)
+pub fn unmarked(head: &[u8]) -> bool {
+    let h = &head[..head.len().min(64) & !1];
+    let nul_at = |odd: usize| h.chunks_exact(2).all(|p| p[odd] == 0 && p[1 - odd] != 0);
+    h.len() >= 8 && (nul_at(0) || nul_at(1))
+}
+
 /// A UTF-16 stream read as UTF-8, its byte-order mark dropped; an unpaired surrogate or a
 /// last odd byte becomes U+FFFD.
 pub struct Utf16Reader<R> {
