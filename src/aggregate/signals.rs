@@ -136,6 +136,13 @@ impl Samples {
         };
         let e = &mut self.sets[at];
         let mut len = usize::from(e.len);
+        // A chunk offers its lines in order: the usual new position goes last, with no search
+        // and no move.
+        if len < MAX_EVIDENCE && (len == 0 || e.pos[len - 1] < pos) {
+            e.pos[len] = pos;
+            e.len = (len + 1) as u8;
+            return;
+        }
         if len == MAX_EVIDENCE {
             if pos >= e.pos[len - 1] {
                 return;

@@ -38,6 +38,18 @@ pub fn parse_u64(v: &[u8]) -> Option<u64> {
         return None;
     }
     let mut n: u64 = 0;
+    if v.len() <= 19 {
+        // At most 19 digits stay below 10^19 < 2^64: no overflow to check per digit (a
+        // byte count is parsed on every line).
+        for &b in v {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            n = n * 10 + u64::from(d);
+        }
+        return Some(n);
+    }
     for &b in v {
         let d = b.wrapping_sub(b'0');
         if d > 9 {
@@ -714,6 +726,13 @@ mod tests {
                 unescape_reference(v.as_bytes(), escape)
             };
             proptest::prop_assert_eq!(&got[..], &want[..], "{:?} {:?}", v, escape);
+        }
+
+        #[test]
+        fn parse_u64_agrees_with_std(v in "[0-9]{0,22}|[0-9+ -]{0,4}|1844674407370955161[0-9]") {
+            // `str::parse` also takes a leading `+`: a log's field never has one.
+            let want = if v.starts_with('+') { None } else { v.parse::<u64>().ok() };
+            proptest::prop_assert_eq!(parse_u64(v.as_bytes()), want, "{:?}", v);
         }
 
         #[test]
