@@ -887,7 +887,8 @@ pub struct Incident {
     /// Responses concerned.
     pub count: u64,
     /// Those responses over the requests of the window (a burst), or over all the API's
-    /// responses with that status (a client).
+    /// responses with that status (a client). Exact; the JSON has 4 decimals.
+    #[serde(serialize_with = "share_json")]
     pub share: f64,
     /// Endpoints touched (an estimate for a client's).
     pub endpoints: u64,
@@ -998,7 +999,11 @@ fn what_to_do(docs: &str) -> String {
 /// Evidence of a finding.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct EvidenceReport {
-    /// Named figures; a name given several times holds a list.
+    /// Named figures; a name given several times holds a list. Exact, as the rules computed
+    /// them: the JSON writes each to its [`json_decimals`], and reports for people round
+    /// once, to their own precision (rounding the JSON's figure again could say 11.5 % of an
+    /// exact 11.445 %).
+    #[serde(serialize_with = "figures_json")]
     pub figures: serde_json::Map<String, serde_json::Value>,
     /// Time window of the evidence.
     pub time_window: Option<TimeRange>,
@@ -1045,7 +1050,8 @@ pub struct FindingReport {
     pub recommended_status: Vec<u16>,
     /// Requests concerned.
     pub count: u64,
-    /// Of the endpoint's requests.
+    /// Of the endpoint's requests. Exact; the JSON has 4 decimals.
+    #[serde(serialize_with = "share_json")]
     pub share: f64,
     /// Why.
     pub message: String,
@@ -1162,6 +1168,57 @@ fn attach_sample_text<'n>(
     }
 }
 
+/// Whether a figure is a share or a rate (0..1), shown as a percentage.
+fn is_rate(key: &str) -> bool {
+    key.contains("share") || key.contains("rate")
+}
+
+/// The decimals the JSON report writes a figure with: a duration in ms to 1 µs, a share, rate
+/// or correlation to 4; `None`: as it is.
+fn json_decimals(key: &str) -> Option<i32> {
+    if key.ends_with("_ms") {
+        Some(3)
+    } else if is_rate(key) || key.ends_with("correlation") {
+        Some(4)
+    } else {
+        None
+    }
+}
+
+/// A figure's value with its fractional numbers rounded to `digits` (lists item by item).
+fn rounded(v: &serde_json::Value, digits: i32) -> serde_json::Value {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => serde_json::Value::from(
+            crate::rules::stats::round(n.as_f64().unwrap_or(0.0), digits),
+        ),
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.iter().map(|x| rounded(x, digits)).collect())
+        }
+        _ => v.clone(),
+    }
+}
+
+/// Serialise figures to their [`json_decimals`].
+fn figures_json<S: serde::Serializer>(
+    figures: &serde_json::Map<String, serde_json::Value>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(figures.len()))?;
+    for (k, v) in figures {
+        match json_decimals(k) {
+            Some(d) => map.serialize_entry(k, &rounded(v, d))?,
+            None => map.serialize_entry(k, v)?,
+        }
+    }
+    map.end()
+}
+
+/// Serialise a share to 4 decimals.
+fn share_json<S: serde::Serializer>(share: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(crate::rules::stats::round(*share, 4))
+}
+
 /// A figure for people: its name in words and its value in human units (`share_500` 0.25 →
 /// `share 500: 25.0%`, `p50_500_ms` 3.007 → `p50 500: 3.0 ms`). `None` for the figures that
 /// only explain the JSON (`sample_cap` …).
@@ -1178,7 +1235,7 @@ pub(crate) fn figure_label(key: &str, v: &serde_json::Value) -> Option<(String, 
                 format!("{x:.1} ms")
             }
         }
-        Some(x) if key.contains("share") || key.contains("rate") => format!("{:.1}%", x * 100.0),
+        Some(x) if is_rate(key) => format!("{:.1}%", x * 100.0),
         Some(x) if key == "load_correlation" => format!("{x:.2}"),
         Some(x) if x.fract() == 0.0 && (0.0..1e15).contains(&x) => thousands(x as u64),
         _ => figure_text(v),

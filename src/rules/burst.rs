@@ -264,7 +264,7 @@ fn burst<'a>(
         })
         .collect();
     f.count = b.hits;
-    f.share = stats::round(b.rate_inside, 4);
+    f.share = b.rate_inside;
     f.message = format!(
         "{} {} ({}) in {} over {} endpoints, {:.1}% of the requests then against {:.2}% the rest of the time: {} Endpoints: {}.",
         b.hits,

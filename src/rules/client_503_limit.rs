@@ -119,7 +119,7 @@ impl Rule for Client503Limit {
                 observed_status: 503,
                 recommended_status: vec![429],
                 count: c.unavailable,
-                share: stats::round(ratio(c.unavailable, all_503), 4),
+                share: ratio(c.unavailable, all_503),
                 message: format!(
                     "Client {name} got {} responses 503 over about {endpoints} endpoints within {}, {:.0}% of all the API's 503s, while the others were served: a per-client limit answering 503. Answer it with 429 and Retry-After; 503 tells clients and monitors the whole service is down.",
                     c.unavailable,
@@ -131,7 +131,7 @@ impl Rule for Client503Limit {
                         ("client", name.clone().into()),
                         ("count_503", c.unavailable.into()),
                         ("endpoints", endpoints.into()),
-                        ("share_of_503", stats::round(ratio(c.unavailable, all_503), 4).into()),
+                        ("share_of_503", ratio(c.unavailable, all_503).into()),
                         ("count_429", c.throttled.saturating_sub(c.unavailable).into()),
                     ],
                     window: Some((start, end.saturating_add(1000))),

@@ -372,7 +372,7 @@ impl Rule for Generic500 {
                 .figure("count_500", n500)
                 .rate("share_500", share);
             if let Some(r) = corr {
-                ev = ev.rate("load_correlation", r);
+                ev = ev.figure("load_correlation", r);
             }
             if let Some(b) = burst {
                 ev = ev

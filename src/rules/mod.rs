@@ -184,9 +184,10 @@ impl Evidence {
         self
     }
 
-    /// Add a rate, rounded to 4 decimals.
+    /// Add a rate (0..1). Kept exact: the JSON report writes it to 4 decimals, the reports
+    /// people read round it once, to their own precision.
     pub fn rate(self, name: &'static str, v: f64) -> Self {
-        self.figure(name, stats::round(v, 4))
+        self.figure(name, v)
     }
 
     /// The window of `e`'s requests and its earliest samples under `sample_key` (a status or
@@ -197,9 +198,9 @@ impl Evidence {
         self
     }
 
-    /// Add a duration in ms, rounded to 1 µs.
+    /// Add a duration in ms. Kept exact: the JSON report writes it to 1 µs.
     pub fn ms(self, name: &'static str, v: f64) -> Self {
-        self.figure(name, stats::round(v, 3))
+        self.figure(name, v)
     }
 
     /// Say that the durations of `e` the figures come from were logged in whole seconds
@@ -262,7 +263,7 @@ impl Finding {
             observed_status: observed,
             recommended_status: recommended,
             count,
-            share: stats::round(e.share(count), 4),
+            share: e.share(count),
             message: String::new(),
             evidence: Evidence::default(),
         }
@@ -308,7 +309,7 @@ impl Finding {
             observed_status: code,
             recommended_status: recommended,
             count: n,
-            share: stats::round(stats::ratio(n, requests), 4),
+            share: stats::ratio(n, requests),
             message: String::new(),
             evidence: Evidence {
                 figures: vec![

@@ -1075,3 +1075,50 @@ fn the_text_table_sorts_and_marks_findings() {
         "an endpoint without a finding is not marked: {by_count:?}"
     );
 }
+
+/// A share shown as a percentage is rounded once, from the exact figure: 137 redirects of 1 197
+/// requests are 11.445 %, "11.4 %" in the message, the headline and the figures alike (the
+/// JSON's `share` of 0.1145 read back as a percentage would say 11.5 %). The JSON keeps its
+/// four decimals.
+#[test]
+fn a_share_reads_the_same_in_the_message_the_headline_and_the_figures() {
+    let mut log = String::new();
+    for i in 0..1197u32 {
+        let s = i * 3;
+        let status = if (i * 137) / 1197 != ((i + 1) * 137) / 1197 {
+            302
+        } else {
+            201
+        };
+        log.push_str(&format!(
+            "10.0.{}.{} - - [01/May/2024:00:{:02}:{:02} +0000] \"POST /api/v1/orders HTTP/1.1\" {status} 12 \"-\" \"curl/8\"\n",
+            i % 7,
+            i % 50,
+            s / 60,
+            s % 60
+        ));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "a.log", log.as_bytes());
+    for format in ["text", "markdown", "html"] {
+        let out = statuslens()
+            .arg(&path)
+            .args(["--format", format])
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("redirect-on-api"), "{format}: {text}");
+        assert!(text.contains("11.4%"), "{format}: {text}");
+        assert!(!text.contains("11.5%"), "{format}: {text}");
+    }
+    let out = statuslens()
+        .arg(&path)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    let json = report_json(&out.stdout);
+    let f = &json["findings"][0];
+    assert_eq!(f["rule"], "redirect-on-api", "{f:#}");
+    assert_eq!(f["share"], 0.1145, "{f:#}");
+    assert_eq!(f["evidence"]["figures"]["share_redirects"], 0.1145, "{f:#}");
+}
