@@ -123,11 +123,12 @@ impl Render for MarkdownRenderer {
             }
         }
 
+        let (listed, left_out) = super::table_endpoints(m);
         writeln!(
             out,
-            "\n### Top endpoints ({} of {})\n",
-            m.endpoints.len().min(MAX_ENDPOINTS),
-            m.endpoints.len()
+            "\n### Top endpoints ({} of {}{left_out})\n",
+            listed.len().min(MAX_ENDPOINTS),
+            listed.len(),
         )?;
         writeln!(
             out,
@@ -137,7 +138,7 @@ impl Render for MarkdownRenderer {
             out,
             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         )?;
-        for e in m.endpoints.iter().take(MAX_ENDPOINTS) {
+        for e in listed.into_iter().take(MAX_ENDPOINTS) {
             let class = super::class_counts(&e.by_status);
             writeln!(
                 out,

@@ -1256,6 +1256,24 @@ pub(crate) fn thousands(n: u64) -> String {
     out
 }
 
+/// The endpoints the text and Markdown tables list, in the model's order: not those only
+/// scanners touched (the scanner section counts them; the JSON and HTML keep them, marked).
+/// With the note the table's title adds on those left out (`; 22 touched only by scanners left
+/// out`), empty when none are.
+pub(crate) fn table_endpoints(m: &ReportModel) -> (Vec<&Endpoint>, String) {
+    let listed: Vec<&Endpoint> = m.endpoints.iter().filter(|e| !e.scanner_only).collect();
+    let left_out = m.endpoints.len() - listed.len();
+    let note = if left_out == 0 {
+        String::new()
+    } else {
+        format!(
+            "; {} touched only by scanners left out",
+            thousands(left_out as u64)
+        )
+    };
+    (listed, note)
+}
+
 /// `n` of `of` as a percentage with one decimal, `-` when `of` is 0.
 pub(crate) fn pct(n: u64, of: u64) -> String {
     if of == 0 {

@@ -496,9 +496,10 @@ impl Render for TextRenderer {
 }
 
 impl TextRenderer {
-    /// The endpoints of the table, in `--sort` order (ties: the report's order).
-    fn sorted_endpoints<'m>(&self, m: &'m ReportModel) -> Vec<&'m super::Endpoint> {
-        let mut list: Vec<&super::Endpoint> = m.endpoints.iter().collect();
+    /// The endpoints of the table ([`super::table_endpoints`]) in `--sort` order (ties: the
+    /// report's order), and the title's note on those left out.
+    fn sorted_endpoints<'m>(&self, m: &'m ReportModel) -> (Vec<&'m super::Endpoint>, String) {
+        let (mut list, left_out) = super::table_endpoints(m);
         let class = |e: &super::Endpoint, c: usize| super::class_counts(&e.by_status)[c];
         match self.sort {
             SortKey::Count => {}
@@ -509,7 +510,7 @@ impl TextRenderer {
                 p(b).total_cmp(&p(a))
             }),
         }
-        list
+        (list, left_out)
     }
 
     fn render_lines(&self, m: &ReportModel, out: &mut dyn Write) -> std::io::Result<()> {
@@ -625,7 +626,8 @@ impl TextRenderer {
         self.noise(m, out)?;
         self.api(m, out)?;
 
-        let shown = m.endpoints.len().min(self.top);
+        let (listed, left_out) = self.sorted_endpoints(m);
+        let shown = listed.len().min(self.top);
         let flagged: std::collections::HashSet<(&str, String)> = m
             .findings
             .iter()
@@ -639,10 +641,10 @@ impl TextRenderer {
         };
         writeln!(
             out,
-            "\n{} ({} of {}{order}{})",
+            "\n{} ({} of {}{order}{left_out}{})",
             self.paint("Top endpoints", "bold"),
             shown,
-            m.endpoints.len(),
+            listed.len(),
             if flagged.is_empty() {
                 ""
             } else {
@@ -663,7 +665,7 @@ impl TextRenderer {
             }
         }
         writeln!(out, "{}", head.trim_end())?;
-        for e in self.sorted_endpoints(m).into_iter().take(self.top) {
+        for e in listed.into_iter().take(self.top) {
             let classes = super::class_counts(&e.by_status);
             let route = clip(&sanitize(&e.shown_route()), rw);
             // Padding by display width: a route with wide characters keeps the columns aligned.

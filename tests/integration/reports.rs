@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Rng};
-use crate::util::{report_json, sample_log, statuslens, write};
+use crate::util::{report_json, report_text, sample_log, statuslens, write};
 
 /// Log text that ends up in reports: it must render as text everywhere.
 const EVIL_PATH: &str =
@@ -1101,12 +1101,7 @@ fn a_share_reads_the_same_in_the_message_the_headline_and_the_figures() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = write(dir.path(), "a.log", log.as_bytes());
     for format in ["text", "markdown", "html"] {
-        let out = statuslens()
-            .arg(&path)
-            .args(["--format", format])
-            .output()
-            .expect("runs");
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = report_text(&path, format);
         assert!(text.contains("redirect-on-api"), "{format}: {text}");
         assert!(text.contains("11.4%"), "{format}: {text}");
         assert!(!text.contains("11.5%"), "{format}: {text}");

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Rng};
-use crate::util::{gzip, json_of, statuslens, write};
+use crate::util::{gzip, json_of, report_text, statuslens, write};
 
 /// Run the real binary over `text` written to a temp file `name`; the JSON report.
 fn report(text: &str, name: &str, extra: &[&str]) -> Value {
@@ -1918,6 +1918,56 @@ fn scanner_noise_is_reported_apart_and_kept_out_of_the_rules() {
     });
     let fs = findings_at_any_scale(&log, Log::json, "a.jsonl");
     fires(&fs, "wrong-method-404", "DELETE", "/api/users", 404, &[405]);
+}
+
+/// The text and Markdown endpoint tables leave out what only scanners touched, and say how
+/// many: a scanner's 22 probed endpoints would otherwise fill the table around the API's
+/// three. The JSON keeps every endpoint, the scanner's marked.
+#[test]
+fn endpoint_tables_leave_out_what_only_scanners_touched() {
+    let mut rng = Rng::new(31);
+    let mut log = Log::new();
+    for (i, path) in ["/api/users", "/api/orders", "/api/items"]
+        .iter()
+        .enumerate()
+    {
+        log.spread(200, i as f64, 3600.0, |_, t| {
+            req(t, "GET", path, 200)
+                .user("alice")
+                .client(rng.client(60))
+        });
+    }
+    scanner(&mut log, "203.0.113.66", 1200.0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "a.log", log.combined().as_bytes());
+    for format in ["text", "markdown"] {
+        let text = report_text(&path, format);
+        let table = &text[text.find("Top endpoints").expect("a table")..];
+        assert!(
+            table.contains("(3 of 3; 22 touched only by scanners left out"),
+            "{format}: {table}"
+        );
+        for p in ["/api/users", "/api/orders", "/api/items"] {
+            assert!(table.contains(p), "{format}: {p} in {table}");
+        }
+        for p in PROBES {
+            assert!(
+                !table.contains(&format!(" {p} ")),
+                "{format}: {p} in {table}"
+            );
+        }
+    }
+    let r = report_of(&path, &[]);
+    let endpoints = r["endpoints"].as_array().expect("endpoints");
+    assert_eq!(endpoints.len(), 25, "{endpoints:#?}");
+    let scanners_only = endpoints
+        .iter()
+        .filter(|e| e["scanner_only"] == true)
+        .count();
+    assert_eq!(
+        scanners_only, 22,
+        "20 probed paths, DELETE /api/users, /internal"
+    );
 }
 
 /// A healthy API: every healthy pattern of SPEC §5, realistic volumes, and a scanner.

@@ -102,6 +102,16 @@ pub(crate) fn json_report(path: &Path, args: &[&str]) -> serde_json::Value {
     )
 }
 
+/// The report of `statuslens PATH --format FORMAT` on standard output, whatever the exit.
+pub(crate) fn report_text(path: &Path, format: &str) -> String {
+    let out = statuslens()
+        .arg(path)
+        .args(["--format", format])
+        .output()
+        .expect("runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The error output of `statuslens PATHS… --format json ARGS`, after checking that it exited 2
 /// (an input or usage error).
 pub(crate) fn refusal(paths: &[&Path], args: &[&str]) -> String {
