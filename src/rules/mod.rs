@@ -185,8 +185,10 @@ impl Evidence {
     }
 
     /// Add a rate (0..1). Kept exact: the JSON report writes it to 4 decimals, the reports
-    /// people read round it once, to their own precision.
+    /// people read round it once, to their own precision. Both go by the name, which holds
+    /// `share` or `rate`.
     pub fn rate(self, name: &'static str, v: f64) -> Self {
+        assert!(name.contains("share") || name.contains("rate"), "{name}");
         self.figure(name, v)
     }
 
@@ -198,8 +200,10 @@ impl Evidence {
         self
     }
 
-    /// Add a duration in ms. Kept exact: the JSON report writes it to 1 µs.
+    /// Add a duration in ms. Kept exact: the JSON report writes it to 1 µs, by its name,
+    /// which ends in `_ms`.
     pub fn ms(self, name: &'static str, v: f64) -> Self {
+        assert!(name.ends_with("_ms"), "{name}");
         self.figure(name, v)
     }
 
