@@ -1257,11 +1257,18 @@ pub(crate) fn thousands(n: u64) -> String {
 }
 
 /// The endpoints the text and Markdown tables list, in the model's order: not those only
-/// scanners touched (the scanner section counts them; the JSON and HTML keep them, marked).
-/// With the note the table's title adds on those left out (`; 22 touched only by scanners left
-/// out`), empty when none are.
+/// scanners touched (the scanner section counts them; the JSON and HTML keep them, marked),
+/// unless scanners touched every one (a honeypot's log: what they probed is all there is).
+/// With the note the table's title adds (`; 22 touched only by scanners left out`), empty
+/// when nothing is left out.
 pub(crate) fn table_endpoints(m: &ReportModel) -> (Vec<&Endpoint>, String) {
     let listed: Vec<&Endpoint> = m.endpoints.iter().filter(|e| !e.scanner_only).collect();
+    if listed.is_empty() && !m.endpoints.is_empty() {
+        return (
+            m.endpoints.iter().collect(),
+            "; every one touched only by scanners".to_string(),
+        );
+    }
     let left_out = m.endpoints.len() - listed.len();
     let note = if left_out == 0 {
         String::new()

@@ -1957,6 +1957,17 @@ fn endpoint_tables_leave_out_what_only_scanners_touched() {
             );
         }
     }
+    // A log where only the scanner came: what it probed is all there is to list.
+    let mut only = Log::new();
+    scanner(&mut only, "203.0.113.66", 0.0);
+    let only = write(dir.path(), "only.log", only.combined().as_bytes());
+    let text = report_text(&only, "text");
+    let table = &text[text.find("Top endpoints").expect("a table")..];
+    assert!(
+        table.contains("(20 of 22; every one touched only by scanners)"),
+        "{table}"
+    );
+    assert!(table.contains("/internal/metrics"), "{table}");
     let r = report_of(&path, &[]);
     let endpoints = r["endpoints"].as_array().expect("endpoints");
     assert_eq!(endpoints.len(), 25, "{endpoints:#?}");
