@@ -98,11 +98,12 @@ refusals on a write). What the figures show picks the recommendation and the con
   `405` with `Allow` if the route does not support it, else `503` (what writes need is down) —
   low confidence; any other method: `405`, or `501` if the server supports it nowhere (low);
 - **no cause in the log** (no durations logged, steady over time, no load link): the finding
-  says so, at low confidence, and lists the candidates: on a write `409`/`422`, `503`, `504`;
-  on a read whose 500s come steadily mixed with successes, requests the handler cannot serve
+  says so, at low confidence, and lists the candidates: on a write `409`/`422`, `503`; on a
+  read whose 500s come steadily mixed with successes, requests the handler cannot serve
   (`404` for a missing record, `400` for a bad parameter) or one failing instance among
-  several (`503`), and a timeout (`504`) unless the 500s answer no slower than the successes;
-  on a read that fails on (nearly) every call, `503`, `504`.
+  several (`503`); on a read that fails on (nearly) every call, `503`; and in each case a
+  timeout (`504`) unless the 500s answer no slower than the successes (under twice their
+  median).
 
 Time is measured against the log's own span, not the wall clock: the series has at most 720
 buckets (one second for a 3-minute capture, an hour for a month), the burst window is a share
@@ -335,20 +336,29 @@ impl Rule for Generic500 {
                     (Some(a), Some(b)) => a >= 2.0 * b,
                     _ => true,
                 };
-                let (codes, candidates) = if e.is_write() {
-                    (vec![409, 422, 503, 504], "a conflict (409) or invalid input (422) escaping as an exception, an unavailable dependency (503) or a timeout (504)")
-                } else if share >= ALWAYS_FAILS {
+                const NOT_SLOWER: &str =
+                    "not a timeout, as the 500s answer no slower than the successes";
+                let (codes, candidates) = if e.is_write() && timeout {
+                    (vec![409, 422, 503, 504], "a conflict (409) or invalid input (422) escaping as an exception, an unavailable dependency (503) or a timeout (504)".to_string())
+                } else if e.is_write() {
+                    (vec![409, 422, 503], format!("a conflict (409) or invalid input (422) escaping as an exception, or an unavailable dependency (503); {NOT_SLOWER}"))
+                } else if share >= ALWAYS_FAILS && timeout {
                     (
                         vec![503, 504],
-                        "an unavailable dependency (503), a timeout (504), or a bug hit by every call",
+                        "an unavailable dependency (503), a timeout (504), or a bug hit by every call".to_string(),
+                    )
+                } else if share >= ALWAYS_FAILS {
+                    (
+                        vec![503],
+                        format!("an unavailable dependency (503) or a bug hit by every call; {NOT_SLOWER}"),
                     )
                 } else if timeout {
                     // Some requests fail and others succeed, steadily: what fails is what those
                     // requests ask for (a dependency that goes down fails them in a burst) — or
                     // one bad instance among several.
-                    (vec![404, 400, 503, 504], "requests the handler cannot serve raising an exception (a missing record, 404, or a bad parameter, 400), one failing instance or dependency among several (503), or a timeout (504)")
+                    (vec![404, 400, 503, 504], "requests the handler cannot serve raising an exception (a missing record, 404, or a bad parameter, 400), one failing instance or dependency among several (503), or a timeout (504)".to_string())
                 } else {
-                    (vec![404, 400, 503], "requests the handler cannot serve raising an exception (a missing record, 404, or a bad parameter, 400), or one failing instance or dependency among several (503); not a timeout, as the 500s answer no slower than the successes")
+                    (vec![404, 400, 503], format!("requests the handler cannot serve raising an exception (a missing record, 404, or a bad parameter, 400), or one failing instance or dependency among several (503); {NOT_SLOWER}"))
                 };
                 (
                     codes,

@@ -257,6 +257,18 @@ fn generic_500_near_misses_and_a_flood_without_a_cause() {
             .ms(rng.latency(30.0))
             .client(rng.client(80))
     });
+    // 10% of 500s on a write, steady and as slow as its successes: neither refused up front
+    // (409/422 at medium confidence) nor slow enough for a timeout.
+    log.spread(400, 0.0, 7200.0, |i, t| {
+        req(
+            t,
+            "PUT",
+            "/api/carts/{x}",
+            if i % 10 == 4 { 500 } else { 200 },
+        )
+        .ms(rng.latency(90.0))
+        .client(rng.client(80))
+    });
     let fs = findings_at_any_scale(&log, Log::combined, "a.log");
     let f = fires(
         &fs,
@@ -277,9 +289,25 @@ fn generic_500_near_misses_and_a_flood_without_a_cause() {
     }
     let f = fires(&fs, "generic-500", "GET", "/api/exports", 500, &[503, 504]);
     assert_eq!(f["confidence"], "low", "{f:#}");
+    let f = fires(
+        &fs,
+        "generic-500",
+        "PUT",
+        "/api/carts/{x}",
+        500,
+        &[409, 422, 503],
+    );
+    assert_eq!(f["confidence"], "low", "{f:#}");
+    assert!(
+        f["message"]
+            .as_str()
+            .expect("message")
+            .contains("not a timeout"),
+        "{f:#}"
+    );
     assert_eq!(
         of(&fs, "generic-500").len(),
-        2,
+        3,
         "the 1% endpoint and the ten write 500s stay quiet"
     );
 }
