@@ -1000,9 +1000,9 @@ fn what_to_do(docs: &str) -> String {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct EvidenceReport {
     /// Named figures; a name given several times holds a list. Exact, as the rules computed
-    /// them: the JSON writes each to its [`json_decimals`], and reports for people round
-    /// once, to their own precision (rounding the JSON's figure again could say 11.5 % of an
-    /// exact 11.445 %).
+    /// them: the JSON writes each to its [`json_decimals`](crate::rules::json_decimals), and
+    /// reports for people round once, to their own precision (rounding the JSON's figure
+    /// again could say 11.5 % of an exact 11.445 %).
     #[serde(serialize_with = "figures_json")]
     pub figures: serde_json::Map<String, serde_json::Value>,
     /// Time window of the evidence.
@@ -1168,23 +1168,6 @@ fn attach_sample_text<'n>(
     }
 }
 
-/// Whether a figure is a share or a rate (0..1), shown as a percentage.
-fn is_rate(key: &str) -> bool {
-    key.contains("share") || key.contains("rate")
-}
-
-/// The decimals the JSON report writes a figure with: a duration in ms to 1 µs, a share, rate
-/// or correlation to 4; `None`: as it is.
-fn json_decimals(key: &str) -> Option<i32> {
-    if key.ends_with("_ms") {
-        Some(3)
-    } else if is_rate(key) || key.ends_with("correlation") {
-        Some(4)
-    } else {
-        None
-    }
-}
-
 /// A figure's value with its fractional numbers rounded to `digits` (lists item by item).
 fn rounded(v: &serde_json::Value, digits: i32) -> serde_json::Value {
     match v {
@@ -1198,7 +1181,7 @@ fn rounded(v: &serde_json::Value, digits: i32) -> serde_json::Value {
     }
 }
 
-/// Serialise figures to their [`json_decimals`].
+/// Serialise figures to their [`json_decimals`](crate::rules::json_decimals).
 fn figures_json<S: serde::Serializer>(
     figures: &serde_json::Map<String, serde_json::Value>,
     s: S,
@@ -1206,7 +1189,7 @@ fn figures_json<S: serde::Serializer>(
     use serde::ser::SerializeMap;
     let mut map = s.serialize_map(Some(figures.len()))?;
     for (k, v) in figures {
-        match json_decimals(k) {
+        match crate::rules::json_decimals(k) {
             Some(d) => map.serialize_entry(k, &rounded(v, d))?,
             None => map.serialize_entry(k, v)?,
         }
@@ -1228,14 +1211,14 @@ pub(crate) fn figure_label(key: &str, v: &serde_json::Value) -> Option<(String, 
     }
     let name = key.strip_suffix("_ms").unwrap_or(key).replace('_', " ");
     let value = match v.as_f64() {
-        Some(x) if key.ends_with("_ms") => {
+        Some(x) if crate::rules::is_ms(key) => {
             if x >= 1000.0 {
                 format!("{:.2} s", x / 1000.0)
             } else {
                 format!("{x:.1} ms")
             }
         }
-        Some(x) if is_rate(key) => format!("{:.1}%", x * 100.0),
+        Some(x) if crate::rules::is_rate(key) => format!("{:.1}%", x * 100.0),
         Some(x) if key == "load_correlation" => format!("{x:.2}"),
         Some(x) if x.fract() == 0.0 && (0.0..1e15).contains(&x) => thousands(x as u64),
         _ => figure_text(v),

@@ -166,6 +166,29 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
     RULES.iter().copied().find(|r| r.meta().id == id)
 }
 
+/// Whether the figure `name` is a share or a rate (0..1), shown as a percentage: its name holds
+/// `share` or `rate`.
+pub fn is_rate(name: &str) -> bool {
+    name.contains("share") || name.contains("rate")
+}
+
+/// Whether the figure `name` is a duration in ms: its name ends in `_ms`.
+pub fn is_ms(name: &str) -> bool {
+    name.ends_with("_ms")
+}
+
+/// The decimals the JSON report writes the figure `name` with: a duration in ms to 1 µs, a
+/// share, rate or correlation to 4; `None`: as it is. Figures are kept exact until then.
+pub fn json_decimals(name: &str) -> Option<i32> {
+    if is_ms(name) {
+        Some(3)
+    } else if is_rate(name) || name.ends_with("correlation") {
+        Some(4)
+    } else {
+        None
+    }
+}
+
 /// The evidence of a finding.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Evidence {
@@ -188,7 +211,7 @@ impl Evidence {
     /// people read round it once, to their own precision. Both go by the name, which holds
     /// `share` or `rate`.
     pub fn rate(self, name: &'static str, v: f64) -> Self {
-        assert!(name.contains("share") || name.contains("rate"), "{name}");
+        assert!(is_rate(name), "{name}");
         self.figure(name, v)
     }
 
@@ -203,7 +226,7 @@ impl Evidence {
     /// Add a duration in ms. Kept exact: the JSON report writes it to 1 µs, by its name,
     /// which ends in `_ms`.
     pub fn ms(self, name: &'static str, v: f64) -> Self {
-        assert!(name.ends_with("_ms"), "{name}");
+        assert!(is_ms(name), "{name}");
         self.figure(name, v)
     }
 

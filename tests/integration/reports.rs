@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::logbuilder::{req, Log, Rng};
-use crate::util::{report_json, report_text, sample_log, statuslens, write};
+use crate::util::{json_report, report_json, report_text, sample_log, statuslens, write};
 
 /// Log text that ends up in reports: it must render as text everywhere.
 const EVIL_PATH: &str =
@@ -1106,12 +1106,7 @@ fn a_share_reads_the_same_in_the_message_the_headline_and_the_figures() {
         assert!(text.contains("11.4%"), "{format}: {text}");
         assert!(!text.contains("11.5%"), "{format}: {text}");
     }
-    let out = statuslens()
-        .arg(&path)
-        .args(["--format", "json"])
-        .output()
-        .expect("runs");
-    let json = report_json(&out.stdout);
+    let json = json_report(&path, &[]);
     let f = &json["findings"][0];
     assert_eq!(f["rule"], "redirect-on-api", "{f:#}");
     assert_eq!(f["share"], 0.1145, "{f:#}");
