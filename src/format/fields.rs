@@ -31,10 +31,11 @@ pub fn dash_to_none(v: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// Parse an unsigned decimal integer; `None` on anything else (empty, sign, overflow).
+/// Parse an unsigned decimal integer; `None` on anything else (empty, sign, overflow). Leading
+/// zeros are read as `str::parse` reads them, however many.
 #[inline]
 pub fn parse_u64(v: &[u8]) -> Option<u64> {
-    if v.is_empty() || v.len() > 20 {
+    if v.is_empty() {
         return None;
     }
     let mut n: u64 = 0;
