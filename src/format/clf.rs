@@ -26,6 +26,13 @@ pub enum TrailingDuration {
     /// The last unquoted field carries its unit (`12ms`): Traefik's CLF
     /// (`… "router" "backend URL" 12ms`).
     WithUnit,
+    /// The extra field at this index after the user agent (quoted or not) is nginx's
+    /// `$request_time` (seconds with ms), among others: `… "$http_user_agent"
+    /// "$http_x_forwarded_for" $request_time $upstream_response_time …`.
+    Field(u8),
+    /// A `rt=` or `request_time=` field holds `$request_time`: the `upstream_time` format of
+    /// nginx's documentation (`… "$http_user_agent" rt=$request_time uct="…" urt="…"`).
+    Keyed,
 }
 
 /// The CLF parser.
@@ -34,6 +41,12 @@ pub struct ClfFormat {
     name: String,
     duration: TrailingDuration,
 }
+
+/// How many extra fields after the user agent are looked at for `$request_time`.
+const MAX_DURATION_FIELD: usize = 8;
+
+/// The `want` of `parse_fields` when no extra field is wanted.
+const NO_FIELD: usize = usize::MAX;
 
 /// Tokens allowed before the client (vhost, `host:port`, a syslog header …).
 const MAX_PREFIX_TOKENS: usize = 12;
@@ -48,6 +61,11 @@ struct Parsed<'a> {
     combined: bool,
     /// The last unquoted extra field, when it is a duration with a unit (`12ms`).
     with_unit: Option<&'a [u8]>,
+    /// The extra field at the index asked for (quotes taken off), when the line has more than
+    /// one extra field or it is quoted (a lone unquoted one is `trailing`).
+    field: Option<&'a [u8]>,
+    /// The value of the first `rt=` or `request_time=` extra field, its quotes taken off.
+    keyed: Option<&'a [u8]>,
 }
 
 impl ClfFormat {
@@ -58,15 +76,24 @@ impl ClfFormat {
         let mut with_ua = 0usize;
         let mut trailing = 0usize;
         let mut with_unit = 0usize;
+        let mut at = [0usize; MAX_DURATION_FIELD];
+        let mut keyed = 0usize;
         let mut has_dot = false;
         let mut max_int = 0u64;
         for line in sample {
             let mut rec = Record::default();
-            let Ok(p) = parse_fields(line, &mut rec) else {
+            let Ok(p) = parse_fields(line, &mut rec, NO_FIELD) else {
                 continue;
             };
             parsed += 1;
             with_unit += usize::from(p.with_unit.is_some());
+            for (k, n) in at.iter_mut().enumerate() {
+                let mut rec = Record::default();
+                if let Ok(p) = parse_fields(line, &mut rec, k) {
+                    *n += usize::from(p.field.is_some_and(is_request_time));
+                }
+            }
+            keyed += usize::from(p.keyed.is_some_and(|t| parse_decimal_us(t, 1).is_some()));
             if p.combined {
                 with_ua += 1;
             }
@@ -81,9 +108,10 @@ impl ClfFormat {
             }
         }
         // A duration column is a property of the log format, so it shows on (nearly) every line.
-        let duration = if parsed > 0 && with_unit * 10 >= parsed * 9 {
+        let most = |n: usize| parsed > 0 && n * 10 >= parsed * 9;
+        let duration = if most(with_unit) {
             TrailingDuration::WithUnit
-        } else if parsed > 0 && trailing * 10 >= parsed * 9 {
+        } else if most(trailing) {
             if has_dot {
                 TrailingDuration::Seconds
             } else if max_int > 60 {
@@ -93,6 +121,12 @@ impl ClfFormat {
             } else {
                 TrailingDuration::Seconds
             }
+        } else if most(keyed) {
+            TrailingDuration::Keyed
+        } else if let Some(k) = at.iter().position(|&n| most(n)) {
+            // The first field in `$request_time`'s shape: nginx logs it before
+            // `$upstream_response_time`, which is never longer.
+            TrailingDuration::Field(k as u8)
         } else {
             TrailingDuration::None
         };
@@ -104,7 +138,8 @@ impl ClfFormat {
         let name = match duration {
             TrailingDuration::None => base.to_string(),
             TrailingDuration::Micros => format!("{base}+usec"),
-            TrailingDuration::Seconds => format!("{base}+sec"),
+            TrailingDuration::Seconds | TrailingDuration::Field(_) => format!("{base}+sec"),
+            TrailingDuration::Keyed => format!("{base}+rt"),
             TrailingDuration::WithUnit => "traefik-clf".to_string(),
         };
         ClfFormat { name, duration }
@@ -133,9 +168,15 @@ impl LogFormat for ClfFormat {
             escape: Escape::Backslash,
             ..Record::default()
         };
-        let p = parse_fields(line, &mut rec)?;
+        let want = match self.duration {
+            TrailingDuration::Field(k) => usize::from(k),
+            _ => NO_FIELD,
+        };
+        let p = parse_fields(line, &mut rec, want)?;
         rec.duration_us = match (self.duration, p.trailing) {
             (TrailingDuration::WithUnit, _) => p.with_unit.and_then(parse_unit_duration_us),
+            (TrailingDuration::Keyed, _) => p.keyed.and_then(|t| parse_decimal_us(t, 1_000_000)),
+            (TrailingDuration::Field(_), _) => p.field.and_then(|t| parse_decimal_us(t, 1_000_000)),
             (TrailingDuration::Micros, Some(t)) => parse_u64(t),
             (TrailingDuration::Seconds, Some(t)) => {
                 rec.duration_whole_s = !t.contains(&b'.');
@@ -151,6 +192,19 @@ impl LogFormat for ClfFormat {
         };
         Ok(rec)
     }
+}
+
+/// The value of a `rt=…` or `request_time=…` token (`rt="0.012"` too), nginx's
+/// `$request_time` by the names people give it.
+fn request_time_value(t: &[u8]) -> Option<&[u8]> {
+    let v = t
+        .strip_prefix(b"rt=")
+        .or_else(|| t.strip_prefix(b"request_time="))?;
+    Some(
+        v.strip_prefix(b"\"")
+            .and_then(|v| v.strip_suffix(b"\""))
+            .unwrap_or(v),
+    )
 }
 
 /// Whether `t` reads like nginx's `$request_time`: seconds with three decimals, under a
@@ -245,7 +299,11 @@ fn looks_like_host(v: &[u8]) -> bool {
 // Inlined into `parse`, the record it fills is built where `parse` returns it: a call kept
 // apart cost a 330-byte copy of the record per line.
 #[inline(always)]
-fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, ParseError> {
+fn parse_fields<'a>(
+    line: &'a [u8],
+    rec: &mut Record<'a>,
+    want: usize,
+) -> Result<Parsed<'a>, ParseError> {
     // Prefix tokens up to the timestamp: [prefix…] client ident user.
     let mut pre: [(usize, usize); MAX_PREFIX_TOKENS] = [(0, 0); MAX_PREFIX_TOKENS];
     let mut n = 0;
@@ -375,6 +433,9 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
     pos = skip_spaces(line, e);
     let mut trailing = None;
     let mut with_unit = None;
+    let mut field = None;
+    let mut extras = 0usize;
+    let mut keyed = None;
     let mut combined = false;
     // Bare tokens in a row since the last quoted field: ` host ident user [time] "…` after
     // them is a second record run into this one (a lost newline).
@@ -399,7 +460,13 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
                 if line[pos] == b'"' {
                     bare_run = 0;
                     match find_closing_quote(line, pos + 1) {
-                        Some(c) => pos = c + 1,
+                        Some(c) => {
+                            if extras == want {
+                                field = Some(&line[pos + 1..c]);
+                            }
+                            extras += 1;
+                            pos = c + 1;
+                        }
                         None => break,
                     }
                 } else {
@@ -410,6 +477,13 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
                         return Err(ParseError::new(RejectKind::Layout, pos));
                     }
                     let (s, e) = token(line, pos);
+                    if extras == want {
+                        field = Some(&line[s..e]);
+                    }
+                    extras += 1;
+                    if keyed.is_none() {
+                        keyed = request_time_value(&line[s..e]);
+                    }
                     bare_run += 1;
                     unquoted += 1;
                     with_unit = Some(&line[s..e]).filter(|t| {
@@ -422,6 +496,9 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
             }
             if unquoted != 1 {
                 trailing = None;
+            } else if extras == 1 && field.is_some() {
+                // A lone unquoted extra field is `trailing`'s to read.
+                field = None;
             }
         }
     }
@@ -429,6 +506,8 @@ fn parse_fields<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<Parsed<'a>, 
         trailing,
         combined,
         with_unit,
+        field,
+        keyed,
     })
 }
 
@@ -773,6 +852,66 @@ mod tests {
         );
         let c = [br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5"#.as_slice()];
         assert_eq!(ClfFormat::sniffed(&c, "combined").name(), "common");
+    }
+
+    /// nginx formats that log `$request_time` among other extra fields: the first field in its
+    /// shape, quoted or not, or a `rt=` field (the `upstream_time` format of nginx's docs, its
+    /// first field glued to the user agent's quote). Not a field in the shape on too few lines.
+    #[test]
+    fn a_request_time_among_extra_fields_is_sniffed() {
+        let line = |i: usize, extra: &str| {
+            format!(
+                r#"1.1.1.{i} - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua"{extra}"#
+            )
+        };
+        let cases = [
+            (" {t} 0.010", "combined+sec"),
+            (" {t} -", "combined+sec"),
+            (" {t} 0.010, 0.002 : 0.001", "combined+sec"),
+            (r#" "1.2.3.4, 10.0.0.1" {t} 0.010 ."#, "combined+sec"),
+            (r#" "-" "{t}" "0.010""#, "combined+sec"),
+            (r#" example.com "{t}" "-""#, "combined+sec"),
+            (
+                r#"rt={t} uct="0.000" uht="0.009" urt="0.010""#,
+                "combined+rt",
+            ),
+            (
+                r#" request_time="{t}" upstream="10.0.0.9:80""#,
+                "combined+rt",
+            ),
+        ];
+        for (extra, name) in cases {
+            let lines: Vec<String> = (0..10)
+                .map(|i| line(i, &extra.replace("{t}", &format!("0.{:03}", 20 + i))))
+                .collect();
+            let sample: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+            let f = ClfFormat::sniffed(&sample, "combined");
+            assert_eq!(f.name(), name, "{extra}");
+            for (i, l) in sample.iter().enumerate() {
+                let r = f.parse(l).expect("parses");
+                assert_eq!(r.duration_us, Some(20_000 + i as u64 * 1_000), "{extra}");
+            }
+            // The field missing on a later line (`-`) is no duration, and no error.
+            let dash = line(0, &extra.replace("{t}", "-"));
+            assert_eq!(f.parse(dash.as_bytes()).expect("parses").duration_us, None);
+        }
+        // Shaped like `$request_time` on 8 lines in 10 only: no duration column.
+        let lines: Vec<String> = (0..10)
+            .map(|i| line(i, if i < 8 { " 0.012 0.010" } else { " - -" }))
+            .collect();
+        let sample: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+        assert_eq!(ClfFormat::sniffed(&sample, "combined").name(), "combined");
+        // Nor are other numbers: `$gzip_ratio` (two decimals), `$msec`, sizes.
+        for extra in [
+            " 2.01 7.20",
+            " 1700000000.123 5",
+            " 512 0.5",
+            r#" "-" "2.50""#,
+        ] {
+            let l = line(0, extra);
+            let f = ClfFormat::sniffed(&[l.as_bytes()], "combined");
+            assert_eq!(f.name(), "combined", "{extra}");
+        }
     }
 
     /// A file sniffed without a duration reads one that appears later (`$request_time` added

@@ -497,6 +497,41 @@ fn app_timeout_500_fires_at_a_latency_ceiling_and_generic_500_stays_quiet() {
     );
 }
 
+/// nginx logs that write `$request_time` among other extra fields, as many configurations do:
+/// without it read, a 30 s timeout is a plain 500 flood. The duration is found by detection.
+#[test]
+fn app_timeout_500_in_nginx_logs_with_upstream_times() {
+    let mut rng = Rng::new(25);
+    let mut log = Log::new();
+    background(&mut log, &mut rng, 60);
+    report_endpoint(&mut log, &mut rng, 240, 6, |r| {
+        30_000.0 + r.range(0, 40) as f64
+    });
+    for (render, format) in [
+        (
+            Log::nginx_upstream_times as fn(&Log) -> String,
+            "combined+sec",
+        ),
+        (Log::nginx_docs_upstream_time, "combined+rt"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = write(dir.path(), "access.log", render(&log).as_bytes());
+        let v = crate::util::json_report(&p, &[]);
+        assert_eq!(v["summary"]["formats"][format], 1, "{:#}", v["summary"]);
+        let fs = findings_at_any_scale(&log, render, "a.log");
+        let f = fires(
+            &fs,
+            "app-timeout-500",
+            "GET",
+            "/api/report",
+            500,
+            &[504, 503],
+        );
+        assert_eq!(f["count"], 40, "{format}");
+        silent(&fs, "generic-500");
+    }
+}
+
 #[test]
 fn app_timeout_500_reads_whole_seconds_as_the_log_wrote_them() {
     // Apache's `%T`: whole seconds, truncated. The 30 s timeout is 30 000 ms exactly (not its
