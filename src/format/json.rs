@@ -23,6 +23,9 @@ pub enum TargetField {
     Path,
     /// Full request line `GET /x HTTP/1.1`.
     Request,
+    /// The route template a gateway matched (API Gateway's `resourcePath`, `/orders/{id}`):
+    /// the path when no other is logged.
+    PathTemplate,
     /// Protocol.
     Protocol,
     /// Timestamp (any supported shape).
@@ -86,6 +89,7 @@ impl TargetField {
         ("method", TargetField::Method),
         ("path", TargetField::Path),
         ("request", TargetField::Request),
+        ("path_template", TargetField::PathTemplate),
         ("protocol", TargetField::Protocol),
         ("time", TargetField::Time),
         ("start_time", TargetField::StartTime),
@@ -167,37 +171,43 @@ fn builtin_top(key: &[u8]) -> Option<TargetField> {
         }
         // Envoy, Traefik
         b"response_code" | b"DownstreamStatus" => T::Status,
-        b"request_method" | b"method" | b"http_method" | b"verb" | b"RequestMethod" => T::Method,
+        b"request_method" | b"method" | b"http_method" | b"verb" | b"RequestMethod"
+        | b"httpMethod" => T::Method,
         b"request_uri" | b"RequestPath" | b"x-envoy-origin-path" => T::Path,
         b"uri" | b"url" | b"path" | b"request_path" | b":path" => T::Path,
-        b"request" => T::Request,
+        // API Gateway HTTP APIs' `$context.routeKey`: `GET /orders/{id}` (or `$default`).
+        b"request" | b"routeKey" => T::Request,
+        b"resourcePath" => T::PathTemplate,
         b"server_protocol" | b"protocol" | b"http_version" | b"RequestProtocol" => T::Protocol,
         b"time_iso8601" | b"time_local" | b"msec" | b"time" | b"timestamp" | b"@timestamp"
-        | b"ts" | b"datetime" => T::Time,
+        | b"ts" | b"datetime" | b"requestTime" | b"requestTimeEpoch" => T::Time,
+        // Kong's file log: epoch milliseconds.
+        b"started_at" => T::StartTime,
         // The request's start, to the nanosecond (Traefik, Envoy): beats a message's `time`.
         b"StartUTC" | b"StartLocal" | b"start_time" => T::StartTime,
         b"request_time" | b"latency" | b"response_time" | b"elapsed" => T::DurationS,
         // Caddy writes seconds, Envoy milliseconds: settled per line in `Collected::finish`.
         b"duration" => T::DurationS,
         b"request_time_ms" | b"duration_ms" | b"latency_ms" | b"response_time_ms"
-        | b"elapsed_ms" | b"took_ms" => T::DurationMs,
+        | b"elapsed_ms" | b"took_ms" | b"responseLatency" => T::DurationMs,
         b"duration_us" | b"latency_us" => T::DurationUs,
         b"duration_ns" | b"Duration" => T::DurationNs,
         b"body_bytes_sent"
         | b"response_size"
         | b"resp_body_size"
         | b"body_bytes"
-        | b"DownstreamContentSize" => T::Bytes,
+        | b"DownstreamContentSize"
+        | b"responseLength" => T::Bytes,
         b"bytes_sent" | b"bytes" | b"size" => T::TotalBytes,
-        b"remote_addr" | b"client" | b"client_ip" | b"remote_ip" | b"ip" | b"ClientHost" => {
-            T::Client
-        }
+        b"remote_addr" | b"client" | b"client_ip" | b"remote_ip" | b"ip" | b"ClientHost"
+        | b"sourceIp" => T::Client,
         b"downstream_remote_address" | b"ClientAddr" => T::ClientAddr,
         b"http_user_agent"
         | b"user_agent"
         | b"agent"
         | b"ua"
         | b"useragent"
+        | b"userAgent"
         | b"user-agent"
         | b"request_User-Agent" => T::UserAgent,
         b"http_referer" | b"referer" | b"referrer" | b"request_Referer" => T::Referer,
@@ -209,6 +219,7 @@ fn builtin_top(key: &[u8]) -> Option<TargetField> {
         | b"x_error_code"
         | b"err"
         | b"error_message"
+        | b"errorMessage"
         | b"errors"
         | b"sent_http_x_error_code"
         | b"upstream_http_x_error_code"
@@ -238,10 +249,15 @@ fn builtin_nested(path: &[&[u8]]) -> Option<TargetField> {
         [b"request", b"host"] => T::Host,
         [b"request", b"client_ip"] => T::Client,
         [b"request", b"remote_ip"] => T::FallbackClient,
-        [b"request", b"headers", b"User-Agent"] => T::UserAgent,
-        [b"request", b"headers", b"Referer"] => T::Referer,
+        [b"request", b"headers", b"User-Agent" | b"user-agent"] => T::UserAgent,
+        [b"request", b"headers", b"Referer" | b"referer"] => T::Referer,
         [b"request", b"headers", b"Authorization"] => T::Authorization,
         [b"resp_headers", b"X-Error-Code" | b"X-Error" | b"X-Error-Message"] => T::ErrorMarker,
+        // Kong's file log.
+        [b"response", b"status"] => T::Status,
+        [b"response", b"size"] => T::TotalBytes,
+        [b"latencies", b"request"] => T::DurationMs,
+        [b"service", b"name"] => T::Upstream,
         [b"httpRequest", b"requestMethod"] => T::Method,
         [b"httpRequest", b"requestUrl"] => T::Path,
         [b"httpRequest", b"status"] => T::Status,
@@ -557,6 +573,12 @@ impl<'a> Collected<'a> {
                     self.path_prio = 3;
                 }
             }
+            T::PathTemplate => {
+                if let Some(u) = text_value(v).filter(|_| self.path_prio < 1) {
+                    r.path = Some(u);
+                    self.path_prio = 1;
+                }
+            }
             T::Request => {
                 if let Some(req) = v.text().and_then(split_request) {
                     r.method = r.method.or(Some(req.method));
@@ -654,6 +676,10 @@ impl<'a> Collected<'a> {
             T::Authenticated => {
                 r.authenticated = Some(r.authenticated == Some(true) || !is_falsy(v));
             }
+            // A user of `-` is not logged, as CLF's `-` is (API Gateway's `user`, the IAM
+            // user, is `-` under any other authorizer); an absent header logged `-` (nginx's
+            // default escaping) was not sent.
+            T::User if v.text() == Some(b"-") => {}
             T::User | T::Authorization => {
                 r.authenticated = Some(r.authenticated == Some(true) || text_value(v).is_some());
             }
@@ -882,6 +908,71 @@ mod tests {
             f.parse(deep.as_bytes()).expect_err("x").kind,
             RejectKind::BadJson
         );
+    }
+
+    /// AWS API Gateway's access-log formats (the JSON examples of its documentation, REST
+    /// and HTTP APIs, with the latency added) and Kong's file log (its documentation's
+    /// example line).
+    #[test]
+    fn gateways() {
+        let f = JsonFormat::default();
+        let r = f
+            .parse(br#"{ "requestId":"c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "ip": "203.0.113.7", "caller":"-", "user":"-","requestTime":"03/Dec/2026:10:00:00 +0000", "httpMethod":"POST","resourcePath":"/orders/{id}", "status":"504","protocol":"HTTP/1.1", "responseLength":"36", "responseLatency":"29012", "errorMessage":"Endpoint request timed out" }"#)
+            .expect("REST API");
+        assert_eq!(
+            (r.method, r.path, r.status, r.protocol),
+            (
+                Some(&b"POST"[..]),
+                Some(&b"/orders/{id}"[..]),
+                Some(504),
+                Some(&b"HTTP/1.1"[..])
+            )
+        );
+        assert_eq!(
+            (r.client, r.bytes, r.duration_us),
+            (Some(&b"203.0.113.7"[..]), Some(36), Some(29_012_000))
+        );
+        assert_eq!(r.time_ms, Some(1_796_292_000_000));
+        assert_eq!(r.error_marker, Some(&b"Endpoint request timed out"[..]));
+        assert_eq!(
+            r.authenticated, None,
+            "user `-`: IAM's, unknown under other authorizers"
+        );
+        // The path as requested wins over the template, whichever comes first.
+        let r = f
+            .parse(br#"{"resourcePath":"/orders/{id}","path":"/prod/orders/7","httpMethod":"GET","status":"200"}"#)
+            .expect("both paths");
+        assert_eq!(r.path, Some(&b"/prod/orders/7"[..]));
+        let r = f
+            .parse(br#"{ "requestId":"JKJaXmPLvHcESHA=", "ip": "198.51.100.2", "requestTime":"03/Dec/2026:10:00:01 +0000", "requestTimeEpoch":1796292001234, "httpMethod":"GET","routeKey":"GET /pets/{petId}", "status":"200","protocol":"HTTP/1.1", "responseLength":"48" }"#)
+            .expect("HTTP API");
+        assert_eq!(
+            (r.method, r.path, r.status, r.time_ms),
+            (
+                Some(&b"GET"[..]),
+                Some(&b"/pets/{petId}"[..]),
+                Some(200),
+                Some(1_796_292_001_234)
+            )
+        );
+        let r = f
+            .parse(br#"{"latencies":{"request":515,"kong":58,"proxy":457},"service":{"host":"httpbin.org","created_at":1614232642,"connect_timeout":60000,"id":"167290ee-c682-4ebf-bdea-e49a3ac5e260","protocol":"http","name":"example-service","read_timeout":60000,"port":80,"path":"/anything","updated_at":1614232642,"write_timeout":60000,"retries":5},"request":{"querystring":{},"size":138,"uri":"/log","url":"http://localhost:8000/log","headers":{"host":"localhost:8000","accept-encoding":"gzip, deflate","user-agent":"HTTPie/2.4.0","accept":"*/*","connection":"keep-alive"},"method":"GET"},"tries":[{"balancer_latency":0,"port":80,"balancer_start":1614232668399,"ip":"18.211.130.98"}],"client_ip":"192.168.144.1","upstream_uri":"/anything","response":{"headers":{"content-type":"application/json","content-length":"503","x-kong-upstream-latency":"457"},"status":200,"size":827},"route":{"id":"78f79740-c410-4fd9-a998-d0a60a99dc9b","paths":["/log"],"protocols":["http"],"strip_path":true,"created_at":1614232648,"https_redirect_status_code":426},"started_at":1614232668342}"#)
+            .expect("Kong");
+        assert_eq!(
+            (r.method, r.path, r.status, r.client),
+            (
+                Some(&b"GET"[..]),
+                Some(&b"/log"[..]),
+                Some(200),
+                Some(&b"192.168.144.1"[..])
+            )
+        );
+        assert_eq!(
+            (r.duration_us, r.time_ms, r.bytes),
+            (Some(515_000), Some(1_614_232_668_342), Some(827))
+        );
+        assert_eq!(r.user_agent, Some(&b"HTTPie/2.4.0"[..]));
+        assert_eq!(r.upstream, Some(&b"example-service"[..]));
     }
 
     #[test]
