@@ -12,6 +12,7 @@ pub mod cloudfront;
 pub mod elb;
 pub mod envoy;
 pub mod fields;
+pub mod haproxy;
 pub mod json;
 pub mod nginx;
 pub mod time;
@@ -144,6 +145,8 @@ pub enum Detail {
     XEdgeResultType,
     /// CloudFront `x-edge-detailed-result-type`.
     XEdgeDetailedResultType,
+    /// HAProxy's termination state (`sH--`, `SC--` …).
+    TerminationState,
 }
 
 impl Detail {
@@ -160,6 +163,7 @@ impl Detail {
             Detail::UpstreamHost => "upstream_host",
             Detail::XEdgeResultType => "x_edge_result_type",
             Detail::XEdgeDetailedResultType => "x_edge_detailed_result_type",
+            Detail::TerminationState => "termination_state",
         }
     }
 }
@@ -395,6 +399,8 @@ pub enum FormatSpec {
     Cloudfront,
     /// Envoy's default text format.
     Envoy,
+    /// HAProxy's HTTP log format.
+    Haproxy,
     /// The Kubernetes ingress-nginx controller's default format (either version).
     Ingress,
     /// An nginx `log_format` body.
@@ -424,6 +430,7 @@ impl FormatSpec {
             "elb" => Ok(FormatSpec::Elb),
             "cloudfront" => Ok(FormatSpec::Cloudfront),
             "envoy" => Ok(FormatSpec::Envoy),
+            "haproxy" => Ok(FormatSpec::Haproxy),
             "ingress-nginx" | "ingress" => Ok(FormatSpec::Ingress),
             // Names people reach for first: say what covers them.
             "nginx" => Err(
@@ -453,7 +460,7 @@ pub struct FormatOptions {
 
 /// The `--log-format` values, for help and error messages.
 pub const FORMAT_NAMES: &str =
-    "auto, combined, common, alb, elb, cloudfront, envoy, ingress-nginx, json, nginx:'<log_format body>' or apache:'<LogFormat string>'";
+    "auto, combined, common, alb, elb, cloudfront, envoy, haproxy, ingress-nginx, json, nginx:'<log_format body>' or apache:'<LogFormat string>'";
 
 /// Lines [`detect`] looks at.
 pub const SNIFF_LINES: usize = 64;
@@ -479,6 +486,7 @@ pub fn detect(
         FormatSpec::Elb => Some(Box::new(elb::ElbFormat)),
         FormatSpec::Cloudfront => Some(Box::new(cloudfront::CloudfrontFormat::sniffed(&lines))),
         FormatSpec::Envoy => Some(Box::new(envoy::EnvoyFormat)),
+        FormatSpec::Haproxy => Some(Box::new(haproxy::HaproxyFormat)),
         FormatSpec::Ingress => {
             // The version whose format reads most of the sample (the newest on a tie).
             let read = |f: &nginx::NginxFormat| lines.iter().filter(|l| f.parse(l).is_ok()).count();
@@ -511,6 +519,7 @@ pub fn detect(
                 Box::new(elb::ElbFormat),
                 Box::new(cloudfront::CloudfrontFormat::sniffed(&lines)),
                 Box::new(envoy::EnvoyFormat),
+                Box::new(haproxy::HaproxyFormat),
             ];
             // ingress-nginx before `combined`, which reads the same lines but not their
             // duration and upstream (the tie goes to the first).

@@ -29,10 +29,11 @@ const MEANINGS: &str = "in Caddy's JSON logs (status 0) the handler wrote nothin
 /// What a missing status means in the formats read (each format family once, in a fixed
 /// order); every known meaning when the formats say nothing.
 fn meanings(formats: &[String]) -> String {
-    const BY_FORMAT: [(&str, &str); 4] = [
+    const BY_FORMAT: [(&str, &str); 5] = [
         ("json", "in JSON access logs (status 0, as Caddy writes it) the handler wrote nothing — the client went away, or a reverse proxy gave up without an error handler"),
         ("cloudfront", "in CloudFront logs (000) the viewer closed the connection before the response"),
         ("envoy", "in Envoy logs (status 0) the stream ended before a response: the response flags say who ended it (DC the client, UC or UF the upstream)"),
+        ("haproxy", "in HAProxy logs (-1) no response was sent: the termination state says who ended the session (C the client, s or S the server side)"),
         ("common", "in Express/morgan-style logs (`-`) the response never finished: the client aborted, or the server closed the connection first"),
     ];
     fn family(f: &str) -> &str {

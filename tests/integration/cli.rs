@@ -782,3 +782,93 @@ fn man_prints_the_manual_page() {
         .expect("docs/statuslens.1");
     assert_eq!(out.stdout, committed);
 }
+
+/// HAProxy's HTTP log, as syslog writes it: detected, and its termination states say who
+/// answered — a server timeout's 504s (`sH--`) are HAProxy's, the application's 500s its own.
+#[test]
+fn haproxy_logs_say_who_answered() {
+    let mut text = String::new();
+    for i in 0..3000u32 {
+        let (req, status, state, timers) = match i % 10 {
+            0 => (
+                "GET /v1/search?q=a HTTP/1.1",
+                504,
+                "sH--",
+                "0/0/1/-1/30001".to_string(),
+            ),
+            1 if i % 20 == 1 => (
+                "PUT /v1/orders/17 HTTP/1.1",
+                500,
+                "----",
+                "0/0/0/12/13".to_string(),
+            ),
+            1 => (
+                "PUT /v1/orders/18 HTTP/1.1",
+                200,
+                "----",
+                "0/0/0/11/12".to_string(),
+            ),
+            _ => (
+                "GET /v1/search?q=b HTTP/1.1",
+                200,
+                "----",
+                format!("0/0/0/{0}/{0}", 200 + i % 300),
+            ),
+        };
+        text.push_str(&format!(
+            "Dec  3 10:{:02}:{:02} lb1 haproxy[2231]: 10.1.{}.{}:{} [03/Dec/2026:10:{:02}:{:02}.{:03}] https-in~ api/app{} {timers} {status} 812 - - {state} 12/12/3/1/0 0/0 \"{req}\"\n",
+            i / 60 % 60,
+            i % 60,
+            i % 7,
+            i % 90,
+            40000 + i,
+            i / 60 % 60,
+            i % 60,
+            i % 1000,
+            i % 3,
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "haproxy.log", text.as_bytes());
+    let v = crate::util::json_report(&p, &[]);
+    assert_eq!(v["summary"]["formats"]["haproxy"], 1, "{:#}", v["summary"]);
+    assert_eq!(v["summary"]["parsed"], 3000);
+    let finding = |rule: &str| {
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule}: {:#}", v["findings"]))
+            .clone()
+    };
+    let g = finding("gateway-5xx");
+    assert_eq!(g["route"], "/v1/search", "{g:#}");
+    let figures = &g["evidence"]["figures"];
+    assert_eq!(
+        (&figures["by_gateway"], &figures["by_other"]),
+        (&300.into(), &0.into())
+    );
+    let f = finding("generic-500");
+    assert_eq!(
+        (&f["method"], &f["route"]),
+        (&"PUT".into(), &"/v1/orders/{id}".into())
+    );
+    let out = statuslens().arg("records").arg(&p).output().expect("runs");
+    let first: Value = serde_json::from_str(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .expect("a record"),
+    )
+    .expect("json");
+    assert_eq!(
+        (
+            &first["origin"],
+            &first["details"]["termination_state"],
+            &first["duration_ms"]
+        ),
+        (&"gateway".into(), &"sH--".into(), &30001.0.into()),
+        "{first:#}"
+    );
+}

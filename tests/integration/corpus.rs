@@ -43,6 +43,7 @@ const LB_FOLDERS: &[&str] = &[
     "json_envoy",
     "traefik_clf",
     "envoy_text",
+    "haproxy",
     "wrapped",
 ];
 
@@ -378,6 +379,7 @@ const DETECTION: &[(&str, &str)] = &[
     ("json_envoy", "json"),
     ("traefik_clf", "traefik-clf"),
     ("envoy_text", "envoy"),
+    ("haproxy", "haproxy"),
 ];
 
 fn check_detection(root: &Path) -> usize {
