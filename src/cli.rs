@@ -144,9 +144,9 @@ pub(crate) struct InputArgs {
     /// In directories, skip files matching this glob (repeatable; wins over --include).
     #[arg(help_heading = "Input", long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Log format: auto, combined, common, alb, elb, cloudfront, envoy, haproxy, ingress-nginx,
-    /// json, nginx:'<log_format body>' pasted from nginx.conf, or apache:'<LogFormat string>'
-    /// from httpd.conf.
+    /// Log format: auto, combined, common, alb, elb, cloudfront, iis, envoy, haproxy,
+    /// ingress-nginx, json, nginx:'<log_format body>' pasted from nginx.conf, or
+    /// apache:'<LogFormat string>' from httpd.conf.
     #[arg(
         help_heading = "Input",
         long,

@@ -1,5 +1,8 @@
 //! Amazon CloudFront standard logs
-//! (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logs-reference.html>).
+//! (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logs-reference.html>),
+//! and the other W3C extended log this parser reads: Microsoft IIS's
+//! (<https://learn.microsoft.com/en-us/windows/win32/http/w3c-logging>), space-separated,
+//! `time-taken` in milliseconds, `cs-host` and `cs-version`, spaces in the user agent as `+`.
 //!
 //! Tab-separated W3C extended log format, driven by the `#Fields:` header: the field order is
 //! read from the first header in the file's first lines, or the documented default order when
@@ -17,9 +20,19 @@ cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-resu
 fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type \
 sc-content-len sc-range-start sc-range-end";
 
+/// Which W3C extended log a file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum W3c {
+    /// CloudFront: tab-separated, `time-taken` in seconds, text fields URL-encoded.
+    Cloudfront,
+    /// IIS: space-separated, `time-taken` in milliseconds.
+    Iis,
+}
+
 /// Positions of the fields the record needs (`usize::MAX` when the header lacks one).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloudfrontFormat {
+    kind: W3c,
     date: usize,
     time: usize,
     bytes: usize,
@@ -35,6 +48,7 @@ pub struct CloudfrontFormat {
     result_type: usize,
     detailed_result_type: usize,
     x_host: usize,
+    username: usize,
 }
 
 const NONE: usize = usize::MAX;
@@ -42,48 +56,79 @@ const NONE: usize = usize::MAX;
 impl CloudfrontFormat {
     /// A parser for the given `#Fields:` list (space-separated names).
     pub fn from_fields(names: &str) -> CloudfrontFormat {
+        CloudfrontFormat::with_fields(names, W3c::Cloudfront)
+    }
+
+    /// A parser for the given `#Fields:` list of a log of `kind`.
+    pub fn with_fields(names: &str, kind: W3c) -> CloudfrontFormat {
         let names: Vec<&str> = names.split_whitespace().collect();
         let at = |n: &str| names.iter().position(|x| *x == n).unwrap_or(NONE);
+        let either = |a: &str, b: &str| if at(a) == NONE { at(b) } else { at(a) };
         CloudfrontFormat {
+            kind,
             date: at("date"),
             time: at("time"),
             bytes: at("sc-bytes"),
             client: at("c-ip"),
             method: at("cs-method"),
-            host: at("cs(Host)"),
+            host: either("cs(Host)", "cs-host"),
             stem: at("cs-uri-stem"),
             status: at("sc-status"),
             user_agent: at("cs(User-Agent)"),
             query: at("cs-uri-query"),
             time_taken: at("time-taken"),
-            protocol: at("cs-protocol-version"),
+            protocol: either("cs-protocol-version", "cs-version"),
             result_type: at("x-edge-result-type"),
             detailed_result_type: at("x-edge-detailed-result-type"),
             x_host: at("x-host-header"),
+            username: at("cs-username"),
         }
     }
 
-    /// The parser for a file, from the `#Fields:` header among its first lines.
-    pub fn sniffed(sample: &[&[u8]]) -> CloudfrontFormat {
+    /// The parser for a file, from the `#Fields:` header among its first lines; an IIS log
+    /// when its data lines hold no tab (or `kind` says so).
+    pub fn sniffed(sample: &[&[u8]], kind: Option<W3c>) -> CloudfrontFormat {
+        let kind = kind.unwrap_or_else(|| {
+            match sample
+                .iter()
+                .find(|l| !l.starts_with(b"#") && !l.is_empty())
+            {
+                Some(l) if !l.contains(&b'\t') && l.contains(&b' ') => W3c::Iis,
+                _ => W3c::Cloudfront,
+            }
+        });
         for l in sample {
             if let Some(rest) = l.strip_prefix(b"#Fields:") {
-                return CloudfrontFormat::from_fields(&String::from_utf8_lossy(rest));
+                return CloudfrontFormat::with_fields(&String::from_utf8_lossy(rest), kind);
             }
         }
-        CloudfrontFormat::from_fields(DEFAULT_FIELDS)
+        match kind {
+            W3c::Cloudfront => CloudfrontFormat::from_fields(DEFAULT_FIELDS),
+            W3c::Iis => CloudfrontFormat::with_fields(IIS_DEFAULT_FIELDS, kind),
+        }
     }
 }
+
+/// IIS's default W3C fields (IIS 8.5 onwards).
+const IIS_DEFAULT_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port \
+cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
 
 /// Most fields read from a line.
 const MAX_FIELDS: usize = 48;
 
 impl LogFormat for CloudfrontFormat {
     fn name(&self) -> &str {
-        "cloudfront"
+        match self.kind {
+            W3c::Cloudfront => "cloudfront",
+            W3c::Iis => "iis",
+        }
     }
 
     fn family(&self) -> &'static str {
-        "cloudfront"
+        match self.kind {
+            W3c::Cloudfront => "cloudfront",
+            W3c::Iis => "iis",
+        }
     }
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
@@ -92,7 +137,11 @@ impl LogFormat for CloudfrontFormat {
         }
         let mut f: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
         let mut n = 0;
-        for v in line.split(|&b| b == b'\t').take(MAX_FIELDS) {
+        let sep = match self.kind {
+            W3c::Cloudfront => b'\t',
+            W3c::Iis => b' ',
+        };
+        for v in line.split(|&b| b == sep).take(MAX_FIELDS) {
             f[n] = v;
             n += 1;
         }
@@ -121,7 +170,11 @@ impl LogFormat for CloudfrontFormat {
             }
         };
         let mut rec = Record {
-            escape: Escape::Url,
+            escape: match self.kind {
+                W3c::Cloudfront => Escape::Url,
+                // IIS writes a space as `+` and nothing else encoded.
+                W3c::Iis => Escape::None,
+            },
             ..Record::default()
         };
         if let (Some(d), Some(t)) = (get(self.date), get(self.time)) {
@@ -161,9 +214,18 @@ impl LogFormat for CloudfrontFormat {
         rec.duration_us = get(self.time_taken)
             .and_then(dash_to_none)
             .map(|t| {
-                parse_decimal_us(t, 1_000_000).ok_or(ParseError::new(RejectKind::BadNumber, 0))
+                let unit = match self.kind {
+                    W3c::Cloudfront => 1_000_000,
+                    W3c::Iis => 1_000,
+                };
+                parse_decimal_us(t, unit).ok_or(ParseError::new(RejectKind::BadNumber, 0))
             })
             .transpose()?;
+        // A user name means credentials were accepted (Basic, Windows); `-` says nothing of a
+        // bearer token, which IIS does not see.
+        if get(self.username).and_then(dash_to_none).is_some() {
+            rec.authenticated = Some(true);
+        }
         if let Some(v) = get(self.result_type) {
             rec.details.push(super::Detail::XEdgeResultType, v);
         }
@@ -183,7 +245,7 @@ mod tests {
 
     #[test]
     fn header_driven() {
-        let f = CloudfrontFormat::sniffed(&[b"#Version: 1.0", HEADER.as_bytes()]);
+        let f = CloudfrontFormat::sniffed(&[b"#Version: 1.0", HEADER.as_bytes()], None);
         assert_eq!(f, CloudfrontFormat::from_fields(DEFAULT_FIELDS));
         assert_eq!(
             f.parse(HEADER.as_bytes()).expect_err("header").kind,
@@ -210,6 +272,69 @@ mod tests {
             r.details.get("x_edge_detailed_result_type"),
             Some(&b"OriginShieldHit"[..])
         );
+    }
+
+    /// IIS's W3C log (Microsoft's documented default fields): space-separated, detected by
+    /// that, `time-taken` in ms, a Windows user name as credentials; a header naming
+    /// `cs-host`/`cs-version`/`sc-bytes` is followed.
+    #[test]
+    fn iis() {
+        let header = "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
+        let line = r"2026-03-17 08:01:15 10.0.2.10 POST /Admin/EditUser.aspx userId=42 443 DOMAIN\admin1 10.0.1.51 Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64) https://myapp.com/Home.aspx 500 0 0 30012";
+        let f = CloudfrontFormat::sniffed(
+            &[
+                b"#Software: Microsoft Internet Information Services 10.0",
+                b"#Version: 1.0",
+                header.as_bytes(),
+                line.as_bytes(),
+            ],
+            None,
+        );
+        assert_eq!(f.name(), "iis");
+        assert_eq!(
+            f,
+            CloudfrontFormat::with_fields(IIS_DEFAULT_FIELDS, W3c::Iis)
+        );
+        let r = f.parse(line.as_bytes()).expect("parses");
+        assert_eq!(r.time_ms, time::parse_iso8601(b"2026-03-17T08:01:15Z"));
+        assert_eq!(
+            (r.method, r.path, r.query),
+            (
+                Some(&b"POST"[..]),
+                Some(&b"/Admin/EditUser.aspx"[..]),
+                Some(&b"userId=42"[..])
+            )
+        );
+        assert_eq!(
+            (r.status, r.duration_us, r.client, r.authenticated),
+            (
+                Some(500),
+                Some(30_012_000),
+                Some(&b"10.0.1.51"[..]),
+                Some(true)
+            )
+        );
+        let anonymous = line.replace(r"DOMAIN\admin1", "-");
+        let r = f.parse(anonymous.as_bytes()).expect("parses");
+        assert_eq!(r.authenticated, None, "`-`: no Windows user, nothing known");
+        let f = CloudfrontFormat::sniffed(
+            &[b"#Fields: date time cs-method cs-uri-stem cs-host cs-version sc-status sc-bytes time-taken c-ip s-port"],
+            Some(W3c::Iis),
+        );
+        let r = f
+            .parse(b"2026-03-17 08:01:15 GET /a api.example.com HTTP/1.1 404 512 15 10.0.0.1 80")
+            .expect("parses");
+        assert_eq!(
+            (r.host, r.protocol, r.bytes, r.duration_us),
+            (
+                Some(&b"api.example.com"[..]),
+                Some(&b"HTTP/1.1"[..]),
+                Some(512),
+                Some(15_000)
+            )
+        );
+        // A CloudFront line (tabs) is not an IIS line.
+        assert!(f.parse(LINE.as_bytes()).is_err());
     }
 
     #[test]

@@ -401,6 +401,8 @@ pub enum FormatSpec {
     Envoy,
     /// HAProxy's HTTP log format.
     Haproxy,
+    /// Microsoft IIS's W3C extended log.
+    Iis,
     /// The Kubernetes ingress-nginx controller's default format (either version).
     Ingress,
     /// An nginx `log_format` body.
@@ -431,6 +433,7 @@ impl FormatSpec {
             "cloudfront" => Ok(FormatSpec::Cloudfront),
             "envoy" => Ok(FormatSpec::Envoy),
             "haproxy" => Ok(FormatSpec::Haproxy),
+            "iis" | "w3c" => Ok(FormatSpec::Iis),
             "ingress-nginx" | "ingress" => Ok(FormatSpec::Ingress),
             // Names people reach for first: say what covers them.
             "nginx" => Err(
@@ -460,7 +463,7 @@ pub struct FormatOptions {
 
 /// The `--log-format` values, for help and error messages.
 pub const FORMAT_NAMES: &str =
-    "auto, combined, common, alb, elb, cloudfront, envoy, haproxy, ingress-nginx, json, nginx:'<log_format body>' or apache:'<LogFormat string>'";
+    "auto, combined, common, alb, elb, cloudfront, iis, envoy, haproxy, ingress-nginx, json, nginx:'<log_format body>' or apache:'<LogFormat string>'";
 
 /// Lines [`detect`] looks at.
 pub const SNIFF_LINES: usize = 64;
@@ -484,7 +487,14 @@ pub fn detect(
         FormatSpec::Json => Some(Box::new(json::JsonFormat::new(opts.json.clone()))),
         FormatSpec::Alb => Some(Box::new(alb::AlbFormat)),
         FormatSpec::Elb => Some(Box::new(elb::ElbFormat)),
-        FormatSpec::Cloudfront => Some(Box::new(cloudfront::CloudfrontFormat::sniffed(&lines))),
+        FormatSpec::Cloudfront => Some(Box::new(cloudfront::CloudfrontFormat::sniffed(
+            &lines,
+            Some(cloudfront::W3c::Cloudfront),
+        ))),
+        FormatSpec::Iis => Some(Box::new(cloudfront::CloudfrontFormat::sniffed(
+            &lines,
+            Some(cloudfront::W3c::Iis),
+        ))),
         FormatSpec::Envoy => Some(Box::new(envoy::EnvoyFormat)),
         FormatSpec::Haproxy => Some(Box::new(haproxy::HaproxyFormat)),
         FormatSpec::Ingress => {
@@ -517,7 +527,7 @@ pub fn detect(
                 Box::new(json::JsonFormat::new(opts.json.clone())),
                 Box::new(alb::AlbFormat),
                 Box::new(elb::ElbFormat),
-                Box::new(cloudfront::CloudfrontFormat::sniffed(&lines)),
+                Box::new(cloudfront::CloudfrontFormat::sniffed(&lines, None)),
                 Box::new(envoy::EnvoyFormat),
                 Box::new(haproxy::HaproxyFormat),
             ];

@@ -497,10 +497,11 @@ fn app_timeout_500_fires_at_a_latency_ceiling_and_generic_500_stays_quiet() {
     );
 }
 
-/// nginx logs that write `$request_time` among other extra fields, as many configurations do:
-/// without it read, a 30 s timeout is a plain 500 flood. The duration is found by detection.
+/// nginx logs that write `$request_time` among other extra fields, as many configurations do,
+/// and IIS's W3C log (`time-taken` in ms): without the duration read, a 30 s timeout is a
+/// plain 500 flood. The duration is found by detection.
 #[test]
-fn app_timeout_500_in_nginx_logs_with_upstream_times() {
+fn app_timeout_500_in_nginx_upstream_time_and_iis_logs() {
     let mut rng = Rng::new(25);
     let mut log = Log::new();
     background(&mut log, &mut rng, 60);
@@ -513,6 +514,7 @@ fn app_timeout_500_in_nginx_logs_with_upstream_times() {
             "combined+sec",
         ),
         (Log::nginx_docs_upstream_time, "combined+rt"),
+        (Log::iis, "iis"),
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = write(dir.path(), "access.log", render(&log).as_bytes());
