@@ -39,7 +39,7 @@ connection before the answer; an ALB logs 460), saying what the log shows: with 
 waited long (the endpoint is too slow for them) or hung up early (a client timeout, cancelled
 or retried requests); without durations, that speed cannot be told. A gateway's occasional
 502/504 stays below the thresholds — except timeouts: when the log says who answered, `min_count`
-504s made by the gateway itself (an ALB `TargetTimeout`, nginx `upstream timed out`) are
+504s made by the gateway itself (an ALB `TargetTimeout`, nginx `upstream timed out`, HAProxy `sH--`) are
 reported whatever their share, since each is a caller that waited the whole timeout.
 
 ## Why it matters
@@ -138,7 +138,7 @@ impl Rule for Gateway5xx {
                 }
                 f.message = if !notable {
                     format!(
-                        "{} {}: the gateway answered 504 itself to {} requests ({:.2}%): it gave up waiting for the application (an ALB `TargetTimeout`, nginx `upstream timed out`). Few against the endpoint's traffic, but each is a caller that waited the whole timeout for nothing; the code is right — look at what made those requests slow.",
+                        "{} {}: the gateway answered 504 itself to {} requests ({:.2}%): it gave up waiting for the application (an ALB `TargetTimeout`, nginx `upstream timed out`, HAProxy `sH--`). Few against the endpoint's traffic, but each is a caller that waited the whole timeout for nothing; the code is right — look at what made those requests slow.",
                         e.method,
                         e.route,
                         timeouts,
@@ -268,7 +268,7 @@ fn gateway_meaning(e: &Endpoint<'_>, gateway: u64, total: u64) -> String {
         return out;
     }
     if g504 * 2 >= gateway {
-        out.push_str(" The gateway's 504s mean it gave up waiting for the application (its read timeout: an ALB `TargetTimeout`, nginx `upstream timed out`): the code is right, the endpoint is too slow for the gateway — make it faster, or answer 202 and finish the work in the background.");
+        out.push_str(" The gateway's 504s mean it gave up waiting for the application (its read timeout: an ALB `TargetTimeout`, nginx `upstream timed out`, HAProxy `sH--`): the code is right, the endpoint is too slow for the gateway — make it faster, or answer 202 and finish the work in the background.");
     }
     if g502 * 2 >= gateway {
         out.push_str(" The gateway's 502s mean the application refused or dropped the connection (a process restarting or crashing, a full backlog, an idle connection closed under the gateway): look at the application's restarts and connection settings.");
