@@ -21,6 +21,8 @@ pub enum TrailingDuration {
     None,
     /// Apache `%D`: integer microseconds.
     Micros,
+    /// Apache `%{ms}T`: integer milliseconds.
+    Millis,
     /// Apache `%T` or nginx `$request_time`: seconds, possibly fractional.
     Seconds,
     /// The last unquoted field carries its unit (`12ms`): Traefik's CLF
@@ -80,6 +82,7 @@ impl ClfFormat {
         let mut keyed = 0usize;
         let mut has_dot = false;
         let mut max_int = 0u64;
+        let mut single_digit = 0usize;
         for line in sample {
             let mut rec = Record::default();
             let Ok(p) = parse_fields(line, &mut rec, NO_FIELD) else {
@@ -103,6 +106,7 @@ impl ClfFormat {
                     trailing += usize::from(parse_decimal_us(t, 1).is_some());
                 } else if let Some(n) = parse_u64(t) {
                     max_int = max_int.max(n);
+                    single_digit += usize::from(n < 10);
                     trailing += 1;
                 }
             }
@@ -114,6 +118,11 @@ impl ClfFormat {
         } else if most(trailing) {
             if has_dot {
                 TrailingDuration::Seconds
+            } else if max_int > 60 && single_digit * 10 >= trailing {
+                // Integers past a minute, yet one in ten under 10: no request is served in
+                // under 10 µs, but many in under 10 ms — Apache's `%{ms}T`. (An API whose
+                // every request takes 10 ms or more cannot be told from `%D` this way.)
+                TrailingDuration::Millis
             } else if max_int > 60 {
                 // %T is whole seconds: a value over a minute on every sampled line is not plausible
                 // for it, while %D (µs) is rarely below 60 on real traffic.
@@ -138,6 +147,7 @@ impl ClfFormat {
         let name = match duration {
             TrailingDuration::None => base.to_string(),
             TrailingDuration::Micros => format!("{base}+usec"),
+            TrailingDuration::Millis => format!("{base}+msec"),
             TrailingDuration::Seconds | TrailingDuration::Field(_) => format!("{base}+sec"),
             TrailingDuration::Keyed => format!("{base}+rt"),
             TrailingDuration::WithUnit => "traefik-clf".to_string(),
@@ -178,6 +188,9 @@ impl LogFormat for ClfFormat {
             (TrailingDuration::Keyed, _) => p.keyed.and_then(|t| parse_decimal_us(t, 1_000_000)),
             (TrailingDuration::Field(_), _) => p.field.and_then(|t| parse_decimal_us(t, 1_000_000)),
             (TrailingDuration::Micros, Some(t)) => parse_u64(t),
+            (TrailingDuration::Millis, Some(t)) => {
+                parse_u64(t).and_then(|ms| ms.checked_mul(1_000))
+            }
             (TrailingDuration::Seconds, Some(t)) => {
                 rec.duration_whole_s = !t.contains(&b'.');
                 parse_decimal_us(t, 1_000_000)
@@ -821,6 +834,25 @@ mod tests {
         let f = ClfFormat::sniffed(&d, "combined");
         assert_eq!(f.name(), "combined+usec");
         assert_eq!(f.parse(d[0]).expect("parses").duration_us, Some(1523));
+        // Apache's `%{ms}T`: past a minute's worth, yet requests served in under 10.
+        let lines = |values: &[u64]| -> Vec<String> {
+            values
+                .iter()
+                .map(|n| format!(r#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" {n}"#))
+                .collect()
+        };
+        let ms = lines(&[0, 3, 12, 45, 30002, 7, 180, 61, 2, 25]);
+        let ms: Vec<&[u8]> = ms.iter().map(|l| l.as_bytes()).collect();
+        let f = ClfFormat::sniffed(&ms, "combined");
+        assert_eq!(f.name(), "combined+msec");
+        assert_eq!(
+            f.parse(ms[4]).expect("parses").duration_us,
+            Some(30_002_000)
+        );
+        // One in ten under 10 is the line: one in eleven is not enough.
+        let us = lines(&[0, 13, 12, 45, 30002, 17, 180, 61, 12, 25, 33]);
+        let us: Vec<&[u8]> = us.iter().map(|l| l.as_bytes()).collect();
+        assert_eq!(ClfFormat::sniffed(&us, "combined").name(), "combined+usec");
         let t = [
             br#"1.1.1.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua" 2"#
                 .as_slice(),

@@ -182,6 +182,11 @@ impl Log {
         self.combined_with(|ms| format!("{}", (ms / 1000.0).floor()))
     }
 
+    /// Apache's combined format with `%{ms}T` appended: whole milliseconds.
+    pub(crate) fn apache_millis(&self) -> String {
+        self.combined_with(|ms| format!("{}", ms.round()))
+    }
+
     /// nginx with `"$http_x_forwarded_for" $request_time $upstream_response_time` after the
     /// user agent, the upstream's time `-` where the gateway answered alone.
     pub(crate) fn nginx_upstream_times(&self) -> String {

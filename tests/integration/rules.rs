@@ -498,15 +498,21 @@ fn app_timeout_500_fires_at_a_latency_ceiling_and_generic_500_stays_quiet() {
 }
 
 /// nginx logs that write `$request_time` among other extra fields, as many configurations do,
-/// and IIS's W3C log (`time-taken` in ms): without the duration read, a 30 s timeout is a
-/// plain 500 flood. The duration is found by detection.
+/// IIS's W3C log (`time-taken` in ms) and Apache's `%{ms}T` (told from `%D`'s µs by the
+/// health checks answered in under 10 ms): without the duration read right, a 30 s timeout is
+/// a plain 500 flood. The duration is found by detection.
 #[test]
-fn app_timeout_500_in_nginx_upstream_time_and_iis_logs() {
+fn app_timeout_500_in_nginx_upstream_time_iis_and_apache_ms_logs() {
     let mut rng = Rng::new(25);
     let mut log = Log::new();
     background(&mut log, &mut rng, 60);
     report_endpoint(&mut log, &mut rng, 240, 6, |r| {
         30_000.0 + r.range(0, 40) as f64
+    });
+    log.spread(300, 0.0, 3600.0, |_, t| {
+        req(t, "GET", "/healthz", 200)
+            .ms(rng.latency(2.0))
+            .client("10.0.0.2")
     });
     for (render, format) in [
         (
@@ -515,6 +521,7 @@ fn app_timeout_500_in_nginx_upstream_time_and_iis_logs() {
         ),
         (Log::nginx_docs_upstream_time, "combined+rt"),
         (Log::iis, "iis"),
+        (Log::apache_millis, "combined+msec"),
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = write(dir.path(), "access.log", render(&log).as_bytes());
