@@ -19,9 +19,23 @@ use statuslens::rules::{Facts, RulesConfig};
 const UPSTREAMINFO: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#;
 
 fn parsers() -> Vec<Box<dyn LogFormat>> {
+    use statuslens::format::{alb, cloudfront, elb, envoy, haproxy};
     vec![
         Box::new(ClfFormat::new("combined", TrailingDuration::Seconds)),
         Box::new(ClfFormat::new("combined", TrailingDuration::Micros)),
+        Box::new(ClfFormat::new("combined", TrailingDuration::Millis)),
+        Box::new(ClfFormat::new("combined", TrailingDuration::Field(1))),
+        Box::new(ClfFormat::new("combined", TrailingDuration::Keyed)),
+        Box::new(ClfFormat::new("combined", TrailingDuration::WithUnit)),
+        Box::new(alb::AlbFormat),
+        Box::new(elb::ElbFormat),
+        Box::new(envoy::EnvoyFormat),
+        Box::new(haproxy::HaproxyFormat),
+        Box::new(cloudfront::CloudfrontFormat::sniffed(&[], None)),
+        Box::new(cloudfront::CloudfrontFormat::sniffed(
+            &[],
+            Some(cloudfront::W3c::Iis),
+        )),
         Box::new(JsonFormat::default()),
         Box::new(NginxFormat::compile(UPSTREAMINFO, &JsonMapping::default()).expect("valid")),
         Box::new(
@@ -38,6 +52,10 @@ const VALID: &[&str] = &[
     r#"10.0.0.1 - bob [10/Oct/2024:13:55:36 -0700] "GET /api/users/42?x=1 HTTP/1.1" 200 512 "-" "curl/8" 0.250"#,
     r#"{"status":"200","request_uri":"/a\"b","time_iso8601":"2024-12-10T10:53:47+00:00","request_time":0.1,"x":[1,{"y":null}]}"#,
     r#"0.0.0.0 - - [18/Mar/2023:15:00:00 +0000] "GET /p HTTP/2.0" 200 12 "r" "ua" 462 0.050 [svc] [] 10.0.50.80:9000, 10.0.50.81:9000 19437, 3 0.049, 0.001 502, 200 7521"#,
+    r#"10.0.0.1 - - [10/Oct/2024:13:55:36 -0700] "GET /a HTTP/1.1" 200 5 "-" "ua" "1.2.3.4" 0.012 0.010 rt=0.012 urt="0.010""#,
+    r#"Dec  9 13:01:26 lb haproxy[28029]: 127.0.0.1:39759 [09/Dec/2013:12:59:46.633] fe~ be/s1 0/51/1/48/+99 200 +83 - - ---- 87/87/87/1/0 0/67 {a b|c} {} "GET /p?q HTTP/1.1" 0/0/0 x"#,
+    "2026-03-17 08:01:15 10.0.2.10 POST /a/b.aspx id=42 443 D\\u 10.0.1.51 Mozilla/5.0+(X) - 500 0 0 30012",
+    r#"https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337281-1d84f3d73c47ec4e58577259" "www.example.com" "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012" 1 2018-07-02T22:22:48.364000Z "authenticate,forward" "-" "-" "10.0.0.1:80" "200" "-" "-""#,
 ];
 
 proptest! {
