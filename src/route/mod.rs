@@ -65,6 +65,19 @@ impl Normalizer {
     /// byte): callers that would search it for such a byte can skip the search.
     pub fn record_route(&self, rec: &Record<'_>, out: &mut Vec<u8>) -> bool {
         match (rec.method, rec.route_path_part()) {
+            // A proxy request for a tunnel (`CONNECT host:443`, mostly scanners looking for an
+            // open proxy): one route per port, not one per host probed.
+            (Some(b"CONNECT"), Some(p)) if !p.contains(&b'/') => {
+                out.extend_from_slice(b"{host}");
+                if let Some(i) = p.iter().rposition(|&b| b == b':') {
+                    let port = &p[i + 1..];
+                    if !port.is_empty() && port.iter().all(u8::is_ascii_digit) {
+                        out.push(b':');
+                        out.extend_from_slice(port);
+                    }
+                }
+                true
+            }
             (Some(_), Some(p)) => self.scan(&p, out).1 & OTHER_BYTE != 0,
             _ => {
                 out.extend_from_slice(NO_REQUEST.as_bytes());
@@ -598,6 +611,34 @@ mod tests {
                 "target {:?}", target
             );
         }
+    }
+
+    /// A tunnel request's target is a host (`CONNECT host:443`, authority form): one route per
+    /// port, whatever host was probed; any other method's target keeps its own route.
+    #[test]
+    fn connect_targets_are_one_route_per_port() {
+        let route = |method: &'static [u8], path: &'static [u8]| {
+            let rec = Record {
+                method: Some(method),
+                path: Some(path),
+                ..Record::default()
+            };
+            let mut out = Vec::new();
+            let unusual = Normalizer::default().record_route(&rec, &mut out);
+            (String::from_utf8(out).expect("utf8"), unusual)
+        };
+        assert_eq!(
+            route(b"CONNECT", b"www.google.com:443"),
+            ("{host}:443".into(), true)
+        );
+        assert_eq!(
+            route(b"CONNECT", b"10.0.0.1:25"),
+            ("{host}:25".into(), true)
+        );
+        assert_eq!(route(b"CONNECT", b"[2001:db8::1]:443").0, "{host}:443");
+        assert_eq!(route(b"CONNECT", b"example.org").0, "{host}");
+        assert_eq!(route(b"CONNECT", b"/api/x").0, "/api/x");
+        assert_eq!(route(b"GET", b"/users/42").0, "/users/{id}");
     }
 
     #[test]
