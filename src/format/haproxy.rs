@@ -13,7 +13,9 @@
 //! session that HAProxy ended before the server's headers came (`sH` server timeout → 504,
 //! `SC` connection refused → 503, `PR` denied, `LR` served locally) is HAProxy's own.
 
-use super::fields::{parse_decimal_us, parse_status, parse_u64, split_host_port, split_request};
+use super::fields::{
+    next_field, parse_decimal_us, parse_status, parse_u64, split_host_port, split_request,
+};
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
 /// The HAProxy HTTP log parser.
@@ -44,22 +46,16 @@ impl LogFormat for HaproxyFormat {
                 .ok_or(ParseError::new(RejectKind::BadTimestamp, date_at))?,
         );
         let mut pos = close + 1;
-        let mut field = |what: RejectKind| -> Result<(usize, &'a [u8]), ParseError> {
-            while line.get(pos) == Some(&b' ') {
-                pos += 1;
-            }
-            let start = pos;
-            while pos < line.len() && line[pos] != b' ' {
-                pos += 1;
-            }
-            if start == pos {
-                return Err(ParseError::new(what, start));
-            }
-            Ok((start, &line[start..pos]))
+        // The next field and where it starts (the fields before the request are unquoted).
+        let mut field = || -> Result<(usize, &'a [u8]), ParseError> {
+            let (v, next) =
+                next_field(line, pos).ok_or(ParseError::new(RejectKind::Truncated, pos))?;
+            pos = next;
+            Ok((next - v.len(), v))
         };
-        let (_, _frontend) = field(RejectKind::Truncated)?;
-        let (_, backend) = field(RejectKind::Truncated)?;
-        let (at, timers) = field(RejectKind::Truncated)?;
+        let (_, _frontend) = field()?;
+        let (_, backend) = field()?;
+        let (at, timers) = field()?;
         let total = timers.rsplit(|&b| b == b'/').next().unwrap_or(timers);
         if timers.iter().filter(|&&b| b == b'/').count() < 3 {
             return Err(ParseError::new(RejectKind::Layout, at));
@@ -70,28 +66,29 @@ impl LogFormat for HaproxyFormat {
                 parse_decimal_us(total, 1_000).ok_or(ParseError::new(RejectKind::BadNumber, at))?,
             );
         }
-        let (at, status) = field(RejectKind::Truncated)?;
+        let (at, status) = field()?;
         // `-1`: no response was sent (the client went away first).
         rec.status = if status == b"-1" {
             None
         } else {
             parse_status(status).map_err(|_| ParseError::new(RejectKind::BadStatus, at))?
         };
-        let (at, bytes) = field(RejectKind::Truncated)?;
+        let (at, bytes) = field()?;
         let bytes = bytes.strip_prefix(b"+").unwrap_or(bytes);
         rec.bytes = Some(parse_u64(bytes).ok_or(ParseError::new(RejectKind::BadNumber, at))?);
         rec.bytes_kind = BytesKind::Total;
         // The captured cookies, then the termination state (two letters without cookie
         // persistence, four with).
-        let (_, _) = field(RejectKind::Truncated)?;
-        let (_, _) = field(RejectKind::Truncated)?;
-        let (at, state) = field(RejectKind::Truncated)?;
+        let (_, _) = field()?;
+        let (_, _) = field()?;
+        let (at, state) = field()?;
         if !(state.len() == 2 || state.len() == 4) {
             return Err(ParseError::new(RejectKind::Layout, at));
         }
         rec.details.push(super::Detail::TerminationState, state);
         rec.origin = origin(state);
-        if let Some((name, server)) = split_once(backend, b'/') {
+        if let Some(i) = memchr::memchr(b'/', backend) {
+            let (name, server) = (&backend[..i], &backend[i + 1..]);
             rec.upstream = Some(name);
             if server != b"<NOSRV>" && rec.origin == Origin::App {
                 rec.details.push(super::Detail::UpstreamHost, server);
@@ -130,11 +127,6 @@ fn origin(state: &[u8]) -> Origin {
         (_, b'D' | b'L') => Origin::App,
         _ => Origin::Gateway,
     }
-}
-
-fn split_once(v: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
-    let i = memchr::memchr(sep, v)?;
-    Some((&v[..i], &v[i + 1..]))
 }
 
 /// The accept date in brackets after the client address: (client start, date start, `]`).

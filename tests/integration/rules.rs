@@ -220,6 +220,16 @@ fn generic_500_load_correlated_points_to_503_429() {
     );
 }
 
+/// `method path` over two hours: 400 requests from 80 clients, every tenth a 500, the 500s as
+/// slow as the 200s (median `median_ms`).
+fn steady_tenth_500s(log: &mut Log, rng: &mut Rng, method: &str, path: &str, median_ms: f64) {
+    log.spread(400, 0.0, 7200.0, |i, t| {
+        req(t, method, path, if i % 10 == 3 { 500 } else { 200 })
+            .ms(rng.latency(median_ms))
+            .client(rng.client(80))
+    });
+}
+
 #[test]
 fn generic_500_near_misses_and_a_flood_without_a_cause() {
     let mut rng = Rng::new(4);
@@ -234,16 +244,7 @@ fn generic_500_near_misses_and_a_flood_without_a_cause() {
     // 10% of 500s on a read, steady over time and as slow as its successes: a flood, reported,
     // but the log shows no cause, so the confidence is low and the candidates are named —
     // requests it cannot serve or a bad instance, not a timeout.
-    log.spread(400, 0.0, 7200.0, |i, t| {
-        req(
-            t,
-            "GET",
-            "/api/reports/{x}",
-            if i % 10 == 3 { 500 } else { 200 },
-        )
-        .ms(rng.latency(120.0))
-        .client(rng.client(80))
-    });
+    steady_tenth_500s(&mut log, &mut rng, "GET", "/api/reports/{x}", 120.0);
     // Ten fast 500s on a write: too few to say anything.
     log.spread(100, 0.0, 7200.0, |i, t| {
         let fail = i % 10 == 0;
@@ -259,16 +260,7 @@ fn generic_500_near_misses_and_a_flood_without_a_cause() {
     });
     // 10% of 500s on a write, steady and as slow as its successes: neither refused up front
     // (409/422 at medium confidence) nor slow enough for a timeout.
-    log.spread(400, 0.0, 7200.0, |i, t| {
-        req(
-            t,
-            "PUT",
-            "/api/carts/{x}",
-            if i % 10 == 4 { 500 } else { 200 },
-        )
-        .ms(rng.latency(90.0))
-        .client(rng.client(80))
-    });
+    steady_tenth_500s(&mut log, &mut rng, "PUT", "/api/carts/{x}", 90.0);
     let fs = findings_at_any_scale(&log, Log::combined, "a.log");
     let f = fires(
         &fs,
