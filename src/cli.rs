@@ -145,7 +145,7 @@ pub(crate) struct InputArgs {
     #[arg(help_heading = "Input", long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Log format: auto, combined, common, alb, elb, cloudfront, iis, envoy, haproxy,
-    /// ingress-nginx, json, nginx:'<log_format body>' pasted from nginx.conf, or
+    /// ingress-nginx, json, logfmt, nginx:'<log_format body>' pasted from nginx.conf, or
     /// apache:'<LogFormat string>' from httpd.conf.
     #[arg(
         help_heading = "Input",

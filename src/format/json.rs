@@ -80,6 +80,13 @@ pub enum TargetField {
     FallbackClient,
     /// Envoy `%RESPONSE_FLAGS%`.
     ResponseFlags,
+    /// An error the gateway logs when it answered itself (Heroku's router `code=H12`, Azure
+    /// Front Door's `errorInfo`): set → the gateway's status; a no-error value (`NoError`,
+    /// `ERRORINFO_NO_ERROR`) → the application's.
+    GatewayError,
+    /// The application instance the gateway sent the request to (Heroku's `dyno=web.1`): set
+    /// → the application answered, unless a gateway error says otherwise.
+    Instance,
 }
 
 impl TargetField {
@@ -110,6 +117,8 @@ impl TargetField {
         ("success", TargetField::Success),
         ("host", TargetField::Host),
         ("upstream", TargetField::Upstream),
+        ("gateway_error", TargetField::GatewayError),
+        ("instance", TargetField::Instance),
     ];
 }
 
@@ -157,7 +166,7 @@ impl JsonMapping {
             .map(|(_, t)| *t)
     }
 
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.custom.is_empty()
     }
 }
@@ -180,7 +189,7 @@ fn builtin_top(key: &[u8]) -> Option<TargetField> {
         b"resourcePath" => T::PathTemplate,
         b"server_protocol" | b"protocol" | b"http_version" | b"RequestProtocol" => T::Protocol,
         b"time_iso8601" | b"time_local" | b"msec" | b"time" | b"timestamp" | b"@timestamp"
-        | b"ts" | b"datetime" | b"requestTime" | b"requestTimeEpoch" => T::Time,
+        | b"ts" | b"datetime" | b"requestTime" | b"requestTimeEpoch" | b"timeStamp" => T::Time,
         // Kong's file log: epoch milliseconds.
         b"started_at" => T::StartTime,
         // The request's start, to the nanosecond (Traefik, Envoy): beats a message's `time`.
@@ -234,6 +243,21 @@ fn builtin_top(key: &[u8]) -> Option<TargetField> {
         b"host" | b"http_host" | b"RequestHost" | b":authority" | b"authority" => T::Host,
         b"response_flags" => T::ResponseFlags,
         b"upstream" | b"ServiceName" | b"upstream_cluster" | b"proxy_upstream_name" => T::Upstream,
+        // Cloudflare's HTTP requests dataset (Logpush): the edge's status to the client, and
+        // the origin's (0 when the edge answered itself: cache, WAF, its own 52x).
+        b"ClientRequestMethod" => T::Method,
+        b"ClientRequestURI" | b"ClientRequestPath" => T::Path,
+        b"ClientRequestHost" => T::Host,
+        b"ClientRequestProtocol" => T::Protocol,
+        b"ClientRequestUserAgent" => T::UserAgent,
+        b"ClientRequestReferer" => T::Referer,
+        b"ClientIP" => T::Client,
+        b"EdgeResponseStatus" => T::Status,
+        b"OriginResponseStatus" => T::OriginStatus,
+        b"EdgeStartTimestamp" => T::StartTime,
+        b"EdgeResponseBytes" => T::TotalBytes,
+        b"EdgeResponseBodyBytes" => T::Bytes,
+        b"EdgeTimeToFirstByteMs" => T::DurationMs,
         _ => return None,
     })
 }
@@ -266,11 +290,30 @@ fn builtin_nested(path: &[&[u8]]) -> Option<TargetField> {
         [b"httpRequest", b"remoteIp"] => T::Client,
         [b"httpRequest", b"userAgent"] => T::UserAgent,
         [b"httpRequest", b"protocol"] => T::Protocol,
+        // Azure Application Gateway and Front Door access logs (diagnostic settings, one JSON
+        // record a line): the request under `properties`, the record's `time` at the top.
+        [b"properties", key] => match *key {
+            b"httpMethod" => T::Method,
+            b"originalRequestUriWithArgs" | b"requestUri" => T::Path,
+            b"httpStatus" | b"httpStatusCode" => T::Status,
+            b"clientIP" | b"clientIp" => T::Client,
+            b"userAgent" => T::UserAgent,
+            b"referer" | b"referrer" => T::Referer,
+            b"httpVersion" | b"requestProtocol" => T::Protocol,
+            b"originalHost" | b"hostName" => T::Host,
+            b"timeTaken" => T::DurationS,
+            b"sentBytes" | b"responseBytes" => T::TotalBytes,
+            // Application Gateway: the backend's status, `-` when none came back.
+            b"serverStatus" => T::OriginStatus,
+            b"error_info" | b"errorInfo" => T::GatewayError,
+            _ => return None,
+        },
         _ => return None,
     })
 }
 
-fn builtin(path: &[&[u8]]) -> Option<TargetField> {
+/// The built-in field of a key path.
+pub(super) fn builtin(path: &[&[u8]]) -> Option<TargetField> {
     match path {
         [key] => builtin_top(key),
         _ => builtin_nested(path),
@@ -501,9 +544,10 @@ impl JsonFormat {
     }
 }
 
-/// Values and where they came from, before they become a record.
+/// Values and where they came from, before they become a record (shared with the logfmt
+/// parser, whose keys map the same way).
 #[derive(Default)]
-struct Collected<'a> {
+pub(super) struct Collected<'a> {
     rec: Record<'a>,
     path_prio: u8,
     status_text: Option<Scalar<'a>>,
@@ -521,6 +565,10 @@ struct Collected<'a> {
     bare_duration_key: bool,
     start_time: bool,
     addr_client: Option<&'a [u8]>,
+    /// A gateway error key: `Some(true)` names an error, `Some(false)` says none.
+    gateway_error: Option<bool>,
+    /// An application instance was named.
+    instance: bool,
 }
 
 fn is_falsy(v: Scalar<'_>) -> bool {
@@ -552,8 +600,16 @@ fn duration(v: Scalar<'_>, unit_us: u64, ns: bool) -> Option<u64> {
     parse_decimal_us(t, unit_us)
 }
 
+/// Gateway error values that say there was none.
+fn is_no_error(v: &[u8]) -> bool {
+    v.eq_ignore_ascii_case(b"NoError") || v.eq_ignore_ascii_case(b"ERRORINFO_NO_ERROR")
+}
+
 impl<'a> Collected<'a> {
-    fn apply(&mut self, field: TargetField, key: &[&[u8]], v: Scalar<'a>) {
+    /// Feed the value `v` of `key` (its path of nested keys) to `field`. Inlined into each
+    /// parser's key visitor: a call per key cost the JSON parser 4 % of its instructions.
+    #[inline(always)]
+    pub(super) fn apply(&mut self, field: TargetField, key: &[&[u8]], v: Scalar<'a>) {
         self.bare_duration_key = key == [b"duration".as_slice()];
         if key == [b"response_code".as_slice()] {
             self.envoy = true;
@@ -688,7 +744,73 @@ impl<'a> Collected<'a> {
                     r.authenticated = Some(true);
                 }
             }
+            T::GatewayError => {
+                if let Some(e) = text_value(v) {
+                    let error = !is_no_error(e);
+                    self.gateway_error = Some(self.gateway_error == Some(true) || error);
+                    if error {
+                        r.details.push(super::Detail::GatewayError, e);
+                    }
+                }
+            }
+            T::Instance => self.instance |= text_value(v).is_some(),
         }
+    }
+
+    /// The record, once every key is in: `Header` for a line with no HTTP fields at all,
+    /// `NoStatus` for a request without a status. By reference: taking `self` by value cost a
+    /// copy of the whole collection per line (1.4 % of the JSON parser's instructions).
+    #[inline(always)]
+    pub(super) fn finish(&mut self, escape: Escape) -> Result<Record<'a>, ParseError> {
+        if let Some(kind) = self.bad {
+            return Err(ParseError::new(kind, 0));
+        }
+        let Some(status) = self.status_text else {
+            // No HTTP fields at all: an application message between access entries (Caddy's
+            // startup lines), skipped; a request without a status is a reject.
+            let kind = if self.rec.method.is_none() && self.rec.path.is_none() {
+                RejectKind::Header
+            } else {
+                RejectKind::NoStatus
+            };
+            return Err(ParseError::new(kind, 0));
+        };
+        self.rec.status = match status {
+            Scalar::Null => None,
+            s => parse_optional_status(s.text().unwrap_or_default())
+                .map_err(|_| ParseError::new(RejectKind::BadStatus, 0))?,
+        };
+        if let Some(d) = self.bare_duration {
+            // Envoy's `duration` is milliseconds; Caddy's (and most apps') seconds.
+            let unit = if self.envoy { 1_000 } else { 1_000_000 };
+            self.rec.duration_us = duration(d, unit, false);
+        }
+        if self.rec.client.is_none() {
+            self.rec.client = self.addr_client.or(self.fallback_client);
+        }
+        if self.origin_key {
+            self.rec.origin = match self.rec.origin_status {
+                u if nginx_made(u, self.upstream_answer) => Origin::Gateway,
+                Some(_) => Origin::App,
+                None => Origin::Gateway,
+            };
+        }
+        // A gateway's own error decides; an instance named (or a gateway saying "no error")
+        // without an origin status says the application answered.
+        match self.gateway_error {
+            Some(true) => self.rec.origin = Origin::Gateway,
+            Some(false) if !self.origin_key => self.rec.origin = Origin::App,
+            _ if self.instance && !self.origin_key => self.rec.origin = Origin::App,
+            _ => {}
+        }
+        if self.rec.bytes.is_none() {
+            if let Some(t) = self.total_bytes {
+                self.rec.bytes = Some(t);
+                self.rec.bytes_kind = BytesKind::Total;
+            }
+        }
+        self.rec.escape = escape;
+        Ok(self.rec.clone())
     }
 }
 
@@ -715,47 +837,7 @@ impl LogFormat for JsonFormat {
                 c.apply(f, path, v);
             }
         })?;
-        if let Some(kind) = c.bad {
-            return Err(ParseError::new(kind, 0));
-        }
-        let Some(status) = c.status_text else {
-            // No HTTP fields at all: an application message between access entries (Caddy's
-            // startup lines), skipped; a request without a status is a reject.
-            let kind = if c.rec.method.is_none() && c.rec.path.is_none() {
-                RejectKind::Header
-            } else {
-                RejectKind::NoStatus
-            };
-            return Err(ParseError::new(kind, 0));
-        };
-        c.rec.status = match status {
-            Scalar::Null => None,
-            s => parse_optional_status(s.text().unwrap_or_default())
-                .map_err(|_| ParseError::new(RejectKind::BadStatus, 0))?,
-        };
-        if let Some(d) = c.bare_duration {
-            // Envoy's `duration` is milliseconds; Caddy's (and most apps') seconds.
-            let unit = if c.envoy { 1_000 } else { 1_000_000 };
-            c.rec.duration_us = duration(d, unit, false);
-        }
-        if c.rec.client.is_none() {
-            c.rec.client = c.addr_client.or(c.fallback_client);
-        }
-        if c.origin_key {
-            c.rec.origin = match c.rec.origin_status {
-                u if nginx_made(u, c.upstream_answer) => Origin::Gateway,
-                Some(_) => Origin::App,
-                None => Origin::Gateway,
-            };
-        }
-        if c.rec.bytes.is_none() {
-            if let Some(t) = c.total_bytes {
-                c.rec.bytes = Some(t);
-                c.rec.bytes_kind = BytesKind::Total;
-            }
-        }
-        c.rec.escape = Escape::Json;
-        Ok(c.rec)
+        c.finish(Escape::Json)
     }
 }
 
@@ -1045,5 +1127,94 @@ mod tests {
             (r.path, r.host),
             (Some(&b"/api/cart/7"[..]), Some(&b"shop.example:8080"[..]))
         );
+    }
+
+    #[test]
+    fn cdns_and_cloud_gateways() {
+        let f = JsonFormat::default();
+        // Cloudflare Logpush, HTTP requests dataset: RFC 3339 and Unix-nanosecond times; an
+        // origin status of 0 means the edge answered itself (here its 522, the origin's
+        // connection timing out).
+        let r = f
+            .parse(br#"{"ClientIP":"203.0.113.9","ClientRequestHost":"api.example.com","ClientRequestMethod":"GET","ClientRequestProtocol":"HTTP/2","ClientRequestReferer":"","ClientRequestURI":"/v1/items/42?x=1","ClientRequestUserAgent":"curl/8.4.0","EdgeEndTimestamp":"2024-05-01T12:00:00Z","EdgeResponseBytes":1532,"EdgeResponseStatus":200,"EdgeStartTimestamp":"2024-05-01T11:59:59Z","EdgeTimeToFirstByteMs":87,"OriginResponseStatus":200,"RayID":"7c0f2e8d5a3b1f00"}"#)
+            .expect("cloudflare");
+        assert_eq!(
+            (r.method, r.path, r.host, r.status),
+            (
+                Some(&b"GET"[..]),
+                Some(&b"/v1/items/42?x=1"[..]),
+                Some(&b"api.example.com"[..]),
+                Some(200)
+            )
+        );
+        assert_eq!(
+            (r.client, r.duration_us, r.bytes, r.origin),
+            (
+                Some(&b"203.0.113.9"[..]),
+                Some(87_000),
+                Some(1532),
+                Origin::App
+            )
+        );
+        assert_eq!(r.time_ms, time::parse_iso8601(b"2024-05-01T11:59:59Z"));
+        let r = f
+            .parse(br#"{"ClientIP":"203.0.113.9","ClientRequestMethod":"POST","ClientRequestURI":"/v1/orders","EdgeResponseStatus":522,"EdgeStartTimestamp":1714564799123000000,"OriginResponseStatus":0}"#)
+            .expect("edge-made");
+        assert_eq!(
+            (r.status, r.origin, r.time_ms),
+            (Some(522), Origin::Gateway, Some(1_714_564_799_123))
+        );
+        // Azure Application Gateway v2 (Microsoft's documented record): the backend's
+        // `serverStatus`, `-` when it sent none; `timeTaken` in seconds; JSON's `\/`.
+        let r = f
+            .parse(br#"{"timeStamp":"2021-10-14T22:17:11+00:00","resourceId":"/SUBSCRIPTIONS/X/APPLICATIONGATEWAYS/GW","operationName":"ApplicationGatewayAccess","category":"ApplicationGatewayAccessLog","properties":{"instanceId":"appgw_2","clientIP":"185.42.129.24","clientPort":45057,"httpMethod":"GET","originalRequestUriWithArgs":"\/api\/carts\/7?full=1","requestUri":"\/api\/carts\/7","requestQuery":"full=1","userAgent":"Mozilla\/5.0","httpStatus":504,"httpVersion":"HTTP\/1.1","receivedBytes":184,"sentBytes":466,"timeTaken":20.034,"serverRouted":"10.0.1.4:443","serverStatus":"-","serverResponseLatency":"-","host":"20.110.30.194","originalHost":"api.example.com","error_info":"ERRORINFO_UPSTREAM_TIMED_OUT"}}"#)
+            .expect("application gateway");
+        assert_eq!(
+            (r.method, r.status, r.duration_us, r.origin),
+            (
+                Some(&b"GET"[..]),
+                Some(504),
+                Some(20_034_000),
+                Origin::Gateway
+            )
+        );
+        assert_eq!(&*r.decoded(r.path.expect("path")), b"/api/carts/7");
+        assert_eq!(
+            (r.client, r.host),
+            (Some(&b"185.42.129.24"[..]), Some(&b"api.example.com"[..]))
+        );
+        assert_eq!(
+            r.details.get("gateway_error"),
+            Some(&b"ERRORINFO_UPSTREAM_TIMED_OUT"[..])
+        );
+        assert_eq!(r.time_ms, time::parse_iso8601(b"2021-10-14T22:17:11Z"));
+        let r = f
+            .parse(br#"{"timeStamp":"2021-10-14T22:17:11+00:00","properties":{"clientIP":"185.42.129.24","httpMethod":"GET","requestUri":"\/","httpStatus":500,"timeTaken":0.1,"serverStatus":"500","error_info":"ERRORINFO_NO_ERROR"}}"#)
+            .expect("backend's 500");
+        assert_eq!(
+            (r.origin, r.details.get("gateway_error")),
+            (Origin::App, None)
+        );
+        // Azure Front Door (Standard/Premium): a whole URL, string numbers, `errorInfo`.
+        let r = f
+            .parse(br#"{"time":"2024-05-01T12:00:00.000Z","category":"FrontDoorAccessLog","properties":{"httpMethod":"GET","httpVersion":"2.0.0","requestUri":"https://www.example.com:443/api/orders?id=1","hostName":"www.example.com","requestBytes":"1234","responseBytes":"5678","userAgent":"Mozilla/5.0","clientIp":"203.0.113.5","timeTaken":"30.061","httpStatusCode":"504","cacheStatus":"CONFIG_NOCACHE","errorInfo":"OriginTimeout"}}"#)
+            .expect("front door");
+        assert_eq!(
+            (r.path, r.status, r.duration_us, r.bytes),
+            (
+                Some(&b"/api/orders?id=1"[..]),
+                Some(504),
+                Some(30_061_000),
+                Some(5678)
+            )
+        );
+        assert_eq!(
+            (r.client, r.origin),
+            (Some(&b"203.0.113.5"[..]), Origin::Gateway)
+        );
+        let r = f
+            .parse(br#"{"time":"2024-05-01T12:00:00.000Z","properties":{"httpMethod":"GET","requestUri":"https://www.example.com/","httpStatusCode":"200","errorInfo":"NoError"}}"#)
+            .expect("front door, no error");
+        assert_eq!(r.origin, Origin::App);
     }
 }

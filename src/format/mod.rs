@@ -14,6 +14,7 @@ pub mod envoy;
 pub mod fields;
 pub mod haproxy;
 pub mod json;
+pub mod logfmt;
 pub mod nginx;
 pub mod time;
 pub mod wrap;
@@ -147,6 +148,8 @@ pub enum Detail {
     XEdgeDetailedResultType,
     /// HAProxy's termination state (`sH--`, `SC--` …).
     TerminationState,
+    /// A gateway's own error (Heroku's router code `H12`, Front Door's `errorInfo`).
+    GatewayError,
 }
 
 impl Detail {
@@ -164,6 +167,7 @@ impl Detail {
             Detail::XEdgeResultType => "x_edge_result_type",
             Detail::XEdgeDetailedResultType => "x_edge_detailed_result_type",
             Detail::TerminationState => "termination_state",
+            Detail::GatewayError => "gateway_error",
         }
     }
 }
@@ -403,6 +407,8 @@ pub enum FormatSpec {
     Haproxy,
     /// Microsoft IIS's W3C extended log.
     Iis,
+    /// logfmt lines (Heroku's router log, applications' key=value logs).
+    Logfmt,
     /// The Kubernetes ingress-nginx controller's default format (either version).
     Ingress,
     /// An nginx `log_format` body.
@@ -434,6 +440,7 @@ impl FormatSpec {
             "envoy" => Ok(FormatSpec::Envoy),
             "haproxy" => Ok(FormatSpec::Haproxy),
             "iis" | "w3c" => Ok(FormatSpec::Iis),
+            "logfmt" | "heroku" => Ok(FormatSpec::Logfmt),
             "ingress-nginx" | "ingress" => Ok(FormatSpec::Ingress),
             // Names people reach for first: say what covers them.
             "nginx" => Err(
@@ -463,7 +470,7 @@ pub struct FormatOptions {
 
 /// The `--log-format` values, for help and error messages.
 pub const FORMAT_NAMES: &str =
-    "auto, combined, common, alb, elb, cloudfront, iis, envoy, haproxy, ingress-nginx, json, nginx:'<log_format body>' or apache:'<LogFormat string>'";
+    "auto, combined, common, alb, elb, cloudfront, iis, envoy, haproxy, ingress-nginx, json, logfmt, nginx:'<log_format body>' or apache:'<LogFormat string>'";
 
 /// Lines [`detect`] looks at.
 pub const SNIFF_LINES: usize = 64;
@@ -497,6 +504,7 @@ pub fn detect(
         ))),
         FormatSpec::Envoy => Some(Box::new(envoy::EnvoyFormat)),
         FormatSpec::Haproxy => Some(Box::new(haproxy::HaproxyFormat)),
+        FormatSpec::Logfmt => Some(Box::new(logfmt::LogfmtFormat::new(opts.json.clone()))),
         FormatSpec::Ingress => {
             // The version whose format reads most of the sample (the newest on a tie).
             let read = |f: &nginx::NginxFormat| lines.iter().filter(|l| f.parse(l).is_ok()).count();
@@ -530,6 +538,7 @@ pub fn detect(
                 Box::new(cloudfront::CloudfrontFormat::sniffed(&lines, None)),
                 Box::new(envoy::EnvoyFormat),
                 Box::new(haproxy::HaproxyFormat),
+                Box::new(logfmt::LogfmtFormat::new(opts.json.clone())),
             ];
             // ingress-nginx before `combined`, which reads the same lines but not their
             // duration and upstream (the tie goes to the first).

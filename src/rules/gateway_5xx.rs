@@ -33,7 +33,8 @@ static META: RuleMeta = RuleMeta {
 ## What it detects
 Triage, not a code change. For an endpoint with a notable share of 502/503/504 it splits them by
 who produced the status: the *gateway* itself (ALB `elb_status_code` without a target answer,
-nginx with no upstream status, Envoy response flags) or the *application* (the upstream's own
+nginx with no upstream status, Envoy response flags, HAProxy's termination state, Heroku's
+router error codes, Cloudflare's origin status of 0) or the *application* (the upstream's own
 code). It also reports endpoints where many requests end in 499 (nginx: the client closed the
 connection before the answer; an ALB logs 460), saying what the log shows: with durations, whether the callers
 waited long (the endpoint is too slow for them) or hung up early (a client timeout, cancelled
@@ -58,7 +59,9 @@ ALB: ... "GET https://api.example.com:443/api/items HTTP/1.1" 502 - ... error_re
 Gateway-made 5xx: check target health, connection limits and timeouts between gateway and app;
 when the gateway made most of them the finding says what its codes mean — its 504s, that it
 gave up waiting (the endpoint is too slow for the gateway's timeout: faster, or 202 and the
-work in the background); its 502s, that the application refused or dropped the connection.
+work in the background); its 502s, that the application refused or dropped the connection; its
+503s, that it had no application to give the request to (no healthy target, HAProxy `SC--`,
+Heroku's router `H10`/`H14`) or gave up on it (Heroku's `H12`, after 30 s).
 App-made 502/503/504: when the application produced most of them the finding says what its
 own codes mean — a 502 is right only when it relays a failing service it calls (its own failure
 is 500, or 503 with `Retry-After`), a 504 only when a service it calls timed out, a 503 wants
@@ -247,7 +250,11 @@ fn closed_early(e: &Endpoint<'_>, closed: u16, who: &str, n: u64) -> Finding {
 /// the endpoint's 502/503/504, or the application's own, when it did: a sentence each;
 /// otherwise the advice to triage.
 fn gateway_meaning(e: &Endpoint<'_>, gateway: u64, total: u64) -> String {
-    let (g502, g504) = (e.gateway_status(502), e.gateway_status(504));
+    let (g502, g503, g504) = (
+        e.gateway_status(502),
+        e.gateway_status(503),
+        e.gateway_status(504),
+    );
     const TRIAGE: &str = " Triage where they come from before changing codes.";
     let mut out = String::new();
     if gateway * 2 < total {
@@ -272,6 +279,9 @@ fn gateway_meaning(e: &Endpoint<'_>, gateway: u64, total: u64) -> String {
     }
     if g502 * 2 >= gateway {
         out.push_str(" The gateway's 502s mean the application refused or dropped the connection (a process restarting or crashing, a full backlog, an idle connection closed under the gateway): look at the application's restarts and connection settings.");
+    }
+    if g503 * 2 >= gateway {
+        out.push_str(" The gateway's 503s mean it had no application to give the request to, or gave up on it (an ALB with no healthy target, HAProxy `SC--`, Heroku's router `H10`/`H13`/`H14`, and its `H12` after 30 s without an answer): look at the application's health, capacity and restarts — and when the requests' durations sit at the gateway's timeout, the endpoint is too slow for it (make it faster, or answer 202 and finish the work in the background).");
     }
     if out.is_empty() {
         out.push_str(TRIAGE);

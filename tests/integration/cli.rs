@@ -833,15 +833,7 @@ fn haproxy_logs_say_who_answered() {
     let v = crate::util::json_report(&p, &[]);
     assert_eq!(v["summary"]["formats"]["haproxy"], 1, "{:#}", v["summary"]);
     assert_eq!(v["summary"]["parsed"], 3000);
-    let finding = |rule: &str| {
-        v["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .find(|f| f["rule"] == rule)
-            .unwrap_or_else(|| panic!("no {rule}: {:#}", v["findings"]))
-            .clone()
-    };
+    let finding = |rule: &str| crate::util::finding(&v, rule);
     let g = finding("gateway-5xx");
     assert_eq!(g["route"], "/v1/search", "{g:#}");
     let figures = &g["evidence"]["figures"];
@@ -871,4 +863,85 @@ fn haproxy_logs_say_who_answered() {
         (&"gateway".into(), &"sH--".into(), &30001.0.into()),
         "{first:#}"
     );
+}
+
+#[test]
+fn heroku_router_logs_say_who_answered() {
+    // Heroku's router log as `heroku logs` prints it: the router's own timeouts (`H12`, a 503
+    // after 30 s) on one endpoint, the application's own 500s on another.
+    let mut text = String::new();
+    for i in 0..3000u32 {
+        let (at, method, path, status, service) = match i % 20 {
+            0 | 10 => (
+                "at=error code=H12 desc=\"Request timeout\"",
+                "GET",
+                format!("/reports/{}", i % 97),
+                503,
+                30000,
+            ),
+            1 => ("at=info", "POST", "/orders".to_string(), 500, 40 + i % 9),
+            11 => ("at=info", "POST", "/orders".to_string(), 201, 35 + i % 11),
+            _ => (
+                "at=info",
+                "GET",
+                format!("/products/{}", i * 7 % 1000),
+                200,
+                20 + i % 150,
+            ),
+        };
+        text.push_str(&format!(
+            "2026-11-30T10:{:02}:{:02}.{:06}+00:00 heroku[router]: {at} method={method} path=\"{path}\" host=shop.herokuapp.com request_id={i:08x} fwd=\"198.51.100.{}\" dyno=web.{} connect=1ms service={service}ms status={status} bytes={} protocol=https\n",
+            i / 60 % 60,
+            i % 60,
+            i * 331 % 1_000_000,
+            i % 200 + 1,
+            i % 3 + 1,
+            200 + i % 900,
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "router.log", text.as_bytes());
+    let v = crate::util::json_report(&p, &[]);
+    assert_eq!(v["summary"]["formats"]["logfmt"], 1, "{:#}", v["summary"]);
+    assert_eq!(v["summary"]["parsed"], 3000);
+    let finding = |rule: &str| crate::util::finding(&v, rule);
+    let g = finding("gateway-5xx");
+    assert_eq!(g["route"], "/reports/{id}", "{g:#}");
+    let figures = &g["evidence"]["figures"];
+    assert_eq!(
+        (&figures["by_gateway"], &figures["by_other"]),
+        (&300.into(), &0.into())
+    );
+    assert!(
+        g["message"].as_str().expect("message").contains("H12"),
+        "{g:#}"
+    );
+    let f = finding("generic-500");
+    assert_eq!(
+        (&f["method"], &f["route"]),
+        (&"POST".into(), &"/orders".into())
+    );
+    let out = statuslens().arg("records").arg(&p).output().expect("runs");
+    let records: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .take(2)
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(
+        (
+            &records[0]["origin"],
+            &records[0]["details"]["gateway_error"],
+            &records[0]["duration_ms"],
+            &records[0]["client"]
+        ),
+        (
+            &"gateway".into(),
+            &"H12".into(),
+            &30000.0.into(),
+            &"198.51.100.1".into()
+        ),
+        "{:#}",
+        records[0]
+    );
+    assert_eq!(records[1]["origin"], "app", "{:#}", records[1]);
 }

@@ -19,7 +19,7 @@ use statuslens::rules::{Facts, RulesConfig};
 const UPSTREAMINFO: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id"#;
 
 fn parsers() -> Vec<Box<dyn LogFormat>> {
-    use statuslens::format::{alb, cloudfront, elb, envoy, haproxy};
+    use statuslens::format::{alb, cloudfront, elb, envoy, haproxy, logfmt};
     vec![
         Box::new(ClfFormat::new("combined", TrailingDuration::Seconds)),
         Box::new(ClfFormat::new("combined", TrailingDuration::Micros)),
@@ -37,6 +37,7 @@ fn parsers() -> Vec<Box<dyn LogFormat>> {
             Some(cloudfront::W3c::Iis),
         )),
         Box::new(JsonFormat::default()),
+        Box::new(logfmt::LogfmtFormat::default()),
         Box::new(NginxFormat::compile(UPSTREAMINFO, &JsonMapping::default()).expect("valid")),
         Box::new(
             NginxFormat::compile(
@@ -54,6 +55,7 @@ const VALID: &[&str] = &[
     r#"0.0.0.0 - - [18/Mar/2023:15:00:00 +0000] "GET /p HTTP/2.0" 200 12 "r" "ua" 462 0.050 [svc] [] 10.0.50.80:9000, 10.0.50.81:9000 19437, 3 0.049, 0.001 502, 200 7521"#,
     r#"10.0.0.1 - - [10/Oct/2024:13:55:36 -0700] "GET /a HTTP/1.1" 200 5 "-" "ua" "1.2.3.4" 0.012 0.010 rt=0.012 urt="0.010""#,
     r#"Dec  9 13:01:26 lb haproxy[28029]: 127.0.0.1:39759 [09/Dec/2013:12:59:46.633] fe~ be/s1 0/51/1/48/+99 200 +83 - - ---- 87/87/87/1/0 0/67 {a b|c} {} "GET /p?q HTTP/1.1" 0/0/0 x"#,
+    r#"2024-05-01T12:00:31.000000+00:00 heroku[router]: at=error code=H12 desc="Request timeout" method=GET path="/r?a=\"b\"" host=x.herokuapp.com fwd="10.1.0.1,204.204.204.205" dyno=web.1 connect=0ms service=30000ms status=503 bytes=0 protocol=https"#,
     "2026-03-17 08:01:15 10.0.2.10 POST /a/b.aspx id=42 443 D\\u 10.0.1.51 Mozilla/5.0+(X) - 500 0 0 30012",
     r#"https 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 10.0.0.1:80 0.086 0.048 0.037 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.46.0" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067 "Root=1-58337281-1d84f3d73c47ec4e58577259" "www.example.com" "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012" 1 2018-07-02T22:22:48.364000Z "authenticate,forward" "-" "-" "10.0.0.1:80" "200" "-" "-""#,
 ];

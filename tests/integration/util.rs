@@ -189,3 +189,14 @@ pub(crate) fn file_names(dir: &std::path::Path) -> Vec<String> {
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect()
 }
+
+/// The first finding of `rule` in a JSON report (the findings shown otherwise).
+pub(crate) fn finding(report: &serde_json::Value, rule: &str) -> serde_json::Value {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule}: {:#}", report["findings"]))
+        .clone()
+}

@@ -1,0 +1,252 @@
+//! logfmt lines (`key=value key="quoted value"`): Heroku's router log, and applications that
+//! log their requests as key/value pairs (Go's logfmt and log/slog text handler, logrus's text
+//! formatter, lograge's key_value).
+//!
+//! Keys map to record fields as JSON keys do (the same built-in names and `--json-field`),
+//! with the router's own beside them: `fwd` (the client, `X-Forwarded-For`), `service` (the
+//! application's time), `dyno` (the instance that answered) and `code` (`H12`: the router's
+//! own error, whose status the router produced). Up to [`MAX_PREFIX`] tokens before the first
+//! pair (`2024-05-01T00:00:00.000000+00:00 heroku[router]:`, a syslog header) are skipped; an
+//! RFC 3339 time among them is the line's time when no key gives one.
+
+use super::fields::find_closing_quote;
+use super::json::{builtin, Collected, JsonMapping, Scalar, TargetField};
+use super::{time, Escape, LogFormat, ParseError, Record, RejectKind};
+
+/// Most tokens before the first `key=value` pair.
+pub const MAX_PREFIX: usize = 8;
+
+/// The logfmt parser.
+#[derive(Clone, Debug, Default)]
+pub struct LogfmtFormat {
+    mapping: JsonMapping,
+}
+
+impl LogfmtFormat {
+    /// A parser with the user's key mappings (`--json-field`).
+    pub fn new(mapping: JsonMapping) -> LogfmtFormat {
+        LogfmtFormat { mapping }
+    }
+}
+
+#[inline]
+fn is_space(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// A byte a key may hold (logfmt: anything above a space but `=` and `"`).
+#[inline]
+fn is_key_byte(b: u8) -> bool {
+    b > b' ' && b != b'=' && b != b'"' && b != 0x7f
+}
+
+/// Heroku's router error codes: `H` and two digits.
+fn is_router_code(v: &[u8]) -> bool {
+    matches!(v, [b'H', a, b] if a.is_ascii_digit() && b.is_ascii_digit())
+}
+
+/// Fields of the keys only Heroku's router writes (the generic names come from JSON's table).
+fn router_key(key: &[u8], value: &[u8]) -> Option<TargetField> {
+    Some(match key {
+        b"fwd" => TargetField::Client,
+        // The application's time; `connect` before it is the router's.
+        b"service" => TargetField::DurationMs,
+        b"dyno" => TargetField::Instance,
+        b"code" if is_router_code(value) => TargetField::GatewayError,
+        _ => return None,
+    })
+}
+
+impl LogFormat for LogfmtFormat {
+    fn name(&self) -> &str {
+        "logfmt"
+    }
+
+    fn family(&self) -> &'static str {
+        "logfmt"
+    }
+
+    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+        let mut c = Collected::default();
+        let custom = !self.mapping.is_empty();
+        let mut prefix = 0;
+        let mut prefix_time = None;
+        let mut pairs = 0;
+        let mut i = 0;
+        loop {
+            while line.get(i).copied().is_some_and(is_space) {
+                i += 1;
+            }
+            if i >= line.len() {
+                break;
+            }
+            let start = i;
+            while line.get(i).copied().is_some_and(is_key_byte) {
+                i += 1;
+            }
+            if i > start && line.get(i) == Some(&b'=') {
+                let key = &line[start..i];
+                i += 1;
+                let value = if line.get(i) == Some(&b'"') {
+                    let close = find_closing_quote(line, i + 1)
+                        .ok_or(ParseError::new(RejectKind::Truncated, i))?;
+                    let v = &line[i + 1..close];
+                    i = close + 1;
+                    v
+                } else {
+                    let s = i;
+                    while line.get(i).is_some_and(|&b| !is_space(b) && b != b'"') {
+                        i += 1;
+                    }
+                    &line[s..i]
+                };
+                // A pair ends at a space (`a="x"y` and `a=x"y` are not logfmt).
+                if line.get(i).is_some_and(|&b| !is_space(b)) {
+                    return Err(ParseError::new(RejectKind::Layout, i));
+                }
+                pairs += 1;
+                let field = router_key(key, value)
+                    .or_else(|| custom.then(|| self.mapping.target_for(&[key])).flatten())
+                    .or_else(|| builtin(&[key]));
+                if let Some(f) = field {
+                    c.apply(f, &[key], Scalar::Str(value));
+                }
+                continue;
+            }
+            // A token that is not a pair: a bare key among the pairs (logfmt's `key` alone),
+            // or before them a prefix token (a time, a syslog header, `heroku[router]:`).
+            while line.get(i).is_some_and(|&b| !is_space(b)) {
+                i += 1;
+            }
+            let token = &line[start..i];
+            if pairs > 0 {
+                if !token.iter().all(|&b| is_key_byte(b)) {
+                    return Err(ParseError::new(RejectKind::Layout, start));
+                }
+                continue;
+            }
+            prefix += 1;
+            if prefix > MAX_PREFIX || token.contains(&b'"') {
+                return Err(ParseError::new(RejectKind::Layout, start));
+            }
+            if prefix_time.is_none() {
+                prefix_time = time::parse_iso8601(token);
+            }
+        }
+        if pairs == 0 {
+            return Err(ParseError::new(RejectKind::Layout, 0));
+        }
+        let mut rec = c.finish(Escape::Json)?;
+        rec.time_ms = rec.time_ms.or(prefix_time);
+        Ok(rec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Origin;
+
+    fn parse(line: &str) -> Result<Record<'_>, ParseError> {
+        LogfmtFormat::default().parse(line.as_bytes())
+    }
+
+    #[test]
+    fn heroku_router_lines() {
+        // From Heroku's router documentation (Dev Center, "HTTP Routing" and "Heroku Error
+        // Codes"), as `heroku logs` prints them.
+        let ok = "2024-05-01T12:00:01.123456+00:00 heroku[router]: at=info method=GET path=\"/users/7?x=1\" host=myapp.herokuapp.com request_id=8601b555-6a76-4c11-a9d6-ab5bbd9a7b4b fwd=\"204.204.204.204\" dyno=web.1 connect=1ms service=18ms status=200 bytes=13 protocol=https";
+        let r = parse(ok).expect("router line");
+        assert_eq!(
+            (r.method, r.path, r.status),
+            (Some(&b"GET"[..]), Some(&b"/users/7?x=1"[..]), Some(200))
+        );
+        assert_eq!(
+            (r.client, r.host, r.duration_us, r.bytes),
+            (
+                Some(&b"204.204.204.204"[..]),
+                Some(&b"myapp.herokuapp.com"[..]),
+                Some(18_000),
+                Some(13)
+            )
+        );
+        assert_eq!(r.origin, Origin::App, "a dyno answered");
+        assert_eq!(
+            r.time_ms,
+            time::parse_iso8601(b"2024-05-01T12:00:01.123Z"),
+            "the time before the pairs"
+        );
+        let timeout = "2024-05-01T12:00:31.000000+00:00 heroku[router]: at=error code=H12 desc=\"Request timeout\" method=GET path=\"/reports\" host=myapp.herokuapp.com request_id=a1 fwd=\"10.1.0.1,204.204.204.205\" dyno=web.1 connect=0ms service=30000ms status=503 bytes=0 protocol=https";
+        let r = parse(timeout).expect("H12");
+        assert_eq!(
+            (r.status, r.duration_us, r.origin),
+            (Some(503), Some(30_000_000), Origin::Gateway),
+            "the router's own 503"
+        );
+        assert_eq!(r.details.get("gateway_error"), Some(&b"H12"[..]));
+        assert_eq!(r.client, Some(&b"204.204.204.205"[..]), "the last hop");
+        // A syslog drain's header (RFC 5424), no dyno (H14: no web dynos running).
+        let drain = "<158>1 2024-05-01T12:00:02+00:00 host heroku router - at=error code=H14 desc=\"No web processes running\" method=GET path=\"/\" host=myapp.herokuapp.com fwd=\"1.2.3.4\" dyno= connect= service= status=503 bytes= protocol=https";
+        let r = parse(drain).expect("drain");
+        assert_eq!((r.status, r.origin), (Some(503), Origin::Gateway));
+        assert_eq!((r.duration_us, r.bytes), (None, None), "empty values");
+        assert_eq!(r.time_ms, time::parse_iso8601(b"2024-05-01T12:00:02Z"));
+    }
+
+    #[test]
+    fn application_lines() {
+        // Go's log/slog text handler: a duration with its unit, quoted message.
+        let r = parse("time=2024-05-01T12:00:00.500Z level=INFO msg=\"request done\" method=POST path=/api/orders status=201 duration=12.5ms remote_addr=10.0.0.9")
+            .expect("slog");
+        assert_eq!(
+            (r.method, r.status, r.duration_us, r.client),
+            (
+                Some(&b"POST"[..]),
+                Some(201),
+                Some(12_500),
+                Some(&b"10.0.0.9"[..])
+            )
+        );
+        assert_eq!(r.time_ms, time::parse_iso8601(b"2024-05-01T12:00:00.5Z"));
+        assert_eq!(r.origin, Origin::Unknown);
+        // An escaped quote in a value, a bare key, `code` that is not a router's.
+        let r = parse("method=GET path=\"/a b\" status=404 ua=\"x \\\"y\\\"\" cached code=404")
+            .expect("escapes");
+        assert_eq!(r.path, Some(&b"/a b"[..]));
+        assert_eq!(&*r.decoded(r.user_agent.expect("ua")), b"x \"y\"");
+        assert_eq!(r.origin, Origin::Unknown);
+        // A custom mapping.
+        let mut m = JsonMapping::default();
+        m.add("rc=status").expect("valid");
+        let r = LogfmtFormat::new(m)
+            .parse(b"verb=GET uri=/x rc=502")
+            .expect("mapped");
+        assert_eq!(r.status, Some(502));
+    }
+
+    #[test]
+    fn rejects() {
+        let kind = |l: &str| parse(l).expect_err(l).kind;
+        // Lines of other formats.
+        for l in [
+            r#"1.2.3.4 - - [01/May/2024:00:00:00 +0000] "GET /a?b=1 HTTP/1.1" 200 5 "-" "curl""#,
+            r#"{"status":200,"path":"/"}"#,
+            "2024-05-01 00:00:00 10.0.0.1 GET /default.htm a=b 80 - 10.0.0.2 Mozilla/5.0 - 200 0 0 15",
+            "plain text without pairs",
+        ] {
+            assert!(
+                matches!(
+                    parse(l).map_err(|e| e.kind),
+                    Err(RejectKind::Layout | RejectKind::Header)
+                ),
+                "{l}"
+            );
+        }
+        assert_eq!(kind("method=GET path=/a"), RejectKind::NoStatus);
+        assert_eq!(kind("at=info msg=\"started\""), RejectKind::Header);
+        assert_eq!(kind("status=abc method=GET"), RejectKind::BadStatus);
+        assert_eq!(kind("status=200 path=\"/a"), RejectKind::Truncated);
+        assert_eq!(kind("status=200 path=\"/a\"b"), RejectKind::Layout);
+        assert_eq!(kind("a b c d e f g h i status=200"), RejectKind::Layout);
+    }
+}
