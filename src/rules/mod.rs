@@ -215,10 +215,11 @@ impl Evidence {
         self.figure(name, v)
     }
 
-    /// The window of `e`'s requests and its earliest samples under `sample_key` (a status or
-    /// a [`sample_key`](crate::aggregate::signals) signal).
+    /// The window of `e`'s requests answered `sample_key` (a status; a
+    /// [`sample_key`](crate::aggregate::signals) signal takes the window of all its requests)
+    /// and its earliest samples under it.
     pub fn over(mut self, e: &Endpoint<'_>, sample_key: u16) -> Self {
-        self.window = e.stats.first_ms.zip(e.stats.last_ms);
+        self.window = code_window(e.stats, sample_key);
         self.samples = e.stats.samples.get(sample_key).to_vec();
         self
     }
@@ -239,6 +240,40 @@ impl Evidence {
             self
         }
     }
+}
+
+/// When the endpoint answered `code`: from the start of the first series bucket that counted
+/// it to the end of the last (the next bucket's start), within the endpoint's first and last request. The series
+/// counts 500, 404, 429 and 499/460 apart and other codes by class, so the window holds every
+/// response with `code` and may hold others of its class; a flood in one afternoon of a week's
+/// log gets that afternoon, not the week. The endpoint's whole span for signals that are not
+/// a status, and when the series lost buckets to its cap.
+fn code_window(s: &crate::aggregate::EndpointStats, code: u16) -> Option<(i64, i64)> {
+    use crate::aggregate::{class_index, step_seconds, Counter};
+    let span = s.first_ms.zip(s.last_ms)?;
+    if code >= 1000 || s.series_dropped > 0 {
+        return Some(span);
+    }
+    let counter = match code {
+        500 => Counter::Status500,
+        404 => Counter::Status404,
+        429 => Counter::Status429,
+        c if crate::codes::is_client_closed(c) => Counter::ClientClosed,
+        c => Counter::Class(class_index((c != 0).then_some(c)) as u8),
+    };
+    let mut hit = s
+        .series
+        .iter()
+        .filter(|(_, c)| c.get(counter) > 0)
+        .map(|(b, _)| *b);
+    let Some(first) = hit.next() else {
+        return Some(span);
+    };
+    let last = hit.last().unwrap_or(first);
+    let width_ms = step_seconds(s.series_step).saturating_mul(1000);
+    let start = first.saturating_mul(width_ms).max(span.0);
+    let end = last.saturating_add(1).saturating_mul(width_ms).min(span.1);
+    Some(if start <= end { (start, end) } else { span })
 }
 
 /// One finding (SPEC §5).

@@ -1145,6 +1145,51 @@ fn gateway_5xx_splits_by_origin_and_reports_499() {
     fires(&fs, "gateway-5xx", "GET", "/api/search", 499, &[]);
 }
 
+/// A finding's time window is when the endpoint answered the finding's code, not the
+/// endpoint's whole span: gateway 503s only between 01:00 and 01:20 of a two-hour log, 499s
+/// only in its last quarter hour, on endpoints served all along.
+#[test]
+fn a_findings_window_is_when_its_code_was_answered() {
+    let mut rng = Rng::new(29);
+    let mut log = Log::new();
+    log.spread(2400, 0.0, 7200.0, |i, t| {
+        let r = if (3600.0..4800.0).contains(&t) && i % 4 == 0 {
+            req(t, "GET", "/api/reports/{x}", 503).by_gateway()
+        } else {
+            req(t, "GET", "/api/reports/{x}", 200)
+        };
+        r.ms(rng.latency(300.0)).client(rng.client(80))
+    });
+    log.spread(1200, 0.0, 7200.0, |i, t| {
+        let status = if t >= 6300.0 && i % 3 == 0 { 499 } else { 200 };
+        req(t, "GET", "/api/search", status)
+            .ms(rng.latency(90.0))
+            .client(rng.client(80))
+    });
+    let fs = findings_at_any_scale(&log, Log::json, "a.jsonl");
+    let window = |f: &Value| {
+        let w = &f["evidence"]["time_window"];
+        (
+            w["start"].as_str().expect("start").to_string(),
+            w["end"].as_str().expect("end").to_string(),
+        )
+    };
+    let f = fires(&fs, "gateway-5xx", "GET", "/api/reports/{x}", 503, &[]);
+    let (start, end) = window(f);
+    assert!(
+        ("2024-05-01T00:59:30".."2024-05-01T01:00:30").contains(&start.as_str())
+            && ("2024-05-01T01:19:30".."2024-05-01T01:20:30").contains(&end.as_str()),
+        "01:00 to 01:20: {f:#}"
+    );
+    let f = fires(&fs, "gateway-5xx", "GET", "/api/search", 499, &[]);
+    let (start, end) = window(f);
+    assert!(
+        ("2024-05-01T01:44:30".."2024-05-01T01:45:30").contains(&start.as_str())
+            && end.as_str() >= "2024-05-01T01:59",
+        "01:45 to the end: {f:#}"
+    );
+}
+
 /// A Kubernetes ingress-nginx log (detected without flags) where a report endpoint runs past
 /// the proxy's 60 s read timeout: nginx logs its own 504 with `$upstream_status` 504 too, but
 /// the pod sent nothing back (`$upstream_response_length` 0) — the gateway's 504s, not the
