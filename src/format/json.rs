@@ -220,7 +220,12 @@ fn builtin_top(key: &[u8]) -> Option<TargetField> {
         | b"user-agent"
         | b"request_User-Agent" => T::UserAgent,
         b"http_referer" | b"referer" | b"referrer" | b"request_Referer" => T::Referer,
-        b"upstream_status" | b"origin_status" | b"OriginStatus" => T::OriginStatus,
+        // API Gateway's `$context.integrationStatus` (`-` when the integration sent nothing:
+        // its 29 s timeout) and `$context.integrationErrorMessage`.
+        b"upstream_status" | b"origin_status" | b"OriginStatus" | b"integrationStatus" => {
+            T::OriginStatus
+        }
+        b"integrationErrorMessage" | b"integrationError" => T::GatewayError,
         b"upstream_header_time" => T::UpstreamAnswer { header: true },
         b"upstream_response_length" => T::UpstreamAnswer { header: false },
         b"error"
@@ -1020,6 +1025,24 @@ mod tests {
             r.authenticated, None,
             "user `-`: IAM's, unknown under other authorizers"
         );
+        assert_eq!(r.origin, Origin::Unknown, "nothing says who answered");
+        // With the integration's status and error logged: a timeout is API Gateway's own 504;
+        // a Lambda proxy's 500 is the function's (the Lambda service answered 200).
+        let r = f
+            .parse(br#"{"requestId":"a1","ip":"203.0.113.7","requestTime":"03/Dec/2026:10:00:00 +0000","httpMethod":"POST","resourcePath":"/orders/{id}","status":"504","responseLatency":"29012","integrationStatus":"-","integrationErrorMessage":"Endpoint request timed out","integrationLatency":"-"}"#)
+            .expect("integration timeout");
+        assert_eq!(
+            (r.status, r.origin, r.details.get("gateway_error")),
+            (
+                Some(504),
+                Origin::Gateway,
+                Some(&b"Endpoint request timed out"[..])
+            )
+        );
+        let r = f
+            .parse(br#"{"requestId":"a2","httpMethod":"POST","resourcePath":"/orders/{id}","status":"500","integrationStatus":"200","integrationErrorMessage":"-"}"#)
+            .expect("function's 500");
+        assert_eq!((r.status, r.origin), (Some(500), Origin::App));
         // The path as requested wins over the template, whichever comes first.
         let r = f
             .parse(br#"{"resourcePath":"/orders/{id}","path":"/prod/orders/7","httpMethod":"GET","status":"200"}"#)
