@@ -5,7 +5,9 @@
 //! Keys map to record fields as JSON keys do (the same built-in names and `--json-field`),
 //! with the router's own beside them: `fwd` (the client, `X-Forwarded-For`), `service` (the
 //! application's time), `dyno` (the instance that answered) and `code` (`H12`: the router's
-//! own error, whose status the router produced). Up to [`MAX_PREFIX`] tokens before the first
+//! own error, whose status the router produced). A bare number under `duration` is
+//! milliseconds (lograge, Rails); a Heroku application's own lines (`app[web.1]:`) are
+//! skipped, as the router logs the same requests. Up to [`MAX_PREFIX`] tokens before the first
 //! pair (`2024-05-01T00:00:00.000000+00:00 heroku[router]:`, a syslog header) are skipped; an
 //! RFC 3339 time among them is the line's time when no key gives one.
 
@@ -67,9 +69,12 @@ fn is_router_code(v: &[u8]) -> bool {
     matches!(v, [b'H', a, b] if a.is_ascii_digit() && b.is_ascii_digit())
 }
 
-/// Fields of the keys only Heroku's router writes (the generic names come from JSON's table).
-fn router_key(key: &[u8], value: &[u8]) -> Option<TargetField> {
+/// Fields of the keys logfmt writers use apart from JSON's (Heroku's router; a bare number
+/// under `duration` is milliseconds, as lograge and Rails write it — Go's writers add a
+/// unit). The generic names come from JSON's table.
+fn logfmt_key(key: &[u8], value: &[u8]) -> Option<TargetField> {
     Some(match key {
+        b"duration" if !value.iter().any(u8::is_ascii_alphabetic) => TargetField::DurationMs,
         b"fwd" => TargetField::Client,
         // The application's time; `connect` before it is the router's.
         b"service" => TargetField::DurationMs,
@@ -132,7 +137,7 @@ impl LogFormat for LogfmtFormat {
                 let field = custom
                     .then(|| self.mapping.target_for(path))
                     .flatten()
-                    .or_else(|| router_key(key, value))
+                    .or_else(|| logfmt_key(key, value))
                     .or_else(|| builtin(path));
                 if let Some(f) = field {
                     c.apply(f, path, Scalar::Str(value));
@@ -152,6 +157,11 @@ impl LogFormat for LogfmtFormat {
             prefix += 1;
             if prefix > MAX_PREFIX || token.contains(&b'"') {
                 return Err(ParseError::new(RejectKind::Layout, start));
+            }
+            if token.starts_with(b"app[") && token.ends_with(b"]:") {
+                // A Heroku application's own line (`app[web.1]:`, lograge's key=value): the
+                // router logs the same request, so reading both would count it twice.
+                return Err(ParseError::new(RejectKind::Header, start));
             }
             if prefix_time.is_none() {
                 prefix_time = time::parse_iso8601(token);
@@ -215,6 +225,9 @@ mod tests {
         assert_eq!((r.status, r.origin), (Some(503), Origin::Gateway));
         assert_eq!((r.duration_us, r.bytes), (None, None), "empty values");
         assert_eq!(r.time_ms, time::parse_iso8601(b"2024-05-01T12:00:02Z"));
+        // The application's own line of a request the router logged: skipped, not counted.
+        let app = "2024-05-01T12:00:01.100000+00:00 app[web.1]: method=GET path=/users/7 format=html controller=UsersController action=show status=200 duration=58.33 view=40.43 db=15.26";
+        assert_eq!(parse(app).expect_err("app line").kind, RejectKind::Header);
     }
 
     #[test]
@@ -233,6 +246,10 @@ mod tests {
         );
         assert_eq!(r.time_ms, time::parse_iso8601(b"2024-05-01T12:00:00.5Z"));
         assert_eq!(r.origin, Origin::Unknown);
+        // lograge's key_value format: a bare `duration` in milliseconds.
+        let r = parse("method=GET path=/users format=html controller=UsersController action=index status=200 duration=58.33 view=40.43 db=15.26")
+            .expect("lograge");
+        assert_eq!((r.status, r.duration_us), (Some(200), Some(58_330)));
         // An escaped quote in a value, a bare key, `code` that is not a router's.
         let r = parse("method=GET path=\"/a b\" status=404 ua=\"x \\\"y\\\"\" cached code=404")
             .expect("escapes");

@@ -898,12 +898,30 @@ fn heroku_router_logs_say_who_answered() {
             i % 3 + 1,
             200 + i % 900,
         ));
+        if status == 500 {
+            // The application's own lograge line of the same request, after the router's.
+            text.push_str(&format!(
+                "2026-11-30T10:{:02}:{:02}.{:06}+00:00 app[web.1]: method=POST path=/orders format=json controller=OrdersController action=create status=500 error='ActiveRecord::Deadlocked' duration=41.20 view=0.00 db=38.10\n",
+                i / 60 % 60,
+                i % 60,
+                i * 331 % 1_000_000 + 1,
+            ));
+        }
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "router.log", text.as_bytes());
     let v = crate::util::json_report(&p, &[]);
     assert_eq!(v["summary"]["formats"]["logfmt"], 1, "{:#}", v["summary"]);
-    assert_eq!(v["summary"]["parsed"], 3000);
+    assert_eq!(
+        (
+            &v["summary"]["lines"],
+            &v["summary"]["parsed"],
+            &v["summary"]["skipped"]
+        ),
+        (&3150.into(), &3000.into(), &150.into()),
+        "the application's lines are skipped, not counted twice: {:#}",
+        v["summary"]
+    );
     let finding = |rule: &str| crate::util::finding(&v, rule);
     let g = finding("gateway-5xx");
     assert_eq!(g["route"], "/reports/{id}", "{g:#}");
