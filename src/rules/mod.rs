@@ -243,15 +243,16 @@ impl Evidence {
 }
 
 /// When the endpoint answered `code`: from the start of the first series bucket that counted
-/// it to the end of the last (the next bucket's start), within the endpoint's first and last request. The series
-/// counts 500, 404, 429 and 499/460 apart and other codes by class, so the window holds every
-/// response with `code` and may hold others of its class; a flood in one afternoon of a week's
-/// log gets that afternoon, not the week. The endpoint's whole span for signals that are not
-/// a status, and when the series lost buckets to its cap.
+/// it to the end of the last (the next bucket's start), within the endpoint's first and last
+/// request. The series counts 500, 404, 429 and 499/460 apart and other codes by class, so
+/// the window holds every response with `code` and may hold others of its class; a flood in
+/// one afternoon of a week's log gets that afternoon, not the week. The endpoint's whole span
+/// for signals that are not a status, and when the series lost buckets to its cap.
 fn code_window(s: &crate::aggregate::EndpointStats, code: u16) -> Option<(i64, i64)> {
     use crate::aggregate::{class_index, step_seconds, Counter};
     let span = s.first_ms.zip(s.last_ms)?;
-    if code >= 1000 || s.series_dropped > 0 {
+    // Signals are numbered past the three-digit codes (`sample_key`).
+    if code > 999 || s.series_dropped > 0 {
         return Some(span);
     }
     let counter = match code {
