@@ -6,8 +6,8 @@
 //! with the router's own beside them: `fwd` (the client, `X-Forwarded-For`), `service` (the
 //! application's time), `dyno` (the instance that answered) and `code` (`H12`: the router's
 //! own error, whose status the router produced). A bare number under `duration` is
-//! milliseconds (lograge, Rails); a Heroku application's own lines (`app[web.1]:`) are
-//! skipped, as the router logs the same requests. Up to [`MAX_PREFIX`] tokens before the first
+//! milliseconds (lograge, Rails); a Heroku application's own lines (`app[web.1]:`, or APP-NAME
+//! `app` in a syslog drain) are skipped, as the router logs the same requests. Up to [`MAX_PREFIX`] tokens before the first
 //! pair (`2024-05-01T00:00:00.000000+00:00 heroku[router]:`, a syslog header) are skipped; an
 //! RFC 3339 time among them is the line's time when no key gives one.
 
@@ -98,6 +98,8 @@ impl LogFormat for LogfmtFormat {
         let custom = !self.mapping.is_empty();
         let mut prefix = 0;
         let mut prefix_time = None;
+        // The line starts with an RFC 5424 syslog header (`<158>1`).
+        let mut syslog = false;
         let mut pairs = 0;
         let mut i = 0;
         loop {
@@ -158,11 +160,15 @@ impl LogFormat for LogfmtFormat {
             if prefix > MAX_PREFIX || token.contains(&b'"') {
                 return Err(ParseError::new(RejectKind::Layout, start));
             }
-            if token.starts_with(b"app[") && token.ends_with(b"]:") {
-                // A Heroku application's own line (`app[web.1]:`, lograge's key=value): the
-                // router logs the same request, so reading both would count it twice.
+            // A Heroku application's own line (`app[web.1]:`, or `app` as the syslog
+            // drain's APP-NAME after `<PRI>1 TIMESTAMP HOST`; lograge's key=value): the
+            // router logs the same request, so reading both would count it twice.
+            if token.starts_with(b"app[") && token.ends_with(b"]:")
+                || prefix == 4 && token == b"app" && syslog
+            {
                 return Err(ParseError::new(RejectKind::Header, start));
             }
+            syslog |= prefix == 1 && token.starts_with(b"<") && token.ends_with(b">1");
             if prefix_time.is_none() {
                 prefix_time = time::parse_iso8601(token);
             }
@@ -228,6 +234,16 @@ mod tests {
         // The application's own line of a request the router logged: skipped, not counted.
         let app = "2024-05-01T12:00:01.100000+00:00 app[web.1]: method=GET path=/users/7 format=html controller=UsersController action=show status=200 duration=58.33 view=40.43 db=15.26";
         assert_eq!(parse(app).expect_err("app line").kind, RejectKind::Header);
+        let drained = "<190>1 2024-05-01T12:00:01.100000+00:00 host app web.1 - method=GET path=/users/7 status=200 duration=58.33";
+        assert_eq!(
+            parse(drained).expect_err("drained").kind,
+            RejectKind::Header
+        );
+        let not_syslog = "2024-05-01T12:00:01Z host svc app - method=GET path=/users/7 status=200";
+        assert!(
+            parse(not_syslog).is_ok(),
+            "`app` read as APP-NAME only after a syslog header"
+        );
     }
 
     #[test]
