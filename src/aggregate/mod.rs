@@ -204,6 +204,26 @@ pub enum Counter {
     ClientClosed,
 }
 
+impl Counter {
+    /// The counter that follows `status` on its own, beside its class, if one does.
+    #[inline]
+    pub fn exact(status: Option<u16>) -> Option<Counter> {
+        match status {
+            Some(500) => Some(Counter::Status500),
+            Some(404) => Some(Counter::Status404),
+            Some(429) => Some(Counter::Status429),
+            Some(c) if crate::codes::is_client_closed(c) => Some(Counter::ClientClosed),
+            _ => None,
+        }
+    }
+
+    /// The narrowest counter that counts every request with `status`: its own, else its
+    /// class's.
+    pub fn narrowest(status: Option<u16>) -> Counter {
+        Counter::exact(status).unwrap_or(Counter::Class(class_index(status) as u8))
+    }
+}
+
 /// One minute of one endpoint: requests by status class, plus the exact codes the rules follow
 /// in time. Serialized as the array `[none, 1xx, 2xx, 3xx, 4xx, 5xx, 500, 404, 429, 499|460]`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,14 +246,7 @@ impl MinuteCounts {
     pub fn add(&mut self, status: Option<u16>) {
         let c = &mut self.0[class_index(status)];
         *c = c.saturating_add(1);
-        let exact = match status {
-            Some(500) => Some(Counter::Status500),
-            Some(404) => Some(Counter::Status404),
-            Some(429) => Some(Counter::Status429),
-            Some(c) if crate::codes::is_client_closed(c) => Some(Counter::ClientClosed),
-            _ => None,
-        };
-        if let Some(e) = exact {
+        if let Some(e) = Counter::exact(status) {
             let c = &mut self.0[Self::slot(e)];
             *c = c.saturating_add(1);
         }

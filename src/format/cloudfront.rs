@@ -29,6 +29,40 @@ pub enum W3c {
     Iis,
 }
 
+impl W3c {
+    /// The format's name.
+    fn name(self) -> &'static str {
+        match self {
+            W3c::Cloudfront => "cloudfront",
+            W3c::Iis => "iis",
+        }
+    }
+
+    /// The byte between fields.
+    fn separator(self) -> u8 {
+        match self {
+            W3c::Cloudfront => b'\t',
+            W3c::Iis => b' ',
+        }
+    }
+
+    /// How text fields are escaped: IIS writes a space as `+` and nothing else encoded.
+    fn escape(self) -> Escape {
+        match self {
+            W3c::Cloudfront => Escape::Url,
+            W3c::Iis => Escape::None,
+        }
+    }
+
+    /// Microseconds in one unit of `time-taken`.
+    fn time_taken_us(self) -> u64 {
+        match self {
+            W3c::Cloudfront => 1_000_000,
+            W3c::Iis => 1_000,
+        }
+    }
+}
+
 /// Positions of the fields the record needs (`usize::MAX` when the header lacks one).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloudfrontFormat {
@@ -118,17 +152,11 @@ const MAX_FIELDS: usize = 48;
 
 impl LogFormat for CloudfrontFormat {
     fn name(&self) -> &str {
-        match self.kind {
-            W3c::Cloudfront => "cloudfront",
-            W3c::Iis => "iis",
-        }
+        self.kind.name()
     }
 
     fn family(&self) -> &'static str {
-        match self.kind {
-            W3c::Cloudfront => "cloudfront",
-            W3c::Iis => "iis",
-        }
+        self.kind.name()
     }
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
@@ -137,10 +165,7 @@ impl LogFormat for CloudfrontFormat {
         }
         let mut f: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
         let mut n = 0;
-        let sep = match self.kind {
-            W3c::Cloudfront => b'\t',
-            W3c::Iis => b' ',
-        };
+        let sep = self.kind.separator();
         for v in line.split(|&b| b == sep).take(MAX_FIELDS) {
             f[n] = v;
             n += 1;
@@ -170,11 +195,7 @@ impl LogFormat for CloudfrontFormat {
             }
         };
         let mut rec = Record {
-            escape: match self.kind {
-                W3c::Cloudfront => Escape::Url,
-                // IIS writes a space as `+` and nothing else encoded.
-                W3c::Iis => Escape::None,
-            },
+            escape: self.kind.escape(),
             ..Record::default()
         };
         if let (Some(d), Some(t)) = (get(self.date), get(self.time)) {
@@ -214,11 +235,8 @@ impl LogFormat for CloudfrontFormat {
         rec.duration_us = get(self.time_taken)
             .and_then(dash_to_none)
             .map(|t| {
-                let unit = match self.kind {
-                    W3c::Cloudfront => 1_000_000,
-                    W3c::Iis => 1_000,
-                };
-                parse_decimal_us(t, unit).ok_or(ParseError::new(RejectKind::BadNumber, 0))
+                parse_decimal_us(t, self.kind.time_taken_us())
+                    .ok_or(ParseError::new(RejectKind::BadNumber, 0))
             })
             .transpose()?;
         // A user name means credentials were accepted (Basic, Windows); `-` says nothing of a

@@ -165,10 +165,6 @@ impl JsonMapping {
             })
             .map(|(_, t)| *t)
     }
-
-    pub(super) fn is_empty(&self) -> bool {
-        self.custom.is_empty()
-    }
 }
 
 /// Built-in names for top-level keys (nginx variable names and common app-log names).
@@ -830,14 +826,8 @@ impl LogFormat for JsonFormat {
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let mut c = Collected::default();
-        let custom = !self.mapping.is_empty();
         scan_object(line, &mut |path, v| {
-            let field = if custom {
-                self.mapping.target_for(path)
-            } else {
-                None
-            };
-            let field = field.or_else(|| builtin(path));
+            let field = self.mapping.target_for(path).or_else(|| builtin(path));
             if let Some(f) = field {
                 c.apply(f, path, v);
             }

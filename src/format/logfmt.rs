@@ -95,7 +95,6 @@ impl LogFormat for LogfmtFormat {
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         let mut c = Collected::default();
-        let custom = !self.mapping.is_empty();
         let mut prefix = 0;
         let mut prefix_time = None;
         // The line starts with an RFC 5424 syslog header (`<158>1`).
@@ -136,9 +135,9 @@ impl LogFormat for LogfmtFormat {
                     n += 1;
                 }
                 let path = &parts[..n];
-                let field = custom
-                    .then(|| self.mapping.target_for(path))
-                    .flatten()
+                let field = self
+                    .mapping
+                    .target_for(path)
                     .or_else(|| logfmt_key(key, value))
                     .or_else(|| builtin(path));
                 if let Some(f) = field {

@@ -249,19 +249,14 @@ impl Evidence {
 /// one afternoon of a week's log gets that afternoon, not the week. The endpoint's whole span
 /// for signals that are not a status, and when the series lost buckets to its cap.
 fn code_window(s: &crate::aggregate::EndpointStats, code: u16) -> Option<(i64, i64)> {
-    use crate::aggregate::{class_index, step_seconds, Counter};
+    use crate::aggregate::{step_seconds, Counter};
     let span = s.first_ms.zip(s.last_ms)?;
     // Signals are numbered past the three-digit codes (`sample_key`).
     if code > 999 || s.series_dropped > 0 {
         return Some(span);
     }
-    let counter = match code {
-        500 => Counter::Status500,
-        404 => Counter::Status404,
-        429 => Counter::Status429,
-        c if crate::codes::is_client_closed(c) => Counter::ClientClosed,
-        c => Counter::Class(class_index((c != 0).then_some(c)) as u8),
-    };
+    // 0 stands for "no status" among the codes rules observe.
+    let counter = Counter::narrowest((code != 0).then_some(code));
     let mut hit = s
         .series
         .iter()
