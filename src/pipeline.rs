@@ -302,8 +302,11 @@ pub fn latest_time(inputs: &[Input], opts: &RunOptions) -> Result<Option<i64>, S
         let Ok(mut opened) = open_input(input, &quiet, Vec::new()) else {
             continue;
         };
-        let mut tail: Vec<(ChunkKind, Vec<u8>)> = Vec::new();
-        if opened.compression == Compression::None {
+        // Each tail chunk with the parser in force where it starts.
+        let mut tail: Vec<(ChunkKind, Vec<u8>, Arc<dyn LogFormat>)> = Vec::new();
+        let mut unwrapped = Vec::new();
+        // A layout declared mid-file holds from there on: such a file is read through.
+        if opened.compression == Compression::None && !opened.format.relayouts() {
             let read = std::fs::File::open(path).and_then(|mut f| {
                 let len = f.metadata()?.len();
                 let from = len.saturating_sub(TAIL_BYTES);
@@ -318,25 +321,34 @@ pub fn latest_time(inputs: &[Input], opts: &RunOptions) -> Result<Option<i64>, S
                 Ok(buf)
             });
             if let Ok(buf) = read {
-                tail.push((ChunkKind::Lines, buf));
+                tail.push((ChunkKind::Lines, buf, opened.format.clone()));
             }
         } else {
-            while let Ok(Some(chunk)) = opened.next_chunk(Vec::new()) {
-                if chunk.0 == ChunkKind::Lines {
+            while let Ok(Some((kind, buf))) = opened.next_chunk(Vec::new()) {
+                if kind == ChunkKind::Lines {
+                    let format = opened.format.clone();
+                    let text = chunk_text(opened.wrap, kind, &buf, &mut unwrapped);
+                    if let Some(f) = format::layout_after(&format, text) {
+                        opened.format = f;
+                    }
                     if tail.len() == 2 {
                         tail.remove(0);
                     }
-                    tail.push(chunk);
+                    tail.push((kind, buf, format));
                 }
             }
         }
-        let mut unwrapped = Vec::new();
-        for (kind, buf) in &tail {
+        for (kind, buf, format) in &tail {
             let data = chunk_text(opened.wrap, *kind, buf, &mut unwrapped);
-            for_each_line(data, |_, line| {
-                if let Ok(Some(t)) = opened.format.parse(line).map(|r| r.time_ms) {
-                    latest = latest.max(Some(t));
+            let mut format = Arc::clone(format);
+            for_each_line(data, |_, line| match format.parse(line) {
+                Ok(r) => latest = latest.max(r.time_ms),
+                Err(e) if e.kind == RejectKind::Header => {
+                    if let Some(f) = format.relayout(line) {
+                        format = f;
+                    }
                 }
+                Err(_) => {}
             });
         }
     }
@@ -386,6 +398,8 @@ pub fn scan_chunk<S: Sink>(work: &Work, sink: &mut S) -> (FileCounts, bool) {
         return (counts, true);
     }
     let mut more = true;
+    // A header line can change the layout for the lines after it (W3C's `#Fields:`).
+    let mut format = Arc::clone(&work.format);
     for_each_line(data, |line_no, line| {
         counts.lines += 1;
         if line.is_empty() {
@@ -395,13 +409,16 @@ pub fn scan_chunk<S: Sink>(work: &Work, sink: &mut S) -> (FileCounts, bool) {
         // Matched by reference: the record (330 bytes) is read where the parser wrote it, not
         // moved out first (the move's loads stalled on the parser's narrower stores). One call
         // of the sink, so it is inlined here.
-        let parsed = work.format.parse(line);
+        let parsed = format.parse(line);
         let switched;
         let mut switched_to = None;
         let rec = match &parsed {
             Ok(rec) => rec,
             Err(e) if e.kind == RejectKind::Header => {
                 counts.skipped += 1;
+                if let Some(f) = format.relayout(line) {
+                    format = f;
+                }
                 return;
             }
             Err(e) => match work.switches.as_ref().and_then(|s| s.parse(line)) {
@@ -524,6 +541,7 @@ trait ChunkTarget {
 /// hand them to `target`. Returns what happened to each input read.
 fn read_chunks(inputs: &[Input], opts: &RunOptions, target: &mut dyn ChunkTarget) -> Vec<FileInfo> {
     let mut infos = Vec::with_capacity(inputs.len());
+    let mut unwrapped = Vec::new();
     for (idx, input) in inputs.iter().enumerate() {
         let file = idx as u32;
         let mut info = FileInfo {
@@ -542,12 +560,21 @@ fn read_chunks(inputs: &[Input], opts: &RunOptions, target: &mut dyn ChunkTarget
                     let Some(buf) = target.buffer() else { break };
                     match opened.next_chunk(buf) {
                         Ok(Some((kind, buf))) => {
+                            // The chunk is read with the layout in force where it starts; the
+                            // next one with the layout in force where this one ends.
+                            let format = opened.format.clone();
+                            if kind == ChunkKind::Lines && format.relayouts() {
+                                let text = chunk_text(opened.wrap, kind, &buf, &mut unwrapped);
+                                if let Some(f) = format::layout_after(&format, text) {
+                                    opened.format = f;
+                                }
+                            }
                             more = target.chunk(Work {
                                 file,
                                 chunk,
                                 kind,
                                 start: opened.chunk_start(),
-                                format: opened.format.clone(),
+                                format,
                                 wrap: opened.wrap,
                                 switches: opened.switches.clone(),
                                 buf,

@@ -10,6 +10,8 @@
 //! URL-encodes its text fields (a space in a user agent is `%20`, a `%` is `%25`), so text
 //! fields are decoded once ([`Escape::Url`]); paths stay encoded like every other format's.
 
+use std::sync::Arc;
+
 use super::fields::{dash_to_none, parse_decimal_us, parse_status, parse_u64};
 use super::{time, Escape, LogFormat, ParseError, Record, RejectKind};
 
@@ -159,6 +161,16 @@ impl LogFormat for CloudfrontFormat {
         self.kind.name()
     }
 
+    fn relayout(&self, line: &[u8]) -> Option<Arc<dyn LogFormat>> {
+        let names = line.strip_prefix(b"#Fields:")?;
+        let next = CloudfrontFormat::with_fields(&String::from_utf8_lossy(names), self.kind);
+        (next != *self).then(|| Arc::new(next) as Arc<dyn LogFormat>)
+    }
+
+    fn relayouts(&self) -> bool {
+        true
+    }
+
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
         if line.starts_with(b"#") {
             return Err(ParseError::new(RejectKind::Header, 0));
@@ -290,6 +302,47 @@ mod tests {
             r.details.get("x_edge_detailed_result_type"),
             Some(&b"OriginShieldHit"[..])
         );
+    }
+
+    /// A `#Fields:` directive mid-file holds for the lines after it (W3C's extended log): a
+    /// different list gives a parser of the same kind with that layout; the same list again (a
+    /// restart's headers), any other header, or a data line gives none. Over a chunk, the last
+    /// directive at a line's start is the one in force after it.
+    #[test]
+    fn a_fields_directive_relayouts() {
+        let iis = CloudfrontFormat::with_fields(IIS_DEFAULT_FIELDS, W3c::Iis);
+        let more = format!("{IIS_DEFAULT_FIELDS} sc-bytes");
+        let line = format!("#Fields: {more}");
+        let next = iis.relayout(line.as_bytes()).expect("a new layout");
+        assert_eq!(next.name(), "iis");
+        let moved = "2024-05-01 00:00:01 10.0.0.5 GET /a - 443 - 1.2.3.4 curl - 404 0 0 12 5120";
+        assert_eq!(
+            next.parse(moved.as_bytes()).expect("parses").bytes,
+            Some(5120)
+        );
+        let same = format!("#Fields: {IIS_DEFAULT_FIELDS}");
+        assert!(iis.relayout(same.as_bytes()).is_none());
+        assert!(iis.relayout(b"#Date: 2024-05-01 00:00:00").is_none());
+        assert!(iis.relayout(moved.as_bytes()).is_none());
+        assert!(iis.relayouts() && next.relayouts());
+
+        let current: Arc<dyn LogFormat> = Arc::new(iis.clone());
+        let text = format!(
+            "{moved}\r\n#Fields: date time cs-method\r\n{moved} #Fields: x\r\n{line}\r\n{moved}\n"
+        );
+        let after = super::super::layout_after(&current, text.as_bytes()).expect("relaid");
+        assert_eq!(
+            after.parse(moved.as_bytes()).expect("parses").bytes,
+            Some(5120)
+        );
+        let restated = format!("{moved}\n{same}\n{moved}\n");
+        assert!(super::super::layout_after(&current, restated.as_bytes()).is_none());
+        // Formats without such headers are never looked at.
+        let clf: Arc<dyn LogFormat> = Arc::new(super::super::clf::ClfFormat::new(
+            "combined",
+            super::super::clf::TrailingDuration::None,
+        ));
+        assert!(super::super::layout_after(&clf, text.as_bytes()).is_none());
     }
 
     /// IIS's W3C log (Microsoft's documented default fields): space-separated, detected by

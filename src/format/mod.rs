@@ -21,6 +21,7 @@ pub mod wrap;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// Who produced the status code of a request (SPEC §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -338,6 +339,39 @@ pub trait LogFormat: Send + Sync {
     /// The kind of log it reads, one of [`SWITCH_FORMATS`] or its own name: a file of this
     /// format is not retried line by line with its own kind (see [`Switches`]).
     fn family(&self) -> &'static str;
+    /// The parser for the lines after `line`, when `line` is a header line that declares a
+    /// layout other than this parser's: W3C's `#Fields:` directive, written again mid-file when
+    /// a server's log settings change (and wherever logs were concatenated). `None` for every
+    /// other line, and for formats without such headers.
+    fn relayout(&self, _line: &[u8]) -> Option<Arc<dyn LogFormat>> {
+        None
+    }
+    /// Whether header lines can change this format's layout mid-file ([`LogFormat::relayout`]):
+    /// then the reader looks for them in every chunk, so a chunk's lines are read with the
+    /// layout in force where the chunk starts.
+    fn relayouts(&self) -> bool {
+        false
+    }
+}
+
+/// The parser in force after `text` (lines of a log read with `format`), when a header line in
+/// it declares another layout: the last such line's ([`LogFormat::relayout`]).
+pub fn layout_after(format: &Arc<dyn LogFormat>, text: &[u8]) -> Option<Arc<dyn LogFormat>> {
+    if !format.relayouts() {
+        return None;
+    }
+    let mut current: Option<Arc<dyn LogFormat>> = None;
+    for at in memchr::memchr_iter(b'#', text) {
+        if at > 0 && text[at - 1] != b'\n' {
+            continue;
+        }
+        let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+        let line = fields::trim_line(&text[at..end]);
+        if let Some(f) = current.as_ref().unwrap_or(format).relayout(line) {
+            current = Some(f);
+        }
+    }
+    current
 }
 
 /// The formats a line is tried with when its file's auto-detected format rejects it, in this

@@ -123,7 +123,7 @@ impl Normalizer {
         // Start of the kept bytes of `path` not yet copied out.
         let mut run: Option<usize> = None;
         loop {
-            while let Some(&b) = path.get(i) {
+            for &b in &path[i..] {
                 let c = SCAN[usize::from(b)];
                 if c & STOP != 0 {
                     break;

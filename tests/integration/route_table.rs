@@ -204,12 +204,7 @@ fn report_at_any_jobs(log: &std::path::Path) -> serde_json::Value {
 }
 
 fn endpoint_count(report: &serde_json::Value, method: &str, route: &str) -> Option<u64> {
-    report["endpoints"]
-        .as_array()
-        .expect("endpoints")
-        .iter()
-        .find(|e| e["method"] == method && e["route"] == route)
-        .and_then(|e| e["count"].as_u64())
+    crate::util::endpoint(report, method, route).and_then(|e| e["count"].as_u64())
 }
 
 fn rules_on(report: &serde_json::Value, route: &str) -> BTreeSet<String> {

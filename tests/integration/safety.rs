@@ -813,11 +813,7 @@ fn a_log_whose_format_changes_mid_file_loses_no_line() {
         .unwrap_or_else(|| panic!("no app-timeout-500: {findings:#?}"));
     assert_eq!(timeout["route"], "/api/orders/{id}");
     assert_eq!(timeout["recommended_status"][0], 504);
-    let payments = r["endpoints"]
-        .as_array()
-        .expect("endpoints")
-        .iter()
-        .find(|e| e["method"] == "POST" && e["route"] == "/api/payments")
+    let payments = crate::util::endpoint(r, "POST", "/api/payments")
         .unwrap_or_else(|| panic!("POST /api/payments missing: {:#}", r["endpoints"]));
     assert_eq!(payments["count"], 300, "{payments:#}");
     // `records` names the format that read each line.
@@ -839,6 +835,103 @@ fn a_log_whose_format_changes_mid_file_loses_no_line() {
         formats[1800..].iter().all(|f| f == "json"),
         "{:?}",
         &formats[1800..1803]
+    );
+}
+
+/// IIS writes its `#Fields:` directive again mid-file when the site's logging settings change
+/// (W3C extended log: a new directive holds for the lines after it); here the second layout
+/// adds `cs-host`, `sc-bytes` and `cs-bytes`, which moves `sc-status`. Every line is read with
+/// the layout in force where it stands, across chunk boundaries, at any `--jobs`; a restart
+/// that writes the same fields again changes nothing; `--last` measures back from the end of
+/// the data read with the last layout.
+#[test]
+fn an_iis_log_whose_fields_change_mid_file_reads_each_line_by_its_own_header() {
+    const FIRST: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username \
+                         c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status \
+                         time-taken";
+    const SECOND: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username \
+                          c-ip cs(User-Agent) cs(Referer) cs-host sc-status sc-substatus \
+                          sc-win32-status sc-bytes cs-bytes time-taken";
+    let header = |date: &str, fields: &str| {
+        format!(
+            "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n\
+             #Date: {date}\r\n#Fields: {fields}\r\n"
+        )
+    };
+    let at = |s: u32| {
+        let t = chrono::DateTime::from_timestamp(1_714_521_600 + i64::from(s), 0).expect("time");
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    };
+    // Layout one: 40 000 reads (more than a 4 MiB chunk). Layout two: 20 000 creates, one in
+    // four a 500 after the 30 s timeout, under the second header and again after a restart.
+    let mut log = header("2024-05-01 00:00:00", FIRST);
+    for i in 0..40_000u32 {
+        log.push_str(&format!(
+            "{} 10.0.0.5 GET /api/orders/{} - 443 - 203.0.113.{} \
+             Mozilla/5.0+(Windows+NT+10.0) - 200 0 0 {}\r\n",
+            at(i / 4),
+            1000 + i % 500,
+            i % 200,
+            12 + i % 30
+        ));
+    }
+    for i in 0..20_000u32 {
+        if i == 0 || i == 12_000 {
+            log.push_str(&header(&at(10_000 + i / 4), SECOND));
+        }
+        let (status, ms) = if i % 4 == 0 { (500, 30_000) } else { (201, 40) };
+        log.push_str(&format!(
+            "{} 10.0.0.5 POST /api/orders - 443 - 203.0.113.{} Mozilla/5.0+(Windows+NT+10.0) - \
+             shop.example.com {status} 0 0 {} 900 {ms}\r\n",
+            at(10_000 + i / 4),
+            i % 200,
+            300 + i % 64
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "u_ex240501.log", log.as_bytes());
+    let reports: Vec<serde_json::Value> = ["1", "2", "3"]
+        .iter()
+        .map(|j| json_report(&p, &["--no-progress", "--jobs", j]))
+        .collect();
+    for r in &reports[1..] {
+        assert_eq!(
+            r["summary"], reports[0]["summary"],
+            "--jobs changed the counts"
+        );
+        assert_eq!(
+            r["endpoints"], reports[0]["endpoints"],
+            "--jobs changed the table"
+        );
+    }
+    let r = &reports[0];
+    let file = &r["summary"]["files"][0];
+    assert_eq!(file["format"], "iis", "{file:#}");
+    assert_eq!(
+        (&file["parsed"], &file["rejected"], &file["skipped"]),
+        (&60_000.into(), &0.into(), &12.into()),
+        "{file:#}"
+    );
+    let by_status = &r["summary"]["by_status"];
+    assert_eq!(
+        (&by_status["200"], &by_status["201"], &by_status["500"]),
+        (&40_000.into(), &15_000.into(), &5_000.into()),
+        "{by_status:#}"
+    );
+    let posts = crate::util::endpoint(r, "POST", "/api/orders")
+        .unwrap_or_else(|| panic!("POST /api/orders missing: {:#}", r["endpoints"]));
+    assert_eq!(posts["count"], 20_000, "{posts:#}");
+    // The second layout's time-taken column, not its sc-bytes, is the duration.
+    let timeout = crate::util::finding(r, "app-timeout-500");
+    assert_eq!(timeout["route"], "/api/orders", "{timeout:#}");
+    // The data ends at 10 000 + 19 999 / 4 s; the last 10 minutes hold 600 s of creates.
+    let last = json_report(&p, &["--no-progress", "--last", "10m"]);
+    let (summary, by_status) = (&last["summary"], &last["summary"]["by_status"]);
+    assert_eq!(summary["out_of_window"], 60_000 - 2_404, "{summary:#}");
+    assert_eq!(
+        (&by_status["200"], &by_status["201"], &by_status["500"]),
+        (&serde_json::Value::Null, &1_803.into(), &601.into()),
+        "{summary:#}"
     );
 }
 

@@ -200,3 +200,16 @@ pub(crate) fn finding(report: &serde_json::Value, rule: &str) -> serde_json::Val
         .unwrap_or_else(|| panic!("no {rule}: {:#}", report["findings"]))
         .clone()
 }
+
+/// The row of `method` `route` in a JSON report's endpoint table.
+pub(crate) fn endpoint<'r>(
+    report: &'r serde_json::Value,
+    method: &str,
+    route: &str,
+) -> Option<&'r serde_json::Value> {
+    report["endpoints"]
+        .as_array()
+        .expect("endpoints")
+        .iter()
+        .find(|e| e["method"] == method && e["route"] == route)
+}
