@@ -100,30 +100,74 @@ pub fn step_seconds(step: u8) -> i64 {
     }
 }
 
-/// A gap of more than this long (seconds) without a request is not part of a run's span: a
-/// line whose clock is years off (an unset clock's 1970, a mistyped year) adds its own bucket,
-/// not every bucket between. Shorter silences — an outage, a quiet weekend — are part of it.
+/// A silence longer than a week is never part of a run's span: a line from a host whose clock
+/// is years off (an unset clock's 1970, a mistyped year) adds its own bucket, not every bucket
+/// between. Shorter silences inside the traffic — an outage, a quiet night or weekend — are
+/// part of it, and the timeline shows them at zero.
 pub const SERIES_GAP_SECONDS: i64 = 7 * 86_400;
 
-/// The most empty buckets at `step` between two requests that are part of the span.
-pub fn series_gap(step: u8) -> i64 {
-    SERIES_GAP_SECONDS / step_seconds(step)
+/// Silences longer than this many buckets (at the series' step: half the most a series spans)
+/// cut the occupied buckets into runs; a run of at most [`STRAY_BUCKETS`] occupied buckets
+/// before all the rest or after it is stray lines, and the silence between it and the rest is
+/// left out of the span too.
+pub const SERIES_GAP_BUCKETS: i64 = SERIES_BUCKETS / 2;
+
+/// The most occupied buckets of a run of stray lines: a line from the day before at the top of
+/// a 3-minute capture, a long request logged at its start hours back, a few lines from a
+/// skewed clock. Such a run adds its own buckets, not the silence before the rest of the
+/// traffic, so the rest keeps its resolution.
+pub const STRAY_BUCKETS: usize = 8;
+
+/// The stretches of buckets (first, last; at `step`) that the occupied buckets `keys`
+/// (ascending) span: silences longer than [`SERIES_GAP_SECONDS`] cut them, and so do those
+/// longer than [`SERIES_GAP_BUCKETS`] that set stray lines apart at either end. Adding a
+/// request never makes them cover fewer buckets, so a step fitted to them only ever widens.
+pub fn spans(keys: impl IntoIterator<Item = i64>, step: u8) -> Vec<(i64, i64)> {
+    // Runs of buckets no more than SERIES_GAP_BUCKETS apart: (first, last, occupied).
+    let mut runs: Vec<(i64, i64, usize)> = Vec::new();
+    for k in keys {
+        match runs.last_mut() {
+            Some(r) if k - r.1 <= SERIES_GAP_BUCKETS + 1 => {
+                r.1 = k;
+                r.2 += 1;
+            }
+            _ => runs.push((k, k, 1)),
+        }
+    }
+    // Stray lines: the runs at either end (never all of them) that hold at most STRAY_BUCKETS
+    // occupied buckets together. Counted from the ends, more requests only ever make them
+    // fewer, so the span only grows with the input.
+    let strays = |runs: &mut dyn Iterator<Item = &(i64, i64, usize)>| {
+        let mut sum = 0;
+        runs.take_while(|r| {
+            sum += r.2;
+            sum <= STRAY_BUCKETS
+        })
+        .count()
+    };
+    let others = runs.len().saturating_sub(1);
+    let lead = strays(&mut runs[..others].iter());
+    let trail = strays(&mut runs[runs.len() - others..].iter().rev());
+    let week = SERIES_GAP_SECONDS / step_seconds(step);
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(runs.len());
+    for (i, r) in runs.iter().enumerate() {
+        // The silence before run `i` sets stray lines apart: run `i - 1` is among the leading
+        // ones, or run `i` among the trailing ones.
+        let apart = i <= lead || i + trail >= runs.len();
+        match out.last_mut() {
+            Some(last) if !apart && r.0 - last.1 <= week + 1 => last.1 = r.1,
+            _ => out.push((r.0, r.1)),
+        }
+    }
+    out
 }
 
-/// The buckets that the occupied buckets `keys` (ascending, at `step`) span, gaps longer than
-/// [`SERIES_GAP_SECONDS`] left out. Without such gaps it is `last - first + 1`. Adding a
-/// request never makes it smaller.
+/// The buckets that the occupied buckets `keys` (ascending, at `step`) span ([`spans`]).
+/// Without long silences it is `last - first + 1`. Adding a request never makes it smaller.
 pub fn covered(keys: impl IntoIterator<Item = i64>, step: u8) -> i64 {
-    let gap = series_gap(step);
-    let (mut n, mut prev) = (0i64, None::<i64>);
-    for k in keys {
-        n = n.saturating_add(match prev {
-            Some(p) if k - p <= gap + 1 => k - p,
-            _ => 1,
-        });
-        prev = Some(k);
-    }
-    n
+    spans(keys, step)
+        .iter()
+        .fold(0i64, |n, (a, b)| n.saturating_add(b - a + 1))
 }
 
 /// Insert `keys` into `set`. A chunk's keys are many (a request each) but few distinct, and
@@ -417,10 +461,21 @@ impl Series {
     }
 
     /// The counts of bucket `k`: created when absent and fewer than `cap` buckets are held.
-    #[inline]
+    /// The usual case, the last bucket again, is inlined where a line is added; the rest is
+    /// not, so the line loop stays small whatever the compiler decides about the callers.
+    #[inline(always)]
     pub fn slot(&mut self, k: i64, cap: usize) -> Option<&mut MinuteCounts> {
+        let n = self.0.len();
+        if n > 0 && self.0[n - 1].0 == k {
+            return Some(&mut self.0[n - 1].1);
+        }
+        self.new_slot(k, cap)
+    }
+
+    /// [`Series::slot`] of a bucket other than the last.
+    #[inline(never)]
+    fn new_slot(&mut self, k: i64, cap: usize) -> Option<&mut MinuteCounts> {
         let at = match self.0.last() {
-            Some((last, _)) if *last == k => self.0.len() - 1,
             Some((last, _)) if *last > k => match self.0.binary_search_by_key(&k, |(b, _)| *b) {
                 Ok(i) => i,
                 Err(_) if self.0.len() >= cap => return None,
@@ -2209,6 +2264,58 @@ mod tests {
         let total: u64 = a.1.iter().map(|(_, c)| c.total()).sum();
         assert_eq!(total, 400);
         assert_eq!(a.1.iter().filter(|(k, _)| *k < 4).count(), 4);
+    }
+
+    /// Stray lines at either end — the day before a 3-minute capture, a few hours after it —
+    /// are set apart from the traffic and keep its one-second buckets; silences between runs
+    /// of traffic (four quiet hours between two busy ones, sparse traffic all day) stay in
+    /// the span.
+    #[test]
+    fn stray_lines_hours_off_do_not_widen_the_buckets() {
+        let width = |secs: Vec<i64>| {
+            let mut keys: BTreeSet<i64> = secs.into_iter().collect();
+            step_seconds(fit_step(&mut keys, 0))
+        };
+        let capture: Vec<i64> = (0..180).collect();
+        let with = |extra: &[i64]| {
+            let all: BTreeSet<i64> = capture.iter().chain(extra).copied().collect();
+            all.into_iter().collect::<Vec<_>>()
+        };
+        assert_eq!(width(with(&[-86_400])), 1);
+        assert_eq!(width(with(&[-1_200, 7_200, 7_260])), 1);
+        // Eight buckets of stray lines at each end at most: nine are traffic of their own.
+        let eight: Vec<i64> = (0..8).map(|i| -3_600 - i * 30).collect();
+        assert_eq!(width(with(&eight)), 1);
+        let nine: Vec<i64> = (0..9).map(|i| -3_600 - i * 30).collect();
+        assert_eq!(width(with(&nine)), 10);
+        assert_eq!(spans(with(&[-86_400]), 0), [(-86_400, -86_400), (0, 179)]);
+        // Within SERIES_GAP_BUCKETS of the rest, a line is part of its run.
+        assert_eq!(spans(with(&[-300]), 0), [(-300, 179)]);
+        // Two busy hours four hours apart; one request every ten minutes for a day.
+        let hours: Vec<i64> = (0..3_600).chain(5 * 3_600..6 * 3_600).step_by(20).collect();
+        assert_eq!(width(hours), 30);
+        assert_eq!(width((0..86_400).step_by(600).collect()), 300);
+        // Three lines a day apart: each is stray, a bucket of its own.
+        assert_eq!(covered([0, 86_400, 172_800], 0), 3);
+    }
+
+    proptest::proptest! {
+        /// The span never covers fewer buckets when requests are added (so the step fitted to
+        /// a whole input is the one fitted chunk by chunk in any order), and never more than
+        /// from the first request to the last.
+        #[test]
+        fn the_span_grows_with_the_input(
+            keys in proptest::collection::btree_set(-5_000i64..5_000, 0..60),
+            more in proptest::collection::btree_set(-5_000i64..5_000, 0..20),
+            step in 0u8..4,
+        ) {
+            let all: BTreeSet<i64> = keys.union(&more).copied().collect();
+            let (part, whole) = (covered(keys.iter().copied(), step), covered(all.iter().copied(), step));
+            proptest::prop_assert!(part <= whole, "{} > {}", part, whole);
+            if let (Some(a), Some(b)) = (all.first(), all.last()) {
+                proptest::prop_assert!(whole <= b - a + 1);
+            }
+        }
     }
 
     #[test]

@@ -623,15 +623,12 @@ fn timeline(agg: &Aggregate) -> Timeline {
         add_series(e, step, &mut buckets);
     }
     // Every bucket of the span, empty ones included: a drop to zero traffic is what an SRE
-    // most needs to see. Gaps longer than the series' own (a line from a clock years off) are
-    // left out, as the series step leaves them out: at most SERIES_BUCKETS buckets in all.
-    let keys: Vec<i64> = buckets.keys().copied().collect();
-    let gap = crate::aggregate::series_gap(step);
-    for pair in keys.windows(2) {
-        if pair[1] - pair[0] <= gap + 1 {
-            for k in pair[0] + 1..pair[1] {
-                buckets.entry(k).or_default();
-            }
+    // most needs to see. The silences the span leaves out (before and after stray lines, a
+    // clock years off) are left out here too: at most SERIES_BUCKETS buckets in all.
+    for (first, last) in crate::aggregate::spans(buckets.keys().copied().collect::<Vec<_>>(), step)
+    {
+        for k in first..=last {
+            buckets.entry(k).or_default();
         }
     }
     Timeline {

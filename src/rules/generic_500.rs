@@ -107,8 +107,10 @@ refusals on a write). What the figures show picks the recommendation and the con
 
 Time is measured against the log's own span, not the wall clock: the series has at most 720
 buckets (one second for a 3-minute capture, an hour for a month), the burst window is a share
-of the span (a burst longer than the window is followed on while the buckets beside it stay
-above the background, up to a third of the span), and minimum counts guard against noise. The same traffic compressed into minutes
+of the span (a burst longer than the window is followed to where it stands out most from the
+rest — Kulldorff's scan statistic —, over quiet seconds inside it, up to a third of the span),
+and minimum counts guard against noise. Stray lines hours or years off at either end of the log
+do not stretch the span. The same traffic compressed into minutes
 or stretched over days gives the same finding.
 
 500s whose latencies pile up at one ceiling are timeouts; `app-timeout-500` reports those, and

@@ -169,29 +169,48 @@ pub fn burst_of(
     while k > i && explained(&series[k].1) {
         k -= 1;
     }
-    // And grow them: a burst longer than the window goes on in the buckets beside it, which
-    // the background does not explain either (a 30-second flood in a 3-minute capture is one
-    // burst of 30 seconds, not 18 of them and "7 % outside"). Up to a third of the span.
+    // And grow them: a burst longer than the window goes on in the buckets beside it (a
+    // 40-second flood in a 3-minute capture is one burst of 40 seconds, not 18 of them and
+    // "7 % outside"), up to a third of the span. Each edge moves to where the window's scan
+    // statistic ([`scan_score`]) is highest, the other edge held, until neither moves: a
+    // quiet second inside the flood (one request, whose one 500 the background would explain
+    // on its own) is bridged by the flood beyond it, and a bucket of background is left out.
+    // A silence of the endpoint (no request at all) longer than the window ends the burst.
     let longest = width.max((last - first + 1) / 3);
-    loop {
-        let mut grew = false;
-        if i > 0
-            && series[i - 1].0 == series[i].0 - 1
-            && series[k].0 - series[i - 1].0 < longest
-            && !explained(&series[i - 1].1)
+    let score = |h: u64, n: u64| scan_score(h, n, total_hits, total_req);
+    for _ in 0..4 {
+        let before = (i, k);
+        let (mut h, mut n) = window_sums(series, hits_of, i, k);
+        let (mut best, mut at) = (score(h, n), k);
+        let mut j = k;
+        while j + 1 < series.len()
+            && series[j + 1].0 - series[i].0 < longest
+            && series[j + 1].0 - series[j].0 <= width
         {
-            i -= 1;
-            grew = true;
+            j += 1;
+            h += hits_of(&series[j].1);
+            n += bucket_total(&series[j].1);
+            if score(h, n) > best {
+                (best, at) = (score(h, n), j);
+            }
         }
-        if k + 1 < series.len()
-            && series[k + 1].0 == series[k].0 + 1
-            && series[k + 1].0 - series[i].0 < longest
-            && !explained(&series[k + 1].1)
+        k = at;
+        let (mut h, mut n) = window_sums(series, hits_of, i, k);
+        let (mut best, mut at) = (score(h, n), i);
+        let mut j = i;
+        while j > 0
+            && series[k].0 - series[j - 1].0 < longest
+            && series[j].0 - series[j - 1].0 <= width
         {
-            k += 1;
-            grew = true;
+            j -= 1;
+            h += hits_of(&series[j].1);
+            n += bucket_total(&series[j].1);
+            if score(h, n) > best {
+                (best, at) = (score(h, n), j);
+            }
         }
-        if !grew {
+        i = at;
+        if (i, k) == before {
             break;
         }
     }
@@ -204,6 +223,26 @@ pub fn burst_of(
         rate_inside: ratio(hits, req),
         rate_outside: ratio(total_hits - hits, total_req - req),
     })
+}
+
+/// Kulldorff's scan statistic of a window holding `hits` of `req` requests, out of
+/// `total_hits` of `total_req`: the log-likelihood ratio of "the rate inside differs from the
+/// rate outside" against "one rate throughout" (Poisson counts). 0 when the rate inside is not
+/// the higher: only a window denser than the rest scores.
+pub fn scan_score(hits: u64, req: u64, total_hits: u64, total_req: u64) -> f64 {
+    let (h, n) = (hits as f64, req as f64);
+    let (out_h, out_n) = (
+        total_hits.saturating_sub(hits) as f64,
+        total_req.saturating_sub(req) as f64,
+    );
+    let inside = if n > 0.0 { h / n } else { 0.0 };
+    let outside = if out_n > 0.0 { out_h / out_n } else { 0.0 };
+    if inside <= outside {
+        return 0.0;
+    }
+    let xlny = |x: f64, y: f64| if x > 0.0 { x * y.ln() } else { 0.0 };
+    let all = total_hits as f64 / (total_req as f64).max(1.0);
+    xlny(h, inside) + xlny(out_h, outside) - xlny(total_hits as f64, all)
 }
 
 /// Hits and requests of `series[i..=k]`.
@@ -373,10 +412,29 @@ mod tests {
             .collect();
         let b = burst(&long, Counter::Status500, 18).expect("burst");
         assert_eq!(b.end - b.start + 1, 60);
-        // A gap in the series (no request at all) ends it.
+        // A second without any request of the endpoint inside the flood is bridged; a silence
+        // longer than the window ends it.
         let gapped: Vec<Point> = series.iter().filter(|(s, _)| *s != 80).copied().collect();
         let b = burst(&gapped, Counter::Status500, 18).expect("burst");
-        assert!(b.end < 80 || b.start > 80, "{b:?}");
+        assert_eq!((b.start, b.end, b.hits), (60, 89, 580));
+        let silent: Vec<Point> = series
+            .iter()
+            .filter(|(s, _)| !(70..89).contains(s))
+            .copied()
+            .collect();
+        let b = burst(&silent, Counter::Status500, 5).expect("burst");
+        assert!(b.end < 70 || b.start >= 89, "{b:?}");
+        // A quiet second inside the flood (one request, one 500: the background past the
+        // window's edge would explain it alone) does not cut the flood in two.
+        let quiet: Vec<Point> = series
+            .iter()
+            .map(|&(s, c)| {
+                let one = MinuteCounts::from_parts([0, 0, 0, 0, 0, 1], 1, 0);
+                (s, if s == 75 { one } else { c })
+            })
+            .collect();
+        let b = burst(&quiet, Counter::Status500, 10).expect("burst");
+        assert_eq!((b.start, b.end, b.share), (60, 89, 1.0));
     }
 
     #[test]

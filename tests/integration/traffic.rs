@@ -524,6 +524,23 @@ fn planted(smell: Smell, expected: &str) {
     let mut got = summary(&findings(&skewed));
     got.retain(|f| !f.starts_with("retry-storm "));
     assert_eq!(got, fs, "{smell:?}, compressed, with two skewed clocks");
+    // And with stray lines hours off: one from the day before at the top of the capture (a
+    // rotated file's last line), two logged two hours after it (long requests logged late):
+    // the capture keeps its one-second buckets.
+    let mut stray = log.scaled(180.0 / SPAN);
+    for t in [-86_400.0, 180.0 + 7_200.0, 180.0 + 7_260.0] {
+        let mut r = stray.reqs[stray.reqs.len() / 3].clone();
+        r.t = t;
+        stray.push(r);
+    }
+    let r = report(&stray, &[]);
+    assert_eq!(
+        r["timeline"]["bucket_seconds"], 1,
+        "{smell:?}, with stray lines"
+    );
+    let mut got = summary(r["findings"].as_array().expect("findings"));
+    got.retain(|f| !f.starts_with("retry-storm "));
+    assert_eq!(got, fs, "{smell:?}, compressed, with stray lines hours off");
 }
 
 #[test]
