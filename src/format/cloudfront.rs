@@ -48,11 +48,12 @@ impl W3c {
         }
     }
 
-    /// How text fields are escaped: IIS writes a space as `+` and nothing else encoded.
+    /// How text fields are escaped: IIS writes a space as `+` and nothing else encoded (read
+    /// back in `records`; paths stay as logged).
     fn escape(self) -> Escape {
         match self {
             W3c::Cloudfront => Escape::Url,
-            W3c::Iis => Escape::None,
+            W3c::Iis => Escape::Plus,
         }
     }
 
@@ -78,6 +79,7 @@ pub struct CloudfrontFormat {
     stem: usize,
     status: usize,
     user_agent: usize,
+    referer: usize,
     query: usize,
     time_taken: usize,
     protocol: usize,
@@ -111,6 +113,7 @@ impl CloudfrontFormat {
             stem: at("cs-uri-stem"),
             status: at("sc-status"),
             user_agent: at("cs(User-Agent)"),
+            referer: at("cs(Referer)"),
             query: at("cs-uri-query"),
             time_taken: at("time-taken"),
             protocol: either("cs-protocol-version", "cs-version"),
@@ -243,6 +246,7 @@ impl LogFormat for CloudfrontFormat {
             .and_then(dash_to_none)
             .or_else(|| get(self.host).and_then(dash_to_none));
         rec.user_agent = get(self.user_agent).and_then(dash_to_none);
+        rec.referer = get(self.referer).and_then(dash_to_none);
         rec.protocol = get(self.protocol).and_then(dash_to_none);
         rec.duration_us = get(self.time_taken)
             .and_then(dash_to_none)
@@ -385,6 +389,19 @@ mod tests {
                 Some(true)
             )
         );
+        // IIS's `+` for a space is read back in the user agent and referer; a path keeps its
+        // `+` (it may be one), and so does its route.
+        assert_eq!(
+            &*r.decoded(r.user_agent.expect("ua")),
+            b"Mozilla/5.0 (Windows NT 10.0; Win64; x64)"
+        );
+        assert_eq!(
+            &*r.decoded(r.referer.expect("referer")),
+            b"https://myapp.com/Home.aspx"
+        );
+        let plus = line.replace("/Admin/EditUser.aspx", "/files/a+b.pdf");
+        let r = f.parse(plus.as_bytes()).expect("parses");
+        assert_eq!(r.route_path().as_deref(), Some(&b"/files/a+b.pdf"[..]));
         let anonymous = line.replace(r"DOMAIN\admin1", "-");
         let r = f.parse(anonymous.as_bytes()).expect("parses");
         assert_eq!(r.authenticated, None, "`-`: no Windows user, nothing known");

@@ -392,6 +392,16 @@ pub fn unescape(v: &[u8], escape: Escape) -> Cow<'_, [u8]> {
     if escape == Escape::Url {
         return percent_decode(v);
     }
+    if escape == Escape::Plus {
+        return match memchr::memchr(b'+', v) {
+            Some(_) => Cow::Owned(
+                v.iter()
+                    .map(|&b| if b == b'+' { b' ' } else { b })
+                    .collect(),
+            ),
+            None => Cow::Borrowed(v),
+        };
+    }
     if escape == Escape::None || memchr::memchr(b'\\', v).is_none() {
         return Cow::Borrowed(v);
     }

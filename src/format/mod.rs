@@ -68,6 +68,9 @@ pub enum Escape {
     Json,
     /// URL encoding (`%20`), decoded once: CloudFront's text fields.
     Url,
+    /// A space written as `+`, nothing else encoded: IIS's W3C log (its user agents read
+    /// `Mozilla/5.0+(Windows+NT+10.0)`). Paths stay as logged: a `+` in a path may be a `+`.
+    Plus,
 }
 
 /// One parsed access-log line, borrowing its text from the line.
@@ -238,7 +241,7 @@ impl<'a> Record<'a> {
     /// percent-encoding kept, so that routes look the same whatever the format.
     pub fn route_path(&self) -> Option<Cow<'a, [u8]>> {
         let p = self.path?;
-        Some(if self.escape == Escape::Url || self.plain_path {
+        Some(if self.path_as_logged() {
             Cow::Borrowed(p)
         } else {
             self.decoded(p)
@@ -250,11 +253,17 @@ impl<'a> Record<'a> {
     /// query string is not decoded for nothing.
     pub fn route_path_part(&self) -> Option<Cow<'a, [u8]>> {
         let p = self.path?;
-        Some(if self.escape == Escape::Url || self.plain_path {
+        Some(if self.path_as_logged() {
             Cow::Borrowed(p)
         } else {
             self.decoded(&p[..memchr::memchr2(b'?', b'#', p).unwrap_or(p.len())])
         })
+    }
+
+    /// Whether the path is read as logged: it holds no escape, or the log's escaping is the
+    /// URL's own (`%20` stays encoded in every format's routes) or leaves paths alone.
+    fn path_as_logged(&self) -> bool {
+        matches!(self.escape, Escape::Url | Escape::Plus) || self.plain_path
     }
 }
 

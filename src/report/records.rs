@@ -53,7 +53,7 @@ impl RecordJson {
     pub fn new(rec: &Record<'_>, routes: &Normalizer, source: String, format: &str) -> RecordJson {
         let text = |v: Option<&[u8]>| {
             v.map(|b| {
-                if matches!(rec.escape, Escape::Json | Escape::Url) {
+                if matches!(rec.escape, Escape::Json | Escape::Url | Escape::Plus) {
                     String::from_utf8_lossy(&rec.decoded(b)).into_owned()
                 } else {
                     String::from_utf8_lossy(b).into_owned()

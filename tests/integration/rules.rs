@@ -2696,6 +2696,25 @@ fn a_browser_with_broken_fonts_is_a_user_not_a_scanner() {
             "the referring pages: {hit:#}"
         );
     }
+    // The same day in IIS's W3C log: its `cs(Referer)` field names the linking pages too.
+    let iis = report(&log.iis(), "u_ex240501.log", &[]);
+    assert_eq!(iis["summary"]["formats"]["iis"], 1, "{:#}", iis["summary"]);
+    for f in &fonts {
+        let hit = fires(
+            iis["findings"].as_array().expect("findings"),
+            "broken-link-404",
+            "GET",
+            f,
+            404,
+            &[],
+        );
+        assert_eq!(hit["count"], 310, "iis");
+        assert!(
+            hit["message"].as_str().is_some_and(|m| m
+                .contains("linked from https://shop.example.com/shop/item/0 and 2 other page(s)")),
+            "the referring pages, from IIS's cs(Referer): {hit:#}"
+        );
+    }
     // Without the repetition test (the classifier before issue 14) the browser was a scanner
     // and its misses were hidden.
     let dir = tempfile::tempdir().expect("tempdir");
