@@ -129,6 +129,25 @@ impl Opened {
     pub fn chunk_start(&self) -> u64 {
         self.start
     }
+
+    /// The parser for a chunk just read: the layout in force where it starts. The next chunk
+    /// gets the layout in force where this one ends (a W3C `#Fields:` directive in it).
+    /// `scratch` holds the chunk's text when a container wrapper must be undone to look.
+    pub fn chunk_format(
+        &mut self,
+        kind: ChunkKind,
+        buf: &[u8],
+        scratch: &mut Vec<u8>,
+    ) -> Arc<dyn LogFormat> {
+        let format = self.format.clone();
+        if kind == ChunkKind::Lines && format.relayouts() {
+            let text = chunk_text(self.wrap, kind, buf, scratch);
+            if let Some(f) = format::layout_after(&format, text) {
+                self.format = f;
+            }
+        }
+        format
+    }
 }
 
 /// Most chunks read ahead to find a format.
@@ -304,7 +323,6 @@ pub fn latest_time(inputs: &[Input], opts: &RunOptions) -> Result<Option<i64>, S
         };
         // Each tail chunk with the parser in force where it starts.
         let mut tail: Vec<(ChunkKind, Vec<u8>, Arc<dyn LogFormat>)> = Vec::new();
-        let mut unwrapped = Vec::new();
         // A layout declared mid-file holds from there on: such a file is read through.
         if opened.compression == Compression::None && !opened.format.relayouts() {
             let read = std::fs::File::open(path).and_then(|mut f| {
@@ -324,13 +342,10 @@ pub fn latest_time(inputs: &[Input], opts: &RunOptions) -> Result<Option<i64>, S
                 tail.push((ChunkKind::Lines, buf, opened.format.clone()));
             }
         } else {
+            let mut scratch = Vec::new();
             while let Ok(Some((kind, buf))) = opened.next_chunk(Vec::new()) {
                 if kind == ChunkKind::Lines {
-                    let format = opened.format.clone();
-                    let text = chunk_text(opened.wrap, kind, &buf, &mut unwrapped);
-                    if let Some(f) = format::layout_after(&format, text) {
-                        opened.format = f;
-                    }
+                    let format = opened.chunk_format(kind, &buf, &mut scratch);
                     if tail.len() == 2 {
                         tail.remove(0);
                     }
@@ -338,19 +353,30 @@ pub fn latest_time(inputs: &[Input], opts: &RunOptions) -> Result<Option<i64>, S
                 }
             }
         }
-        for (kind, buf, format) in &tail {
-            let data = chunk_text(opened.wrap, *kind, buf, &mut unwrapped);
-            let mut format = Arc::clone(format);
-            for_each_line(data, |_, line| match format.parse(line) {
-                Ok(r) => latest = latest.max(r.time_ms),
-                Err(e) if e.kind == RejectKind::Header => {
-                    if let Some(f) = format.relayout(line) {
-                        format = f;
-                    }
-                }
-                Err(_) => {}
-            });
+        /// The latest time of the lines read.
+        struct Latest(Option<i64>);
+        impl Sink for Latest {
+            fn record(&mut self, rec: &Record<'_>, _: Pos, _: Option<&'static str>) -> bool {
+                self.0 = self.0.max(rec.time_ms);
+                true
+            }
+            fn reject(&mut self, _: RejectKind, _: Pos, _: &[u8]) {}
         }
+        let mut sink = Latest(latest);
+        for (kind, buf, format) in tail {
+            let work = Work {
+                file: 0,
+                chunk: 0,
+                kind,
+                start: 0,
+                format,
+                wrap: opened.wrap,
+                switches: None,
+                buf,
+            };
+            scan_chunk(&work, &mut sink);
+        }
+        latest = sink.0;
     }
     Ok(latest)
 }
@@ -541,7 +567,7 @@ trait ChunkTarget {
 /// hand them to `target`. Returns what happened to each input read.
 fn read_chunks(inputs: &[Input], opts: &RunOptions, target: &mut dyn ChunkTarget) -> Vec<FileInfo> {
     let mut infos = Vec::with_capacity(inputs.len());
-    let mut unwrapped = Vec::new();
+    let mut scratch = Vec::new();
     for (idx, input) in inputs.iter().enumerate() {
         let file = idx as u32;
         let mut info = FileInfo {
@@ -560,15 +586,7 @@ fn read_chunks(inputs: &[Input], opts: &RunOptions, target: &mut dyn ChunkTarget
                     let Some(buf) = target.buffer() else { break };
                     match opened.next_chunk(buf) {
                         Ok(Some((kind, buf))) => {
-                            // The chunk is read with the layout in force where it starts; the
-                            // next one with the layout in force where this one ends.
-                            let format = opened.format.clone();
-                            if kind == ChunkKind::Lines && format.relayouts() {
-                                let text = chunk_text(opened.wrap, kind, &buf, &mut unwrapped);
-                                if let Some(f) = format::layout_after(&format, text) {
-                                    opened.format = f;
-                                }
-                            }
+                            let format = opened.chunk_format(kind, &buf, &mut scratch);
                             more = target.chunk(Work {
                                 file,
                                 chunk,

@@ -625,8 +625,7 @@ fn timeline(agg: &Aggregate) -> Timeline {
     // Every bucket of the span, empty ones included: a drop to zero traffic is what an SRE
     // most needs to see. The silences the span leaves out (before and after stray lines, a
     // clock years off) are left out here too: at most SERIES_BUCKETS buckets in all.
-    for (first, last) in crate::aggregate::spans(buckets.keys().copied().collect::<Vec<_>>(), step)
-    {
+    for (first, last) in crate::aggregate::spans(buckets.keys().copied(), step) {
         for k in first..=last {
             buckets.entry(k).or_default();
         }

@@ -177,39 +177,41 @@ pub fn burst_of(
     // on its own) is bridged by the flood beyond it, and a bucket of background is left out.
     // A silence of the endpoint (no request at all) longer than the window ends the burst.
     let longest = width.max((last - first + 1) / 3);
-    let score = |h: u64, n: u64| scan_score(h, n, total_hits, total_req);
+    // The bucket among `beyond` (the buckets past the moving edge, nearest first) where the
+    // window `i..=k` grown to it scores highest; `edge` when none beats the window as it is.
+    let best_edge = |i: usize, k: usize, edge: usize, beyond: &mut dyn Iterator<Item = usize>| {
+        let score = |h: u64, n: u64| scan_score(h, n, total_hits, total_req);
+        let (mut h, mut n) = window_sums(series, hits_of, i, k);
+        let (mut best, mut at) = (score(h, n), edge);
+        for j in beyond {
+            h += hits_of(&series[j].1);
+            n += bucket_total(&series[j].1);
+            if score(h, n) > best {
+                (best, at) = (score(h, n), j);
+            }
+        }
+        at
+    };
+    // Buckets a window may grow to: within `longest` of its other edge, with no silence of the
+    // endpoint longer than the window between them and the edge.
+    let near = |a: usize, b: usize| series[b].0 - series[a].0 <= width;
     for _ in 0..4 {
         let before = (i, k);
-        let (mut h, mut n) = window_sums(series, hits_of, i, k);
-        let (mut best, mut at) = (score(h, n), k);
-        let mut j = k;
-        while j + 1 < series.len()
-            && series[j + 1].0 - series[i].0 < longest
-            && series[j + 1].0 - series[j].0 <= width
-        {
-            j += 1;
-            h += hits_of(&series[j].1);
-            n += bucket_total(&series[j].1);
-            if score(h, n) > best {
-                (best, at) = (score(h, n), j);
-            }
-        }
-        k = at;
-        let (mut h, mut n) = window_sums(series, hits_of, i, k);
-        let (mut best, mut at) = (score(h, n), i);
-        let mut j = i;
-        while j > 0
-            && series[k].0 - series[j - 1].0 < longest
-            && series[j].0 - series[j - 1].0 <= width
-        {
-            j -= 1;
-            h += hits_of(&series[j].1);
-            n += bucket_total(&series[j].1);
-            if score(h, n) > best {
-                (best, at) = (score(h, n), j);
-            }
-        }
-        i = at;
+        k = best_edge(
+            i,
+            k,
+            k,
+            &mut (k + 1..series.len())
+                .take_while(|&j| series[j].0 - series[i].0 < longest && near(j - 1, j)),
+        );
+        i = best_edge(
+            i,
+            k,
+            i,
+            &mut (0..i)
+                .rev()
+                .take_while(|&j| series[k].0 - series[j].0 < longest && near(j, j + 1)),
+        );
         if (i, k) == before {
             break;
         }
