@@ -432,14 +432,15 @@ pub fn scan_chunk<S: Sink>(work: &Work, sink: &mut S) -> (FileCounts, bool) {
             counts.skipped += 1;
             return;
         }
-        // Matched by reference: the record (330 bytes) is read where the parser wrote it, not
-        // moved out first (the move's loads stalled on the parser's narrower stores). One call
-        // of the sink, so it is inlined here.
-        let parsed = format.parse(line);
+        // The record (330 bytes) is filled in place and read where the parser wrote it, not
+        // returned by value (the move's loads stalled on the parser's narrower stores). One
+        // call of the sink, so it is inlined here.
+        let mut parsed = Record::default();
+        let result = format.parse_into(line, &mut parsed);
         let switched;
         let mut switched_to = None;
-        let rec = match &parsed {
-            Ok(rec) => rec,
+        let rec = match &result {
+            Ok(()) => &parsed,
             Err(e) if e.kind == RejectKind::Header => {
                 counts.skipped += 1;
                 if let Some(f) = format.relayout(line) {

@@ -174,15 +174,18 @@ impl LogFormat for ClfFormat {
     }
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
-        let mut rec = Record {
-            escape: Escape::Backslash,
-            ..Record::default()
-        };
+        let mut rec = Record::default();
+        self.parse_into(line, &mut rec)?;
+        Ok(rec)
+    }
+
+    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
+        rec.escape = Escape::Backslash;
         let want = match self.duration {
             TrailingDuration::Field(k) => usize::from(k),
             _ => NO_FIELD,
         };
-        let p = parse_fields(line, &mut rec, want)?;
+        let p = parse_fields(line, rec, want)?;
         rec.duration_us = match (self.duration, p.trailing) {
             (TrailingDuration::WithUnit, _) => p.with_unit.and_then(parse_unit_duration_us),
             (TrailingDuration::Keyed, _) => p.keyed.and_then(|t| parse_decimal_us(t, 1_000_000)),
@@ -203,7 +206,7 @@ impl LogFormat for ClfFormat {
             }
             _ => None,
         };
-        Ok(rec)
+        Ok(())
     }
 }
 

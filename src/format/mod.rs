@@ -345,6 +345,13 @@ pub trait LogFormat: Send + Sync {
     fn name(&self) -> &str;
     /// Parse one line (without the trailing newline).
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError>;
+    /// [`LogFormat::parse`] into `rec`, which holds [`Record::default`]'s values on entry (the
+    /// line loop's way: a record returned by value is a 330-byte copy per line). On an error
+    /// `rec` holds whatever the parser had filled in.
+    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
+        *rec = self.parse(line)?;
+        Ok(())
+    }
     /// The kind of log it reads, one of [`SWITCH_FORMATS`] or its own name: a file of this
     /// format is not retried line by line with its own kind (see [`Switches`]).
     fn family(&self) -> &'static str;
