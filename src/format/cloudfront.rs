@@ -87,9 +87,18 @@ pub struct CloudfrontFormat {
     detailed_result_type: usize,
     x_host: usize,
     username: usize,
+    /// Fewest fields a data line holds: nine, or the header's count when it names fewer (IIS 5
+    /// logged `time c-ip cs-method cs-uri-stem sc-status`).
+    min_fields: usize,
+    /// The last `#Date:` directive, for a layout with a `time` field and no `date`: (midnight
+    /// of its day, its time of day), in ms. W3C's draft: the directive gives "the date and
+    /// time at which the entries were added"; IIS writes one at each file's start and at each
+    /// restart, and starts a new file each day.
+    day: Option<(i64, i64)>,
 }
 
 const NONE: usize = usize::MAX;
+const DAY_MS: i64 = 86_400_000;
 
 impl CloudfrontFormat {
     /// A parser for the given `#Fields:` list (space-separated names).
@@ -110,7 +119,8 @@ impl CloudfrontFormat {
             client: at("c-ip"),
             method: at("cs-method"),
             host: either("cs(Host)", "cs-host"),
-            stem: at("cs-uri-stem"),
+            // The draft's `cs-uri` (the target, query and all) where there is no stem.
+            stem: either("cs-uri-stem", "cs-uri"),
             status: at("sc-status"),
             user_agent: at("cs(User-Agent)"),
             referer: at("cs(Referer)"),
@@ -121,7 +131,20 @@ impl CloudfrontFormat {
             detailed_result_type: at("x-edge-detailed-result-type"),
             x_host: at("x-host-header"),
             username: at("cs-username"),
+            min_fields: names.len().clamp(1, 9),
+            day: None,
         }
+    }
+
+    /// The time of a line whose layout has a `time` field and no `date`: that time of day on
+    /// the day of the last `#Date:` directive, or the day after when it is earlier than the
+    /// directive (the file went on past midnight).
+    fn time_on_day(&self, tod: &[u8]) -> Result<Option<i64>, ParseError> {
+        let Some((midnight, at)) = self.day else {
+            return Ok(None);
+        };
+        let t = time::time_of_day_ms(tod).ok_or(ParseError::new(RejectKind::BadTimestamp, 0))?;
+        Ok(Some(midnight + t + if t < at { DAY_MS } else { 0 }))
     }
 
     /// The parser for a file, from the `#Fields:` header among its first lines; an IIS log
@@ -165,8 +188,23 @@ impl LogFormat for CloudfrontFormat {
     }
 
     fn relayout(&self, line: &[u8]) -> Option<Arc<dyn LogFormat>> {
-        let names = line.strip_prefix(b"#Fields:")?;
-        let next = CloudfrontFormat::with_fields(&String::from_utf8_lossy(names), self.kind);
+        let next = if let Some(names) = line.strip_prefix(b"#Fields:") {
+            CloudfrontFormat {
+                day: self.day,
+                ..CloudfrontFormat::with_fields(&String::from_utf8_lossy(names), self.kind)
+            }
+        } else {
+            // Kept whatever the layout: the `#Fields:` after it may drop `date`.
+            let date = line
+                .strip_prefix(b"#Date:")
+                .or_else(|| line.strip_prefix(b"#Start-Date:"))?;
+            let at = time::parse_w3c_date(date.trim_ascii())?;
+            let midnight = at.div_euclid(DAY_MS) * DAY_MS;
+            CloudfrontFormat {
+                day: Some((midnight, at - midnight)),
+                ..self.clone()
+            }
+        };
         (next != *self).then(|| Arc::new(next) as Arc<dyn LogFormat>)
     }
 
@@ -192,7 +230,7 @@ impl LogFormat for CloudfrontFormat {
             .max()
             .unwrap_or(0)
             + 1;
-        if n < need.max(9) {
+        if n < need.max(self.min_fields) {
             return Err(ParseError::new(
                 if n > 1 {
                     RejectKind::Truncated
@@ -225,6 +263,12 @@ impl LogFormat for CloudfrontFormat {
             rec.time_ms = Some(
                 time::parse_iso8601(&buf).ok_or(ParseError::new(RejectKind::BadTimestamp, 0))?,
             );
+        } else if let (None, Some(t)) = (get(self.date), get(self.time)) {
+            // Some writers put the whole moment in `time`.
+            rec.time_ms = match time::parse_iso8601(t) {
+                Some(ms) => Some(ms),
+                None => self.time_on_day(t)?,
+            };
         }
         rec.status = match get(self.status) {
             Some(s) if s != b"000" => {
@@ -326,7 +370,10 @@ mod tests {
         );
         let same = format!("#Fields: {IIS_DEFAULT_FIELDS}");
         assert!(iis.relayout(same.as_bytes()).is_none());
-        assert!(iis.relayout(b"#Date: 2024-05-01 00:00:00").is_none());
+        // A `#Date:` is a new layout only by its day (kept for a `#Fields:` without `date`).
+        let dated = iis.relayout(b"#Date: 2024-05-01 00:00:00").expect("a day");
+        assert!(dated.relayout(b"#Date: 2024-05-01 00:00:00").is_none());
+        assert!(iis.relayout(b"#Version: 1.0").is_none());
         assert!(iis.relayout(moved.as_bytes()).is_none());
         assert!(iis.relayouts() && next.relayouts());
 
@@ -423,6 +470,81 @@ mod tests {
         );
         // A CloudFront line (tabs) is not an IIS line.
         assert!(f.parse(LINE.as_bytes()).is_err());
+    }
+
+    /// IIS 5's default layout (`time c-ip cs-method cs-uri-stem sc-status`, Microsoft's
+    /// documented example) has five fields and no `date`: the day comes from the `#Date:`
+    /// directive (IIS's `1998-05-02 17:42:15`, a day alone, or the draft's `12-Jan-1996
+    /// 00:00:00`; `#Start-Date:` too), a time earlier than the directive's is the next day,
+    /// a new directive (a restart) moves the day, and without one a line has no time. A
+    /// `time` holding the whole moment is read as it is; the draft's `cs-uri` is the target.
+    #[test]
+    fn a_layout_without_date_takes_its_day_from_the_date_directive() {
+        let fields = b"#Fields: time c-ip cs-method cs-uri-stem sc-status ";
+        let line = b"17:42:15 172.16.255.255 GET /default.htm 200";
+        let f = CloudfrontFormat::sniffed(&[&fields[..], line], None);
+        assert_eq!(f.name(), "iis");
+        let r = f
+            .parse(line)
+            .expect("five fields are a line of a five-field layout");
+        assert_eq!((r.status, r.time_ms), (Some(200), None));
+        assert_eq!(r.path, Some(&b"/default.htm"[..]));
+        let at = |f: &Arc<dyn LogFormat>, l: &[u8]| f.parse(l).expect("parses").time_ms;
+        let iso = |t: &str| time::parse_iso8601(t.as_bytes());
+        let dated = f.relayout(b"#Date: 1998-05-02 17:42:15").expect("a day");
+        assert_eq!(at(&dated, line), iso("1998-05-02T17:42:15Z"));
+        let late = b"00:00:03.250 172.16.255.255 GET /default.htm 200";
+        assert_eq!(
+            at(&dated, late),
+            Some(iso("1998-05-03T00:00:03Z").unwrap() + 250)
+        );
+        // The `#Fields:` after a `#Date:` keeps its day.
+        let relaid = dated
+            .relayout(b"#Fields: time c-ip cs-method cs-uri-stem sc-status sc-win32-status")
+            .expect("a new layout");
+        assert_eq!(
+            at(&relaid, b"17:50:00 10.0.0.1 GET /x 404 0"),
+            iso("1998-05-02T17:50:00Z")
+        );
+        let restarted = relaid
+            .relayout(b"#Date: 1998-05-04 09:00:00")
+            .expect("a new day");
+        assert_eq!(
+            at(&restarted, b"09:00:01 10.0.0.1 GET /x 404 0"),
+            iso("1998-05-04T09:00:01Z")
+        );
+        for (directive, want) in [
+            (&b"#Date: 2019-05-02"[..], "2019-05-02T17:42:15Z"),
+            (b"#Date: 12-Jan-1996 00:00:00", "1996-01-12T17:42:15Z"),
+            (b"#Start-Date: 2000-01-01 00:00:00", "2000-01-01T17:42:15Z"),
+        ] {
+            let dated = f.relayout(directive).expect("a day");
+            assert_eq!(
+                at(&dated, line),
+                iso(want),
+                "{:?}",
+                directive.escape_ascii()
+            );
+        }
+        assert!(f.relayout(b"#Date: yesterday").is_none());
+        assert_eq!(
+            dated
+                .parse(b"7pm 172.16.255.255 GET /default.htm 200")
+                .expect_err("no time")
+                .kind,
+            RejectKind::BadTimestamp
+        );
+        let whole = CloudfrontFormat::with_fields("time c-ip cs-method cs-uri sc-status", W3c::Iis);
+        let r = whole
+            .parse(b"2026-05-07T03:14:05Z 203.0.113.10 GET /index.html?a=1 200")
+            .expect("parses");
+        assert_eq!(r.time_ms, iso("2026-05-07T03:14:05Z"));
+        // The target as logged, its query with it (cut where routes are made, as for every
+        // format that logs the request line).
+        assert_eq!((r.path, r.query), (Some(&b"/index.html?a=1"[..]), None));
+        // Without a header, a line of a few fields is not a W3C line.
+        let default = CloudfrontFormat::sniffed(&[], Some(W3c::Iis));
+        assert!(default.parse(line).is_err());
     }
 
     #[test]

@@ -221,6 +221,53 @@ pub fn parse_iso8601(v: &[u8]) -> Option<i64> {
     civil_ms((y, mo, d), (h, mi, s, ms), off)
 }
 
+/// A time of day in milliseconds since midnight: `hh:mm:ss`, with a fraction
+/// (`17:42:15.250`), or `hh:mm` (the W3C extended log's `time` field).
+pub fn time_of_day_ms(v: &[u8]) -> Option<i64> {
+    let (hm, secs) = match v.get(5) {
+        None => (v, &v[..0]),
+        Some(b':') => v.split_at(5),
+        Some(_) => return None,
+    };
+    let [h1, h2, b':', m1, m2] = *hm else {
+        return None;
+    };
+    let (h, m) = (num(&[h1, h2])?, num(&[m1, m2])?);
+    let (s, ms) = match secs {
+        [] => (0, 0),
+        [b':', s1, s2] => (num(&[*s1, *s2])?, 0),
+        [b':', s1, s2, b'.', frac @ ..] => (num(&[*s1, *s2])?, frac_ms(frac)?),
+        _ => return None,
+    };
+    if h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    Some(i64::from(((h * 60 + m) * 60 + s) * 1000 + ms))
+}
+
+/// The moment of a W3C `#Date:` directive: `1998-05-02 17:42:15` (what IIS writes), a day
+/// alone (`2019-05-02`: midnight), or the draft's own `12-Jan-1996 00:00:00`, UTC.
+pub fn parse_w3c_date(v: &[u8]) -> Option<i64> {
+    if let Some(ms) = parse_iso8601(v) {
+        return Some(ms);
+    }
+    if let [y @ .., b'-', m1, m2, b'-', d1, d2] = v {
+        if y.len() != 4 {
+            return None;
+        }
+        let (m, d) = (num(&[*m1, *m2])?, num(&[*d1, *d2])?);
+        return civil_ms((i64::from(num(y)?), m, d), (0, 0, 0, 0), 0);
+    }
+    // `dd-Mmm-yyyy hh:mm:ss` is CLF's date with dashes.
+    if v.len() < 20 || v[2] != b'-' || v[6] != b'-' {
+        return None;
+    }
+    let mut clf = v.to_vec();
+    clf[2] = b'/';
+    clf[6] = b'/';
+    parse_clf(&clf)
+}
+
 /// A Unix epoch number (`1673085237.244`): seconds, or ms/µs/ns when the magnitude says so.
 pub fn parse_epoch(v: &[u8]) -> Option<i64> {
     let (int, frac) = match memchr::memchr(b'.', v) {
@@ -352,5 +399,44 @@ mod tests {
         assert_eq!(parse_epoch(b"1673085237244123456"), Some(1_673_085_237_244));
         assert_eq!(parse_epoch(b"12a"), None);
         assert_eq!(parse_epoch(b"-5"), None);
+    }
+
+    #[test]
+    fn w3c_times_of_day_and_date_directives() {
+        assert_eq!(time_of_day_ms(b"00:00:00"), Some(0));
+        assert_eq!(time_of_day_ms(b"17:42:15"), Some(63_735_000));
+        assert_eq!(time_of_day_ms(b"17:42:15.25"), Some(63_735_250));
+        assert_eq!(time_of_day_ms(b"17:42"), Some(63_720_000));
+        for bad in [
+            &b"24:00:00"[..],
+            b"17:60:00",
+            b"7:42:15",
+            b"17:42:1",
+            b"17:42:15.",
+            b"",
+            b"x",
+        ] {
+            assert_eq!(time_of_day_ms(bad), None, "{:?}", bad.escape_ascii());
+        }
+        assert_eq!(
+            parse_w3c_date(b"1998-05-02 17:42:15"),
+            parse_iso8601(b"1998-05-02T17:42:15Z")
+        );
+        assert_eq!(
+            parse_w3c_date(b"12-Jan-1996 00:00:00"),
+            parse_iso8601(b"1996-01-12T00:00:00Z")
+        );
+        assert_eq!(
+            parse_w3c_date(b"2019-05-02"),
+            parse_iso8601(b"2019-05-02T00:00:00Z")
+        );
+        for bad in [
+            &b"2019-13-02"[..],
+            b"19-05-02",
+            b"12-Foo-1996 00:00:00",
+            b"today",
+        ] {
+            assert_eq!(parse_w3c_date(bad), None, "{:?}", bad.escape_ascii());
+        }
     }
 }

@@ -782,23 +782,7 @@ fn a_log_whose_format_changes_mid_file_loses_no_line() {
         "access.log",
         format!("{plain}{timed}{json}").as_bytes(),
     );
-    let reports: Vec<serde_json::Value> = ["1", "2", "3"]
-        .iter()
-        .map(|j| json_report(&p, &["--no-progress", "--jobs", j]))
-        .collect();
-    let without_producer = |r: &serde_json::Value| {
-        let mut r = r.clone();
-        r["producer"] = serde_json::Value::Null;
-        r
-    };
-    for r in &reports[1..] {
-        assert_eq!(
-            without_producer(r),
-            without_producer(&reports[0]),
-            "--jobs changed the report"
-        );
-    }
-    let r = &reports[0];
+    let r = &crate::util::json_report_at_any_jobs(&p);
     let file = &r["summary"]["files"][0];
     assert_eq!(
         (&file["lines"], &file["parsed"], &file["rejected"]),
@@ -890,21 +874,7 @@ fn an_iis_log_whose_fields_change_mid_file_reads_each_line_by_its_own_header() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let p = write(dir.path(), "u_ex240501.log", log.as_bytes());
-    let reports: Vec<serde_json::Value> = ["1", "2", "3"]
-        .iter()
-        .map(|j| json_report(&p, &["--no-progress", "--jobs", j]))
-        .collect();
-    for r in &reports[1..] {
-        assert_eq!(
-            r["summary"], reports[0]["summary"],
-            "--jobs changed the counts"
-        );
-        assert_eq!(
-            r["endpoints"], reports[0]["endpoints"],
-            "--jobs changed the table"
-        );
-    }
-    let r = &reports[0];
+    let r = &crate::util::json_report_at_any_jobs(&p);
     let file = &r["summary"]["files"][0];
     assert_eq!(file["format"], "iis", "{file:#}");
     assert_eq!(
@@ -932,6 +902,79 @@ fn an_iis_log_whose_fields_change_mid_file_reads_each_line_by_its_own_header() {
         (&by_status["200"], &by_status["201"], &by_status["500"]),
         (&serde_json::Value::Null, &1_803.into(), &601.into()),
         "{summary:#}"
+    );
+}
+
+/// IIS 5's default W3C layout (`time c-ip cs-method cs-uri-stem sc-status`, still what older
+/// sites and some embedded servers write) has no `date`: each line's day is the last `#Date:`
+/// directive's, carried across chunks; a restart's new directive moves it. Without it every
+/// line was rejected (five fields were too few for a W3C line) and the file was not a log.
+#[test]
+fn an_iis_log_without_a_date_field_takes_its_day_from_the_date_directive() {
+    let header = |date: &str| {
+        format!(
+            "#Software: Microsoft Internet Information Services 5.0\r\n#Version: 1.0\r\n\
+             #Date: {date}\r\n#Fields: time c-ip cs-method cs-uri-stem sc-status \r\n"
+        )
+    };
+    let clock = |s: u32| format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+    // Day one from midnight: 80 000 reads over 5.5 hours, one in ten a 404 (three chunks).
+    // A restart at 08:00 the next day: 20 000 more, one in four a 500.
+    let mut log = header("2025-06-04 00:00:00");
+    for i in 0..80_000u32 {
+        let status = if i % 10 == 0 { 404 } else { 200 };
+        log.push_str(&format!(
+            "{} 172.16.{}.{} GET /shop/item{}.asp {status}\r\n",
+            clock(i / 4),
+            i % 7,
+            i % 250,
+            i % 40
+        ));
+    }
+    log.push_str(&header("2025-06-05 08:00:00"));
+    for i in 0..20_000u32 {
+        let status = if i % 4 == 0 { 500 } else { 200 };
+        log.push_str(&format!(
+            "{} 172.16.0.{} POST /shop/cart.asp {status}\r\n",
+            clock(8 * 3600 + i / 4),
+            i % 250
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = write(dir.path(), "ex250604.log", log.as_bytes());
+    let report = crate::util::json_report_at_any_jobs(&p);
+    let summary = &report["summary"];
+    let file = &summary["files"][0];
+    assert_eq!(file["format"], "iis", "{file:#}");
+    assert_eq!(
+        (&file["parsed"], &file["rejected"]),
+        (&100_000.into(), &0.into()),
+        "{file:#}"
+    );
+    assert_eq!(
+        (
+            &summary["time_range"]["start"],
+            &summary["time_range"]["end"]
+        ),
+        (
+            &"2025-06-04T00:00:00Z".into(),
+            &"2025-06-05T09:23:19Z".into()
+        ),
+        "{summary:#}"
+    );
+    let by_status = &summary["by_status"];
+    assert_eq!(
+        (&by_status["200"], &by_status["404"], &by_status["500"]),
+        (&87_000.into(), &8_000.into(), &5_000.into()),
+        "{by_status:#}"
+    );
+    // The last ten minutes: 601 seconds of the restart's requests, four a second.
+    let last = json_report(&p, &["--no-progress", "--last", "10m"]);
+    assert_eq!(
+        last["summary"]["out_of_window"],
+        100_000 - 2_404,
+        "{:#}",
+        last["summary"]
     );
 }
 

@@ -102,6 +102,23 @@ pub(crate) fn json_report(path: &Path, args: &[&str]) -> serde_json::Value {
     )
 }
 
+/// The JSON report of `path` at `--jobs` 1, 2 and 3, asserted the same at each (all but the
+/// `producer` block, which names the options).
+pub(crate) fn json_report_at_any_jobs(path: &Path) -> serde_json::Value {
+    let reports: Vec<serde_json::Value> = ["1", "2", "3"]
+        .iter()
+        .map(|j| {
+            let mut r = json_report(path, &["--no-progress", "--jobs", j]);
+            r["producer"] = serde_json::Value::Null;
+            r
+        })
+        .collect();
+    for (r, j) in reports[1..].iter().zip(2..) {
+        assert!(r == &reports[0], "--jobs {j} changed the report");
+    }
+    reports.into_iter().next().expect("a report")
+}
+
 /// The report of `statuslens PATH --format FORMAT` on standard output, whatever the exit.
 pub(crate) fn report_text(path: &Path, format: &str) -> String {
     let out = statuslens()
