@@ -1050,16 +1050,32 @@ pub const INVALID_METHOD: &[u8] = b"(invalid method)";
 /// The key bytes of the endpoint that collects what the route cap folds (`* (other)`).
 const OTHER_BYTES: &[u8] = b"* (other)";
 
-/// An endpoint: method and route. Held as one byte string (`METHOD route`) so that the per-line
-/// lookup borrows the worker's scratch bytes instead of allocating a key; read it through
-/// [`EndpointKey::method`] and [`EndpointKey::route`]. Shared (`Arc`): the table and the
-/// heavy-hitter bookkeeping hold the same bytes, and a clone copies a pointer.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EndpointKey(std::sync::Arc<[u8]>);
+/// An endpoint: method and route. Held as one string (`METHOD route`, then the host after a
+/// NUL when the log names one) so that the per-line lookup borrows the worker's scratch bytes
+/// instead of allocating a key; read it through [`EndpointKey::method`] and
+/// [`EndpointKey::route`]. Shared (`Arc`): the table and the heavy-hitter bookkeeping hold the
+/// same bytes, and a clone copies a pointer. Where the route and the host start is found once,
+/// when the key is made: the reducer reads a key's parts several times per chunk, for every
+/// new endpoint of a log of scanner junk.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EndpointKey {
+    text: std::sync::Arc<str>,
+    /// Where the route starts (after the method and its space).
+    route_at: u32,
+    /// Where the route ends: the host separator, or the end.
+    route_end: u32,
+}
+
+/// Hashed as its bytes, as the scratch bytes it is looked up by are.
+impl std::hash::Hash for EndpointKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
 
 impl std::borrow::Borrow<[u8]> for EndpointKey {
     fn borrow(&self) -> &[u8] {
-        &self.0
+        self.text.as_bytes()
     }
 }
 
@@ -1079,7 +1095,7 @@ impl EndpointKey {
             k.push(HOST_SEP);
             k.extend_from_slice(h.as_bytes());
         }
-        EndpointKey(k.into())
+        EndpointKey::from_bytes(&k)
     }
 
     /// The key of what the route cap folds: `* (other)`.
@@ -1089,36 +1105,53 @@ impl EndpointKey {
 
     /// Whether this is the `(other)` key.
     pub fn is_other(&self) -> bool {
-        &*self.0 == OTHER_BYTES
+        self.as_bytes() == OTHER_BYTES
     }
 
-    /// The key held in `bytes` (`METHOD route`, as the scratch key is built).
+    /// The key held in `bytes` (`METHOD route`, as the scratch key is built; bytes that are not
+    /// UTF-8, which only a hostile partial aggregate holds, are replaced).
     pub fn from_bytes(bytes: &[u8]) -> EndpointKey {
-        EndpointKey(bytes.into())
-    }
-
-    /// The bytes, as they are hashed and ordered.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-
-    fn split(&self) -> (&[u8], &str, Option<&str>) {
-        let key = &self.0;
+        let text: std::sync::Arc<str> = match std::str::from_utf8(bytes) {
+            Ok(text) => text.into(),
+            Err(_) => String::from_utf8_lossy(bytes).into(),
+        };
+        let key = text.as_bytes();
         // Methods hold no space; `(invalid method)` does, and comes first.
         let at = if key.starts_with(INVALID_METHOD) {
             INVALID_METHOD.len()
         } else {
             key.iter().position(|&b| b == b' ').unwrap_or(key.len())
         };
-        let rest = key.get(at + 1..).unwrap_or_default();
-        let (route, host) = match memchr::memchr(HOST_SEP, rest) {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
-        fn text(b: &[u8]) -> &str {
-            std::str::from_utf8(b).unwrap_or("")
+        let route_at = (at + 1).min(key.len());
+        // A short search: a plain loop, not memchr's setup.
+        let route_end = key[route_at..]
+            .iter()
+            .position(|&b| b == HOST_SEP)
+            .map_or(key.len(), |i| route_at + i);
+        // Keys are built from one line's fields, which are far shorter than 4 GiB.
+        let offset = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        EndpointKey {
+            route_at: offset(route_at),
+            route_end: offset(route_end),
+            text,
         }
-        (&key[..at], text(route), host.map(text))
+    }
+
+    /// The bytes, as they are hashed and ordered.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.text.as_bytes()
+    }
+
+    fn split(&self) -> (&[u8], &str, Option<&str>) {
+        let (at, end) = (self.route_at as usize, self.route_end as usize);
+        let text = &*self.text;
+        // The method ends at the space before the route, or with the key when it has none.
+        let bytes = text.as_bytes();
+        let method = match at.checked_sub(1) {
+            Some(space) if bytes[space] == b' ' => &bytes[..space],
+            _ => &bytes[..at],
+        };
+        (method, &text[at..end], text.get(end + 1..))
     }
 
     /// The method token (`-` when the line held no request, `(invalid method)` when its token
@@ -2424,6 +2457,52 @@ mod tests {
         let k = EndpointKey::from_bytes(b"GET /a\0h.example");
         assert_eq!((k.route(), k.host()), ("/a", Some("h.example")));
         assert_eq!(k.with_route("/b").as_bytes(), b"GET /b\0h.example");
+    }
+
+    /// A key's parts are found once, when it is made: method, route and host read back as they
+    /// went in for every shape a key takes, and it is hashed, compared and looked up as its
+    /// bytes (the per-line lookup borrows the scratch bytes).
+    #[test]
+    fn endpoint_keys_read_back_their_parts() {
+        use std::hash::BuildHasher;
+        for (bytes, method, route, host) in [
+            (&b"GET /a/b"[..], &b"GET"[..], "/a/b", None),
+            (
+                b"POST /a\0api.example.com",
+                b"POST",
+                "/a",
+                Some("api.example.com"),
+            ),
+            (b"(invalid method) /x", INVALID_METHOD, "/x", None),
+            (b"- (no request)", b"-", "(no request)", None),
+            (b"* (other)", b"*", "(other)", None),
+            (b"GET /a b", b"GET", "/a b", None),
+            (b"GET ", b"GET", "", None),
+            (b"junk", b"junk", "", None),
+            (b"GET /\0", b"GET", "/", Some("")),
+        ] {
+            let k = EndpointKey::from_bytes(bytes);
+            let shown = bytes.escape_ascii().to_string();
+            assert_eq!(
+                (k.method(), k.route(), k.host()),
+                (method, route, host),
+                "{shown}"
+            );
+            assert_eq!(k.as_bytes(), bytes, "{shown}");
+            assert_eq!(
+                FxBuildHasher.hash_one(&k),
+                FxBuildHasher.hash_one(bytes),
+                "{shown}"
+            );
+        }
+        assert!(EndpointKey::other().is_other());
+        let mut table: EndpointTable = FxHashMap::default();
+        table.insert(EndpointKey::from_bytes(b"GET /a\0h"), Box::default());
+        assert!(table.contains_key(&b"GET /a\0h"[..]));
+        assert!(EndpointKey::new(b"GET", "/a") < EndpointKey::new(b"GET", "/b"));
+        // Bytes that are not UTF-8 (a hostile partial aggregate) are replaced, not trusted.
+        let k = EndpointKey::from_bytes(b"GET /caf\xe9");
+        assert_eq!(k.route(), "/caf\u{fffd}");
     }
 
     #[test]

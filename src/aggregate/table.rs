@@ -75,7 +75,15 @@ impl Collapser {
         // collapsed prefix is the route's own (most routes: nothing is built).
         let mut out: Option<String> = None;
         let mut end = 0;
-        for (depth, seg) in route[1..].split('/').enumerate() {
+        // Segments found by a plain byte loop (as `split('/')` would cut them): they are short,
+        // and a log of scanner junk brings a new route to map per line.
+        let body = &route[1..];
+        let segments = body.as_bytes().split(|&b| b == b'/').scan(0, |start, s| {
+            let seg = &body[*start..*start + s.len()];
+            *start += s.len() + 1;
+            Some(seg)
+        });
+        for (depth, seg) in segments.enumerate() {
             let prefix = out.as_deref().unwrap_or(&route[..end]);
             let collapse = if depth > 0 && seg == "{param}" {
                 // Collapsed elsewhere (an absorbed partial): the position is wide here too.
