@@ -75,15 +75,11 @@ impl Collapser {
         // collapsed prefix is the route's own (most routes: nothing is built).
         let mut out: Option<String> = None;
         let mut end = 0;
-        // Segments found by a plain byte loop (as `split('/')` would cut them): they are short,
-        // and a log of scanner junk brings a new route to map per line.
-        let body = &route[1..];
-        let segments = body.as_bytes().split(|&b| b == b'/').scan(0, |start, s| {
-            let seg = &body[*start..*start + s.len()];
-            *start += s.len() + 1;
-            Some(seg)
-        });
-        for (depth, seg) in segments.enumerate() {
+        // Segments cut as bytes (as `split('/')` would cut the text, without its per-segment
+        // search setup: segments are short, and a log of scanner junk brings a new route to
+        // map per line); `end` is where each one's `/` stands.
+        for (depth, bytes) in route.as_bytes()[1..].split(|&b| b == b'/').enumerate() {
+            let seg = &route[end + 1..end + 1 + bytes.len()];
             let prefix = out.as_deref().unwrap_or(&route[..end]);
             let collapse = if depth > 0 && seg == "{param}" {
                 // Collapsed elsewhere (an absorbed partial): the position is wide here too.

@@ -99,6 +99,7 @@ pub struct CloudfrontFormat {
 
 const NONE: usize = usize::MAX;
 const DAY_MS: i64 = 86_400_000;
+const HOUR_MS: i64 = 3_600_000;
 
 impl CloudfrontFormat {
     /// A parser for the given `#Fields:` list (space-separated names).
@@ -137,14 +138,17 @@ impl CloudfrontFormat {
     }
 
     /// The time of a line whose layout has a `time` field and no `date`: that time of day on
-    /// the day of the last `#Date:` directive, or the day after when it is earlier than the
-    /// directive (the file went on past midnight).
+    /// the day of the last `#Date:` directive, or the day after when it is more than an hour
+    /// earlier than the directive (the file went on past midnight; a request received a little
+    /// before the file was opened, by a writer that logs when requests come in, is not a day
+    /// later).
     fn time_on_day(&self, tod: &[u8]) -> Result<Option<i64>, ParseError> {
         let Some((midnight, at)) = self.day else {
             return Ok(None);
         };
         let t = time::time_of_day_ms(tod).ok_or(ParseError::new(RejectKind::BadTimestamp, 0))?;
-        Ok(Some(midnight + t + if t < at { DAY_MS } else { 0 }))
+        let next_day = t + HOUR_MS < at;
+        Ok(Some(midnight + t + if next_day { DAY_MS } else { 0 }))
     }
 
     /// The parser for a file, from the `#Fields:` header among its first lines; an IIS log
@@ -475,7 +479,8 @@ mod tests {
     /// IIS 5's default layout (`time c-ip cs-method cs-uri-stem sc-status`, Microsoft's
     /// documented example) has five fields and no `date`: the day comes from the `#Date:`
     /// directive (IIS's `1998-05-02 17:42:15`, a day alone, or the draft's `12-Jan-1996
-    /// 00:00:00`; `#Start-Date:` too), a time earlier than the directive's is the next day,
+    /// 00:00:00`; `#Start-Date:` too), a time more than an hour before the directive's is the
+    /// next day (a few minutes before it is the same day),
     /// a new directive (a restart) moves the day, and without one a line has no time. A
     /// `time` holding the whole moment is read as it is; the draft's `cs-uri` is the target.
     #[test]
@@ -493,6 +498,8 @@ mod tests {
         let iso = |t: &str| time::parse_iso8601(t.as_bytes());
         let dated = f.relayout(b"#Date: 1998-05-02 17:42:15").expect("a day");
         assert_eq!(at(&dated, line), iso("1998-05-02T17:42:15Z"));
+        let early = b"17:40:00 172.16.255.255 GET /default.htm 200";
+        assert_eq!(at(&dated, early), iso("1998-05-02T17:40:00Z"));
         let late = b"00:00:03.250 172.16.255.255 GET /default.htm 200";
         assert_eq!(
             at(&dated, late),
