@@ -132,6 +132,7 @@ fi
 {
   best statuslens-adversarial "$BIN" "$ADV" --format json
   best merge-1000-partials "$BIN" "$PARTS" --format json
+  best random-3M-jobs-1 "$BIN" "$RAND3M" --format json --jobs 1
   best random-3M-jobs-2 "$BIN" "$RAND3M" --format json --jobs 2
   best random-3M-jobs-16 "$BIN" "$RAND3M" --format json --jobs 16
   if command -v goaccess > /dev/null; then
@@ -148,6 +149,7 @@ awk -v base="$(awk '$1 == "statuslens" { print $2 }' "$DATA/results.txt")" '
     for (k in t) printf "| %s | %.2f | %.1f MB |\n", k, t[k], m[k]/1024
     printf "\nadversarial 10M distinct paths: peak RSS %.1f MB (target < 256 MB)\n", m["statuslens-adversarial"]/1024
     printf "3M random paths: peak RSS %.1f MB at --jobs 2, %.1f MB at --jobs 16 (%.2fx; target <= 256 MB, <= 1.5x)\n", m["random-3M-jobs-2"]/1024, m["random-3M-jobs-16"]/1024, m["random-3M-jobs-16"]/m["random-3M-jobs-2"]
+    printf "3M random paths: %.2f s at --jobs 1, %.2f s at --jobs 2 (the reducer bounds a log of new endpoints)\n", t["random-3M-jobs-1"], t["random-3M-jobs-2"]
     if ("goaccess" in t) printf "GoAccess / statuslens on the 1 GB combined log: %.1fx (goal >= 60x)\n", t["goaccess"]/base
     if ("mawk" in t) printf "mawk count / statuslens on the 1 GB combined log: %.1fx (goal >= 4x)\n", t["mawk"]/base
   }' "$DATA/results-scale.txt"
