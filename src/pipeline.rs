@@ -755,6 +755,8 @@ pub fn collect(inputs: &[Input], opts: &RunOptions) -> RunOutput {
         while (file as usize) < inputs.len() {
             if let Some(agg) = pending.remove(&(file, chunk)) {
                 total.absorb(*agg, &ctx);
+                // What the workers may widen their chunks' rows to (see `widen_rows`).
+                ctx.series_step.store(total.series_step, Ordering::Relaxed);
                 let _ = permit_tx.send(());
                 chunk += 1;
                 continue;
@@ -794,6 +796,7 @@ fn parse_task(
 ) {
     let mut agg = Aggregate::default();
     process_chunk(&mut agg, &work, ctx, &mut Scratch::default());
+    agg.widen_rows(ctx.series_step.load(Ordering::Relaxed));
     if let Some(p) = &opts.progress {
         let n: u64 = agg.chunk_lines.iter().map(|c| u64::from(c.2)).sum();
         p.lines.fetch_add(n, Ordering::Relaxed);

@@ -964,7 +964,7 @@ pub struct Aggregate {
     /// Per client that got a miss or a throttle (by hash of the logged client), up to
     /// [`MAX_CLIENTS`].
     #[serde(with = "partial::sorted_map")]
-    pub clients: FxHashMap<u64, ClientStats>,
+    pub clients: FxHashMap<u64, Box<ClientStats>>,
     /// Misses and throttles of clients beyond [`MAX_CLIENTS`], not classified.
     pub clients_untracked: u64,
     /// Per upstream the log names (ALB target group, nginx upstream, Traefik service …), up
@@ -1410,6 +1410,9 @@ pub struct AddContext<'n> {
     /// spot — exactly what absorbing its statistics would do — instead of building statistics
     /// the total drops.
     pub frozen_clients: std::sync::OnceLock<rustc_hash::FxHashSet<u64>>,
+    /// The total's series step as last absorbed. It only widens, so a worker can widen its
+    /// chunk's rows to it before handing them over (see [`Aggregate::widen_rows`]).
+    pub series_step: std::sync::atomic::AtomicU8,
 }
 
 impl<'n> AddContext<'n> {
@@ -1421,6 +1424,7 @@ impl<'n> AddContext<'n> {
             window,
             hosts: None,
             frozen_clients: std::sync::OnceLock::new(),
+            series_step: std::sync::atomic::AtomicU8::new(0),
         }
     }
 }
@@ -1548,9 +1552,11 @@ impl Aggregate {
         if self.clients.capacity() == 0 {
             self.clients.reserve(512);
         }
-        let c = self.clients.entry(h).or_insert_with(|| ClientStats {
-            name: rec.client.unwrap_or_default().into(),
-            ..ClientStats::default()
+        let c = self.clients.entry(h).or_insert_with(|| {
+            Box::new(ClientStats {
+                name: rec.client.unwrap_or_default().into(),
+                ..ClientStats::default()
+            })
         });
         if signals::is_miss(status) {
             c.misses += 1;
@@ -1633,7 +1639,7 @@ impl Aggregate {
         for (h, c) in other.clients {
             let full = self.clients.len() >= MAX_CLIENTS;
             match self.clients.entry(h) {
-                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().merge(c),
+                std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().merge(*c),
                 std::collections::hash_map::Entry::Vacant(_) if full => {
                     self.clients_untracked += c.misses + c.throttled;
                 }
@@ -1708,6 +1714,18 @@ impl Aggregate {
                 v.coarsen(step);
             }
             self.series_step = step;
+        }
+    }
+
+    /// Widen every row's series to `step` (at most the step of the total this aggregate will
+    /// be absorbed into, which only widens): the total's merge then maps a handful of buckets
+    /// per row instead of one per second, on the reducer's one thread, and its result is the
+    /// same — widening composes, and a row carries its own step.
+    pub fn widen_rows(&mut self, step: u8) {
+        if step > 0 {
+            for e in self.endpoints.values_mut() {
+                e.coarsen(step);
+            }
         }
     }
 

@@ -175,6 +175,18 @@ impl Samples {
     /// Fold `other` into `self`.
     pub fn merge(&mut self, other: Samples) {
         for e in &other.sets {
+            // Chunks are absorbed in input order: a key this side already holds in full
+            // usually holds only positions before any of the other's, which `offer` would
+            // each turn away.
+            let full_before = self.sets.iter().find(|m| m.key == e.key).is_some_and(|m| {
+                usize::from(m.len) == MAX_EVIDENCE
+                    && e.kept()
+                        .first()
+                        .is_none_or(|p| *p >= m.pos[MAX_EVIDENCE - 1])
+            });
+            if full_before {
+                continue;
+            }
             for &p in e.kept() {
                 self.offer(e.key, p);
             }
@@ -552,6 +564,13 @@ impl Throttles {
     /// Fold `other` into `self`.
     pub fn merge(&mut self, other: Throttles) {
         for t in other.tracks {
+            // Both sorted by client: once the tracks are full, a client above the last kept
+            // one (and every one after it) is turned away by `add_bits`.
+            if self.tracks.len() >= THROTTLE_CLIENTS
+                && self.tracks.last().is_some_and(|l| t.client > l.client)
+            {
+                break;
+            }
             for (minute, bits, n) in t.minutes {
                 // Second 0 is already in `bits` if it was set; `add` ORs the rest in.
                 let first = bits.trailing_zeros();
@@ -751,6 +770,34 @@ mod tests {
                 proptest::prop_assert_eq!(left.get(key), &all[..]);
                 proptest::prop_assert_eq!(back.get(key), &all[..]);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Merging the throttles of any split of the responses, either way round, keeps the
+        /// tracks adding them all one by one keeps: the same 32 clients with the smallest
+        /// hashes (80 clients here, so the cap bites), the same minutes and seconds.
+        #[test]
+        fn throttles_merge_to_the_tracks_of_the_whole(
+            hits in proptest::collection::vec((0u64..80, 0i64..600_000), 0..300),
+            split in 0usize..300,
+            swap in proptest::bool::ANY,
+        ) {
+            let (mut whole, mut left, mut right) =
+                (Throttles::default(), Throttles::default(), Throttles::default());
+            for (i, &(c, t)) in hits.iter().enumerate() {
+                let h = c.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                whole.add(h, t);
+                if i < split { left.add(h, t) } else { right.add(h, t) }
+            }
+            let merged = if swap {
+                right.merge(left);
+                right
+            } else {
+                left.merge(right);
+                left
+            };
+            proptest::prop_assert_eq!(merged.tracks, whole.tracks);
         }
     }
 

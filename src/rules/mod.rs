@@ -816,7 +816,7 @@ impl<'a> Facts<'a> {
 
     /// Name of a client by hash, when it was tracked.
     pub fn client_name(&self, h: u64) -> Option<String> {
-        self.aggregate.clients.get(&h).map(client_label)
+        self.aggregate.clients.get(&h).map(|c| client_label(c))
     }
 }
 

@@ -109,7 +109,7 @@ proptest! {
     ) {
         let text: String = lines.concat();
         let data = text.as_bytes();
-        let whole = report(&aggregate_chunks(&[data], &[0]));
+        let whole = report(&aggregate_chunks(&[data], &[0], false));
         // Cut at line boundaries, then merge the parts in a shuffled order.
         let newlines: Vec<usize> = data.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1).collect();
         let mut bounds: Vec<usize> = cuts.iter().map(|c| newlines[c.index(newlines.len())]).collect();
@@ -124,7 +124,9 @@ proptest! {
             s ^= s << 13; s ^= s >> 7; s ^= s << 17;
             order.swap(i, (s % (i as u64 + 1)) as usize);
         }
-        let split = report(&aggregate_chunks(&parts, &order));
+        // Half the cases widen each part's rows to the total's step before absorbing it, as
+        // the pipeline's workers do.
+        let split = report(&aggregate_chunks(&parts, &order, order_seed & 2 == 0));
         prop_assert_eq!(whole, split);
     }
 }
@@ -155,8 +157,9 @@ fn log_line() -> impl Strategy<Value = String> {
 }
 
 /// Aggregate `parts` (chunks 0..n of one file) in the given processing order, one aggregate per
-/// part, absorbed in that order. Below the route cap the order does not matter.
-fn aggregate_chunks(parts: &[&[u8]], order: &[usize]) -> Aggregate {
+/// part, absorbed in that order (each part's rows first widened to the total's series step
+/// when `widen`). Below the route cap the order does not matter.
+fn aggregate_chunks(parts: &[&[u8]], order: &[usize], widen: bool) -> Aggregate {
     let fmt: Arc<dyn LogFormat> =
         Arc::new(ClfFormat::new("combined+sec", TrailingDuration::Seconds));
     let routes = Normalizer::default();
@@ -175,6 +178,9 @@ fn aggregate_chunks(parts: &[&[u8]], order: &[usize]) -> Aggregate {
             buf: parts[i].to_vec(),
         };
         process_chunk(&mut agg, &work, &ctx, &mut Scratch::default());
+        if widen {
+            agg.widen_rows(total.series_step);
+        }
         total.absorb(agg, &ctx);
     }
     total.finish(&routes, 10_000);
