@@ -341,7 +341,7 @@ pub fn class_index(status: Option<u16>) -> usize {
 }
 
 /// What one parsed line contributes to its endpoint: the record's fields the statistics read.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Hit<'a> {
     /// Status (`None`: not logged).
     pub status: Option<u16>,
@@ -392,32 +392,89 @@ impl<'a> Hit<'a> {
 
 /// A [`Hit`] kept for later: an endpoint seen once in a chunk stays this small (most rows of
 /// scanner junk never get a second request), and becomes [`EndpointStats`] only when needed.
+/// Packed (64 bytes, not the hit's 120 and two boxes): on a log of junk every line is one,
+/// and it moves from the chunk's table through the reducer's batch into the total's.
 #[derive(Clone, Debug)]
 pub struct OneHit {
-    hit: Hit<'static>,
-    marker: Option<Box<[u8]>>,
-    referer: Option<Box<[u8]>>,
+    duration_us: u64,
+    bytes: u64,
+    time_ms: i64,
+    client: u64,
+    pos: Pos,
+    status: u16,
+    /// Which of the optional fields above are there (`ONE_*` bits), and `duration_whole_s`.
+    has: u8,
+    origin: Origin,
+    bytes_kind: BytesKind,
+    authenticated: Option<bool>,
+    /// The error marker and the 404's referer, boxed together when either is there (rare).
+    text: Option<Box<OneHitText>>,
 }
+
+/// The text a [`OneHit`] keeps: error marker, referer of a 404.
+type OneHitText = (Option<Box<[u8]>>, Option<Box<[u8]>>);
+
+const ONE_STATUS: u8 = 1;
+const ONE_DURATION: u8 = 2;
+const ONE_WHOLE_S: u8 = 4;
+const ONE_BYTES: u8 = 8;
+const ONE_TIME: u8 = 16;
+const ONE_CLIENT: u8 = 32;
 
 impl OneHit {
     fn new(h: &Hit<'_>) -> OneHit {
+        let bit = |there: bool, b: u8| if there { b } else { 0 };
         OneHit {
-            hit: Hit {
-                error_marker: None,
-                referer_404: None,
-                ..*h
-            },
-            marker: h.error_marker.map(Into::into),
-            referer: h.referer_404.map(Into::into),
+            duration_us: h.duration_us.unwrap_or(0),
+            bytes: h.bytes.unwrap_or(0),
+            time_ms: h.time_ms.unwrap_or(0),
+            client: h.client.unwrap_or(0),
+            pos: h.pos,
+            status: h.status.unwrap_or(0),
+            has: bit(h.status.is_some(), ONE_STATUS)
+                | bit(h.duration_us.is_some(), ONE_DURATION)
+                | bit(h.duration_whole_s, ONE_WHOLE_S)
+                | bit(h.bytes.is_some(), ONE_BYTES)
+                | bit(h.time_ms.is_some(), ONE_TIME)
+                | bit(h.client.is_some(), ONE_CLIENT),
+            origin: h.origin,
+            bytes_kind: h.bytes_kind,
+            authenticated: h.authenticated,
+            text: (h.error_marker.is_some() || h.referer_404.is_some()).then(|| {
+                Box::new((
+                    h.error_marker.map(Into::into),
+                    h.referer_404.map(Into::into),
+                ))
+            }),
         }
+    }
+
+    /// Its `b` field's value, if there.
+    fn field<T>(&self, b: u8, v: T) -> Option<T> {
+        (self.has & b != 0).then_some(v)
+    }
+
+    /// The request's time (ms), if logged.
+    fn time_ms(&self) -> Option<i64> {
+        self.field(ONE_TIME, self.time_ms)
     }
 
     /// The hit.
     pub fn hit(&self) -> Hit<'_> {
+        let text = self.text.as_deref();
         Hit {
-            error_marker: self.marker.as_deref(),
-            referer_404: self.referer.as_deref(),
-            ..self.hit
+            status: self.field(ONE_STATUS, self.status),
+            origin: self.origin,
+            duration_us: self.field(ONE_DURATION, self.duration_us),
+            duration_whole_s: self.has & ONE_WHOLE_S != 0,
+            bytes: self.field(ONE_BYTES, self.bytes),
+            bytes_kind: self.bytes_kind,
+            authenticated: self.authenticated,
+            error_marker: text.and_then(|t| t.0.as_deref()),
+            referer_404: text.and_then(|t| t.1.as_deref()),
+            time_ms: self.time_ms(),
+            client: self.field(ONE_CLIENT, self.client),
+            pos: self.pos,
         }
     }
 
@@ -1743,7 +1800,7 @@ impl Aggregate {
             .chain(
                 self.singles
                     .values()
-                    .filter_map(|o| o.hit.time_ms.map(|t| t.div_euclid(1000))),
+                    .filter_map(|o| o.time_ms().map(|t| t.div_euclid(1000))),
             );
         let range = self.time_range.map(|(lo, hi)| {
             (
@@ -2351,6 +2408,40 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A one-request row gives back the hit it was made from, whichever fields the line
+        /// logged; and it stays packed.
+        #[test]
+        fn a_one_hit_row_keeps_its_hit(
+            status in proptest::option::of(0u16..1000),
+            duration_us in proptest::option::of(proptest::num::u64::ANY),
+            duration_whole_s in proptest::bool::ANY,
+            bytes in proptest::option::of(proptest::num::u64::ANY),
+            kinds in (0u8..3, 0u8..2, 0u8..3),
+            marker in proptest::option::of(proptest::collection::vec(proptest::num::u8::ANY, 0..8)),
+            referer in proptest::option::of(proptest::collection::vec(proptest::num::u8::ANY, 0..8)),
+            time_ms in proptest::option::of(proptest::num::i64::ANY),
+            client in proptest::option::of(proptest::num::u64::ANY),
+            line in proptest::num::u32::ANY,
+        ) {
+            let hit = Hit {
+                status,
+                origin: [Origin::App, Origin::Gateway, Origin::Unknown][usize::from(kinds.0)],
+                duration_us,
+                duration_whole_s,
+                bytes,
+                bytes_kind: [BytesKind::Body, BytesKind::Total][usize::from(kinds.1)],
+                authenticated: [None, Some(false), Some(true)][usize::from(kinds.2)],
+                error_marker: marker.as_deref(),
+                referer_404: referer.as_deref(),
+                time_ms,
+                client,
+                pos: Pos { file: 1, chunk: 2, line },
+            };
+            let one = OneHit::new(&hit);
+            proptest::prop_assert_eq!(one.hit(), hit);
+            proptest::prop_assert!(std::mem::size_of::<OneHit>() <= 64);
+        }
+
         /// The span never covers fewer buckets when requests are added (so the step fitted to
         /// a whole input is the one fitted chunk by chunk in any order), and never more than
         /// from the first request to the last.
