@@ -328,6 +328,12 @@ impl MinuteCounts {
     }
 }
 
+/// One-off rows a chunk's table holds before it is grown at once by [`SINGLES_RESERVE`].
+const SINGLES_BEFORE_RESERVE: usize = 1024;
+/// What a chunk's one-off table grows by when it reaches [`SINGLES_BEFORE_RESERVE`] rows: a
+/// 2 MiB chunk of 100-byte lines.
+const SINGLES_RESERVE: usize = 20 * 1024;
+
 /// Most clients tracked for scanner classification; the rest are not classified.
 pub const MAX_CLIENTS: usize = 100_000;
 
@@ -1580,6 +1586,13 @@ impl Aggregate {
                 self.endpoints.insert(EndpointKey::from_bytes(key), s);
             }
             None => {
+                // A chunk with a thousand one-off rows is a chunk of junk, where nearly every
+                // line is one: grow the table once to the size a chunk of such lines needs
+                // instead of doubling it (and moving its rows) four more times. Set by the
+                // insertions alone, so the table's order stays a function of the chunk.
+                if self.singles.len() == SINGLES_BEFORE_RESERVE {
+                    self.singles.reserve(SINGLES_RESERVE);
+                }
                 self.singles
                     .insert(EndpointKey::from_bytes(key), OneHit::new(&hit));
             }
