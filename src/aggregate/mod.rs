@@ -1780,9 +1780,7 @@ impl Aggregate {
         other.add_buckets(&mut self.occupied, step);
         step = fit_step(&mut self.occupied, step);
         if step > self.series_step {
-            for v in self.endpoints.values_mut() {
-                v.coarsen(step);
-            }
+            self.widen_rows(step);
             self.series_step = step;
         }
     }
@@ -1792,10 +1790,8 @@ impl Aggregate {
     /// per row instead of one per second, on the reducer's one thread, and its result is the
     /// same — widening composes, and a row carries its own step.
     pub fn widen_rows(&mut self, step: u8) {
-        if step > 0 {
-            for e in self.endpoints.values_mut() {
-                e.coarsen(step);
-            }
+        for e in self.endpoints.values_mut() {
+            e.coarsen(step);
         }
     }
 
