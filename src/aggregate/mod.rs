@@ -1116,17 +1116,76 @@ const OTHER_BYTES: &[u8] = b"* (other)";
 /// An endpoint: method and route. Held as one string (`METHOD route`, then the host after a
 /// NUL when the log names one) so that the per-line lookup borrows the worker's scratch bytes
 /// instead of allocating a key; read it through [`EndpointKey::method`] and
-/// [`EndpointKey::route`]. Shared (`Arc`): the table and the heavy-hitter bookkeeping hold the
-/// same bytes, and a clone copies a pointer. Where the route and the host start is found once,
-/// when the key is made: the reducer reads a key's parts several times per chunk, for every
-/// new endpoint of a log of scanner junk.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// [`EndpointKey::route`]. Where the route and the host start is found once, when the key is
+/// made: the reducer reads a key's parts several times per chunk, for every new endpoint of a
+/// log of scanner junk.
+#[derive(Clone)]
 pub struct EndpointKey {
-    text: std::sync::Arc<str>,
+    text: KeyText,
     /// Where the route starts (after the method and its space).
     route_at: u32,
     /// Where the route ends: the host separator, or the end.
     route_end: u32,
+}
+
+/// Longest key held inside the key itself: most endpoints' (`GET /api/v1/users/{id}`, a
+/// scanner's `GET /wp-login.php`).
+const INLINE_KEY: usize = 38;
+
+/// A key's bytes (always UTF-8). Short ones are held in the key, so in the table's entry: on
+/// a log of scanner junk the reducer takes tens of thousands of new keys per chunk from the
+/// workers, and a key of its own allocation had it wait on memory the worker wrote twice per
+/// key (reading its text, then dropping it), on a third of its time. Longer ones are shared:
+/// the table and the heavy-hitter bookkeeping hold the same bytes, and a clone copies a pointer.
+#[derive(Clone)]
+enum KeyText {
+    Inline(u8, [u8; INLINE_KEY]),
+    Shared(std::sync::Arc<str>),
+}
+
+impl KeyText {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            KeyText::Inline(n, b) => &b[..usize::from(*n)],
+            KeyText::Shared(s) => s.as_bytes(),
+        }
+    }
+}
+
+/// `b` as text: a part of a key cut at ASCII bytes, which is UTF-8 as the key is.
+fn utf8(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+/// Ordered, compared and hashed as its bytes (the route's and host's offsets follow from them).
+impl PartialEq for EndpointKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for EndpointKey {}
+
+impl PartialOrd for EndpointKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for EndpointKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::fmt::Debug for EndpointKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "EndpointKey({:?})",
+            String::from_utf8_lossy(self.as_bytes())
+        )
+    }
 }
 
 /// Hashed as its bytes, as the scratch bytes it is looked up by are.
@@ -1138,7 +1197,7 @@ impl std::hash::Hash for EndpointKey {
 
 impl std::borrow::Borrow<[u8]> for EndpointKey {
     fn borrow(&self) -> &[u8] {
-        self.text.as_bytes()
+        self.as_bytes()
     }
 }
 
@@ -1174,11 +1233,14 @@ impl EndpointKey {
     /// The key held in `bytes` (`METHOD route`, as the scratch key is built; bytes that are not
     /// UTF-8, which only a hostile partial aggregate holds, are replaced).
     pub fn from_bytes(bytes: &[u8]) -> EndpointKey {
-        let text: std::sync::Arc<str> = match std::str::from_utf8(bytes) {
-            Ok(text) => text.into(),
-            Err(_) => String::from_utf8_lossy(bytes).into(),
+        let lossy;
+        let key = match std::str::from_utf8(bytes) {
+            Ok(_) => bytes,
+            Err(_) => {
+                lossy = String::from_utf8_lossy(bytes);
+                lossy.as_bytes()
+            }
         };
-        let key = text.as_bytes();
         // Methods hold no space; `(invalid method)` does, and comes first.
         let at = if key.starts_with(INVALID_METHOD) {
             INVALID_METHOD.len()
@@ -1193,6 +1255,15 @@ impl EndpointKey {
             .map_or(key.len(), |i| route_at + i);
         // Keys are built from one line's fields, which are far shorter than 4 GiB.
         let offset = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        let text = match u8::try_from(key.len()) {
+            Ok(n) if key.len() <= INLINE_KEY => {
+                let mut b = [0; INLINE_KEY];
+                b[..key.len()].copy_from_slice(key);
+                KeyText::Inline(n, b)
+            }
+            // UTF-8: checked or made so above.
+            _ => KeyText::Shared(String::from_utf8_lossy(key).into()),
+        };
         EndpointKey {
             route_at: offset(route_at),
             route_end: offset(route_end),
@@ -1207,14 +1278,18 @@ impl EndpointKey {
 
     fn split(&self) -> (&[u8], &str, Option<&str>) {
         let (at, end) = (self.route_at as usize, self.route_end as usize);
-        let text = &*self.text;
+        let bytes = self.as_bytes();
         // The method ends at the space before the route, or with the key when it has none.
-        let bytes = text.as_bytes();
         let method = match at.checked_sub(1) {
             Some(space) if bytes[space] == b' ' => &bytes[..space],
             _ => &bytes[..at],
         };
-        (method, &text[at..end], text.get(end + 1..))
+        // The key is UTF-8 and the route and host are cut at ASCII bytes: both are UTF-8.
+        (
+            method,
+            utf8(&bytes[at..end]),
+            bytes.get(end + 1..).map(utf8),
+        )
     }
 
     /// The method token (`-` when the line held no request, `(invalid method)` when its token
@@ -2417,6 +2492,43 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Keys short enough to be held inline and long ones shared read back the same way:
+        /// their bytes (made UTF-8), method, route and host as a plain split of those bytes
+        /// finds them, and they compare, order and hash as their bytes.
+        #[test]
+        fn endpoint_keys_of_any_length_are_their_bytes(
+            a in proptest::collection::vec(
+                proptest::sample::select(&b"GET /a\0\xe9(x) invalid method"[..]), 0..60),
+            b in proptest::collection::vec(
+                proptest::sample::select(&b"GET /a\0\xe9(x) invalid method"[..]), 0..60),
+        ) {
+            use std::hash::BuildHasher;
+            let (ka, kb) = (EndpointKey::from_bytes(&a), EndpointKey::from_bytes(&b));
+            for (k, raw) in [(&ka, &a), (&kb, &b)] {
+                let text = String::from_utf8_lossy(raw).into_owned();
+                let t = text.as_bytes();
+                proptest::prop_assert_eq!(k.as_bytes(), t);
+                let at = if t.starts_with(INVALID_METHOD) {
+                    INVALID_METHOD.len()
+                } else {
+                    t.iter().position(|&c| c == b' ').unwrap_or(t.len())
+                };
+                let route_at = (at + 1).min(t.len());
+                let (route, host) = match text[route_at..].split_once('\0') {
+                    Some((r, h)) => (r, Some(h)),
+                    None => (&text[route_at..], None),
+                };
+                proptest::prop_assert_eq!(k.route(), route);
+                proptest::prop_assert_eq!(k.host(), host);
+                proptest::prop_assert_eq!(k.method(), &t[..at.min(t.len())]);
+                proptest::prop_assert_eq!(FxBuildHasher.hash_one(k), FxBuildHasher.hash_one(t));
+            }
+            let (ta, tb) = (String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+            proptest::prop_assert_eq!(ka.cmp(&kb), ta.as_bytes().cmp(tb.as_bytes()));
+            proptest::prop_assert_eq!(ka == kb, ta == tb);
+            proptest::prop_assert_eq!(ka.clone(), ka);
+        }
+
         /// A one-request row gives back the hit it was made from, whichever fields the line
         /// logged; and it stays packed.
         #[test]
