@@ -1822,7 +1822,10 @@ impl Aggregate {
             row.merge_into(self.endpoints.entry(key).or_insert_with(at_step));
             return;
         }
-        if route::is_standard_method(key.method()) && ctx.routes.is_template(key.route()) {
+        if ctx.routes.has_templates()
+            && route::is_standard_method(key.method())
+            && ctx.routes.is_template(key.route())
+        {
             // Declared endpoints are bounded by the declaration: outside the cap.
             row.merge_into(self.endpoints.entry(key).or_insert_with(at_step));
             return;

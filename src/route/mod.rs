@@ -59,6 +59,11 @@ impl Normalizer {
         self.templates.contains(route)
     }
 
+    /// Whether any template is declared (without, no route is one).
+    pub fn has_templates(&self) -> bool {
+        !self.templates.is_empty()
+    }
+
     /// Append the route of a record to `out`: its path's route, or [`NO_REQUEST`] when the line
     /// held no valid request line (no method or no path). False when the appended route
     /// certainly holds no byte outside letters, digits and `-_=.~+@%/{}` (so no NUL, no control
