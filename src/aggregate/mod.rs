@@ -1233,14 +1233,8 @@ impl EndpointKey {
     /// The key held in `bytes` (`METHOD route`, as the scratch key is built; bytes that are not
     /// UTF-8, which only a hostile partial aggregate holds, are replaced).
     pub fn from_bytes(bytes: &[u8]) -> EndpointKey {
-        let lossy;
-        let key = match std::str::from_utf8(bytes) {
-            Ok(_) => bytes,
-            Err(_) => {
-                lossy = String::from_utf8_lossy(bytes);
-                lossy.as_bytes()
-            }
-        };
+        let valid = String::from_utf8_lossy(bytes);
+        let key = valid.as_bytes();
         // Methods hold no space; `(invalid method)` does, and comes first.
         let at = if key.starts_with(INVALID_METHOD) {
             INVALID_METHOD.len()
@@ -1261,8 +1255,7 @@ impl EndpointKey {
                 b[..key.len()].copy_from_slice(key);
                 KeyText::Inline(n, b)
             }
-            // UTF-8: checked or made so above.
-            _ => KeyText::Shared(String::from_utf8_lossy(key).into()),
+            _ => KeyText::Shared(std::sync::Arc::from(&*valid)),
         };
         EndpointKey {
             route_at: offset(route_at),
