@@ -9,8 +9,8 @@
 //! `\xHH`; nginx (`escape=default`) writes `\xHH` for both. Fields stay escaped in the record.
 
 use super::fields::{
-    dash_to_none, find_closing_quote, parse_decimal_us, parse_status, parse_u64,
-    parse_unit_duration_us, split_request,
+    dash_to_none, find_closing_quote, find_quote_or_backslash, parse_decimal_us, parse_status,
+    parse_u64, parse_unit_duration_us, split_request,
 };
 use super::{time, Escape, LogFormat, ParseError, Record, RejectKind};
 
@@ -405,7 +405,7 @@ fn parse_fields<'a>(
     let (request, next, plain) = if line[pos] == b'"' {
         // The first quote or backslash after the opening quote: a quote means the request
         // holds no escape, and its path needs no decoding later.
-        let first = memchr::memchr2(b'"', b'\\', &line[pos + 1..])
+        let first = find_quote_or_backslash(&line[pos + 1..])
             .ok_or(ParseError::new(RejectKind::Truncated, pos))?
             + pos
             + 1;
