@@ -797,6 +797,7 @@ fn parse_task(
     let mut agg = Aggregate::default();
     process_chunk(&mut agg, &work, ctx, &mut Scratch::default());
     agg.widen_rows(ctx.series_step.load(Ordering::Relaxed));
+    agg.sort_pending();
     if let Some(p) = &opts.progress {
         let n: u64 = agg.chunk_lines.iter().map(|c| u64::from(c.2)).sum();
         p.lines.fetch_add(n, Ordering::Relaxed);

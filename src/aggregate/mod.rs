@@ -1866,6 +1866,17 @@ impl Aggregate {
         }
     }
 
+    /// Sort every row's durations not yet in a histogram, on the worker that parsed the chunk.
+    /// The reducer records them into the total's histograms, a few MB for a few dozen rows,
+    /// where a value in random order is a cache miss per count: in value order neighbouring
+    /// counts share cache lines and the prefetcher runs ahead. The counts are the same in any
+    /// order.
+    pub fn sort_pending(&mut self) {
+        for e in self.endpoints.values_mut() {
+            e.pending_us.sort_unstable();
+        }
+    }
+
     /// Add the buckets (numbered at `step`) of this aggregate's requests to `keys`: its rows'
     /// buckets and its one-request rows' times.
     fn add_buckets(&self, keys: &mut BTreeSet<i64>, step: u8) {
