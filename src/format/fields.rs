@@ -241,7 +241,7 @@ pub fn parse_unit_duration_us(v: &[u8]) -> Option<u64> {
     any.then_some(total)
 }
 
-/// The first `"` or `\\` in `hay`. The fields searched for one (a JSON key or value, a request
+/// The first `"` or `\` in `hay`. The fields searched for one (a JSON key or value, a request
 /// line, a referer) are mostly a few dozen bytes, shorter than `memchr2`'s setup and dispatch
 /// pay for: the first 64 bytes are compared 16 at a time inline (SSE2, part of every x86-64),
 /// and only a longer field goes on with `memchr2`.
