@@ -833,6 +833,9 @@ impl<'a> Collected<'a> {
             }
         }
         self.rec.escape = escape;
+        // A path with no backslash holds no JSON escape: the route reads it as logged, with
+        // no search for a `?` and a `\` to decode it.
+        self.rec.plain_path = self.rec.path.is_some_and(|p| !p.contains(&b'\\'));
         *out = self.rec.clone();
         Ok(())
     }
