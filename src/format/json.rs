@@ -983,6 +983,25 @@ mod tests {
     }
 
     #[test]
+    fn a_path_is_decoded_only_when_it_holds_an_escape() {
+        let f = JsonFormat::default();
+        let plain = f
+            .parse(br#"{"status":200,"request_uri":"/a/b?q=1"}"#)
+            .expect("parses");
+        assert!(plain.plain_path);
+        assert_eq!(plain.route_path_part().as_deref(), Some(&b"/a/b?q=1"[..]));
+        let escaped = f
+            .parse(br#"{"status":200,"request_uri":"/a\/b\u0020c?q=\"x\""}"#)
+            .expect("parses");
+        assert!(!escaped.plain_path);
+        assert_eq!(escaped.route_path_part().as_deref(), Some(&b"/a/b c"[..]));
+        assert_eq!(
+            escaped.route_path().as_deref(),
+            Some(&b"/a/b c?q=\"x\""[..])
+        );
+    }
+
+    #[test]
     fn rejects() {
         let f = JsonFormat::default();
         assert_eq!(
