@@ -6,9 +6,9 @@
 //! passes bytes ≥ 0x80 through), allocates nothing, and bounds nesting depth.
 
 use super::fields::{
-    find_quote_or_backslash, last_listed_status, nginx_made, parse_decimal_us,
-    parse_optional_status, parse_u64, parse_unit_duration_us, split_absolute, split_host_port,
-    split_request, UpstreamAnswer,
+    find_closing_quote, last_listed_status, nginx_made, parse_decimal_us, parse_optional_status,
+    parse_u64, parse_unit_duration_us, split_absolute, split_host_port, split_request,
+    UpstreamAnswer,
 };
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
@@ -375,17 +375,10 @@ impl<'a> Scanner<'a> {
     #[inline]
     fn string(&mut self) -> Result<&'a [u8], ParseError> {
         let start = self.i + 1;
-        let mut j = start;
-        loop {
-            let k = find_quote_or_backslash(self.s.get(j..).ok_or(self.err())?)
-                .ok_or(ParseError::new(RejectKind::BadJson, self.s.len()))?;
-            let at = j + k;
-            if self.s[at] == b'"' {
-                self.i = at + 1;
-                return Ok(&self.s[start..at]);
-            }
-            j = at + 2;
-        }
+        let at = find_closing_quote(self.s, start)
+            .ok_or(ParseError::new(RejectKind::BadJson, self.s.len()))?;
+        self.i = at + 1;
+        Ok(&self.s[start..at])
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<(), ParseError> {
