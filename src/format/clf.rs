@@ -405,10 +405,8 @@ fn parse_fields<'a>(
     let (request, next, plain) = if line[pos] == b'"' {
         // The first quote or backslash after the opening quote: a quote means the request
         // holds no escape, and its path needs no decoding later.
-        let first = find_quote_or_backslash(&line[pos + 1..])
-            .ok_or(ParseError::new(RejectKind::Truncated, pos))?
-            + pos
-            + 1;
+        let first = find_quote_or_backslash(line, pos + 1)
+            .ok_or(ParseError::new(RejectKind::Truncated, pos))?;
         if line[first] == b'"' {
             (&line[pos + 1..first], first + 1, true)
         } else {

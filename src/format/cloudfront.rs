@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use super::fields::{dash_to_none, parse_decimal_us, parse_status, parse_u64};
+use super::fields::{dash_to_none, parse_decimal_us, parse_status, parse_u64, split_on};
 use super::{time, Escape, LogFormat, ParseError, Record, RejectKind};
 
 /// The documented field order (2019 onwards, 33 fields).
@@ -221,12 +221,8 @@ impl LogFormat for CloudfrontFormat {
             return Err(ParseError::new(RejectKind::Header, 0));
         }
         let mut f: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
-        let mut n = 0;
         let sep = self.kind.separator();
-        for v in line.split(|&b| b == sep).take(MAX_FIELDS) {
-            f[n] = v;
-            n += 1;
-        }
+        let n = split_on(line, sep, &mut f);
         // A tab-separated line with (nearly) the header's field count, or it is something else.
         let need = [self.date, self.time, self.status]
             .into_iter()

@@ -241,52 +241,83 @@ pub fn parse_unit_duration_us(v: &[u8]) -> Option<u64> {
     any.then_some(total)
 }
 
-/// The first `"` or `\` in `hay`. The fields searched for one (a JSON key or value, a request
-/// line, a referer) are mostly a few dozen bytes, shorter than `memchr2`'s setup and dispatch
-/// pay for: the first 64 bytes are compared 16 at a time inline (SSE2, part of every x86-64),
-/// and only a longer field goes on with `memchr2`.
+/// The first `"` or `\` in `line` at or after `start` (see [`find_any`]).
 #[inline]
-pub fn find_quote_or_backslash(hay: &[u8]) -> Option<usize> {
+pub fn find_quote_or_backslash(line: &[u8], start: usize) -> Option<usize> {
+    find_any(line, start, [b'"', b'\\'])
+}
+
+/// The first `byte` in `line` at or after `start` (see [`find_any`]).
+#[inline]
+pub fn find_byte(line: &[u8], start: usize, byte: u8) -> Option<usize> {
+    find_any(line, start, [byte])
+}
+
+/// The first of `bytes` (one or two) in `line` at or after `start`. The fields searched (a
+/// JSON key or value, a request line, a referer, a load balancer's or CloudFront's field) are
+/// mostly a few dozen bytes, shorter than `memchr`'s setup and dispatch pay for: the first 64
+/// bytes are compared 16 at a time inline (SSE2, part of every x86-64), and only a longer
+/// field goes on with `memchr`. Fewer than 16 bytes left are compared as the line's last 16
+/// (the bytes before `start` masked off), so a short field costs one comparison, not a loop
+/// over its bytes.
+#[inline(always)]
+fn find_any<const K: usize>(line: &[u8], start: usize, bytes: [u8; K]) -> Option<usize> {
+    let rest = |i: usize| {
+        match *bytes.as_slice() {
+            [a] => memchr::memchr(a, line.get(i..)?),
+            [a, b] => memchr::memchr2(a, b, line.get(i..)?),
+            _ => line.get(i..)?.iter().position(|c| bytes.contains(c)),
+        }
+        .map(|k| i + k)
+    };
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{
             _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
         };
-        let mut i = 0;
-        while i + 16 <= hay.len() {
-            // SAFETY: SSE2 is in the x86-64 baseline; the unaligned load reads the 16 bytes
-            // hay[i..i + 16], in bounds by the loop condition.
-            let found = unsafe {
-                let v = _mm_loadu_si128(hay.as_ptr().add(i).cast());
-                _mm_movemask_epi8(_mm_or_si128(
-                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
-                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
-                ))
-            };
+        // SAFETY (both uses): SSE2 is in the x86-64 baseline; `at + 16 <= line.len()` at each
+        // call, so the unaligned load reads inside `line`.
+        let block = |at: usize| unsafe {
+            let v = _mm_loadu_si128(line.as_ptr().add(at).cast());
+            let mut m = _mm_cmpeq_epi8(v, _mm_set1_epi8(bytes[0] as i8));
+            for &b in &bytes[1..] {
+                m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)));
+            }
+            _mm_movemask_epi8(m) as u32
+        };
+        let mut i = start;
+        while i + 16 <= line.len() {
+            let found = block(i);
             if found != 0 {
                 return Some(i + found.trailing_zeros() as usize);
             }
             i += 16;
-            if i == 64 {
-                return memchr::memchr2(b'"', b'\\', &hay[i..]).map(|k| i + k);
+            if i - start == 64 {
+                return rest(i);
             }
         }
-        hay[i..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\')
-            .map(|k| i + k)
+        if i >= line.len() {
+            return None;
+        }
+        if line.len() >= 16 {
+            // The last 16 bytes of the line, of which those from `i` on are still unread.
+            let tail = line.len() - 16;
+            let found = block(tail) >> (i - tail);
+            return (found != 0).then(|| i + found.trailing_zeros() as usize);
+        }
+        rest(i)
     }
     #[cfg(not(target_arch = "x86_64"))]
-    memchr::memchr2(b'"', b'\\', hay)
+    rest(start)
 }
 
 /// Find the closing `"` of a quoted field whose content starts at `start`, honouring backslash
 /// escapes (`\"`, `\\`). Returns the index of the closing quote.
-#[inline]
+#[inline(always)]
 pub fn find_closing_quote(line: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
     loop {
-        let j = i + find_quote_or_backslash(line.get(i..)?)?;
+        let j = find_quote_or_backslash(line, i)?;
         if line[j] == b'"' {
             return Some(j);
         }
@@ -583,8 +614,8 @@ pub fn next_field(line: &[u8], mut pos: usize) -> Option<(&[u8], usize)> {
         return Some((&line[pos + 1..close], close + 1));
     }
     // Load-balancer fields run to 80 bytes and more (ARNs, trace ids): a vector search beats
-    // a byte loop on them (criterion `parse/alb`).
-    let end = memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i);
+    // a byte loop on them (criterion `parse/alb`), and an inline one `memchr` on the short.
+    let end = find_byte(line, pos, b' ').unwrap_or(line.len());
     Some((&line[pos..end], end))
 }
 
@@ -608,6 +639,25 @@ pub fn split_fields<'a>(line: &'a [u8], out: &mut [&'a [u8]]) -> Result<usize, s
         }
     }
     Ok(n)
+}
+
+/// The fields of `line` between `sep` bytes into `out`, as `line.split(sep)` yields them (an
+/// empty field between two separators, one after a trailing one) but each found by a vector
+/// search rather than a test per byte; returns how many (at most `out.len()`, the rest of the
+/// line is left alone).
+pub fn split_on<'a>(line: &'a [u8], sep: u8, out: &mut [&'a [u8]]) -> usize {
+    let mut n = 0;
+    let mut pos = 0;
+    while n < out.len() {
+        let end = find_byte(line, pos, sep).unwrap_or(line.len());
+        out[n] = &line[pos..end];
+        n += 1;
+        if end == line.len() {
+            break;
+        }
+        pos = end + 1;
+    }
+    n
 }
 
 /// Split `addr:port` at the last colon (IPv6 addresses hold colons; `[::1]:80` loses its
@@ -812,22 +862,28 @@ mod tests {
         }
 
         #[test]
-        fn quote_search_finds_the_first_quote_or_backslash(
-            // Long runs of plain bytes (ASCII and not) around the odd quote or backslash, so
-            // matches fall in every 16-byte block, the tail, and past the inline part.
+        fn byte_searches_find_the_first_match(
+            // Long runs of plain bytes (ASCII and not) around the odd quote, backslash or
+            // space, so matches fall in every 16-byte block, the tail, and past the inline part.
             v in proptest::collection::vec(
                 proptest::prop_oneof![
-                    8 => proptest::strategy::Strategy::prop_filter(proptest::prelude::any::<u8>(), "plain", |b| !matches!(b, b'"' | b'\\')),
+                    12 => proptest::strategy::Strategy::prop_filter(proptest::prelude::any::<u8>(), "plain", |b| !matches!(b, b'"' | b'\\' | b' ')),
                     1 => proptest::strategy::Just(b'"'),
                     1 => proptest::strategy::Just(b'\\'),
+                    1 => proptest::strategy::Just(b' '),
                 ],
                 0..200,
             ),
-            skip in 0usize..80,
+            // Where the search starts: the bytes before it (matches among them) are not looked at.
+            start in 0usize..80,
         ) {
-            let v = &v[skip.min(v.len())..];
-            let want = v.iter().position(|&b| b == b'"' || b == b'\\');
-            proptest::prop_assert_eq!(find_quote_or_backslash(v), want, "{:?}", v);
+            let start = start.min(v.len());
+            let first = |f: fn(u8) -> bool| v[start..].iter().position(|&b| f(b)).map(|k| start + k);
+            proptest::prop_assert_eq!(
+                find_quote_or_backslash(&v, start), first(|b| b == b'"' || b == b'\\'),
+                "{:?} from {}", v, start
+            );
+            proptest::prop_assert_eq!(find_byte(&v, start, b' '), first(|b| b == b' '), "{:?} from {}", v, start);
         }
 
         #[test]
@@ -888,6 +944,16 @@ mod tests {
             let mut out: Vec<&[u8]> = vec![b""; max];
             let got = split_fields(line, &mut out).map(|n| out[..n].to_vec()).map_err(|_| ());
             proptest::prop_assert_eq!(got, fields_reference(line, max), "line {:?}", line);
+        }
+
+        #[test]
+        fn split_on_agrees_with_split(line in "[a\t -]{0,120}", sep in "[\t ]", max in 1usize..40) {
+            let sep = sep.as_bytes()[0];
+            let line = line.as_bytes();
+            let mut out: Vec<&[u8]> = vec![b""; max];
+            let n = split_on(line, sep, &mut out);
+            let want: Vec<&[u8]> = line.split(|&b| b == sep).take(max).collect();
+            proptest::prop_assert_eq!(&out[..n], &want[..], "line {:?}", line);
         }
 
         #[test]

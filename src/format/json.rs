@@ -372,7 +372,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// At an opening `"`: returns the raw contents and moves past the closing quote.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Result<&'a [u8], ParseError> {
         let start = self.i + 1;
         let at = find_closing_quote(self.s, start)
