@@ -9,8 +9,8 @@
 //! `\xHH`; nginx (`escape=default`) writes `\xHH` for both. Fields stay escaped in the record.
 
 use super::fields::{
-    dash_to_none, find_closing_quote, find_quote_or_backslash, parse_decimal_us, parse_status,
-    parse_u64, parse_unit_duration_us, split_request,
+    dash_to_none, find_byte, find_closing_quote, find_quote_or_backslash, parse_decimal_us,
+    parse_status, parse_u64, parse_unit_duration_us, split_request,
 };
 use super::{time, Escape, LogFormat, ParseError, Record, RejectKind};
 
@@ -246,14 +246,12 @@ fn skip_spaces(line: &[u8], mut pos: usize) -> usize {
 }
 
 /// The next space-delimited token from `pos`: (start, end). Tokens here are short (addresses,
-/// status, sizes), where a plain loop beats memchr's setup.
+/// status, sizes): [`find_byte`]'s inline compare of 16 bytes at a time, not `memchr`'s setup
+/// nor a test per byte (callgrind, 8 MB combined: −2.2 % of a run's instructions against the
+/// byte loop).
 #[inline]
 fn token(line: &[u8], pos: usize) -> (usize, usize) {
-    let end = line[pos..]
-        .iter()
-        .position(|&b| b == b' ')
-        .map_or(line.len(), |i| pos + i);
-    (pos, end)
+    (pos, find_byte(line, pos, b' ').unwrap_or(line.len()))
 }
 
 /// Whether `rest` (what follows a `[` among a line's extra fields) starts with a CLF time
