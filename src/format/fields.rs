@@ -253,6 +253,31 @@ pub fn find_byte(line: &[u8], start: usize, byte: u8) -> Option<usize> {
     find_any(line, start, [byte])
 }
 
+/// Where `needle` first starts in `line` at or after `start` (`start` itself for an empty
+/// one): its first byte found by [`find_byte`], the rest compared there. A format's literals
+/// between fields are a few bytes (`" "`, ` [`), shorter than a substring search's setup.
+#[inline(always)]
+pub fn find_literal(line: &[u8], start: usize, needle: &[u8]) -> Option<usize> {
+    let Some((&first, rest)) = needle.split_first() else {
+        return (start <= line.len()).then_some(start);
+    };
+    let mut i = start;
+    loop {
+        let at = find_byte(line, i, first)?;
+        if starts_with_bytes(&line[at + 1..], rest) {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+}
+
+/// `hay.starts_with(prefix)`, compared byte by byte: no call of `memcmp` for the few bytes of
+/// a format's literal.
+#[inline]
+pub fn starts_with_bytes(hay: &[u8], prefix: &[u8]) -> bool {
+    hay.len() >= prefix.len() && hay.iter().zip(prefix).all(|(a, b)| a == b)
+}
+
 /// The first of `bytes` (one or two) in `line` at or after `start`. The fields searched (a
 /// JSON key or value, a request line, a referer, a load balancer's or CloudFront's field) are
 /// mostly a few dozen bytes, shorter than `memchr`'s setup and dispatch pay for: the first 64
@@ -944,6 +969,19 @@ mod tests {
             let mut out: Vec<&[u8]> = vec![b""; max];
             let got = split_fields(line, &mut out).map(|n| out[..n].to_vec()).map_err(|_| ());
             proptest::prop_assert_eq!(got, fields_reference(line, max), "line {:?}", line);
+        }
+
+        #[test]
+        fn literal_search_agrees_with_a_substring_search(
+            line in "[\" a\\[-]{0,90}",
+            needle in "[\" a\\[-]{0,4}",
+            start in 0usize..100,
+        ) {
+            let (line, needle) = (line.as_bytes(), needle.as_bytes());
+            let start = start.min(line.len());
+            let want = memchr::memmem::find(&line[start..], needle).map(|k| start + k);
+            proptest::prop_assert_eq!(find_literal(line, start, needle), want, "{:?} in {:?} from {}", needle, line, start);
+            proptest::prop_assert_eq!(starts_with_bytes(&line[start..], needle), line[start..].starts_with(needle));
         }
 
         #[test]

@@ -7,11 +7,9 @@
 //! (several servers) and ` : ` (internal redirects), and quoted values may hold `\"` under
 //! `escape=json`. `escape=default` writes `"`, `\` and non-printable bytes as `\xHH`.
 
-use memchr::memmem::Finder;
-
 use super::fields::{
-    dash_to_none, last_listed_status, nginx_made, parse_decimal_us, parse_status, parse_u64,
-    split_request, UpstreamAnswer,
+    dash_to_none, find_byte, find_literal, last_listed_status, nginx_made, parse_decimal_us,
+    parse_status, parse_u64, split_request, starts_with_bytes, UpstreamAnswer,
 };
 use super::json::{JsonMapping, TargetField};
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
@@ -130,7 +128,7 @@ fn is_error_header(name: &str) -> bool {
 
 #[derive(Debug)]
 enum Item {
-    Lit(Box<Finder<'static>>),
+    Lit(Box<[u8]>),
     Var(Var),
 }
 
@@ -153,8 +151,7 @@ impl Parts {
 
     fn end_lit(&mut self) {
         if !self.lit.is_empty() {
-            self.items
-                .push(Item::Lit(Box::new(Finder::new(&self.lit).into_owned())));
+            self.items.push(Item::Lit(self.lit.as_slice().into()));
             self.lit.clear();
         }
     }
@@ -468,8 +465,7 @@ impl NginxFormat {
     }
 
     /// End of a variable's value starting at `pos`, when the next item is the literal `next`.
-    fn value_end(&self, line: &[u8], pos: usize, var: Var, next: &Finder<'_>) -> Option<usize> {
-        let needle = next.needle();
+    fn value_end(&self, line: &[u8], pos: usize, var: Var, needle: &[u8]) -> Option<usize> {
         if var == Var::TimeLocal {
             // `10/Oct/2000:13:55:36 -0700`: fixed width, and it holds a space.
             let end = pos + 26;
@@ -479,7 +475,7 @@ impl NginxFormat {
         }
         let mut from = pos;
         let mut end = loop {
-            let at = from + next.find(&line[from..])?;
+            let at = find_literal(line, from, needle)?;
             // Inside quotes, a `"` preceded by an odd number of backslashes is escaped.
             if needle[0] == b'"' && self.escape != Escape::None {
                 let bs = line[pos..at]
@@ -515,8 +511,8 @@ impl NginxFormat {
                     break;
                 };
                 let from = end + sep;
-                match next.find(&line[from..]) {
-                    Some(i) => end = from + i,
+                match find_literal(line, from, needle) {
+                    Some(i) => end = i,
                     None => break,
                 }
             }
@@ -544,27 +540,32 @@ impl LogFormat for NginxFormat {
     }
 
     fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
-        let (rec, end) = self.parse_prefix(line)?;
+        let mut rec = Record::default();
+        self.parse_into(line, &mut rec)?;
+        Ok(rec)
+    }
+
+    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
+        let end = self.parse_prefix(line, rec)?;
         // nginx writes the format and a newline: more after it that is itself a whole record
         // is a second record run into this one (a lost newline). Taking the first would drop
         // the second unseen; the line is rejected, and shown. Other text after the format (a
         // format given shorter than the log's) is left as it was.
         let rest = line[end..].trim_ascii_start();
-        if !rest.is_empty() && self.parse_prefix(rest).is_ok() {
+        if !rest.is_empty() && self.parse_prefix(rest, &mut Record::default()).is_ok() {
             return Err(ParseError::new(RejectKind::Layout, end));
         }
-        Ok(rec)
+        Ok(())
     }
 }
 
 impl NginxFormat {
-    /// Parse the format from the start of `line`: the record and where the format ended.
+    /// Parse the format from the start of `line` into `rec` (which holds [`Record::default`]'s
+    /// values): where the format ended. Filled in place, not returned: a record returned by
+    /// value was copied twice a line (~280 instructions).
     #[inline]
-    fn parse_prefix<'a>(&self, line: &'a [u8]) -> Result<(Record<'a>, usize), ParseError> {
-        let mut rec = Record {
-            escape: self.escape,
-            ..Record::default()
-        };
+    fn parse_prefix<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<usize, ParseError> {
+        rec.escape = self.escape;
         let mut path_src = PathSource::None;
         let mut body_bytes = false;
         let mut upstream_seen = false;
@@ -573,9 +574,8 @@ impl NginxFormat {
         let mut pos = 0;
         for (idx, item) in self.items.iter().enumerate() {
             match item {
-                Item::Lit(f) => {
-                    let l = f.needle();
-                    if !line[pos..].starts_with(l) {
+                Item::Lit(l) => {
+                    if !starts_with_bytes(&line[pos..], l) {
                         let kind = if line.len() - pos < l.len() && l.starts_with(&line[pos..]) {
                             RejectKind::Truncated
                         } else {
@@ -591,7 +591,7 @@ impl NginxFormat {
                             self.value_end(line, pos, *var, next).ok_or_else(|| {
                                 // An unterminated quoted value is a cut line; any other missing
                                 // delimiter means the line has another layout.
-                                let kind = if next.needle()[0] == b'"' {
+                                let kind = if next[0] == b'"' {
                                     RejectKind::Truncated
                                 } else {
                                     RejectKind::Layout
@@ -599,9 +599,7 @@ impl NginxFormat {
                                 ParseError::new(kind, pos)
                             })?
                         }
-                        Some(Item::Var(_)) => {
-                            memchr::memchr(b' ', &line[pos..]).map_or(line.len(), |i| pos + i)
-                        }
+                        Some(Item::Var(_)) => find_byte(line, pos, b' ').unwrap_or(line.len()),
                         None => line.len(),
                     };
                     let v = &line[pos..end];
@@ -716,7 +714,7 @@ impl NginxFormat {
                 _ => Origin::Gateway,
             };
         }
-        Ok((rec, pos))
+        Ok(pos)
     }
 }
 
