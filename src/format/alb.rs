@@ -41,7 +41,8 @@ impl LogFormat for AlbFormat {
         "alb"
     }
 
-    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+    // Filled in place: a record returned by value was copied twice a line.
+    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
         let mut f: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
         let n = split_fields(line, &mut f)?;
         if !matches!(f[0], b"http" | b"https" | b"h2" | b"grpcs" | b"ws" | b"wss") {
@@ -50,10 +51,7 @@ impl LogFormat for AlbFormat {
         if n < 14 {
             return Err(ParseError::new(RejectKind::Truncated, line.len()));
         }
-        let mut rec = Record {
-            escape: Escape::Backslash,
-            ..Record::default()
-        };
+        rec.escape = Escape::Backslash;
         rec.time_ms =
             Some(time::parse_iso8601(f[1]).ok_or(ParseError::new(RejectKind::BadTimestamp, 0))?);
         rec.client = dash_to_none(f[3]).map(split_host_port);
@@ -107,7 +105,7 @@ impl LogFormat for AlbFormat {
         if n > 18 && rec.host.is_none() {
             rec.host = dash_to_none(f[18]);
         }
-        Ok(rec)
+        Ok(())
     }
 }
 

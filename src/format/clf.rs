@@ -173,12 +173,6 @@ impl LogFormat for ClfFormat {
         "combined"
     }
 
-    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
-        let mut rec = Record::default();
-        self.parse_into(line, &mut rec)?;
-        Ok(rec)
-    }
-
     fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
         rec.escape = Escape::Backslash;
         let want = match self.duration {

@@ -216,7 +216,7 @@ impl LogFormat for CloudfrontFormat {
         true
     }
 
-    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
         if line.starts_with(b"#") {
             return Err(ParseError::new(RejectKind::Header, 0));
         }
@@ -247,10 +247,7 @@ impl LogFormat for CloudfrontFormat {
                 Some(f[i])
             }
         };
-        let mut rec = Record {
-            escape: self.kind.escape(),
-            ..Record::default()
-        };
+        rec.escape = self.kind.escape();
         if let (Some(d), Some(t)) = (get(self.date), get(self.time)) {
             // `2019-12-04` TAB `21:02:31`, UTC.
             let mut buf = [0u8; 19];
@@ -310,7 +307,7 @@ impl LogFormat for CloudfrontFormat {
         if let Some(v) = get(self.detailed_result_type) {
             rec.details.push(super::Detail::XEdgeDetailedResultType, v);
         }
-        Ok(rec)
+        Ok(())
     }
 }
 

@@ -24,13 +24,10 @@ impl LogFormat for ElbFormat {
         "elb"
     }
 
-    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
         let mut f: [&[u8]; 15] = [&[]; 15];
         let n = split_fields(line, &mut f)?;
-        let mut rec = Record {
-            escape: Escape::Backslash,
-            ..Record::default()
-        };
+        rec.escape = Escape::Backslash;
         rec.time_ms =
             Some(time::parse_iso8601(f[0]).ok_or(ParseError::new(RejectKind::BadTimestamp, 0))?);
         if n < 12 {
@@ -62,7 +59,7 @@ impl LogFormat for ElbFormat {
         if n > 12 {
             rec.user_agent = dash_to_none(f[12]);
         }
-        Ok(rec)
+        Ok(())
     }
 }
 

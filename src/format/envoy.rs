@@ -27,7 +27,7 @@ impl LogFormat for EnvoyFormat {
         "envoy"
     }
 
-    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
         let err = |k| ParseError::new(k, 0);
         // Some deployments (Envoy examples, Filebeat's fixtures) prefix each entry with `ACCESS `.
         let line = line.strip_prefix(b"ACCESS ").unwrap_or(line);
@@ -38,10 +38,7 @@ impl LogFormat for EnvoyFormat {
             .iter()
             .position(|&b| b == b']')
             .ok_or(err(RejectKind::Truncated))?;
-        let mut rec = Record {
-            escape: Escape::Backslash,
-            ..Record::default()
-        };
+        rec.escape = Escape::Backslash;
         rec.time_ms =
             Some(time::parse_iso8601(&rest[..close]).ok_or(err(RejectKind::BadTimestamp))?);
         let mut pos = close + 2;
@@ -111,7 +108,7 @@ impl LogFormat for EnvoyFormat {
         if let Some(up) = next().and_then(dash_to_none) {
             rec.details.push(super::Detail::UpstreamHost, up);
         }
-        Ok(rec)
+        Ok(())
     }
 }
 

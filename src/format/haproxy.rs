@@ -31,14 +31,11 @@ impl LogFormat for HaproxyFormat {
         "haproxy"
     }
 
-    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
         let (client_at, date_at, close) =
             find_accept_date(line).ok_or(ParseError::new(RejectKind::Layout, 0))?;
-        let mut rec = Record {
-            // HAProxy writes `"` and control bytes of the request line as `#XX`: nothing to undo.
-            escape: Escape::None,
-            ..Record::default()
-        };
+        // HAProxy writes `"` and control bytes of the request line as `#XX`: nothing to undo.
+        rec.escape = Escape::None;
         // `client_ip:port`: IPv6 addresses come without brackets, and the port is always there.
         rec.client = Some(split_host_port(&line[client_at..date_at - 2]));
         rec.time_ms = Some(
@@ -110,7 +107,7 @@ impl LogFormat for HaproxyFormat {
             rec.path = Some(r.target);
             rec.protocol = r.protocol;
         }
-        Ok(rec)
+        Ok(())
     }
 }
 

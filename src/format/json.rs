@@ -761,17 +761,10 @@ impl<'a> Collected<'a> {
         }
     }
 
-    /// The record, once every key is in: `Header` for a line with no HTTP fields at all,
-    /// `NoStatus` for a request without a status. By reference: taking `self` by value cost a
-    /// copy of the whole collection per line (1.4 % of the JSON parser's instructions).
-    #[inline(always)]
-    pub(super) fn finish(&mut self, escape: Escape) -> Result<Record<'a>, ParseError> {
-        let mut rec = Record::default();
-        self.finish_into(escape, &mut rec)?;
-        Ok(rec)
-    }
-
-    /// [`Collected::finish`] into `out` (the line loop's record: one copy of it, not two).
+    /// The record into `out` (the line loop's record), once every key is in: `Header` for a
+    /// line with no HTTP fields at all, `NoStatus` for a request without a status. By
+    /// reference: taking `self` by value cost a copy of the whole collection per line (1.4 % of
+    /// the JSON parser's instructions).
     #[inline(always)]
     pub(super) fn finish_into(
         &mut self,
@@ -841,12 +834,6 @@ impl LogFormat for JsonFormat {
 
     fn family(&self) -> &'static str {
         "json"
-    }
-
-    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
-        let mut rec = Record::default();
-        self.parse_into(line, &mut rec)?;
-        Ok(rec)
     }
 
     fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {

@@ -93,7 +93,7 @@ impl LogFormat for LogfmtFormat {
         "logfmt"
     }
 
-    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
         let mut c = Collected::default();
         let mut prefix = 0;
         let mut prefix_time = None;
@@ -175,9 +175,9 @@ impl LogFormat for LogfmtFormat {
         if pairs == 0 {
             return Err(ParseError::new(RejectKind::Layout, 0));
         }
-        let mut rec = c.finish(Escape::Json)?;
+        c.finish_into(Escape::Json, rec)?;
         rec.time_ms = rec.time_ms.or(prefix_time);
-        Ok(rec)
+        Ok(())
     }
 }
 

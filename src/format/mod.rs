@@ -344,14 +344,16 @@ pub trait LogFormat: Send + Sync {
     /// The name shown in reports (`combined`, `nginx`, `json` …).
     fn name(&self) -> &str;
     /// Parse one line (without the trailing newline).
-    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError>;
-    /// [`LogFormat::parse`] into `rec`, which holds [`Record::default`]'s values on entry (the
-    /// line loop's way: a record returned by value is a 330-byte copy per line). On an error
-    /// `rec` holds whatever the parser had filled in.
-    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
-        *rec = self.parse(line)?;
-        Ok(())
+    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
+        let mut rec = Record::default();
+        self.parse_into(line, &mut rec)?;
+        Ok(rec)
     }
+    /// [`LogFormat::parse`] into `rec`, which holds [`Record::default`]'s values on entry: the
+    /// line loop's way, and every parser's (a record built and returned by value was copied
+    /// once or twice a line, 330 bytes each). On an error `rec` holds whatever the parser had
+    /// filled in.
+    fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError>;
     /// The kind of log it reads, one of [`SWITCH_FORMATS`] or its own name: a file of this
     /// format is not retried line by line with its own kind (see [`Switches`]).
     fn family(&self) -> &'static str;

@@ -539,12 +539,6 @@ impl LogFormat for NginxFormat {
         "nginx"
     }
 
-    fn parse<'a>(&self, line: &'a [u8]) -> Result<Record<'a>, ParseError> {
-        let mut rec = Record::default();
-        self.parse_into(line, &mut rec)?;
-        Ok(rec)
-    }
-
     fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
         let end = self.parse_prefix(line, rec)?;
         // nginx writes the format and a newline: more after it that is itself a whole record
