@@ -390,6 +390,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline(always)]
     fn scalar(&mut self) -> Result<Scalar<'a>, ParseError> {
         match self.s.get(self.i) {
             Some(b'"') => Ok(Scalar::Str(self.string()?)),
