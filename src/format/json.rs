@@ -6,9 +6,9 @@
 //! passes bytes ≥ 0x80 through), allocates nothing, and bounds nesting depth.
 
 use super::fields::{
-    find_closing_quote, last_listed_status, nginx_made, parse_decimal_us, parse_optional_status,
-    parse_u64, parse_unit_duration_us, split_absolute, split_host_port, split_request,
-    UpstreamAnswer,
+    find_byte, find_closing_quote, last_listed_status, nginx_made, parse_decimal_us,
+    parse_optional_status, parse_u64, parse_unit_duration_us, split_absolute, split_host_port,
+    split_request, UpstreamAnswer,
 };
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
@@ -822,7 +822,10 @@ impl<'a> Collected<'a> {
         self.rec.escape = escape;
         // A path with no backslash holds no JSON escape: the route reads it as logged, with
         // no search for a `?` and a `\` to decode it.
-        self.rec.plain_path = self.rec.path.is_some_and(|p| !p.contains(&b'\\'));
+        self.rec.plain_path = self
+            .rec
+            .path
+            .is_some_and(|p| find_byte(p, 0, b'\\').is_none());
         *out = self.rec.clone();
         Ok(())
     }
