@@ -41,7 +41,6 @@ impl LogFormat for AlbFormat {
         "alb"
     }
 
-    // Filled in place: a record returned by value was copied twice a line.
     fn parse_into<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), ParseError> {
         let mut f: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
         let n = split_fields(line, &mut f)?;

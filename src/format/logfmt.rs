@@ -141,7 +141,7 @@ impl LogFormat for LogfmtFormat {
                     .or_else(|| logfmt_key(key, value))
                     .or_else(|| builtin(path));
                 if let Some(f) = field {
-                    c.apply(f, path, Scalar::Str(value));
+                    c.apply(rec, f, path, Scalar::Str(value));
                 }
                 continue;
             }
