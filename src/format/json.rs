@@ -3,12 +3,13 @@
 //! The usual nginx JSON shapes (`log_format … escape=json '{"status":"$status",…}'`) are mapped
 //! without flags; `--json-field KEY=FIELD` maps anything else (dotted keys reach nested objects).
 //! The scanner is byte-level: it reads raw non-UTF-8 bytes inside strings (nginx `escape=json`
-//! passes bytes ≥ 0x80 through), allocates nothing, and bounds nesting depth.
+//! passes bytes ≥ 0x80 through), allocates nothing (but to decode the rare escaped status or
+//! time), and bounds nesting depth.
 
 use super::fields::{
     find_byte, find_closing_quote, last_listed_status, nginx_made, parse_decimal_us,
     parse_optional_status, parse_u64, parse_unit_duration_us, split_absolute, split_host_port,
-    split_request, UpstreamAnswer,
+    split_request, unescape, UpstreamAnswer,
 };
 use super::{time, BytesKind, Escape, LogFormat, Origin, ParseError, Record, RejectKind};
 
@@ -570,6 +571,9 @@ pub(super) struct Collected<'a> {
     gateway_error: Option<bool>,
     /// An application instance was named.
     instance: bool,
+    /// The time that did not parse, and whether it was a start time: read again decoded when
+    /// it holds an escape.
+    bad_time: Option<(&'a [u8], bool)>,
 }
 
 fn is_falsy(v: Scalar<'_>) -> bool {
@@ -585,6 +589,22 @@ fn is_falsy(v: Scalar<'_>) -> bool {
 
 fn text_value(v: Scalar<'_>) -> Option<&[u8]> {
     v.text().filter(|t| !t.is_empty() && *t != b"-")
+}
+
+/// `parse` of a value's text `t`, or, when that fails on a text holding a JSON escape, of the
+/// text decoded: an encoder may escape any byte (`"5\u0030\u0030"` is a status of 500). A
+/// value without one — every value of the usual log — is read once, in place.
+#[inline(always)]
+fn or_unescaped<R>(t: &[u8], parse: impl Fn(&[u8]) -> Option<R>) -> Option<R> {
+    parse(t).or_else(|| parse_unescaped(t, parse))
+}
+
+/// The second reading of [`or_unescaped`] (out of line: rare).
+#[cold]
+#[inline(never)]
+fn parse_unescaped<R>(t: &[u8], parse: impl Fn(&[u8]) -> Option<R>) -> Option<R> {
+    find_byte(t, 0, b'\\')?;
+    parse(&unescape(t, Escape::Json))
 }
 
 fn duration(v: Scalar<'_>, unit_us: u64, ns: bool) -> Option<u64> {
@@ -666,7 +686,15 @@ impl<'a> Collected<'a> {
                             r.time_ms = Some(ms);
                             self.start_time |= field == T::StartTime;
                         }
-                        None => self.bad = Some(RejectKind::BadTimestamp),
+                        None => {
+                            // Read again decoded once every key is in, when it is the only
+                            // fault (see `time_unescaped`).
+                            self.bad_time = match self.bad {
+                                None => Some((t, field == T::StartTime)),
+                                Some(_) => None,
+                            };
+                            self.bad = Some(RejectKind::BadTimestamp);
+                        }
                     }
                 }
             }
@@ -767,6 +795,24 @@ impl<'a> Collected<'a> {
         }
     }
 
+    /// Whether the line's only fault was a time that reads once its escapes are decoded (PHP's
+    /// `json_encode` writes `"10\/Oct\/2024:13:55:36 +0000"`): then it is the line's time.
+    #[cold]
+    #[inline(never)]
+    fn time_unescaped(&mut self, rec: &mut Record<'a>) -> bool {
+        let Some((t, start)) = self.bad_time else {
+            return false;
+        };
+        let Some(ms) = parse_unescaped(t, time::parse_any) else {
+            return false;
+        };
+        if start || !self.start_time {
+            rec.time_ms = Some(ms);
+        }
+        self.bad = None;
+        true
+    }
+
     /// Complete `rec` once every key is in: `Header` for a line with no HTTP fields at all,
     /// `NoStatus` for a request without a status. By reference: taking `self` by value cost a
     /// copy of the whole collection per line (1.4 % of the JSON parser's instructions).
@@ -777,7 +823,9 @@ impl<'a> Collected<'a> {
         rec: &mut Record<'a>,
     ) -> Result<(), ParseError> {
         if let Some(kind) = self.bad {
-            return Err(ParseError::new(kind, 0));
+            if !self.time_unescaped(rec) {
+                return Err(ParseError::new(kind, 0));
+            }
         }
         let Some(status) = self.status_text else {
             // No HTTP fields at all: an application message between access entries (Caddy's
@@ -791,8 +839,10 @@ impl<'a> Collected<'a> {
         };
         rec.status = match status {
             Scalar::Null => None,
-            s => parse_optional_status(s.text().unwrap_or_default())
-                .map_err(|_| ParseError::new(RejectKind::BadStatus, 0))?,
+            s => or_unescaped(s.text().unwrap_or_default(), |t| {
+                parse_optional_status(t).ok()
+            })
+            .ok_or(ParseError::new(RejectKind::BadStatus, 0))?,
         };
         if let Some(d) = self.bare_duration {
             // Envoy's `duration` is milliseconds; Caddy's (and most apps') seconds.
@@ -855,6 +905,43 @@ impl LogFormat for JsonFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_times_and_statuses_are_decoded() {
+        // PHP's `json_encode` escapes every `/`; an encoder may escape any byte.
+        let plain = br#"{"time_local":"10/Oct/2024:13:55:36 +0000","status":"500","request_method":"GET","request_uri":"/a/1","request_time":"0.5"}"#;
+        let escaped = br#"{"time_local":"10\/Oct\/2024:13:55:36 +0000","status":"5\u0030\u0030","request_method":"GET","request_uri":"\/a\/1","request_time":"0.5"}"#;
+        let f = JsonFormat::default();
+        let a = f.parse(plain).expect("the plain line parses");
+        let b = f.parse(escaped).expect("the escaped line parses");
+        assert!(a.time_ms.is_some());
+        assert_eq!(b.time_ms, a.time_ms);
+        assert_eq!(b.status, Some(500));
+        assert_eq!(b.duration_us, Some(500_000));
+        // Text fields stay as logged, for their readers to decode.
+        assert_eq!(b.path, Some(&br"\/a\/1"[..]));
+        assert!(!b.plain_path);
+        // A start time beats the message's time, escaped or not.
+        let start = br#"{"time":"10\/Oct\/2024:13:55:36 +0000","start_time":"2024-10-10T13:00:00Z","status":200,"request_uri":"/a"}"#;
+        let s = f.parse(start).expect("parses");
+        assert_eq!(s.time_ms, time::parse_any(b"2024-10-10T13:00:00Z"));
+        // Still a reject: a time that is not one decoded, and two bad times.
+        let bad = br#"{"time_local":"10\/Oct\/20x4","status":200,"request_uri":"/a"}"#;
+        assert_eq!(
+            f.parse(bad).map(|_| ()).unwrap_err().kind,
+            RejectKind::BadTimestamp
+        );
+        let two = br#"{"time_local":"nope","msec":"17\u00320","status":200,"request_uri":"/a"}"#;
+        assert_eq!(
+            f.parse(two).map(|_| ()).unwrap_err().kind,
+            RejectKind::BadTimestamp
+        );
+        let status = br#"{"status":"5\u00300x","request_uri":"/a"}"#;
+        assert_eq!(
+            f.parse(status).map(|_| ()).unwrap_err().kind,
+            RejectKind::BadStatus
+        );
+    }
 
     #[test]
     fn nginx_json_shape() {

@@ -963,3 +963,52 @@ fn heroku_router_logs_say_who_answered() {
     );
     assert_eq!(records[1]["origin"], "app", "{:#}", records[1]);
 }
+
+#[test]
+fn json_lines_with_escaped_slashes_read_as_the_same_requests() {
+    // PHP's `json_encode` escapes every `/` unless told not to (`"10\/Oct\/2024:13:00:00
+    // +0000"`, `"\/api\/orders\/12"`): the same requests written both ways make the same
+    // report. (Before, the escaped times were rejected and no format fitted the file.)
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut plain = String::new();
+    for i in 0..600 {
+        let status = match i % 40 {
+            0..=5 => 500,
+            _ if i % 7 == 0 => 404,
+            _ => 200,
+        };
+        plain.push_str(&format!(
+            "{{\"time_local\":\"10/Oct/2024:13:{:02}:{:02} +0000\",\"remote_addr\":\"10.0.0.{}\",\
+             \"request_method\":\"GET\",\"request_uri\":\"/api/orders/{}?page=2\",\"status\":\"{}\",\
+             \"body_bytes_sent\":\"{}\",\"request_time\":\"0.{:03}\",\
+             \"http_user_agent\":\"Mozilla/5.0\"}}\n",
+            i / 60 % 60,
+            i % 60,
+            i % 50,
+            1000 + i,
+            status,
+            100 + i,
+            20 + i % 300
+        ));
+    }
+    let escaped = plain.replace('/', "\\/");
+    assert_ne!(plain, escaped);
+    let a = write(dir.path(), "plain.log", plain.as_bytes());
+    let b = write(dir.path(), "php.log", escaped.as_bytes());
+    let (x, cx) = json_report(&[a.to_str().expect("utf8")]);
+    let (y, cy) = json_report(&[b.to_str().expect("utf8")]);
+    assert_eq!(cx, cy);
+    assert_eq!(y["summary"]["parsed"], 600);
+    assert_eq!(
+        y["summary"]["files"][0]["format"],
+        x["summary"]["files"][0]["format"]
+    );
+    assert_eq!(y["summary"]["time_range"], x["summary"]["time_range"]);
+    assert!(!x["summary"]["time_range"].is_null());
+    assert_eq!(y["endpoints"], x["endpoints"]);
+    assert_eq!(y["timeline"], x["timeline"]);
+    assert_eq!(
+        y["findings"].as_array().map(Vec::len),
+        x["findings"].as_array().map(Vec::len)
+    );
+}
