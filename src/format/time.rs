@@ -1,5 +1,5 @@
 //! Timestamp parsing without allocation: CLF `[10/Oct/2000:13:55:36 -0700]`, RFC 3339 /
-//! ISO 8601 (`$time_iso8601`), and Unix epochs (`$msec`, JSON numbers). All return
+//! ISO 8601 (`$time_iso8601`), Unix epochs (`$msec`, JSON numbers) and HTTP dates. All return
 //! milliseconds since the Unix epoch, UTC.
 
 use super::fields::parse_u64;
@@ -289,11 +289,35 @@ pub fn parse_epoch(v: &[u8]) -> Option<i64> {
     i64::try_from(ms).ok()
 }
 
-/// Try every textual shape: ISO 8601, CLF, then epoch.
+/// An HTTP date, RFC 9110's preferred IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT` (what
+/// Express's morgan writes for `:date`, its default `web` form, and `toUTCString()` gives).
+pub fn parse_http_date(v: &[u8]) -> Option<i64> {
+    // `day-name "," SP day SP month SP year SP hour ":" minute ":" second SP "GMT"`
+    if v.len() != 29 || v[3] != b',' || v[4] != b' ' || v[7] != b' ' || v[11] != b' ' {
+        return None;
+    }
+    if !matches!(
+        &v[..3],
+        b"Mon" | b"Tue" | b"Wed" | b"Thu" | b"Fri" | b"Sat" | b"Sun"
+    ) {
+        return None;
+    }
+    if v[16] != b' ' || v[19] != b':' || v[22] != b':' || &v[25..] != b" GMT" {
+        return None;
+    }
+    let d = num(&v[5..7])?;
+    let mo = month_abbr(&v[8..11])?;
+    let y = i64::from(num(&v[12..16])?);
+    let (h, mi, s) = (num(&v[17..19])?, num(&v[20..22])?, num(&v[23..25])?);
+    civil_ms((y, mo, d), (h, mi, s, 0), 0)
+}
+
+/// Try every textual shape: ISO 8601, CLF, epoch, then an HTTP date.
 pub fn parse_any(v: &[u8]) -> Option<i64> {
     parse_iso8601(v)
         .or_else(|| parse_clf_cached(v))
         .or_else(|| parse_epoch(v))
+        .or_else(|| parse_http_date(v))
 }
 
 /// RFC 3339 UTC text of an epoch-ms time.
@@ -310,6 +334,37 @@ pub fn rfc3339(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_date() {
+        // RFC 9110 §5.6.7's example.
+        assert_eq!(
+            parse_http_date(b"Sun, 06 Nov 1994 08:49:37 GMT"),
+            parse_iso8601(b"1994-11-06T08:49:37Z")
+        );
+        assert_eq!(
+            parse_any(b"Thu, 10 Oct 2024 13:55:36 GMT"),
+            parse_iso8601(b"2024-10-10T13:55:36Z")
+        );
+        for bad in [
+            &b"Sun, 06 Nov 1994 08:49:37 UTC"[..],
+            b"Sun, 6 Nov 1994 08:49:37 GMT",
+            b"Sun 06 Nov 1994 08:49:37 GMT",
+            b"Xyz, 06 Nov 1994 08:49:37 GMT",
+            b"Sun, 31 Nov 1994 08:49:37 GMT",
+            b"Sun, 06 Nox 1994 08:49:37 GMT",
+            b"Sun, 06 Nov 1994 24:49:37 GMT",
+            b"Sun, 06 Nov 1994 08:49:37 GMT ",
+            b"",
+        ] {
+            assert_eq!(
+                parse_http_date(bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
 
     #[test]
     fn clf() {
