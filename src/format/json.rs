@@ -196,7 +196,7 @@ fn builtin_top(key: &[u8]) -> Option<TargetField> {
         // Caddy writes seconds, Envoy milliseconds: settled per line in `Collected::finish`.
         b"duration" => T::DurationS,
         b"request_time_ms" | b"duration_ms" | b"latency_ms" | b"response_time_ms"
-        | b"elapsed_ms" | b"took_ms" | b"responseLatency" => T::DurationMs,
+        | b"elapsed_ms" | b"took_ms" | b"responseLatency" | b"responseTime" => T::DurationMs,
         b"duration_us" | b"latency_us" => T::DurationUs,
         b"duration_ns" | b"Duration" => T::DurationNs,
         b"body_bytes_sent"
@@ -280,6 +280,17 @@ fn builtin_nested(path: &[&[u8]]) -> Option<TargetField> {
         [b"request", b"headers", b"Referer" | b"referer"] => T::Referer,
         [b"request", b"headers", b"Authorization"] => T::Authorization,
         [b"resp_headers", b"X-Error-Code" | b"X-Error" | b"X-Error-Message"] => T::ErrorMarker,
+        // pino-http (Node.js; also Bunyan's and restify's `req`/`res` serializers), with
+        // `responseTime` in ms at the top.
+        [b"req", b"method"] => T::Method,
+        [b"req", b"url"] => T::Path,
+        [b"req", b"remoteAddress"] => T::Client,
+        [b"req", b"headers", b"host"] => T::Host,
+        [b"req", b"headers", b"user-agent"] => T::UserAgent,
+        [b"req", b"headers", b"referer"] => T::Referer,
+        [b"req", b"headers", b"authorization"] => T::Authorization,
+        [b"res", b"statusCode"] => T::Status,
+        [b"res", b"headers", b"content-length"] => T::Bytes,
         // Kong's file log.
         [b"response", b"status"] => T::Status,
         [b"response", b"size"] => T::TotalBytes,
@@ -905,6 +916,32 @@ impl LogFormat for JsonFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pino_http_request_lines() {
+        // pino-http's "request completed" line, as its README shows one (Express behind it).
+        let line = br#"{"level":30,"time":1531171074631,"pid":657,"hostname":"localhost","req":{"id":1,"method":"GET","url":"/orders/17?full=1","headers":{"host":"localhost:3000","user-agent":"curl/7.54.0","accept":"*/*"},"remoteAddress":"::1","remotePort":64386},"res":{"statusCode":404,"headers":{"x-powered-by":"Express","content-type":"text/plain; charset=utf-8","content-length":"12"}},"responseTime":2,"msg":"request completed"}"#;
+        let r = JsonFormat::default().parse(line).expect("parses");
+        assert_eq!(r.method, Some(&b"GET"[..]));
+        assert_eq!(r.path, Some(&b"/orders/17?full=1"[..]));
+        assert_eq!(r.status, Some(404));
+        assert_eq!(r.client, Some(&b"::1"[..]));
+        assert_eq!(r.host, Some(&b"localhost:3000"[..]));
+        assert_eq!(r.user_agent, Some(&b"curl/7.54.0"[..]));
+        assert_eq!(r.bytes, Some(12));
+        assert_eq!(r.duration_us, Some(2_000));
+        assert_eq!(r.time_ms, Some(1_531_171_074_631));
+        // The application's other lines (no request, no response) are not requests.
+        let other = br#"{"level":30,"time":1531171074631,"pid":657,"hostname":"localhost","msg":"listening on 3000"}"#;
+        assert_eq!(
+            JsonFormat::default()
+                .parse(other)
+                .map(|_| ())
+                .unwrap_err()
+                .kind,
+            RejectKind::Header
+        );
+    }
 
     #[test]
     fn escaped_times_and_statuses_are_decoded() {
