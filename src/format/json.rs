@@ -919,7 +919,8 @@ mod tests {
 
     #[test]
     fn pino_http_request_lines() {
-        // pino-http's "request completed" line, as its README shows one (Express behind it).
+        // A pino-http "request completed" line, shaped as its README shows (Express behind it;
+        // url, status and time here our own).
         let line = br#"{"level":30,"time":1531171074631,"pid":657,"hostname":"localhost","req":{"id":1,"method":"GET","url":"/orders/17?full=1","headers":{"host":"localhost:3000","user-agent":"curl/7.54.0","accept":"*/*"},"remoteAddress":"::1","remotePort":64386},"res":{"statusCode":404,"headers":{"x-powered-by":"Express","content-type":"text/plain; charset=utf-8","content-length":"12"}},"responseTime":2,"msg":"request completed"}"#;
         let r = JsonFormat::default().parse(line).expect("parses");
         assert_eq!(r.method, Some(&b"GET"[..]));
