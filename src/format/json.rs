@@ -6,6 +6,8 @@
 //! passes bytes ≥ 0x80 through), allocates nothing (but to decode the rare escaped status or
 //! time), and bounds nesting depth.
 
+use std::borrow::Cow;
+
 use super::fields::{
     find_byte, find_closing_quote, last_listed_status, nginx_made, parse_decimal_us,
     parse_optional_status, parse_u64, parse_unit_duration_us, split_absolute, split_host_port,
@@ -564,7 +566,6 @@ impl JsonFormat {
 pub(super) struct Collected<'a> {
     path_prio: u8,
     status_text: Option<Scalar<'a>>,
-    bad: Option<RejectKind>,
     total_bytes: Option<u64>,
     /// The bare `duration` key, whose unit depends on the producer.
     bare_duration: Option<Scalar<'a>>,
@@ -582,9 +583,20 @@ pub(super) struct Collected<'a> {
     gateway_error: Option<bool>,
     /// An application instance was named.
     instance: bool,
-    /// The time that did not parse, and whether it was a start time: read again decoded when
-    /// it holds an escape.
-    bad_time: Option<(&'a [u8], bool)>,
+    /// The times that did not parse (the only fault the keys can have; the line is rejected
+    /// unless it is one time that reads decoded, see `time_unescaped`).
+    bad_time: BadTime<'a>,
+}
+
+/// The time keys of a line that did not parse.
+#[derive(Clone, Copy, Default)]
+enum BadTime<'a> {
+    #[default]
+    None,
+    /// One: its text, and whether it was a start time.
+    One(&'a [u8], bool),
+    /// More than one.
+    Several,
 }
 
 fn is_falsy(v: Scalar<'_>) -> bool {
@@ -614,8 +626,11 @@ fn or_unescaped<R>(t: &[u8], parse: impl Fn(&[u8]) -> Option<R>) -> Option<R> {
 #[cold]
 #[inline(never)]
 fn parse_unescaped<R>(t: &[u8], parse: impl Fn(&[u8]) -> Option<R>) -> Option<R> {
-    find_byte(t, 0, b'\\')?;
-    parse(&unescape(t, Escape::Json))
+    match unescape(t, Escape::Json) {
+        // Nothing to decode: the first reading stands.
+        Cow::Borrowed(_) => None,
+        Cow::Owned(decoded) => parse(&decoded),
+    }
 }
 
 fn duration(v: Scalar<'_>, unit_us: u64, ns: bool) -> Option<u64> {
@@ -698,13 +713,10 @@ impl<'a> Collected<'a> {
                             self.start_time |= field == T::StartTime;
                         }
                         None => {
-                            // Read again decoded once every key is in, when it is the only
-                            // fault (see `time_unescaped`).
-                            self.bad_time = match self.bad {
-                                None => Some((t, field == T::StartTime)),
-                                Some(_) => None,
+                            self.bad_time = match self.bad_time {
+                                BadTime::None => BadTime::One(t, field == T::StartTime),
+                                _ => BadTime::Several,
                             };
-                            self.bad = Some(RejectKind::BadTimestamp);
                         }
                     }
                 }
@@ -806,12 +818,12 @@ impl<'a> Collected<'a> {
         }
     }
 
-    /// Whether the line's only fault was a time that reads once its escapes are decoded (PHP's
+    /// Whether the line's one bad time reads once its escapes are decoded (PHP's
     /// `json_encode` writes `"10\/Oct\/2024:13:55:36 +0000"`): then it is the line's time.
     #[cold]
     #[inline(never)]
-    fn time_unescaped(&mut self, rec: &mut Record<'a>) -> bool {
-        let Some((t, start)) = self.bad_time else {
+    fn time_unescaped(&self, rec: &mut Record<'a>) -> bool {
+        let BadTime::One(t, start) = self.bad_time else {
             return false;
         };
         let Some(ms) = parse_unescaped(t, time::parse_any) else {
@@ -820,7 +832,6 @@ impl<'a> Collected<'a> {
         if start || !self.start_time {
             rec.time_ms = Some(ms);
         }
-        self.bad = None;
         true
     }
 
@@ -833,10 +844,8 @@ impl<'a> Collected<'a> {
         escape: Escape,
         rec: &mut Record<'a>,
     ) -> Result<(), ParseError> {
-        if let Some(kind) = self.bad {
-            if !self.time_unescaped(rec) {
-                return Err(ParseError::new(kind, 0));
-            }
+        if !matches!(self.bad_time, BadTime::None) && !self.time_unescaped(rec) {
+            return Err(ParseError::new(RejectKind::BadTimestamp, 0));
         }
         let Some(status) = self.status_text else {
             // No HTTP fields at all: an application message between access entries (Caddy's
